@@ -1,0 +1,108 @@
+"""kitlog configuration: the only module that reads KITLOG_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    DATABASE_URL = _env("KITLOG_DATABASE_URL")  # None: SQLite in the instance folder
+    SECRET_KEY = _env("KITLOG_SECRET_KEY")  # None: generated once into the instance folder
+    BASE_URL = (_env("KITLOG_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+    TIMEZONE = _env("KITLOG_TIMEZONE", "Asia/Jakarta")
+    DEMO = _env("KITLOG_DEMO", "1") != "0"
+    ORGANISATION = _env("KITLOG_ORGANISATION", "IOM Indonesia")
+
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    LANGUAGES = ("id", "en")
+    BABEL_DEFAULT_LOCALE = "id"
+    WTF_CSRF_CHECK_DEFAULT = False  # kitlog.security decides: session writes yes, bearer no
+    WTF_CSRF_TIME_LIMIT = None  # valid for the whole session; field sessions are long
+    WTF_I18N_ENABLED = False  # kitlog translates WTForms' messages in its own catalog
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    LOGIN_FAILURE_LIMIT = 5  # failures per account, and 4x that per address ...
+    LOGIN_FAILURE_WINDOW_S = 15 * 60  # ... within this window, before 429
+
+    API_TITLE = "kitlog API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class DevelopmentConfig(Config):
+    """`make run` and `kitlog run` on a laptop or a field server."""
+
+
+class ProductionConfig(Config):
+    """Behind a TLS proxy: cookies only over HTTPS."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class TestConfig(Config):
+    """The test suite: the database comes from the test fixture."""
+
+    TESTING = True
+    DEMO = False
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+    POSTGRES_TEST_URL = _env(
+        "KITLOG_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    CI = _env("CI", "") in ("1", "true", "True", "yes")
+    ARGON2_FAST = True  # cheap hashes so the suite stays fast; production uses the defaults
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}
+
+
+def config_class() -> type[Config]:
+    """The class named by KITLOG_ENV (development by default)."""
+    return CONFIGS.get(_env("KITLOG_ENV", "development") or "development", DevelopmentConfig)
+
+
+def sqlite_url(instance_path: str | Path) -> str:
+    """The embedded default database, kept in the instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'kitlog.db'}"
+
+
+def load_or_create_secret_key(instance_path: str | Path) -> str:
+    """Read the instance folder's secret key, creating it (mode 0600) on first start."""
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

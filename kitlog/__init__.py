@@ -1,0 +1,67 @@
+"""kitlog: humanitarian aid kits tracked from the donor batch to the household."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+import config as kitlog_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error handlers, CLI, languages."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=instance_path,
+        instance_relative_config=True,
+    )
+    app.config.from_object(
+        kitlog_config.TestConfig if test_config is not None else kitlog_config.config_class()
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = kitlog_config.load_or_create_secret_key(app.instance_path)
+    url = app.config.get("DATABASE_URL") or kitlog_config.sqlite_url(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if url.startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from kitlog import cli, errors
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from kitlog import i18n, security
+    from kitlog.extensions import configure_sqlite, csrf, db, migrate
+    from kitlog.services import users
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    if app.config.get("ARGON2_FAST"):
+        users.use_fast_hashing()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kitlog.blueprints import register_all
+
+    register_all(app)

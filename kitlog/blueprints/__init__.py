@@ -1,0 +1,13 @@
+"""One package per area; thin views over kitlog.services."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_all(app: Flask) -> None:
+    from kitlog.blueprints import admin, api, auth, main, reference, stock
+
+    for module in (auth, main, reference, stock, admin):
+        app.register_blueprint(module.bp)
+    api.init_app(app)

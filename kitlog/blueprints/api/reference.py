@@ -1,0 +1,151 @@
+"""Reference data: donors, kit types, warehouses (read: staff; write: admin)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from kitlog.blueprints.api.common import PageArgs, Text, page_of, page_schema
+from kitlog.extensions import db
+from kitlog.models import Donor, KitType, Warehouse
+from kitlog.security import require
+from kitlog.services import reference as reference_service
+from kitlog.services.reference import ContentLine
+from flask_smorest import Blueprint
+
+blp = Blueprint("api_reference", __name__, description="Donors, kit types and warehouses")
+
+
+class DonorSchema(ma.Schema):
+    id = fields.Integer(dump_only=True)
+    code = Text(32, required=True)
+    name = Text(200, required=True)
+    country = Text(100, load_default="")
+
+
+class KitItemSchema(ma.Schema):
+    item = Text(200, required=True)
+    quantity = fields.Integer(strict=True, required=True)
+    unit = Text(40, required=True)
+
+
+class KitTypeSchema(ma.Schema):
+    id = fields.Integer(dump_only=True)
+    code = Text(32, required=True)
+    name = Text(200, required=True)
+    weight_kg = fields.Decimal(required=True, as_string=False, places=3, allow_nan=False)
+    volume_m3 = fields.Decimal(required=True, as_string=False, places=4, allow_nan=False)
+    contents = fields.List(
+        fields.Nested(KitItemSchema), required=True, validate=validate.Length(min=1, max=100)
+    )
+
+
+class WarehouseSchema(ma.Schema):
+    id = fields.Integer(dump_only=True)
+    code = Text(32, required=True)
+    name = Text(200, required=True)
+    province = Text(100, required=True)
+    regency = Text(100, required=True)
+    address = Text(500, load_default="")
+
+
+def _dump_kit_type(kit_type: KitType) -> dict:
+    return {
+        "id": kit_type.id,
+        "code": kit_type.code,
+        "name": kit_type.name,
+        "weight_kg": float(kit_type.weight_kg),
+        "volume_m3": float(kit_type.volume_m3),
+        "contents": [
+            {"item": c.item, "quantity": c.quantity, "unit": c.unit} for c in kit_type.contents
+        ],
+    }
+
+
+@blp.route("/donors", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(DonorSchema, "DonorPage"))
+@require("reference.read")
+def list_donors(args):
+    """List donors."""
+    query = select(Donor).order_by(Donor.code)
+    return page_of(query, args["page"], args["per_page"], DonorSchema().dump)
+
+
+@blp.route("/donors", methods=["POST"])
+@blp.arguments(DonorSchema)
+@blp.response(201, DonorSchema)
+@require("reference.write")
+def create_donor(data):
+    """Create a donor."""
+    donor = reference_service.create_donor(db.session, **data)
+    db.session.commit()
+    return donor
+
+
+@blp.route("/donors/<code>", methods=["GET"])
+@blp.response(200, DonorSchema)
+@require("reference.read")
+def get_donor(code):
+    """One donor by code."""
+    return reference_service.get_by_code(db.session, Donor, code, "code")
+
+
+@blp.route("/kit-types", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(KitTypeSchema, "KitTypePage"))
+@require("reference.read")
+def list_kit_types(args):
+    """List kit types with their contents."""
+    query = select(KitType).order_by(KitType.code)
+    return page_of(query, args["page"], args["per_page"], _dump_kit_type)
+
+
+@blp.route("/kit-types", methods=["POST"])
+@blp.arguments(KitTypeSchema)
+@blp.response(201, KitTypeSchema)
+@require("reference.write")
+def create_kit_type(data):
+    """Create a kit type with its contents."""
+    contents = [ContentLine(**line) for line in data.pop("contents")]
+    kit_type = reference_service.create_kit_type(db.session, contents=contents, **data)
+    db.session.commit()
+    return _dump_kit_type(kit_type)
+
+
+@blp.route("/kit-types/<code>", methods=["GET"])
+@blp.response(200, KitTypeSchema)
+@require("reference.read")
+def get_kit_type(code):
+    """One kit type by code."""
+    return _dump_kit_type(reference_service.get_by_code(db.session, KitType, code, "code"))
+
+
+@blp.route("/warehouses", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(WarehouseSchema, "WarehousePage"))
+@require("reference.read")
+def list_warehouses(args):
+    """List warehouses."""
+    query = select(Warehouse).order_by(Warehouse.code)
+    return page_of(query, args["page"], args["per_page"], WarehouseSchema().dump)
+
+
+@blp.route("/warehouses", methods=["POST"])
+@blp.arguments(WarehouseSchema)
+@blp.response(201, WarehouseSchema)
+@require("reference.write")
+def create_warehouse(data):
+    """Create a warehouse."""
+    warehouse = reference_service.create_warehouse(db.session, **data)
+    db.session.commit()
+    return warehouse
+
+
+@blp.route("/warehouses/<code>", methods=["GET"])
+@blp.response(200, WarehouseSchema)
+@require("reference.read")
+def get_warehouse(code):
+    """One warehouse by code."""
+    return reference_service.get_by_code(db.session, Warehouse, code, "code")

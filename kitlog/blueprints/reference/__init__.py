@@ -1,0 +1,7 @@
+"""reference pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("reference", __name__)
+
+from kitlog.blueprints.reference import routes  # noqa: E402,F401

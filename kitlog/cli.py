@@ -1,0 +1,152 @@
+"""The `kitlog` command: db (Flask-Migrate), run, demo, users, tokens, check."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from kitlog.extensions import db
+from kitlog.models import ROLES, Donor, User
+from kitlog.services import demo as demo_service
+from kitlog.services import reference as reference_service
+from kitlog.services import stock as stock_service
+from kitlog.services import users as user_service
+from kitlog.services.errors import DomainError
+from kitlog.services.locking import begin_write
+
+
+def _create_app(*_args, **_kwargs) -> Flask:
+    from kitlog import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """kitlog: humanitarian aid kits from the donor batch to the household."""
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    field = f" ({error.field})" if error.field else ""
+    raise click.ClickException(f"{error}{field}")
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run_command(host: str, port: int) -> None:
+    """Serve kitlog (never loads demo data; use `kitlog demo` for that)."""
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    click.echo(f"kitlog is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@main.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the founding case: KOICA, 5,000 hygiene kits (10 damaged), Jakarta and Surabaya."""
+    begin_write(db.session)
+    logins = demo_service.load_demo(db.session, current_app.instance_path)
+    db.session.commit()
+    if logins.created:
+        click.echo("Demo data loaded: KOICA batch of 5,000 kits, 10 damaged; JKT-01 and SBY-01.")
+    else:
+        click.echo("Demo data is already loaded.")
+    click.echo("Demo logins (one per role):")
+    for role, email, password in logins.rows:
+        click.echo(f"  {role:<10} {email:<28} {password}")
+
+
+@main.group("users")
+def users_group() -> None:
+    """Manage user accounts."""
+
+
+def _read_password() -> str:
+    if sys.stdin is not None and not sys.stdin.isatty():
+        first = sys.stdin.readline().rstrip("\r\n")
+        second = sys.stdin.readline().rstrip("\r\n")
+    else:
+        first = click.prompt("Password", hide_input=True)
+        second = click.prompt("Repeat the password", hide_input=True)
+    if first != second:
+        raise click.ClickException("The two passwords differ; nothing was created.")
+    return first
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--donor", "donor_code", default=None, help="Donor code, for the donor role.")
+@click.option("--name", default="", help="Display name (default: the email's local part).")
+@click.option("--language", default="id", type=click.Choice(["id", "en"]), show_default=True)
+@with_appcontext
+def users_create(email: str, role: str, donor_code: str | None, name: str, language: str) -> None:
+    """Create a user; the password, then its confirmation, come from stdin or a prompt."""
+    password = _read_password()
+    begin_write(db.session)
+    try:
+        donor = None
+        if donor_code:
+            donor = reference_service.get_by_code(db.session, Donor, donor_code, "donor")
+        user = user_service.create_user(
+            db.session,
+            email=email,
+            password=password,
+            role=role,
+            name=name,
+            donor=donor,
+            language=language,
+        )
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {user.role} user {user.email}.")
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True)
+@with_appcontext
+def tokens_create(email: str, name: str) -> None:
+    """Create an API token for a user; the token is the last word printed."""
+    begin_write(db.session)
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user has the email {email}.")
+    _record, token = user_service.create_token(db.session, user, name)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once, keep it safe): {token}")
+
+
+@main.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Verify that every batch reconciles; exit 0 only when all is well."""
+    problems = stock_service.reconciliation_problems(db.session)
+    summaries = stock_service.batch_summaries(db.session)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found:", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"All {len(summaries)} batches reconcile.")
+
+
+def init_app(app: Flask) -> None:
+    """The same commands under `flask --app wsgi`, for completeness."""
+    for command in (run_command, demo_command, users_group, tokens_group, check_command):
+        app.cli.add_command(command)

@@ -1,0 +1,46 @@
+"""Languages: Bahasa Indonesia by default, English on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale, gettext, ngettext
+from flask_login import current_user
+
+from kitlog.extensions import babel
+
+
+def select_locale() -> str:
+    """API: Accept-Language first. Pages: the user's profile, then the session's choice,
+    then Accept-Language. Indonesian when nothing decides."""
+    languages = current_app.config["LANGUAGES"]
+    header_choice = request.accept_languages.best_match(languages)
+    if request.path.startswith("/api/") and header_choice:
+        return header_choice
+    if getattr(current_user, "is_authenticated", False) and current_user.language in languages:
+        return current_user.language
+    if session.get("lang") in languages:
+        return session["lang"]
+    return header_choice or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class FormTranslations:
+    """WTForms' own messages, looked up in kitlog's catalog (WTForms ships no `id`)."""
+
+    def gettext(self, string: str) -> str:
+        return gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return ngettext(singular, plural, n)
+
+
+def current_language() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_language"] = current_language

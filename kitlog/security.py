@@ -1,0 +1,139 @@
+"""Who may do what: the one place where roles are checked.
+
+Every endpoint must declare a permission with @require(...) or @public; the
+before_request hook refuses any endpoint that declares none (deny unless granted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, abort, current_app, g, request
+from flask_login import current_user
+
+from kitlog.extensions import csrf, db, login_manager
+from kitlog.models import Role, User
+from kitlog.services import users as user_service
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+_ALL = frozenset(Role)
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    AUTHENTICATED: _ALL,
+    "dashboard": _ALL,
+    "reference.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    "reference.write": frozenset({Role.ADMIN}),
+    "stock.read": frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    "stock.write": frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    "users.manage": frozenset({Role.ADMIN}),
+}
+
+PERMISSION_ATTR = "_kitlog_permission"
+
+
+def require(permission: str) -> Callable:
+    """Mark a view as needing a permission from PERMISSIONS."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def mark(view: Callable) -> Callable:
+        setattr(view, PERMISSION_ATTR, permission)
+        return view
+
+    return mark
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as open to anyone, logged in or not."""
+    setattr(view, PERMISSION_ATTR, PUBLIC)
+    return view
+
+
+def can(permission: str, user=None) -> bool:
+    """May the user (default: the current one) act under this permission?"""
+    user = user if user is not None else current_user
+    if permission == PUBLIC:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS.get(permission, frozenset())
+
+
+def declare_public_endpoint(app: Flask, endpoint: str) -> None:
+    """Open an endpoint whose view kitlog does not define (static files, API docs)."""
+    app.extensions.setdefault("kitlog_public_endpoints", set()).add(endpoint)
+
+
+def endpoint_permission(app: Flask, endpoint: str | None) -> str | None:
+    """The permission an endpoint declared, or None when it declared none."""
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint in app.extensions.get("kitlog_public_endpoints", ()):
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, PERMISSION_ATTR, None)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def _load_user_from_request(req) -> User | None:
+    token = bearer_token()
+    if token is None:
+        return None
+    user = user_service.user_for_token(db.session, token)
+    if user is not None:
+        g.bearer_authenticated = True
+    return user
+
+
+def _check_access() -> None:
+    """Runs before every request: CSRF for session writes, then the endpoint's permission."""
+    app = current_app._get_current_object()
+    if request.endpoint is None:  # 404 / 405: let Flask answer
+        return
+    permission = endpoint_permission(app, request.endpoint)
+    if permission is None:
+        app.logger.error("endpoint %s declares no permission: refused", request.endpoint)
+        abort(403)
+    token = bearer_token() if is_api_request() else None
+    if token is not None:
+        if not current_user.is_authenticated:  # triggers the request loader
+            abort(401)
+    elif request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    if permission == PUBLIC:
+        return
+    if not current_user.is_authenticated:
+        abort(401)
+    if not can(permission):
+        abort(403)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    app.before_request(_check_access)
+
+    @app.context_processor
+    def _permissions():
+        return {"can": can}

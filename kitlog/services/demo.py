@@ -1,0 +1,127 @@
+"""The founding case: KOICA's 5,000 family hygiene kits for the households of PMI."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kitlog.models import Donor, Role, User
+from kitlog.services import reference, stock, users
+from kitlog.services.reference import ContentLine
+
+LOGINS_FILE = "demo-logins.json"
+
+DEMO_USERS = [
+    (Role.ADMIN, "admin@demo.kitlog.id", "Ayu Lestari (Admin)", None, "id"),
+    (Role.WAREHOUSE, "gudang@demo.kitlog.id", "Budi Santoso", None, "id"),
+    (Role.FIELD, "lapangan@demo.kitlog.id", "Siti Rahmawati", None, "id"),
+    (Role.DONOR, "koica@demo.kitlog.id", "KOICA Indonesia Office", "KOICA", "en"),
+]
+
+HYGIENE_KIT = [
+    ContentLine("Cloth face mask", 10, "pcs"),
+    ContentLine("Bar soap 85 g", 4, "bars"),
+    ContentLine("Hand sanitizer 500 ml", 1, "bottle"),
+    ContentLine("Toothpaste 120 g", 2, "tubes"),
+    ContentLine("Toothbrush", 4, "pcs"),
+    ContentLine("Sanitary pads", 2, "packs"),
+    ContentLine("Laundry detergent 800 g", 1, "bag"),
+    ContentLine("Bucket with lid 20 l", 1, "pcs"),
+]
+
+
+@dataclass
+class DemoLogins:
+    created: bool
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _logins_path(instance_path: str) -> Path:
+    return Path(instance_path) / LOGINS_FILE
+
+
+def load_demo(session: Session, instance_path: str) -> DemoLogins:
+    """Load the demo once; later calls only return the logins made the first time."""
+    path = _logins_path(instance_path)
+    if session.scalar(select(Donor).where(Donor.code == "KOICA")) is not None:
+        rows = [tuple(r) for r in json.loads(path.read_text())] if path.exists() else []
+        return DemoLogins(created=False, rows=rows)
+
+    koica = reference.create_donor(
+        session, code="KOICA", name="Korea International Cooperation Agency", country="Korea"
+    )
+    kit = reference.create_kit_type(
+        session,
+        code="HK-FAM",
+        name="Family hygiene kit (Covid-19)",
+        weight_kg="6.500",
+        volume_m3="0.0450",
+        contents=HYGIENE_KIT,
+    )
+    jakarta = reference.create_warehouse(
+        session,
+        code="JKT-01",
+        name="Gudang BP2MI Jakarta",
+        province="DKI Jakarta",
+        regency="Jakarta Selatan",
+        address="Jl. MT Haryono Kav. 52, Pancoran, Jakarta Selatan",
+    )
+    surabaya = reference.create_warehouse(
+        session,
+        code="SBY-01",
+        name="Gudang UPT BP2MI Surabaya",
+        province="Jawa Timur",
+        regency="Kota Surabaya",
+        address="Jl. Raya Juanda, Sidoarjo",
+    )
+    rows = []
+    created_users: dict[str, User] = {}
+    for role, email, name, donor_code, language in DEMO_USERS:
+        password = users.new_password()
+        created_users[role] = users.create_user(
+            session,
+            email=email,
+            password=password,
+            role=role,
+            name=name,
+            donor=koica if donor_code else None,
+            language=language,
+        )
+        rows.append((str(role), email, password))
+    batch = stock.receive_batch(
+        session,
+        donor=koica,
+        kit_type=kit,
+        warehouse=jakarta,
+        reference="IOM-BP2MI/KOICA/2020-11",
+        lot="KOICA-HK-2020-001",
+        expiry_date=date(2023, 11, 30),
+        quantity_pledged=5000,
+        quantity_received=5000,
+        quantity_damaged=10,
+        received_date=date(2020, 12, 7),
+        user=created_users[Role.WAREHOUSE],
+    )
+    stock.transfer_stock(
+        session,
+        batch=batch,
+        from_warehouse=jakarta,
+        to_warehouse=surabaya,
+        quantity=1500,
+        note="East Java allocation",
+        user=created_users[Role.WAREHOUSE],
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(rows, fh)
+    return DemoLogins(created=True, rows=rows)
+
+
+__all__ = ["DemoLogins", "load_demo"]

@@ -1,0 +1,142 @@
+"""Donors, kit types and warehouses: codes are unique and never reused."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kitlog.models import Donor, KitItem, KitType, Warehouse
+from kitlog.services.errors import Duplicate, InvalidValue, NotFound
+
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class ContentLine:
+    item: str
+    quantity: int
+    unit: str
+
+
+def clean_code(code: str, field_name: str = "code") -> str:
+    """Codes are upper case letters, digits, - and _: they go on labels and in URLs."""
+    code = (code or "").strip().upper()
+    if not CODE_RE.match(code):
+        raise InvalidValue(
+            _l("Use 1 to 32 letters, digits, - or _ for the code."), field=field_name
+        )
+    return code
+
+
+def _text(value: str, field_name: str, max_len: int, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidValue(_l("This field is required."), field=field_name)
+    if len(value) > max_len:
+        raise InvalidValue(
+            _l("Keep this under %(n)s characters.", n=max_len), field=field_name
+        )
+    return value
+
+
+def _unique(session: Session, model, code: str) -> None:
+    if session.scalar(select(func.count()).select_from(model).where(model.code == code)):
+        raise Duplicate(_l("The code %(code)s is already in use.", code=code), field="code")
+
+
+def create_donor(session: Session, *, code: str, name: str, country: str = "") -> Donor:
+    """A donor, known by a unique code such as KOICA."""
+    code = clean_code(code)
+    donor = Donor(
+        code=code,
+        name=_text(name, "name", 200),
+        country=_text(country, "country", 100, required=False),
+    )
+    _unique(session, Donor, code)
+    session.add(donor)
+    session.flush()
+    return donor
+
+
+def _decimal(value, field_name: str, places: int) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidValue(_l("Enter a number."), field=field_name) from None
+    if not number.is_finite() or number < 0 or number >= Decimal(10) ** 6:
+        raise InvalidValue(_l("Enter a number from 0 to 999,999."), field=field_name)
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def create_kit_type(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    weight_kg,
+    volume_m3,
+    contents: list[ContentLine],
+) -> KitType:
+    """A kit type with its contents and the weight and volume of one kit."""
+    code = clean_code(code)
+    kit_type = KitType(
+        code=code,
+        name=_text(name, "name", 200),
+        weight_kg=_decimal(weight_kg, "weight_kg", 3),
+        volume_m3=_decimal(volume_m3, "volume_m3", 4),
+    )
+    if not contents:
+        raise InvalidValue(_l("List at least one item in the kit."), field="contents")
+    for position, line in enumerate(contents, start=1):
+        field_name = f"contents.{position - 1}"
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
+            raise InvalidValue(_l("Enter a whole number."), field=f"{field_name}.quantity")
+        if not 1 <= line.quantity <= 100_000:
+            raise InvalidValue(
+                _l("Enter a quantity from 1 to 100,000."), field=f"{field_name}.quantity"
+            )
+        kit_type.contents.append(
+            KitItem(
+                position=position,
+                item=_text(line.item, f"{field_name}.item", 200),
+                quantity=line.quantity,
+                unit=_text(line.unit, f"{field_name}.unit", 40),
+            )
+        )
+    _unique(session, KitType, code)
+    session.add(kit_type)
+    session.flush()
+    return kit_type
+
+
+def create_warehouse(
+    session: Session, *, code: str, name: str, province: str, regency: str, address: str = ""
+) -> Warehouse:
+    """A warehouse and where it is."""
+    code = clean_code(code)
+    warehouse = Warehouse(
+        code=code,
+        name=_text(name, "name", 200),
+        province=_text(province, "province", 100),
+        regency=_text(regency, "regency", 100),
+        address=_text(address, "address", 500, required=False),
+    )
+    _unique(session, Warehouse, code)
+    session.add(warehouse)
+    session.flush()
+    return warehouse
+
+
+def get_by_code(session: Session, model, code: str, field_name: str):
+    """The object with this code, or NotFound naming the field."""
+    obj = None
+    if isinstance(code, str):
+        obj = session.scalar(select(model).where(model.code == code.strip().upper()))
+    if obj is None:
+        raise NotFound(_l("Nothing is known by the code %(code)s.", code=code), field=field_name)
+    return obj

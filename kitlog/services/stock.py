@@ -1,0 +1,404 @@
+"""Receiving, transfers, adjustments and losses; stock derived from the ledger.
+
+Every change is a new StockMovement. The check that enough stock is available and the
+insert of the movement happen in one transaction, under a lock the database enforces
+(kitlog.services.locking), so two people acting at once cannot oversell a batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from kitlog.models import (
+    Donor,
+    DonorBatch,
+    KitType,
+    MovementKind,
+    StockMovement,
+    Transfer,
+    User,
+    Warehouse,
+)
+from kitlog.models.base import utcnow
+from kitlog.services.errors import InvalidValue, OutOfStock
+from kitlog.services.locking import lock_batches
+
+MAX_QUANTITY = 10_000_000
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """One batch in one warehouse."""
+
+    warehouse_id: int
+    batch_id: int
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+@dataclass
+class BatchSummary:
+    """Where every kit of one batch is, in the terms of DESIGN.md §3 rule 4."""
+
+    batch_id: int
+    received: int = 0
+    adjusted: int = 0
+    lost: int = 0
+    on_hand: int = 0
+    reserved: int = 0
+    dispatched: int = 0
+    returned: int = 0
+    delivered: int = 0
+    by_warehouse: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def in_transit(self) -> int:
+        return self.dispatched - self.returned - self.delivered
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def reconciled(self) -> bool:
+        """received + adjusted = lost + on hand + in transit + delivered."""
+        return (
+            self.received + self.adjusted
+            == self.lost + self.on_hand + self.in_transit + self.delivered
+        )
+
+
+def _check_quantity(value: int, field_name: str, *, allow_zero: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(_l("Enter a whole number of kits."), field=field_name)
+    low = 0 if allow_zero else 1
+    if not low <= value <= MAX_QUANTITY:
+        raise InvalidValue(
+            _l("Enter a number of kits from %(low)s to %(high)s.", low=low, high=MAX_QUANTITY),
+            field=field_name,
+        )
+
+
+def _check_reason(reason: str, field_name: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidValue(_l("Give a reason."), field=field_name)
+    if len(reason) > MAX_REASON:
+        raise InvalidValue(
+            _l("Keep the reason under %(n)s characters.", n=MAX_REASON), field=field_name
+        )
+    return reason
+
+
+def _movement(session: Session, **values) -> StockMovement:
+    movement = StockMovement(**values)
+    session.add(movement)
+    return movement
+
+
+def receive_batch(
+    session: Session,
+    *,
+    donor: Donor,
+    kit_type: KitType,
+    warehouse: Warehouse,
+    reference: str,
+    lot: str,
+    expiry_date: date | None,
+    quantity_pledged: int,
+    quantity_received: int,
+    quantity_damaged: int = 0,
+    received_date: date,
+    user: User | None,
+    now: datetime | None = None,
+) -> DonorBatch:
+    """Record a donor batch arriving; damaged kits are written off at once as a `loss`."""
+    _check_quantity(quantity_pledged, "quantity_pledged", allow_zero=True)
+    _check_quantity(quantity_received, "quantity_received")
+    _check_quantity(quantity_damaged, "quantity_damaged", allow_zero=True)
+    if quantity_damaged > quantity_received:
+        raise InvalidValue(
+            _l("Damaged kits cannot be more than the kits received."), field="quantity_damaged"
+        )
+    if not (reference or "").strip():
+        raise InvalidValue(_l("Give the agreement or grant reference."), field="reference")
+    if not (lot or "").strip():
+        raise InvalidValue(_l("Give the lot number."), field="lot")
+    now = now or utcnow()
+    batch = DonorBatch(
+        donor=donor,
+        kit_type=kit_type,
+        warehouse=warehouse,
+        reference=reference.strip(),
+        lot=lot.strip(),
+        expiry_date=expiry_date,
+        quantity_pledged=quantity_pledged,
+        quantity_received=quantity_received,
+        quantity_damaged=quantity_damaged,
+        received_date=received_date,
+        created_by=user,
+        created_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    _movement(
+        session,
+        batch=batch,
+        warehouse=warehouse,
+        kind=MovementKind.RECEIPT,
+        quantity=quantity_received,
+        reason="",
+        user=user,
+        created_at=now,
+    )
+    if quantity_damaged:
+        _movement(
+            session,
+            batch=batch,
+            warehouse=warehouse,
+            kind=MovementKind.LOSS,
+            quantity=-quantity_damaged,
+            reason="damaged at receipt",
+            user=user,
+            created_at=now,
+        )
+    session.flush()
+    return batch
+
+
+def _require_available(
+    session: Session, batch: DonorBatch, warehouse: Warehouse, quantity: int, field_name: str
+) -> None:
+    level = stock_level(session, batch_id=batch.id, warehouse_id=warehouse.id)
+    if level.available < quantity:
+        raise OutOfStock(
+            _l(
+                "Not enough stock of lot %(lot)s in %(warehouse)s: %(requested)s kits needed,"
+                " %(available)s available.",
+                lot=batch.lot,
+                warehouse=warehouse.code,
+                requested=quantity,
+                available=level.available,
+            ),
+            requested=quantity,
+            available=level.available,
+            field=field_name,
+        )
+
+
+def transfer_stock(
+    session: Session,
+    *,
+    batch: DonorBatch,
+    from_warehouse: Warehouse,
+    to_warehouse: Warehouse,
+    quantity: int,
+    note: str = "",
+    user: User | None,
+    now: datetime | None = None,
+) -> Transfer:
+    """Move kits between warehouses; the two movements always sum to zero."""
+    _check_quantity(quantity, "quantity")
+    if from_warehouse.id == to_warehouse.id:
+        raise InvalidValue(
+            _l("Choose two different warehouses."), field="to_warehouse"
+        )
+    if len(note or "") > MAX_REASON:
+        raise InvalidValue(_l("Keep the note under %(n)s characters.", n=MAX_REASON), field="note")
+    lock_batches(session, [batch.id])
+    _require_available(session, batch, from_warehouse, quantity, "quantity")
+    now = now or utcnow()
+    transfer = Transfer(
+        batch=batch,
+        from_warehouse=from_warehouse,
+        to_warehouse=to_warehouse,
+        quantity=quantity,
+        note=(note or "").strip(),
+        user=user,
+        created_at=now,
+    )
+    session.add(transfer)
+    session.flush()
+    reason = transfer.note
+    _movement(
+        session,
+        batch=batch,
+        warehouse=from_warehouse,
+        kind=MovementKind.TRANSFER_OUT,
+        quantity=-quantity,
+        reason=reason,
+        transfer=transfer,
+        user=user,
+        created_at=now,
+    )
+    _movement(
+        session,
+        batch=batch,
+        warehouse=to_warehouse,
+        kind=MovementKind.TRANSFER_IN,
+        quantity=quantity,
+        reason=reason,
+        transfer=transfer,
+        user=user,
+        created_at=now,
+    )
+    session.flush()
+    return transfer
+
+
+def adjust_stock(
+    session: Session,
+    *,
+    batch: DonorBatch,
+    warehouse: Warehouse,
+    quantity: int,
+    kind: str,
+    reason: str,
+    user: User | None,
+    now: datetime | None = None,
+) -> StockMovement:
+    """Record a loss (negative) or a signed adjustment, with a reason; never below zero."""
+    if kind not in (MovementKind.LOSS, MovementKind.ADJUSTMENT):
+        raise InvalidValue(_l("Choose a loss or an adjustment."), field="kind")
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidValue(_l("Enter a whole number of kits."), field="quantity")
+    if quantity == 0:
+        raise InvalidValue(_l("A change of zero kits changes nothing."), field="quantity")
+    if kind == MovementKind.LOSS and quantity > 0:
+        raise InvalidValue(
+            _l("A loss removes kits: give a negative quantity."), field="quantity"
+        )
+    _check_quantity(abs(quantity), "quantity")
+    reason = _check_reason(reason)
+    lock_batches(session, [batch.id])
+    if quantity < 0:
+        _require_available(session, batch, warehouse, -quantity, "quantity")
+    movement = _movement(
+        session,
+        batch=batch,
+        warehouse=warehouse,
+        kind=kind,
+        quantity=quantity,
+        reason=reason,
+        user=user,
+        created_at=now or utcnow(),
+    )
+    session.flush()
+    return movement
+
+
+def reserved_quantities(session: Session) -> dict[tuple[int, int], int]:
+    """Kits held for allocated parcels, by (warehouse id, batch id).
+
+    Nothing reserves stock until distribution rounds allocate parcels.
+    """
+    return {}
+
+
+def stock_levels(
+    session: Session, *, warehouse_id: int | None = None, batch_id: int | None = None
+) -> list[StockLevel]:
+    """On hand, reserved and available per warehouse and batch: one SUM ... GROUP BY."""
+    query = select(
+        StockMovement.warehouse_id, StockMovement.batch_id, func.sum(StockMovement.quantity)
+    ).group_by(StockMovement.warehouse_id, StockMovement.batch_id)
+    if warehouse_id is not None:
+        query = query.where(StockMovement.warehouse_id == warehouse_id)
+    if batch_id is not None:
+        query = query.where(StockMovement.batch_id == batch_id)
+    reserved = reserved_quantities(session)
+    levels = [
+        StockLevel(w, b, int(total or 0), reserved.get((w, b), 0))
+        for w, b, total in session.execute(query.order_by(StockMovement.warehouse_id, StockMovement.batch_id))
+    ]
+    return levels
+
+
+def stock_level(session: Session, *, batch_id: int, warehouse_id: int) -> StockLevel:
+    levels = stock_levels(session, warehouse_id=warehouse_id, batch_id=batch_id)
+    return levels[0] if levels else StockLevel(warehouse_id, batch_id, 0, 0)
+
+
+def batch_summaries(
+    session: Session, batch_ids: list[int] | None = None
+) -> dict[int, BatchSummary]:
+    """Every batch's received, adjusted, lost, on hand, reserved, in transit and delivered."""
+    kind = StockMovement.kind
+    query = select(
+        StockMovement.batch_id,
+        StockMovement.warehouse_id,
+        func.sum(case((kind == MovementKind.RECEIPT, StockMovement.quantity), else_=0)),
+        func.sum(case((kind == MovementKind.ADJUSTMENT, StockMovement.quantity), else_=0)),
+        func.sum(case((kind == MovementKind.LOSS, -StockMovement.quantity), else_=0)),
+        func.sum(case((kind == MovementKind.DISPATCH, -StockMovement.quantity), else_=0)),
+        func.sum(case((kind == MovementKind.RETURN, StockMovement.quantity), else_=0)),
+        func.sum(StockMovement.quantity),
+    ).group_by(StockMovement.batch_id, StockMovement.warehouse_id)
+    ids_query = select(DonorBatch.id)
+    if batch_ids is not None:
+        query = query.where(StockMovement.batch_id.in_(batch_ids))
+        ids_query = ids_query.where(DonorBatch.id.in_(batch_ids))
+    summaries = {bid: BatchSummary(bid) for bid in session.scalars(ids_query)}
+    for batch_id, warehouse_id, rec, adj, lost, disp, ret, total in session.execute(query):
+        s = summaries.setdefault(batch_id, BatchSummary(batch_id))
+        s.received += int(rec or 0)
+        s.adjusted += int(adj or 0)
+        s.lost += int(lost or 0)
+        s.dispatched += int(disp or 0)
+        s.returned += int(ret or 0)
+        s.on_hand += int(total or 0)
+        s.by_warehouse[warehouse_id] = int(total or 0)
+    for (_warehouse_id, batch_id), kits in reserved_quantities(session).items():
+        if batch_id in summaries:
+            summaries[batch_id].reserved += kits
+    return summaries
+
+
+def reconciliation_problems(session: Session) -> list[str]:
+    """Everything that does not add up, in plain words; empty when every batch reconciles."""
+    problems: list[str] = []
+    batches = {b.id: b for b in session.scalars(select(DonorBatch))}
+    summaries = batch_summaries(session)
+    transfer_sums: dict[int, int] = defaultdict(int)
+    for transfer_id, total in session.execute(
+        select(StockMovement.transfer_id, func.sum(StockMovement.quantity))
+        .where(StockMovement.transfer_id.is_not(None))
+        .group_by(StockMovement.transfer_id)
+    ):
+        transfer_sums[transfer_id] = int(total)
+    for transfer_id, total in transfer_sums.items():
+        if total != 0:
+            problems.append(f"transfer {transfer_id}: its movements sum to {total}, not 0")
+    for batch_id, s in sorted(summaries.items()):
+        batch = batches.get(batch_id)
+        name = f"batch {batch_id} ({batch.lot})" if batch else f"batch {batch_id} (missing!)"
+        if batch is not None and s.received != batch.quantity_received:
+            problems.append(
+                f"{name}: receipts in the ledger {s.received} != quantity received "
+                f"{batch.quantity_received}"
+            )
+        for warehouse_id, on_hand in sorted(s.by_warehouse.items()):
+            if on_hand < 0:
+                problems.append(f"{name}: warehouse {warehouse_id} is below zero ({on_hand})")
+        if s.reserved > s.on_hand:
+            problems.append(f"{name}: reserved {s.reserved} exceeds on hand {s.on_hand}")
+        if s.in_transit < 0:
+            problems.append(f"{name}: in transit is negative ({s.in_transit})")
+        if not s.reconciled:
+            problems.append(
+                f"{name}: received {s.received} + adjusted {s.adjusted} != lost {s.lost}"
+                f" + on hand {s.on_hand} + in transit {s.in_transit}"
+                f" + delivered {s.delivered}"
+            )
+    return problems

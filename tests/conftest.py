@@ -1,0 +1,275 @@
+"""Fixtures: app, client, runner, auth, api and factories, on SQLite or PostgreSQL.
+
+Run on PostgreSQL with `pytest --db postgresql` (the URL comes from
+KITLOG_TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+The schema is built once per run by the migrations themselves; every test then starts
+from empty tables.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+import config as kitlog_config
+from kitlog import create_app
+from kitlog.extensions import db
+from kitlog.models import Donor, KitType, Warehouse
+from kitlog.services import reference, stock, users
+from kitlog.services.reference import ContentLine
+
+PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        default="sqlite",
+        choices=["sqlite", "postgresql"],
+        help="database to run the suite on",
+    )
+
+
+def pytest_report_header(config):
+    return f"kitlog database: {config.getoption('--db')}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--db") == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with --db postgresql")
+    for item in items:
+        if "postgresql_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def db_backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def database_template(db_backend, tmp_path_factory) -> str:
+    """A migrated, empty database: a file to copy (SQLite) or a reset schema (PostgreSQL)."""
+    if db_backend == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        url = f"sqlite:///{path}"
+    else:
+        url = kitlog_config.TestConfig.POSTGRES_TEST_URL
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app({"DATABASE_URL": url}, instance_path=str(tmp_path_factory.mktemp("inst")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(db_backend, database_template, tmp_path) -> str:
+    """A fresh, empty, migrated database for one test."""
+    if db_backend == "sqlite":
+        path = tmp_path / "kitlog.db"
+        shutil.copyfile(database_template.removeprefix("sqlite:///"), path)
+        return f"sqlite:///{path}"
+    _truncate_all(database_template)
+    return database_template
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({"DATABASE_URL": database_url}, instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Builds test data through the services, so the data obeys the same rules."""
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def donor(self, code: str = "KOICA", **kw) -> Donor:
+        donor = reference.create_donor(
+            db.session, code=code, name=kw.get("name", f"Donor {code}"), country="Korea"
+        )
+        db.session.commit()
+        return donor
+
+    def kit_type(self, code: str = "HK-FAM") -> KitType:
+        kit = reference.create_kit_type(
+            db.session,
+            code=code,
+            name="Family hygiene kit",
+            weight_kg="6.5",
+            volume_m3="0.045",
+            contents=[ContentLine("Mask", 10, "pcs"), ContentLine("Soap", 4, "bars")],
+        )
+        db.session.commit()
+        return kit
+
+    def warehouse(self, code: str = "JKT-01", **kw) -> Warehouse:
+        wh = reference.create_warehouse(
+            db.session,
+            code=code,
+            name=kw.get("name", f"Gudang {code}"),
+            province=kw.get("province", "DKI Jakarta"),
+            regency=kw.get("regency", "Jakarta Selatan"),
+        )
+        db.session.commit()
+        return wh
+
+    def get_or(self, model, code, make):
+        found = db.session.query(model).filter_by(code=code).one_or_none()
+        return found or make(code)
+
+    def batch(
+        self,
+        *,
+        received: int = 100,
+        damaged: int = 0,
+        pledged: int | None = None,
+        warehouse: Warehouse | None = None,
+        donor: Donor | None = None,
+        lot: str | None = None,
+        expiry: date | None = date(2030, 1, 31),
+    ):
+        donor = donor or self.get_or(Donor, "KOICA", self.donor)
+        kit = self.get_or(KitType, "HK-FAM", self.kit_type)
+        warehouse = warehouse or self.get_or(Warehouse, "JKT-01", self.warehouse)
+        batch = stock.receive_batch(
+            db.session,
+            donor=donor,
+            kit_type=kit,
+            warehouse=warehouse,
+            reference="AGR-1",
+            lot=lot or f"LOT-{self._next()}",
+            expiry_date=expiry,
+            quantity_pledged=received if pledged is None else pledged,
+            quantity_received=received,
+            quantity_damaged=damaged,
+            received_date=date(2020, 12, 7),
+            user=None,
+        )
+        db.session.commit()
+        return batch
+
+    def user(self, role: str = "admin", *, email: str | None = None, donor=None, language="id"):
+        if role == "donor" and donor is None:
+            donor = self.get_or(Donor, "KOICA", self.donor)
+        user = users.create_user(
+            db.session,
+            email=email or f"{role}{self._next()}@example.org",
+            password=PASSWORD,
+            role=role,
+            name=f"{role.title()} User",
+            donor=donor,
+            language=language,
+        )
+        db.session.commit()
+        return user
+
+    def token(self, user) -> str:
+        _record, token = users.create_token(db.session, user)
+        db.session.commit()
+        return token
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory(app)
+
+
+class AuthActions:
+    """Log a browser-like test client in and out through the real login form."""
+
+    def __init__(self, client, make: Factory):
+        self._client = client
+        self._make = make
+
+    def csrf_token(self, path: str = "/login") -> str:
+        import re
+
+        page = self._client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page
+        )
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, role: str = "admin", **kw):
+        user = self._make.user(role, **kw)
+        response = self._client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": self.csrf_token()},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    def logout(self):
+        return self._client.post("/logout", data={"csrf_token": self.csrf_token("/dashboard")})
+
+
+@pytest.fixture
+def auth(client, make) -> AuthActions:
+    return AuthActions(client, make)
+
+
+class ApiClient:
+    """A client that sends a bearer token and JSON, in a chosen language."""
+
+    def __init__(self, client, token: str | None, language: str = "en"):
+        self.client = client
+        self.headers = {"Accept-Language": language}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.client.post(path, json=json, headers=self.headers, **kw)
+
+
+@pytest.fixture
+def api(client, make):
+    """api("warehouse") → an ApiClient holding a new warehouse user's token; api(None) → anonymous."""
+
+    def for_role(role: str | None, language: str = "en", **kw) -> ApiClient:
+        if role is None:
+            return ApiClient(client, None, language)
+        return ApiClient(client, make.token(make.user(role, **kw)), language)
+
+    return for_role
