@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, gettext, ngettext
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ def select_locale() -> str:
     """API: Accept-Language first. Pages: the user's profile, then the session's choice,
     then Accept-Language. Indonesian when nothing decides."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     header_choice = request.accept_languages.best_match(languages)
     if request.path.startswith("/api/") and header_choice:
         return header_choice

@@ -14,6 +14,7 @@ from flask_login import current_user
 from kitlog.extensions import csrf, db, login_manager
 from kitlog.models import Role, User
 from kitlog.services import users as user_service
+from kitlog.services.locking import begin_write
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -30,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 PERMISSION_ATTR = "_kitlog_permission"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def require(permission: str) -> Callable:
@@ -111,6 +113,10 @@ def _check_access() -> None:
     app = current_app._get_current_object()
     if request.endpoint is None:  # 404 / 405: let Flask answer
         return
+    if request.method not in SAFE_METHODS:
+        # Before the first query (loading the user is one): on SQLite a write request
+        # must begin as a writer, or it could work on a snapshot another writer changed.
+        begin_write(db.session)
     permission = endpoint_permission(app, request.endpoint)
     if permission is None:
         app.logger.error("endpoint %s declares no permission: refused", request.endpoint)
@@ -119,7 +125,7 @@ def _check_access() -> None:
     if token is not None:
         if not current_user.is_authenticated:  # triggers the request loader
             abort(401)
-    elif request.method not in ("GET", "HEAD", "OPTIONS"):
+    elif request.method not in SAFE_METHODS:
         csrf.protect()
     if permission == PUBLIC:
         return

@@ -11,7 +11,7 @@ class DomainError(Exception):
     status = 422
 
     def __init__(self, message: str | LazyString, field: str | None = None, **extra):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
         self.extra = extra
