@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from kitlog.models import DonorBatch, StockMovement, User
-from kitlog.services.stock import BatchSummary, batch_summaries
+from kitlog.models import Donor, DonorBatch, KitType, StockMovement, User, Warehouse
+from kitlog.services.stock import BatchSummary, StockLevel, batch_summaries, stock_levels
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,72 @@ def expiring_batches(
     batches = list(session.scalars(query).unique())
     summaries = batch_summaries(session, [b.id for b in batches])
     return [(b, summaries[b.id]) for b in batches if summaries[b.id].on_hand > 0]
+
+
+# --- Reads for the HTML pages -------------------------------------------------------
+
+
+def donors_by_code(session: Session) -> list[Donor]:
+    """Every donor, by code."""
+    return list(session.scalars(select(Donor).order_by(Donor.code)))
+
+
+def kit_types_by_code(session: Session) -> list[KitType]:
+    """Every kit type with its contents, by code."""
+    query = select(KitType).options(selectinload(KitType.contents)).order_by(KitType.code)
+    return list(session.scalars(query))
+
+
+def warehouses_by_code(session: Session) -> list[Warehouse]:
+    """Every warehouse, by code."""
+    return list(session.scalars(select(Warehouse).order_by(Warehouse.code)))
+
+
+def users_by_name(session: Session) -> list[User]:
+    """Every user account, active ones first, by name."""
+    query = (
+        select(User)
+        .options(joinedload(User.donor))
+        .order_by(User.active.desc(), User.name, User.email)
+    )
+    return list(session.scalars(query))
+
+
+def batches_with_summaries(
+    session: Session, user: User | None = None
+) -> list[tuple[DonorBatch, BatchSummary]]:
+    """Every batch (a donor user's own only) with where its kits are."""
+    batches = batches_for(session, user)
+    summaries = batch_summaries(session, [b.id for b in batches])
+    return [(b, summaries[b.id]) for b in batches]
+
+
+def stock_by_warehouse(
+    session: Session, *, batch_id: int | None = None
+) -> list[tuple[Warehouse, list[tuple[DonorBatch, StockLevel]]]]:
+    """Stock that is there (on hand or reserved), grouped by warehouse, then batch."""
+    levels = [
+        level
+        for level in stock_levels(session, batch_id=batch_id)
+        if level.on_hand or level.reserved
+    ]
+    warehouses = {
+        w.id: w
+        for w in session.scalars(
+            select(Warehouse).where(Warehouse.id.in_({lv.warehouse_id for lv in levels}))
+        )
+    }
+    batches = {
+        b.id: b
+        for b in session.scalars(
+            batches_query().where(DonorBatch.id.in_({lv.batch_id for lv in levels}))
+        ).unique()
+    }
+    grouped: dict[int, list[tuple[DonorBatch, StockLevel]]] = {}
+    for level in levels:
+        grouped.setdefault(level.warehouse_id, []).append((batches[level.batch_id], level))
+    order = sorted(grouped, key=lambda wid: warehouses[wid].code)
+    return [
+        (warehouses[wid], sorted(grouped[wid], key=lambda row: (row[0].lot, row[0].id)))
+        for wid in order
+    ]
