@@ -1,0 +1,109 @@
+# kitlog: the two commands are `make run` and `make test`.
+#
+# Everything installs into .venv. pip runs again only when pyproject.toml changes
+# (the stamp files below), so the second `make run` or `make test` starts in seconds.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+
+PORT ?= 5000
+KITLOG_DEMO ?= 1
+KITLOG_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export KITLOG_TEST_DATABASE_URL
+
+TRANSLATIONS := kitlog/translations
+# Languages `make translations` creates a catalog for when it is missing.
+CATALOG_LANGUAGES ?= id en
+# Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS="--rows 200000"`.
+BENCH_ARGS ?=
+
+.PHONY: help run test lint format translations compile-translations bench \
+	test-sqlite test-postgresql test-browser install install-dev clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@ $(STAMP_RUN)
+
+install: $(STAMP_RUN) ## Install kitlog into .venv
+install-dev: $(STAMP_DEV) ## Install kitlog and the dev extra into .venv
+
+compile-translations: $(STAMP_RUN) ## Compile the .po catalogs (none yet is fine)
+	@if compgen -G "$(TRANSLATIONS)/*/LC_MESSAGES/messages.po" >/dev/null; then \
+		$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS); \
+	else \
+		echo "No catalogs in $(TRANSLATIONS)/<lang>/LC_MESSAGES/messages.po yet: nothing to compile."; \
+	fi
+
+run: $(STAMP_RUN) ## Install, migrate, load the demo (unless KITLOG_DEMO=0), serve on 127.0.0.1:PORT (5000)
+	@$(MAKE) --no-print-directory compile-translations
+	$(BIN)/kitlog db upgrade
+	@if [ "$(KITLOG_DEMO)" = "0" ]; then \
+		echo "KITLOG_DEMO=0: no demo data loaded."; \
+	else \
+		$(BIN)/kitlog demo; \
+	fi
+	$(BIN)/kitlog run --host 127.0.0.1 --port $(PORT)
+
+test: $(STAMP_DEV) ## Install the dev extra; ruff, import contracts, the suite on SQLite then PostgreSQL
+	@$(MAKE) --no-print-directory compile-translations
+	$(BIN)/python scripts/run_tests.py
+
+lint: $(STAMP_DEV) ## ruff check, ruff format --check, import-linter contracts
+	$(BIN)/python scripts/run_tests.py --only lint
+
+format: $(STAMP_DEV) ## Fix what ruff can fix and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test-sqlite: $(STAMP_DEV) ## The suite on SQLite only
+	@$(MAKE) --no-print-directory compile-translations
+	$(BIN)/python scripts/run_tests.py --only sqlite
+
+test-postgresql: $(STAMP_DEV) ## The suite on PostgreSQL only
+	@$(MAKE) --no-print-directory compile-translations
+	$(BIN)/python scripts/run_tests.py --only postgresql
+
+test-browser: $(STAMP_DEV) ## Only the browser tests (Debian's Chromium), on SQLite
+	@$(MAKE) --no-print-directory compile-translations
+	$(BIN)/pytest -m browser tests/browser
+
+translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs, compile
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext \
+		--add-comments=TRANSLATORS: --project=kitlog --sort-by-file \
+		-o $(TRANSLATIONS)/messages.pot .
+	@for lang in $(CATALOG_LANGUAGES); do \
+		if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --quiet -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang \
+				|| exit 1; \
+		else \
+			$(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang \
+				|| exit 1; \
+		fi; \
+	done
+	@$(MAKE) --no-print-directory compile-translations
+
+bench: $(STAMP_DEV) ## Time the stock ledger over 1,000,000 movements (SQLite, and PostgreSQL if reachable)
+	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
+
+clean: ## Remove caches and compiled catalogs (keeps .venv and instance/)
+	rm -rf .pytest_cache .ruff_cache .hypothesis bench/results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true

@@ -1,0 +1,215 @@
+"""`make test`: ruff, the import contracts, then the whole suite on SQLite and on PostgreSQL.
+
+Every step runs even when an earlier one failed, so one run shows all that is wrong;
+the exit status is non-zero when any step failed. The last line is the total count,
+for example `kitlog: 212 passed, 0 failed, 4 skipped`.
+
+Environment:
+  KITLOG_TEST_DATABASE_URL  the PostgreSQL half's database (its tables are emptied!)
+                            default postgresql+psycopg://postgres@127.0.0.1:5432/test
+  CI                        `true`: an unreachable PostgreSQL fails the run instead of
+                            skipping the PostgreSQL half
+  PYTEST_ARGS               extra pytest arguments for both halves, e.g. "-x -k stock"
+  PYTEST_WORKERS            pytest-xdist workers for the SQLite half (default 2; 0 = off).
+                            The PostgreSQL half always runs in one process: it shares one
+                            database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+PYTEST_EXIT = {
+    1: "some tests failed",
+    2: "pytest was interrupted",
+    3: "pytest hit an internal error",
+    4: "pytest was called wrongly",
+    5: "pytest collected no tests",
+}
+
+
+@dataclass
+class Step:
+    name: str
+    status: str = "ok"  # ok | FAILED | skipped
+    detail: str = ""
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI", "") in ("1", "true", "True", "yes")
+
+
+def banner(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def run(cmd: list[str]) -> int:
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+def lint_steps() -> list[Step]:
+    steps = []
+    for name, cmd, hint in (
+        ("ruff check", [str(BIN / "ruff"), "check", "."], "run `make format`, then fix the rest"),
+        (
+            "ruff format",
+            [str(BIN / "ruff"), "format", "--check", "."],
+            "run `make format` (ruff format .)",
+        ),
+        ("import contracts", [str(BIN / "lint-imports")], "see docs/architecture.md"),
+    ):
+        banner(name)
+        code = run(cmd)
+        steps.append(Step(name) if code == 0 else Step(name, "FAILED", hint))
+    return steps
+
+
+def count_junit(path: Path) -> tuple[int, int, int]:
+    """(passed, failed, skipped) from a JUnit XML report; failed includes errors."""
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    tests = failures = errors = skipped = 0
+    for suite in suites:
+        tests += int(suite.get("tests", 0))
+        failures += int(suite.get("failures", 0))
+        errors += int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+    failed = failures + errors
+    return tests - failed - skipped, failed, skipped
+
+
+def pytest_step(name: str, args: list[str], report_dir: Path) -> Step:
+    banner(f"the test suite on {name}")
+    report = report_dir / f"{name.lower()}.xml"
+    extra = shlex.split(os.environ.get("PYTEST_ARGS", ""))
+    cmd = [str(BIN / "pytest"), *args, f"--junitxml={report}", *extra]
+    started = time.monotonic()
+    code = run(cmd)
+    elapsed = time.monotonic() - started
+    step = Step(name)
+    if report.exists():
+        step.passed, step.failed, step.skipped = count_junit(report)
+    if code != 0:
+        step.status = "FAILED"
+        step.detail = PYTEST_EXIT.get(code, f"pytest exited {code}")
+    elif step.passed == 0:
+        step.status = "FAILED"
+        step.detail = "no test passed (all skipped or deselected)"
+    step.detail = f"{step.detail}  ({elapsed:.0f} s)".strip()
+    return step
+
+
+def xdist_args() -> list[str]:
+    workers = os.environ.get("PYTEST_WORKERS", "2").strip()
+    if workers in ("", "0", "1"):
+        return []
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        return []
+    return ["-n", workers]
+
+
+def postgres_problem(url: str) -> str | None:
+    """None when PostgreSQL answers at url within 5 s; otherwise why not."""
+    try:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        with psycopg.connect(conninfo, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except Exception as error:  # any failure means "not reachable"
+        return " ".join(str(error).split()) or type(error).__name__
+    return None
+
+
+def safe_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unreadable URL>"
+
+
+def postgresql_step(report_dir: Path) -> Step:
+    url = os.environ.get("KITLOG_TEST_DATABASE_URL") or DEFAULT_PG_URL
+    os.environ["KITLOG_TEST_DATABASE_URL"] = url
+    shown = safe_url(url)
+    banner(f"PostgreSQL at {shown}")
+    problem = postgres_problem(url)
+    if problem is None:
+        return pytest_step("PostgreSQL", ["--db", "postgresql"], report_dir)
+    if on_ci():
+        print(
+            f"ERROR: PostgreSQL not reachable at {shown}: {problem}\n"
+            "CI=true, so the PostgreSQL half is required: failing the run.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return Step("PostgreSQL", "FAILED", f"not reachable at {shown} (CI=true)")
+    print(
+        f"PostgreSQL not reachable at {shown}: skipping the PostgreSQL half.\n"
+        f"  ({problem})\n"
+        "  Start PostgreSQL or set KITLOG_TEST_DATABASE_URL to run it; with CI=true this fails.",
+        flush=True,
+    )
+    return Step("PostgreSQL", "skipped", f"not reachable at {shown}")
+
+
+def summary(steps: list[Step], tested: bool) -> int:
+    print("\n" + "=" * 24 + " kitlog test summary " + "=" * 24)
+    for s in steps:
+        counts = ""
+        if s.name in ("SQLite", "PostgreSQL") and s.status != "skipped":
+            counts = f"{s.passed} passed, {s.failed} failed, {s.skipped} skipped  "
+        print(f"  {s.name:<17} {s.status:<8} {counts}{s.detail}".rstrip())
+    failed_steps = [s.name for s in steps if s.status == "FAILED"]
+    if failed_steps:
+        print(f"make test FAILED: {', '.join(failed_steps)}")
+    if tested:
+        passed = sum(s.passed for s in steps)
+        failed = sum(s.failed for s in steps)
+        skipped = sum(s.skipped for s in steps)
+        print(f"kitlog: {passed} passed, {failed} failed, {skipped} skipped", flush=True)
+    return 1 if failed_steps else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only", choices=["lint", "sqlite", "postgresql"], help="run just this part"
+    )
+    only = parser.parse_args(argv).only
+    steps: list[Step] = []
+    with tempfile.TemporaryDirectory(prefix="kitlog-test-") as tmp:
+        report_dir = Path(tmp)
+        if only in (None, "lint"):
+            steps += lint_steps()
+        if only in (None, "sqlite"):
+            steps.append(pytest_step("SQLite", ["--db", "sqlite", *xdist_args()], report_dir))
+        if only in (None, "postgresql"):
+            steps.append(postgresql_step(report_dir))
+    return summary(steps, tested=only != "lint")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
