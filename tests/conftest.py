@@ -8,10 +8,12 @@ from empty tables.
 
 from __future__ import annotations
 
+import contextvars
 import shutil
 from datetime import date
 
 import pytest
+from flask.testing import FlaskCliRunner, FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -91,9 +93,31 @@ def database_url(db_backend, database_template, tmp_path) -> str:
     return database_template
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs as in production: its own app context, session and `g`.
+
+    The test's own app context (and its database session) stays outside; what the
+    test set up is committed first, so the request sees it.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    """Each command runs in its own app context and database session, as from a shell."""
+
+    def invoke(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({"DATABASE_URL": database_url}, instance_path=str(tmp_path / "instance"))
+    app.test_client_class = IsolatedClient
+    app.test_cli_runner_class = IsolatedCliRunner
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,0 +1,140 @@
+"""The `kitlog` command line: demo, users, tokens, check."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+
+from kitlog.extensions import db
+from kitlog.models import DonorBatch, StockMovement, User
+
+
+def test_demo_loads_the_founding_case_and_reconciles(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    batch = db.session.scalar(select(DonorBatch))
+    assert (batch.donor.code, batch.quantity_pledged, batch.quantity_received) == ("KOICA", 5000, 5000)
+    assert batch.quantity_damaged == 10
+    by_warehouse = dict(
+        db.session.execute(
+            text(
+                "SELECT w.code, SUM(m.quantity) FROM stock_movements m "
+                "JOIN warehouses w ON w.id = m.warehouse_id GROUP BY w.code"
+            )
+        ).all()
+    )
+    assert by_warehouse == {"JKT-01": 3490, "SBY-01": 1500}
+    kinds = set(db.session.scalars(select(StockMovement.kind)))
+    assert kinds == {"receipt", "loss", "transfer_out", "transfer_in"}
+    check = runner.invoke(args=["check"])
+    assert check.exit_code == 0, check.output
+    assert "reconcile" in check.output
+
+
+def test_demo_prints_one_login_per_role_and_is_idempotent(runner):
+    first = runner.invoke(args=["demo"])
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    for role in ("admin", "warehouse", "field", "donor"):
+        line = next(line for line in first.output.splitlines() if line.strip().startswith(role))
+        assert line in second.output  # the same generated password is shown again
+    assert db.session.scalar(select(func.count()).select_from(DonorBatch)) == 1
+    assert db.session.scalar(select(func.count()).select_from(User)) == 4
+
+
+def test_demo_passwords_let_each_role_log_in(runner, app):
+    output = runner.invoke(args=["demo"]).output
+    import re
+
+    rows = re.findall(r"^\s+(admin|warehouse|field|donor)\s+(\S+)\s+(\S+)$", output, re.M)
+    assert len(rows) == 4
+    for _role, email, password in rows:
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'value="([^"]+)"[^>]*name="csrf_token"', page
+        )
+        response = client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token.group(1)}
+        )
+        assert response.status_code == 302, (email, response.status_code)
+        assert client.get("/dashboard").status_code == 200
+
+
+def test_users_create_reads_the_password_twice_from_stdin(runner):
+    result = runner.invoke(
+        args=["users", "create", "Gudang@Example.org", "--role", "warehouse"],
+        input="a long password\na long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "gudang@example.org"))
+    assert user.role == "warehouse"
+    assert user.password_hash.startswith("$argon2")
+    assert "a long password" not in user.password_hash
+
+
+def test_users_create_refuses_different_passwords_and_creates_nothing(runner):
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "admin"],
+        input="a long password\nanother password\n",
+    )
+    assert result.exit_code != 0
+    assert "differ" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_users_create_refuses_a_short_password(runner):
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "admin"], input="short\nshort\n"
+    )
+    assert result.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_a_donor_user_needs_a_known_donor(runner, make):
+    no_donor = runner.invoke(
+        args=["users", "create", "d@example.org", "--role", "donor"],
+        input="a long password\na long password\n",
+    )
+    assert no_donor.exit_code != 0
+    unknown = runner.invoke(
+        args=["users", "create", "d@example.org", "--role", "donor", "--donor", "NOPE"],
+        input="a long password\na long password\n",
+    )
+    assert unknown.exit_code != 0
+    make.donor("KOICA")
+    ok = runner.invoke(
+        args=["users", "create", "d@example.org", "--role", "donor", "--donor", "koica"],
+        input="a long password\na long password\n",
+    )
+    assert ok.exit_code == 0, ok.output
+    user = db.session.scalar(select(User).where(User.email == "d@example.org"))
+    assert user.donor.code == "KOICA"
+
+
+def test_tokens_create_prints_the_token_last_and_it_authenticates(runner, client, make):
+    make.user("warehouse", email="w@example.org")
+    result = runner.invoke(args=["tokens", "create", "w@example.org"])
+    assert result.exit_code == 0, result.output
+    token = result.output.split()[-1]
+    stored = db.session.execute(text("SELECT token_hash FROM api_tokens")).scalar_one()
+    assert token not in stored  # only the hash is kept
+    ok = client.get("/api/v1/warehouses", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200
+    bad = client.get("/api/v1/warehouses", headers={"Authorization": f"Bearer {token}x"})
+    assert bad.status_code == 401
+
+
+def test_tokens_create_for_an_unknown_user_fails(runner):
+    result = runner.invoke(args=["tokens", "create", "nobody@example.org"])
+    assert result.exit_code != 0
+
+
+def test_check_exits_nonzero_and_says_what_does_not_add_up(runner, make):
+    batch = make.batch(received=10)
+    db.session.add(
+        StockMovement(batch=batch, warehouse=batch.warehouse, kind="receipt", quantity=5)
+    )
+    db.session.commit()
+    result = runner.invoke(args=["check"])
+    assert result.exit_code == 1
+    assert "receipts in the ledger 15 != quantity received 10" in result.output

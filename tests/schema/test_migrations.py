@@ -1,0 +1,53 @@
+"""The models and the migrations describe the same schema, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from kitlog.extensions import db
+
+
+def test_migrations_match_the_models(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_kitlog_db_check_reports_no_difference(runner):
+    result = runner.invoke(args=["db", "check"])
+    assert result.exception is None, result.output
+    assert result.exit_code == 0, result.output
+
+
+def test_constraints_follow_the_naming_convention(app):
+    inspector = inspect(db.engine)
+    fks = inspector.get_foreign_keys("stock_movements")
+    assert {fk["name"] for fk in fks} >= {
+        "fk_stock_movements_batch_id_donor_batches",
+        "fk_stock_movements_warehouse_id_warehouses",
+    }
+    checks = {c["name"] for c in inspector.get_check_constraints("stock_movements")}
+    assert "ck_stock_movements_kind_direction" in checks
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app, db_backend):
+    if db_backend != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_downgrade_then_upgrade_round_trips(app):
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="base")
+    assert "stock_movements" not in inspect(db.engine).get_table_names()
+    upgrade()
+    assert "stock_movements" in inspect(db.engine).get_table_names()
