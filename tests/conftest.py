@@ -13,7 +13,7 @@ import shutil
 from datetime import date
 
 import pytest
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -289,7 +289,7 @@ class ApiClient:
 
 @pytest.fixture
 def api(client, make):
-    """api("warehouse") → an ApiClient holding a new warehouse user's token; api(None) → anonymous."""
+    """api("warehouse"): a client with a new warehouse user's token; api(None): anonymous."""
 
     def for_role(role: str | None, language: str = "en", **kw) -> ApiClient:
         if role is None:

@@ -30,9 +30,7 @@ def test_an_undeclared_route_is_refused_even_to_an_admin(app, make):
     fresh.register_blueprint(extra)
     fresh.test_client_class = app.test_client_class
     token = make.token(make.user("admin"))
-    response = fresh.test_client().get(
-        "/forgotten", headers={"Authorization": f"Bearer {token}"}
-    )
+    response = fresh.test_client().get("/forgotten", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
     assert b"secret" not in response.data
 

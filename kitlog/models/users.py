@@ -30,9 +30,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(sql_in("role", ROLES), name="role"),
         CheckConstraint(sql_in("language", LANGUAGES), name="language"),
-        CheckConstraint(
-            "(role = 'donor') = (donor_id IS NOT NULL)", name="donor_role_has_donor"
-        ),
+        CheckConstraint("(role = 'donor') = (donor_id IS NOT NULL)", name="donor_role_has_donor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,8 +62,10 @@ class LoginFailure(db.Model):
     """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "created_at"),
-                      Index("ix_login_failures_address_at", "address", "created_at"))
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "created_at"),
+        Index("ix_login_failures_address_at", "address", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))

@@ -41,10 +41,11 @@ def lock_batches(session: Session, batch_ids: list[int]) -> None:
         begin_write(session)
         connection = session.connection()
         if connection.info.get("sqlite_begin") != "IMMEDIATE" and ids:
-            session.execute(
-                text("UPDATE donor_batches SET id = id WHERE id = :id"), {"id": ids[0]}
-            )
+            session.execute(text("UPDATE donor_batches SET id = id WHERE id = :id"), {"id": ids[0]})
         return
     session.execute(
-        select(DonorBatch.id).where(DonorBatch.id.in_(ids)).order_by(DonorBatch.id).with_for_update()
+        select(DonorBatch.id)
+        .where(DonorBatch.id.in_(ids))
+        .order_by(DonorBatch.id)
+        .with_for_update()
     )

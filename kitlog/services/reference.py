@@ -38,9 +38,7 @@ def _text(value: str, field_name: str, max_len: int, *, required: bool = True) -
     if required and not value:
         raise InvalidValue(_l("This field is required."), field=field_name)
     if len(value) > max_len:
-        raise InvalidValue(
-            _l("Keep this under %(n)s characters.", n=max_len), field=field_name
-        )
+        raise InvalidValue(_l("Keep this under %(n)s characters.", n=max_len), field=field_name)
     return value
 
 

@@ -211,9 +211,7 @@ def transfer_stock(
     """Move kits between warehouses; the two movements always sum to zero."""
     _check_quantity(quantity, "quantity")
     if from_warehouse.id == to_warehouse.id:
-        raise InvalidValue(
-            _l("Choose two different warehouses."), field="to_warehouse"
-        )
+        raise InvalidValue(_l("Choose two different warehouses."), field="to_warehouse")
     if len(note or "") > MAX_REASON:
         raise InvalidValue(_l("Keep the note under %(n)s characters.", n=MAX_REASON), field="note")
     lock_batches(session, [batch.id])
@@ -276,9 +274,7 @@ def adjust_stock(
     if quantity == 0:
         raise InvalidValue(_l("A change of zero kits changes nothing."), field="quantity")
     if kind == MovementKind.LOSS and quantity > 0:
-        raise InvalidValue(
-            _l("A loss removes kits: give a negative quantity."), field="quantity"
-        )
+        raise InvalidValue(_l("A loss removes kits: give a negative quantity."), field="quantity")
     _check_quantity(abs(quantity), "quantity")
     reason = _check_reason(reason)
     lock_batches(session, [batch.id])
@@ -320,7 +316,9 @@ def stock_levels(
     reserved = reserved_quantities(session)
     levels = [
         StockLevel(w, b, int(total or 0), reserved.get((w, b), 0))
-        for w, b, total in session.execute(query.order_by(StockMovement.warehouse_id, StockMovement.batch_id))
+        for w, b, total in session.execute(
+            query.order_by(StockMovement.warehouse_id, StockMovement.batch_id)
+        )
     ]
     return levels
 

@@ -20,7 +20,7 @@ from kitlog.services.errors import Duplicate, InvalidValue
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
-TOKEN_PREFIX = "kl_"
+TOKEN_PREFIX = "kl_"  # noqa: S105 - a visible prefix, not a secret
 
 _hasher = PasswordHasher()
 

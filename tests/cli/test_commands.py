@@ -12,7 +12,11 @@ def test_demo_loads_the_founding_case_and_reconciles(runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     batch = db.session.scalar(select(DonorBatch))
-    assert (batch.donor.code, batch.quantity_pledged, batch.quantity_received) == ("KOICA", 5000, 5000)
+    assert (batch.donor.code, batch.quantity_pledged, batch.quantity_received) == (
+        "KOICA",
+        5000,
+        5000,
+    )
     assert batch.quantity_damaged == 10
     by_warehouse = dict(
         db.session.execute(

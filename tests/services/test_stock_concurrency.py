@@ -91,13 +91,22 @@ def test_concurrent_losses_and_transfers_never_take_stock_below_zero(app, make):
         b, src = session.get(DonorBatch, ids[0]), session.get(Warehouse, ids[1])
         if n % 2:
             stock.adjust_stock(
-                session, batch=b, warehouse=src, quantity=-20, kind="loss", reason="rain",
+                session,
+                batch=b,
+                warehouse=src,
+                quantity=-20,
+                kind="loss",
+                reason="rain",
                 user=None,
             )
         else:
             stock.transfer_stock(
-                session, batch=b, from_warehouse=src,
-                to_warehouse=session.get(Warehouse, ids[2]), quantity=20, user=None,
+                session,
+                batch=b,
+                from_warehouse=src,
+                to_warehouse=session.get(Warehouse, ids[2]),
+                quantity=20,
+                user=None,
             )
 
     outcomes = _race(app, 8, act)
