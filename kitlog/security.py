@@ -126,6 +126,8 @@ def _check_access() -> None:
         if not current_user.is_authenticated:  # triggers the request loader
             abort(401)
     elif request.method not in SAFE_METHODS:
+        if is_api_request() and permission != PUBLIC and not current_user.is_authenticated:
+            abort(401)  # an API caller with no login hears so, not that a CSRF token is missing
         csrf.protect()
     if permission == PUBLIC:
         return
