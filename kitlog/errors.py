@@ -3,44 +3,47 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Conflict, HTTPException, InternalServerError
 
 from kitlog.extensions import db
 from kitlog.services.errors import DomainError
 
 TITLES = {
-    400: "Bad request",
-    401: "Not logged in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Upload too large",
-    415: "Unsupported media type",
-    422: "Invalid values",
-    429: "Too many attempts",
-    500: "Server error",
+    400: _l("Bad request"),
+    401: _l("Not logged in"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Upload too large"),
+    415: _l("Unsupported media type"),
+    422: _l("Invalid values"),
+    429: _l("Too many attempts"),
+    500: _l("Server error"),
 }
 
 DETAILS = {
-    400: "The request could not be read.",
-    401: "Log in, or send a valid API token.",
-    403: "Your role does not allow this.",
-    404: "Nothing was found at this address.",
-    405: "This address does not accept that method.",
-    409: "This conflicts with the current state.",
-    413: "The upload is larger than allowed.",
-    415: "Send JSON with Content-Type: application/json.",
-    422: "Some values are not valid.",
-    429: "Too many attempts. Wait a few minutes and try again.",
-    500: "Something went wrong on the server. Nothing was changed.",
+    400: _l("The request could not be read."),
+    401: _l("Log in, or send a valid API token."),
+    403: _l("Your role does not allow this."),
+    404: _l("Nothing was found at this address."),
+    405: _l("This address does not accept that method."),
+    409: _l("This conflicts with the current state."),
+    413: _l("The upload is larger than allowed."),
+    415: _l("Send JSON with Content-Type: application/json."),
+    422: _l("Some values are not valid."),
+    429: _l("Too many attempts. Wait a few minutes and try again."),
+    500: _l("Something went wrong on the server. Nothing was changed."),
 }
 
 
 def translated_title(status: int) -> str:
-    return _(TITLES.get(status, "Error"))
+    return str(TITLES.get(status, _("Error")))
 
 
 def problem(
@@ -51,7 +54,7 @@ def problem(
         "type": "about:blank",
         "title": translated_title(status),
         "status": status,
-        "detail": detail if detail is not None else _(DETAILS.get(status, "Error")),
+        "detail": str(detail) if detail is not None else str(DETAILS.get(status, _("Error"))),
     }
     if errors:
         body["errors"] = errors
@@ -59,6 +62,7 @@ def problem(
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
+    response.headers["Content-Language"] = str(get_locale() or "id")
     return response
 
 
@@ -83,18 +87,21 @@ def init_app(app: Flask) -> None:
             detail = None
             if isinstance(error, CSRFError):
                 detail = _("The CSRF token is missing or expired. Reload the page.")
-            elif error.code == 400 and errors is None:
+            elif error.code == 400 and errors:  # webargs could not parse the body
                 detail = _("The request body is not valid JSON.")
             response = problem(error.code or 500, detail, errors)
             if error.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="kitlog"'
+            valid_methods = getattr(error, "valid_methods", None)
+            if error.code == 405 and valid_methods:
+                response.headers["Allow"] = ", ".join(valid_methods)
             return response
         if error.code == 401:
             return redirect(url_for("auth.login", next=request.full_path))
         if isinstance(error, CSRFError):
             detail = _("The form expired. Please try again.")
         else:
-            detail = _(DETAILS.get(error.code or 500, "Error"))
+            detail = str(DETAILS.get(error.code or 500, _("Error")))
         return (
             render_template(
                 "errors/error.html",
@@ -104,6 +111,13 @@ def init_app(app: Flask) -> None:
             ),
             error.code,
         )
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError):
+        # Two requests raced past a service's check (the same new code at the same
+        # instant): the database refused the second; answer as the check would have.
+        app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error)
+        return _http_error(Conflict())
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):

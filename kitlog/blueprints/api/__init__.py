@@ -2,37 +2,82 @@
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
+from kitlog.blueprints.api.common import CODE_PATTERN, CodeConverter
+from kitlog.blueprints.api.problems import PROBLEM_JSON, ProblemSchema
 from kitlog.security import declare_public_endpoint
 
 
 class KitlogApi(Api):
-    """flask-smorest's Api, with kitlog's problem+json error handlers instead of its own."""
+    """flask-smorest's Api, with kitlog's problem+json errors instead of its own."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self):
         pass  # kitlog.errors answers every HTTP error, API or page
+
+    def _register_responses(self):
+        """Every error status is documented as a problem+json answer."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ProblemSchema
+                prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as a problem+json answer.", "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 api = KitlogApi()
 
 
+def _code_parameter(_converter) -> dict:
+    return {"type": "string", "pattern": f"^{CODE_PATTERN}$"}
+
+
 def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import reference, stock
 
+    app.url_map.converters["code"] = CodeConverter
     api.init_app(
         app,
         spec_kwargs={
-            "info": {"description": "kitlog JSON API: see API.md for the contract."},
+            "info": {
+                "description": (
+                    "kitlog JSON API: donors, kit types, warehouses, donor batches and the "
+                    "stock ledger. Errors are application/problem+json in the language of "
+                    "Accept-Language (id or en)."
+                )
+            },
             "components": {
                 "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer"},
-                    "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A token from `kitlog tokens create EMAIL`.",
+                    },
+                    "session": {
+                        "type": "apiKey",
+                        "in": "cookie",
+                        "name": "session",
+                        "description": (
+                            "The browser session; a POST also needs the page's CSRF token "
+                            "in the X-CSRFToken header."
+                        ),
+                    },
                 }
             },
             "security": [{"bearer": []}, {"session": []}],
         },
+    )
+    api.register_converter(
+        CodeConverter, lambda _c: {"type": "string", "pattern": f"^{CODE_PATTERN}$"}
     )
     for module in (reference, stock):
         api.register_blueprint(module.blp, url_prefix="/api/v1")

@@ -6,15 +6,15 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from kitlog.blueprints.api.common import PageArgs, Text, page_of, page_schema
+from kitlog.blueprints.api.common import ApiBlueprint, PageArgs, Text, page_of, page_schema
+from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Warehouse
 from kitlog.security import require
 from kitlog.services import reference as reference_service
 from kitlog.services.reference import ContentLine
-from flask_smorest import Blueprint
 
-blp = Blueprint("api_reference", __name__, description="Donors, kit types and warehouses")
+blp = ApiBlueprint("api_reference", __name__, description="Donors, kit types and warehouses")
 
 
 class DonorSchema(ma.Schema):
@@ -66,6 +66,7 @@ def _dump_kit_type(kit_type: KitType) -> dict:
 @blp.route("/donors", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(DonorSchema, "DonorPage"))
+@problems(blp, *READ)
 @require("reference.read")
 def list_donors(args):
     """List donors."""
@@ -76,6 +77,7 @@ def list_donors(args):
 @blp.route("/donors", methods=["POST"])
 @blp.arguments(DonorSchema)
 @blp.response(201, DonorSchema)
+@problems(blp, *WRITE, 409)
 @require("reference.write")
 def create_donor(data):
     """Create a donor."""
@@ -84,8 +86,9 @@ def create_donor(data):
     return donor
 
 
-@blp.route("/donors/<code>", methods=["GET"])
+@blp.route("/donors/<code:code>", methods=["GET"])
 @blp.response(200, DonorSchema)
+@problems(blp, *READ, 404)
 @require("reference.read")
 def get_donor(code):
     """One donor by code."""
@@ -95,6 +98,7 @@ def get_donor(code):
 @blp.route("/kit-types", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(KitTypeSchema, "KitTypePage"))
+@problems(blp, *READ)
 @require("reference.read")
 def list_kit_types(args):
     """List kit types with their contents."""
@@ -105,6 +109,7 @@ def list_kit_types(args):
 @blp.route("/kit-types", methods=["POST"])
 @blp.arguments(KitTypeSchema)
 @blp.response(201, KitTypeSchema)
+@problems(blp, *WRITE, 409)
 @require("reference.write")
 def create_kit_type(data):
     """Create a kit type with its contents."""
@@ -114,8 +119,9 @@ def create_kit_type(data):
     return _dump_kit_type(kit_type)
 
 
-@blp.route("/kit-types/<code>", methods=["GET"])
+@blp.route("/kit-types/<code:code>", methods=["GET"])
 @blp.response(200, KitTypeSchema)
+@problems(blp, *READ, 404)
 @require("reference.read")
 def get_kit_type(code):
     """One kit type by code."""
@@ -125,6 +131,7 @@ def get_kit_type(code):
 @blp.route("/warehouses", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(WarehouseSchema, "WarehousePage"))
+@problems(blp, *READ)
 @require("reference.read")
 def list_warehouses(args):
     """List warehouses."""
@@ -135,6 +142,7 @@ def list_warehouses(args):
 @blp.route("/warehouses", methods=["POST"])
 @blp.arguments(WarehouseSchema)
 @blp.response(201, WarehouseSchema)
+@problems(blp, *WRITE, 409)
 @require("reference.write")
 def create_warehouse(data):
     """Create a warehouse."""
@@ -143,8 +151,9 @@ def create_warehouse(data):
     return warehouse
 
 
-@blp.route("/warehouses/<code>", methods=["GET"])
+@blp.route("/warehouses/<code:code>", methods=["GET"])
 @blp.response(200, WarehouseSchema)
+@problems(blp, *READ, 404)
 @require("reference.read")
 def get_warehouse(code):
     """One warehouse by code."""
