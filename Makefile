@@ -86,17 +86,13 @@ test-browser: $(STAMP_DEV) ## Only the browser tests (Debian's Chromium), on SQL
 	$(BIN)/pytest -m browser tests/browser
 
 translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs, compile
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext \
+	@mkdir -p $(TRANSLATIONS)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext \
 		--add-comments=TRANSLATORS: --project=kitlog --sort-by-file \
 		-o $(TRANSLATIONS)/messages.pot .
 	@for lang in $(CATALOG_LANGUAGES); do \
-		if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel update --quiet -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang \
-				|| exit 1; \
-		else \
-			$(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang \
-				|| exit 1; \
-		fi; \
+		$(BIN)/pybabel -q update --init-missing --ignore-pot-creation-date \
+			-i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang || exit 1; \
 	done
 	@$(MAKE) --no-print-directory compile-translations
 

@@ -73,7 +73,11 @@ def lint_steps() -> list[Step]:
             [str(BIN / "ruff"), "format", "--check", "."],
             "run `make format` (ruff format .)",
         ),
-        ("import contracts", [str(BIN / "lint-imports")], "see docs/architecture.md"),
+        (
+            "import contracts",
+            [str(BIN / "lint-imports"), "--no-cache", "--no-logo"],
+            "see docs/architecture.md",
+        ),
     ):
         banner(name)
         code = run(cmd)
