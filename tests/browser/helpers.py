@@ -1,0 +1,52 @@
+"""What browser tests do again and again: log in, measure sideways scrolling, translate."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale, gettext
+
+from tests.conftest import PASSWORD
+
+# The width is the document's, not window.innerWidth: in mobile emulation Chromium widens
+# the layout viewport (and innerWidth) to fit content that overflows, which would hide the
+# very overflow this measures.
+OVERFLOW_JS = """() => {
+  const root = document.documentElement;
+  return {
+    scrollWidth: Math.max(root.scrollWidth, document.body ? document.body.scrollWidth : 0),
+    clientWidth: root.clientWidth,
+    innerWidth: window.innerWidth,
+  };
+}"""
+
+
+def sideways_overflow(page) -> dict:
+    """How far the page is wider than the screen, in CSS pixels (0 when it fits)."""
+    metrics = page.evaluate(OVERFLOW_JS)
+    screen = page.viewport_size["width"]
+    metrics["overflow"] = max(0, metrics["scrollWidth"] - min(metrics["clientWidth"], screen))
+    return metrics
+
+
+def assert_no_sideways_scroll(page) -> None:
+    metrics = sideways_overflow(page)
+    assert metrics["overflow"] == 0, f"{page.url} scrolls sideways on a phone: {metrics}"
+
+
+def html_lang(page) -> str:
+    return page.get_attribute("html", "lang") or ""
+
+
+def translated(msgid: str, language: str = "id") -> str:
+    """The catalog's translation of msgid (needs an app context and compiled catalogs)."""
+    with force_locale(language):
+        return gettext(msgid)
+
+
+def log_in(page, email: str, password: str = PASSWORD) -> None:
+    """Fill in and send the real login form reached from `/`."""
+    page.goto("/")
+    form = page.locator("form", has=page.locator("input[name=password]"))
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()

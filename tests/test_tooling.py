@@ -1,0 +1,133 @@
+"""The build tooling keeps its promises: contracts bite, CI cannot pass on nothing, bench runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _load_run_tests():
+    spec = importlib.util.spec_from_file_location("kitlog_run_tests", ROOT / "scripts/run_tests.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def run_tests(monkeypatch):
+    monkeypatch.delenv("PYTEST_ARGS", raising=False)
+    return _load_run_tests()
+
+
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/test"
+
+
+def test_unreachable_postgresql_fails_the_run_on_ci(run_tests, monkeypatch, tmp_path):
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("KITLOG_TEST_DATABASE_URL", UNREACHABLE)
+    step = run_tests.postgresql_step(tmp_path)
+    assert step.status == "FAILED"
+    assert run_tests.summary([step], tested=True) == 1
+
+
+def test_unreachable_postgresql_skips_that_half_off_ci(run_tests, monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("KITLOG_TEST_DATABASE_URL", UNREACHABLE)
+    step = run_tests.postgresql_step(tmp_path)
+    assert step.status == "skipped"
+    assert "PostgreSQL not reachable at" in capsys.readouterr().out
+    assert run_tests.summary([step], tested=True) == 0
+
+
+def test_a_run_that_collects_no_tests_fails(run_tests, tmp_path):
+    empty = tmp_path / "nothing_here"
+    empty.mkdir()
+    step = run_tests.pytest_step("SQLite", [str(empty), "-p", "no:cacheprovider"], tmp_path)
+    assert step.status == "FAILED"
+    assert "collected no tests" in step.detail
+
+
+def test_the_closing_line_counts_every_half(run_tests, capsys):
+    steps = [
+        run_tests.Step("SQLite", passed=10, failed=1, skipped=2),
+        run_tests.Step("PostgreSQL", passed=12, failed=0, skipped=0),
+    ]
+    run_tests.summary(steps, tested=True)
+    assert capsys.readouterr().out.strip().splitlines()[-1] == (
+        "kitlog: 22 passed, 1 failed, 2 skipped"
+    )
+
+
+VIOLATIONS = {
+    "services/_imports_a_view.py": "import kitlog.blueprints\n",
+    "documents/_imports_flask.py": "import flask\n",
+    "models/_reads_the_request.py": "from flask import request\n",
+}
+
+
+def test_import_contracts_catch_each_broken_layer(tmp_path):
+    shutil.copytree(
+        ROOT / "kitlog", tmp_path / "kitlog", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for path, source in VIOLATIONS.items():
+        (tmp_path / "kitlog" / path).write_text(source)
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache", "--no-logo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = " ".join(result.stdout.split())
+    assert result.returncode != 0, out
+    for contract in (
+        "Layers: blueprints -> services -> models",
+        "Documents import no Flask",
+        "Services import no views",
+        "Services and models import neither flask nor flask_wtf",
+    ):
+        assert contract in out
+    assert "BROKEN" in out
+    assert "0 broken" not in out
+
+
+def test_babel_config_extracts_python_and_template_strings(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [str(BIN / "pybabel"), "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    text = pot.read_text()
+    assert "#: kitlog/" in text
+    assert "#: templates/" in text
+
+
+def test_bench_builds_and_times_a_small_ledger(db_backend, tmp_path):
+    args = ["--rows", "2000", "--repeat", "1", "--no-save"]
+    if db_backend == "sqlite":
+        args.append("--sqlite-only")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench/ledger.py"), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kitlog/raw" in result.stdout
+    assert "SQLite " in result.stdout
+    if db_backend == "postgresql":
+        assert "PostgreSQL " in result.stdout
