@@ -1,9 +1,27 @@
-"""The base form: WTForms' messages come from kitlog's catalog."""
+"""The base form and the fields every page shares.
+
+WTForms' messages come from kitlog's catalog; a service's refusal (a DomainError) is
+shown on the field it names.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DecimalField, Form, IntegerField, SelectField
 
 from kitlog.i18n import FormTranslations
+from kitlog.services.errors import DomainError
+
+try:  # WTForms 3.3 declares options as SelectChoice; older versions took tuples
+    from wtforms import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+
+    def SelectChoice(value, label=None):  # noqa: N802 - stands in for the class
+        return (value, label if label is not None else value)
+
 
 # WTForms' built-in messages that kitlog's forms can show, for the catalog.
 WTFORMS_MESSAGES = [
@@ -21,8 +39,126 @@ WTFORMS_MESSAGES = [
     _l("Field must be equal to %(other_name)s."),
 ]
 
+CHOOSE_FROM_LIST = _l("Choose one from the list.")
+
+# Whole numbers of kits: a numeric keypad on phones, no spinner wheel surprises.
+KITS_INPUT = {"inputmode": "numeric", "step": "1", "autocomplete": "off"}
+
+
+def choice(value, label) -> object:
+    """One option of a select field."""
+    return SelectChoice(value=value, label=label)
+
+
+def optional_id(value) -> int | None:
+    """Coerce a select's value to an id; the blank option is None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hasattr(value, "id") and hasattr(value, "__table__"):  # a model row (form obj=)
+        return value.id
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 12:
+        raise ValueError(text)
+    return int(text)
+
+
+class IdSelectField(SelectField):
+    """A select of database rows by id, with an optional blank first option."""
+
+    def __init__(self, label=None, validators=None, blank: str | None = None, **kwargs):
+        kwargs.setdefault("coerce", optional_id)
+        kwargs.setdefault("invalid_value_message", CHOOSE_FROM_LIST)
+        kwargs.setdefault("invalid_choice_message", CHOOSE_FROM_LIST)
+        super().__init__(label, validators, **kwargs)
+        self.blank = blank
+
+    def set_options(self, rows, label=lambda row: row.code) -> None:
+        """Fill the options from model rows (blank option first when the field has one)."""
+        options = [choice("", self.blank)] if self.blank is not None else []
+        options += [choice(row.id, label(row)) for row in rows]
+        self.choices = options
+
+
+class KitsField(IntegerField):
+    """A whole number of kits, typed on a numeric keypad."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = dict(KITS_INPUT)
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal number that also accepts a comma as the decimal mark (6,5 kg)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off"}
+        render_kw.update(kwargs.pop("render_kw", None) or {})
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            text = valuelist[0].strip().replace(" ", "")
+            if "," in text and "." not in text:
+                text = text.replace(",", ".")
+            valuelist = [text]
+        super().process_formdata(valuelist)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, Decimal):
+            return format(self.data.normalize(), "f")
+        return super()._value()
+
+
+class TranslatedMeta:
+    def get_translations(self, form):
+        return FormTranslations()
+
+
+class SubForm(Form):
+    """A group of fields repeated inside another form (a kit's content lines)."""
+
+    class Meta(TranslatedMeta):
+        pass
+
 
 class KitlogForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return FormTranslations()
+    class Meta(TranslatedMeta):
+        pass
+
+    def error_field(self, name: str):
+        """The field a service's error names: `code`, or `contents.2.quantity`."""
+        field = self
+        for part in name.split("."):
+            if part.isdigit():
+                entries = getattr(field, "entries", None)
+                if entries is None or int(part) >= len(entries):
+                    return None
+                field = entries[int(part)]
+                field = getattr(field, "form", field)
+            else:
+                field = getattr(field, "_fields", {}).get(part)
+                if field is None:
+                    return None
+        return None if field is self else field
+
+    def show_error(self, error: DomainError) -> None:
+        """Show a refusal next to the field it concerns, or above the form."""
+        field = self.error_field(error.field) if error.field else None
+        if field is None or not hasattr(field, "errors"):
+            self.form_errors.append(str(error))
+            return
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(str(error))
+
+
+class FilterForm(Form):
+    """A GET form of filters: no CSRF token, values from the query string."""
+
+    class Meta(TranslatedMeta):
+        pass

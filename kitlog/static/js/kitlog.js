@@ -1,0 +1,129 @@
+/* kitlog: small enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // The menu is a <details>: a drop-down on phones, an open sidebar on desks.
+  function menu() {
+    var details = document.querySelector("[data-menu]");
+    if (!details || !window.matchMedia) return;
+    var wide = window.matchMedia("(min-width: 64em)");
+    function sync() {
+      details.open = wide.matches;
+    }
+    sync();
+    if (wide.addEventListener) wide.addEventListener("change", sync);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && details.open && !wide.matches) {
+        details.open = false;
+        details.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (details.open && !wide.matches && !details.contains(event.target)) {
+        details.open = false;
+      }
+    });
+  }
+
+  // Forms that ask before they act (revoking a token).
+  function confirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+      });
+    });
+  }
+
+  // Kit contents: show the filled lines and one empty line; a button adds more.
+  function contentLines() {
+    var fieldset = document.querySelector("[data-lines]");
+    if (!fieldset) return;
+    var lines = Array.prototype.slice.call(fieldset.querySelectorAll("[data-line]"));
+    var button = fieldset.querySelector("[data-add-line]");
+    function isEmpty(line) {
+      return Array.prototype.every.call(line.querySelectorAll("input"), function (input) {
+        return input.value.trim() === "";
+      });
+    }
+    var lastUsed = -1;
+    lines.forEach(function (line, i) {
+      if (!isEmpty(line) || line.classList.contains("has-error")) lastUsed = i;
+    });
+    var shown = Math.max(lastUsed + 2, 3);
+    function render() {
+      lines.forEach(function (line, i) {
+        line.hidden = i >= shown;
+      });
+      button.hidden = shown >= lines.length;
+    }
+    button.addEventListener("click", function () {
+      shown += 1;
+      render();
+      var input = lines[shown - 1].querySelector("input");
+      if (input) input.focus();
+    });
+    render();
+  }
+
+  // Receiving: show the stock on hand after receipt as the numbers are typed.
+  function receiptResult() {
+    var form = document.querySelector("[data-receive]");
+    if (!form) return;
+    var received = form.querySelector("[name=quantity_received]");
+    var damaged = form.querySelector("[name=quantity_damaged]");
+    var result = form.querySelector("[data-receipt-result]");
+    var template = result.getAttribute("data-template");
+    var format = window.Intl ? new Intl.NumberFormat(document.documentElement.lang) : null;
+    function update() {
+      var r = parseInt(received.value, 10);
+      var d = parseInt(damaged.value || "0", 10);
+      if (isNaN(r) || isNaN(d) || r < 0 || d < 0 || d > r) {
+        result.hidden = true;
+        return;
+      }
+      var kits = format ? format.format(r - d) : String(r - d);
+      result.textContent = template.replace("{kits}", kits);
+      result.hidden = false;
+    }
+    received.addEventListener("input", update);
+    damaged.addEventListener("input", update);
+    update();
+  }
+
+  // The new API token: a copy button.
+  function copyButtons() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var source = document.querySelector(button.getAttribute("data-copy"));
+      if (!source || !navigator.clipboard) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.value).then(function () {
+          button.textContent = button.getAttribute("data-copied");
+        });
+      });
+    });
+  }
+
+  // Filters that fold away on phones stand open on wider screens.
+  function openWide() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 48em)").matches) return;
+    document.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
+  function start() {
+    menu();
+    openWide();
+    confirmations();
+    contentLines();
+    receiptResult();
+    copyButtons();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
