@@ -1,1 +1,117 @@
-"""Routes."""
+"""User administration: list, create, edit, reset a password."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from kitlog.blueprints.admin import bp
+from kitlog.blueprints.admin.forms import PasswordResetForm, UserCreateForm, UserEditForm
+from kitlog.blueprints.web import form_page
+from kitlog.extensions import db
+from kitlog.models import Donor, User
+from kitlog.security import require
+from kitlog.services import queries
+from kitlog.services import users as user_service
+from kitlog.services.errors import DomainError
+
+
+def _donor_options(form) -> None:
+    form.donor.set_options(queries.donors_by_code(db.session), lambda d: f"{d.code} · {d.name}")
+
+
+def _donor(donor_id: int | None) -> Donor | None:
+    return db.session.get(Donor, donor_id) if donor_id is not None else None
+
+
+@bp.route("/users")
+@require("users.manage")
+def users():
+    """Every user account, with its role."""
+    return render_template("admin/users.html", users=queries.users_by_name(db.session))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require("users.manage")
+def new_user():
+    """Create a user with one role; a donor user is linked to one donor."""
+    form = UserCreateForm()
+    _donor_options(form)
+    if form.validate_on_submit():
+        try:
+            user = user_service.create_user(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                role=form.role.data,
+                name=form.name.data,
+                donor=_donor(form.donor.data),
+                language=form.language.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            flash(_("The account of %(email)s is created.", email=user.email), "success")
+            return redirect(url_for(".users"))
+    return form_page("admin/user_new.html", form, active_nav="admin.users")
+
+
+def _edit_page(user: User, form: UserEditForm, password_form: PasswordResetForm):
+    return form_page(
+        "admin/user_edit.html",
+        form,
+        user=user,
+        password_form=password_form,
+        active_nav="admin.users",
+    )
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require("users.manage")
+def edit_user(user_id: int):
+    """Change a user's name, role, donor, language, or whether they can log in."""
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    _donor_options(form)
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(
+                db.session,
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                donor=_donor(form.donor.data),
+                language=form.language.data,
+                active=form.active.data,
+                acting=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            flash(_("The account of %(email)s is saved.", email=user.email), "success")
+            return redirect(url_for(".users"))
+    return _edit_page(user, form, PasswordResetForm(formdata=None))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@require("users.manage")
+def reset_password(user_id: int):
+    """Give a user a new password (tell it to them by another channel)."""
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            user_service.set_password(db.session, user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            flash(_("The password of %(email)s is reset.", email=user.email), "success")
+            return redirect(url_for(".users"))
+    edit_form = UserEditForm(formdata=None, obj=user)
+    _donor_options(edit_form)
+    return _edit_page(user, edit_form, form)

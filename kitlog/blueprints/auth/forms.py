@@ -1,17 +1,66 @@
 """Login and profile forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm  # noqa: F401
-from wtforms import EmailField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from kitlog.forms import KitlogForm
+from kitlog.blueprints.labels import LANGUAGE_LABELS
+from kitlog.forms import KitlogForm, choice
+from kitlog.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+NEW_PASSWORD_HINT = _l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+
+
+def language_choices() -> list:
+    return [choice(code, label) for code, label in LANGUAGE_LABELS.items()]
 
 
 class LoginForm(KitlogForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
-class LanguageForm(FlaskForm):
-    language = SelectField(choices=[("id", "Bahasa Indonesia"), ("en", "English")])
+class LanguageForm(KitlogForm):
+    language = SelectField(_l("Language"), choices=language_choices(), validators=[DataRequired()])
+
+
+class PasswordChangeForm(KitlogForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        description=NEW_PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two new passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class TokenForm(KitlogForm):
+    name = StringField(
+        _l("What the token is for"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocomplete": "off", "placeholder": _l("e.g. Donor report spreadsheet")},
+    )
+
+
+class RevokeTokenForm(KitlogForm):
+    """Only the CSRF token: the token to revoke is in the URL."""

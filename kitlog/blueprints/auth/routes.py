@@ -1,24 +1,38 @@
-"""Login, logout and language."""
+"""Login, logout, language, and the user's own profile: language, password, API tokens."""
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from kitlog.blueprints.auth import bp
-from kitlog.blueprints.auth.forms import LoginForm
+from kitlog.blueprints.auth.forms import (
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    RevokeTokenForm,
+    TokenForm,
+)
+from kitlog.blueprints.web import form_page
 from kitlog.extensions import db
-from kitlog.models import LANGUAGES
+from kitlog.models import LANGUAGES, ApiToken
 from kitlog.security import public, require
 from kitlog.services import users as user_service
+from kitlog.services.errors import DomainError
 
 
 def _safe_next(target: str | None) -> str:
     """Only redirect within this site after login."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for("main.dashboard")
 
@@ -46,7 +60,7 @@ def login():
         if user is None:
             user_service.record_login_failure(db.session, email=form.email.data, address=address)
             db.session.commit()
-            form.password.errors.append(_("Wrong email or password."))
+            form.form_errors.append(_("Wrong email or password."))
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
         login_user(user, remember=True)
@@ -76,3 +90,91 @@ def set_language():
         else:
             session["lang"] = language
     return redirect(_safe_next(request.form.get("next")))
+
+
+def _profile(**forms):
+    """The profile page with its four forms; the one just submitted keeps its errors."""
+    forms.setdefault("language_form", LanguageForm(formdata=None, language=current_user.language))
+    forms.setdefault("password_form", PasswordChangeForm(formdata=None))
+    forms.setdefault("token_form", TokenForm(formdata=None))
+    forms.setdefault("revoke_form", RevokeTokenForm(formdata=None))
+    tokens = sorted(current_user.tokens, key=lambda t: (t.revoked_at is not None, -t.id))
+    return form_page("auth/profile.html", tokens=tokens, active_nav="auth.profile", **forms)
+
+
+@bp.route("/profile")
+@require("authenticated")
+def profile():
+    """Your account: language, password and API tokens."""
+    return _profile()
+
+
+@bp.route("/profile/language", methods=["POST"])
+@require("authenticated")
+def profile_language():
+    """Keep a new language on your profile."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _profile(language_form=form)
+    try:
+        user_service.set_language(db.session, current_user, form.language.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.show_error(error)
+        return _profile(language_form=form)
+    db.session.commit()
+    flash(_("Your language is saved."), "success")
+    return redirect(url_for(".profile"))
+
+
+@bp.route("/profile/password", methods=["POST"])
+@require("authenticated")
+def profile_password():
+    """Change your own password: the current one first, then the new one twice."""
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _profile(password_form=form)
+    if not user_service.verify_password(current_user, form.current_password.data):
+        form.current_password.errors.append(_("This is not your current password."))
+        return _profile(password_form=form)
+    try:
+        user_service.set_password(db.session, current_user, form.password.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.show_error(error)
+        return _profile(password_form=form)
+    db.session.commit()
+    flash(_("Your password is changed."), "success")
+    return redirect(url_for(".profile"))
+
+
+@bp.route("/profile/tokens", methods=["POST"])
+@require("authenticated")
+def create_token():
+    """Create an API token; it is shown this once and never again."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _profile(token_form=form)
+    record, token = user_service.create_token(db.session, current_user, form.name.data.strip())
+    db.session.commit()
+    response = render_template(
+        "auth/token_created.html", record=record, token=token, active_nav="auth.profile"
+    )
+    return response, 201, {"Cache-Control": "no-store"}
+
+
+@bp.route("/profile/tokens/<int:token_id>/revoke", methods=["POST"])
+@require("authenticated")
+def revoke_token(token_id: int):
+    """Revoke one of your own API tokens; it stops working at once."""
+    form = RevokeTokenForm()
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if not form.validate_on_submit():
+        return _profile(revoke_form=form)
+    if token.revoked_at is None:
+        user_service.revoke_token(db.session, token)
+        db.session.commit()
+    flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
+    return redirect(url_for(".profile"))

@@ -1,4 +1,4 @@
-"""reference pages."""
+"""Reference data pages: donors, kit types with their contents, warehouses."""
 
 from flask import Blueprint
 

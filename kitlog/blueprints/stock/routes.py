@@ -1,1 +1,232 @@
-"""Routes."""
+"""Batches, receiving, transfers, losses and adjustments, and the movement ledger."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from kitlog.blueprints.stock import bp
+from kitlog.blueprints.stock.forms import (
+    AdjustmentForm,
+    MovementFilterForm,
+    ReceiveForm,
+    TransferForm,
+    batch_label,
+    warehouse_label,
+)
+from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
+from kitlog.extensions import db
+from kitlog.models import Donor, DonorBatch, KitType, MovementKind, Warehouse
+from kitlog.security import require
+from kitlog.services import queries
+from kitlog.services import stock as stock_service
+from kitlog.services.errors import DomainError
+from kitlog.services.queries import MovementFilter
+
+RECENT_MOVEMENTS = 20
+
+
+def _batch_and_warehouse_options(form, *warehouse_fields: str) -> None:
+    form.batch.set_options(queries.batches_for(db.session), batch_label)
+    warehouses = queries.warehouses_by_code(db.session)
+    for name in warehouse_fields:
+        form[name].set_options(warehouses, warehouse_label)
+
+
+def _prefill(form, **fields: str) -> None:
+    """On a fresh form, pick the batch or warehouse named in the query string."""
+    if request.method != "GET":
+        return
+    for name, arg in fields.items():
+        value = request.args.get(arg, "")
+        if value.isdigit() and len(value) < 12:
+            form[name].data = int(value)
+
+
+@bp.route("/batches")
+@require("stock.read")
+def batches():
+    """Every donor batch with where its kits are, earliest expiry first."""
+    rows = queries.batches_with_summaries(db.session)
+    return render_template("stock/batches.html", rows=rows, today=local_today())
+
+
+@bp.route("/batches/<int:batch_id>")
+@require("stock.read")
+def batch(batch_id: int):
+    """One batch: its figures, its stock per warehouse and its latest movements."""
+    batch = db.get_or_404(DonorBatch, batch_id)
+    summary = stock_service.batch_summaries(db.session, [batch.id])[batch.id]
+    query = queries.movements_query(
+        MovementFilter(batch_id=batch.id), current_app.config["TIMEZONE"]
+    )
+    return render_template(
+        "stock/batch.html",
+        batch=batch,
+        summary=summary,
+        stock=queries.stock_by_warehouse(db.session, batch_id=batch.id),
+        movements=db.session.scalars(query.limit(RECENT_MOVEMENTS)).all(),
+        recent=RECENT_MOVEMENTS,
+        today=local_today(),
+        active_nav="stock.batches",
+    )
+
+
+@bp.route("/receive", methods=["GET", "POST"])
+@require("stock.write")
+def receive():
+    """Record a donor batch arriving; damaged kits are written off as a loss."""
+    form = ReceiveForm()
+    form.donor.set_options(queries.donors_by_code(db.session), lambda d: f"{d.code} · {d.name}")
+    form.kit_type.set_options(
+        queries.kit_types_by_code(db.session), lambda k: f"{k.code} · {k.name}"
+    )
+    form.warehouse.set_options(queries.warehouses_by_code(db.session), warehouse_label)
+    if request.method == "GET":
+        form.received_date.data = local_today()
+    if form.validate_on_submit():
+        try:
+            batch = stock_service.receive_batch(
+                db.session,
+                donor=db.session.get(Donor, form.donor.data),
+                kit_type=db.session.get(KitType, form.kit_type.data),
+                warehouse=db.session.get(Warehouse, form.warehouse.data),
+                reference=form.reference.data,
+                lot=form.lot.data,
+                expiry_date=form.expiry_date.data,
+                quantity_pledged=form.quantity_pledged.data,
+                quantity_received=form.quantity_received.data,
+                quantity_damaged=form.quantity_damaged.data,
+                received_date=form.received_date.data,
+                user=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            on_hand = batch.quantity_received - batch.quantity_damaged
+            if batch.quantity_damaged:
+                message = _(
+                    "Lot %(lot)s is received: %(on_hand)s kits on hand;"
+                    " %(damaged)s damaged kits are recorded as a loss.",
+                    lot=batch.lot,
+                    on_hand=format_number(on_hand),
+                    damaged=format_number(batch.quantity_damaged),
+                )
+            else:
+                message = _(
+                    "Lot %(lot)s is received: %(on_hand)s kits on hand.",
+                    lot=batch.lot,
+                    on_hand=format_number(on_hand),
+                )
+            flash(message, "success")
+            return redirect(url_for(".batch", batch_id=batch.id))
+    return form_page("stock/receive.html", form)
+
+
+@bp.route("/transfer", methods=["GET", "POST"])
+@require("stock.write")
+def transfer():
+    """Move kits of one batch from one warehouse to another."""
+    form = TransferForm()
+    _batch_and_warehouse_options(form, "from_warehouse", "to_warehouse")
+    _prefill(form, batch="batch", from_warehouse="warehouse")
+    if form.validate_on_submit():
+        try:
+            transfer = stock_service.transfer_stock(
+                db.session,
+                batch=db.session.get(DonorBatch, form.batch.data),
+                from_warehouse=db.session.get(Warehouse, form.from_warehouse.data),
+                to_warehouse=db.session.get(Warehouse, form.to_warehouse.data),
+                quantity=form.quantity.data,
+                note=form.note.data or "",
+                user=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(quantity)s kits of lot %(lot)s moved from %(source)s to %(target)s.",
+                    quantity=format_number(transfer.quantity),
+                    lot=transfer.batch.lot,
+                    source=transfer.from_warehouse.code,
+                    target=transfer.to_warehouse.code,
+                ),
+                "success",
+            )
+            return redirect(url_for(".batch", batch_id=transfer.batch_id))
+    return form_page("stock/transfer.html", form, stock=queries.stock_by_warehouse(db.session))
+
+
+@bp.route("/adjust", methods=["GET", "POST"])
+@require("stock.write")
+def adjust():
+    """Record a loss or a correction of the stock, always with a reason."""
+    form = AdjustmentForm()
+    _batch_and_warehouse_options(form, "warehouse")
+    _prefill(form, batch="batch", warehouse="warehouse")
+    if form.validate_on_submit():
+        try:
+            movement = stock_service.adjust_stock(
+                db.session,
+                batch=db.session.get(DonorBatch, form.batch.data),
+                warehouse=db.session.get(Warehouse, form.warehouse.data),
+                quantity=form.signed_quantity(),
+                kind=form.kind.data,
+                reason=form.reason.data,
+                user=current_user,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            if movement.kind == MovementKind.LOSS:
+                message = _(
+                    "A loss of %(kits)s kits of lot %(lot)s in %(warehouse)s is recorded.",
+                    kits=format_number(-movement.quantity),
+                    lot=movement.batch.lot,
+                    warehouse=movement.warehouse.code,
+                )
+            else:
+                message = _(
+                    "An adjustment of %(change)s kits of lot %(lot)s in %(warehouse)s is recorded.",
+                    change=("+" if movement.quantity > 0 else "")
+                    + format_number(movement.quantity),
+                    lot=movement.batch.lot,
+                    warehouse=movement.warehouse.code,
+                )
+            flash(message, "success")
+            return redirect(url_for(".batch", batch_id=movement.batch_id))
+    return form_page("stock/adjust.html", form, stock=queries.stock_by_warehouse(db.session))
+
+
+@bp.route("/movements")
+@require("stock.read")
+def movements():
+    """The ledger, newest first, filtered by batch, warehouse, kind and dates."""
+    form = MovementFilterForm(request.args)
+    _batch_and_warehouse_options(form, "warehouse")
+    filter_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    if not form.validate():
+        return render_template(
+            "stock/movements.html", form=form, page=None, filter_args=filter_args
+        ), 422
+    filters = MovementFilter(
+        batch_id=form.batch.data,
+        warehouse_id=form.warehouse.data,
+        kind=form.kind.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+    page = db.paginate(
+        queries.movements_query(filters, current_app.config["TIMEZONE"]),
+        page=page_number(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("stock/movements.html", form=form, page=page, filter_args=filter_args)

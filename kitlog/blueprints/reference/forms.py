@@ -1,0 +1,127 @@
+"""Forms for donors, kit types (with their content lines) and warehouses."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import FieldList, FormField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from kitlog.forms import KitlogForm, KitsField, LocalDecimalField, SubForm
+from kitlog.services.reference import ContentLine
+
+CODE_HINT = _l("Letters, digits, - and _; it is printed on labels and cannot change later.")
+CODE_INPUT = {"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+CONTENT_ROWS = 8
+
+
+class DonorForm(KitlogForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=CODE_HINT,
+        render_kw=dict(CODE_INPUT, placeholder="KOICA"),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
+
+
+class WarehouseForm(KitlogForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=CODE_HINT,
+        render_kw=dict(CODE_INPUT, placeholder="JKT-01"),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
+    regency = StringField(_l("Regency or city"), validators=[DataRequired(), Length(max=100)])
+    address = TextAreaField(
+        _l("Address"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3}
+    )
+
+
+class ContentLineForm(SubForm):
+    """One line of a kit's contents; a line left wholly empty is ignored."""
+
+    item = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
+    quantity = KitsField(_l("Quantity"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
+
+    def is_empty(self) -> bool:
+        return (
+            not (self.item.raw_data and self.item.raw_data[0].strip())
+            and not (self.quantity.raw_data and self.quantity.raw_data[0].strip())
+            and not (self.unit.raw_data and self.unit.raw_data[0].strip())
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.is_empty():
+            return True
+        ok = True
+        for field in (self.item, self.quantity, self.unit):
+            if field.data in (None, ""):
+                field.errors.append(_l("Fill in the item, its quantity and its unit."))
+                ok = False
+        return ok
+
+
+class KitTypeForm(KitlogForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=CODE_HINT,
+        render_kw=dict(CODE_INPUT, placeholder="HK-FAM"),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    weight_kg = LocalDecimalField(
+        _l("Weight of one kit (kg)"),
+        places=3,
+        validators=[DataRequired(), NumberRange(min=0, max=999_999)],
+    )
+    volume_m3 = LocalDecimalField(
+        _l("Volume of one kit (m³)"),
+        places=4,
+        validators=[DataRequired(), NumberRange(min=0, max=999_999)],
+    )
+    contents = FieldList(
+        FormField(ContentLineForm), min_entries=CONTENT_ROWS, max_entries=CONTENT_ROWS
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line_errors: list[str] = []  # about the contents as a whole
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if all(entry.form.is_empty() for entry in self.contents.entries):
+            self.line_errors.append(str(_l("List at least one item in the kit.")))
+            ok = False
+        return ok
+
+    def content_lines(self) -> list[ContentLine]:
+        """The filled-in lines, in order; empty rows are skipped."""
+        self._line_rows = [i for i, e in enumerate(self.contents.entries) if not e.form.is_empty()]
+        return [
+            ContentLine(
+                item=self.contents.entries[i].form.item.data.strip(),
+                quantity=self.contents.entries[i].form.quantity.data,
+                unit=self.contents.entries[i].form.unit.data.strip(),
+            )
+            for i in self._line_rows
+        ]
+
+    def show_error(self, error) -> None:
+        if error.field == "contents":
+            self.line_errors.append(str(error))
+        else:
+            super().show_error(error)
+
+    def error_field(self, name: str):
+        """The service numbers only the filled-in lines: find the row on the page."""
+        parts = name.split(".")
+        rows = getattr(self, "_line_rows", None)
+        if parts[0] == "contents" and len(parts) == 3 and parts[1].isdigit() and rows:
+            index = int(parts[1])
+            if index < len(rows):
+                name = f"contents.{rows[index]}.{parts[2]}"
+        return super().error_field(name)
