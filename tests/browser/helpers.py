@@ -36,10 +36,10 @@ def html_lang(page) -> str:
     return page.get_attribute("html", "lang") or ""
 
 
-def translated(msgid: str, language: str = "id") -> str:
+def translated(msgid: str, language: str = "id", **variables) -> str:
     """The catalog's translation of msgid (needs an app context and compiled catalogs)."""
     with force_locale(language):
-        return gettext(msgid)
+        return gettext(msgid, **variables)
 
 
 def log_in(page, email: str, password: str = PASSWORD) -> None:
