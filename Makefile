@@ -60,7 +60,9 @@ run: $(STAMP_RUN) ## Install, migrate, load the demo (unless KITLOG_DEMO=0), ser
 	else \
 		$(BIN)/kitlog demo; \
 	fi
-	$(BIN)/kitlog run --host 127.0.0.1 --port $(PORT)
+	@# QR codes carry KITLOG_BASE_URL: by default, the address this command serves on.
+	KITLOG_BASE_URL="$${KITLOG_BASE_URL:-http://127.0.0.1:$(PORT)}" \
+		$(BIN)/kitlog run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP_DEV) ## Install the dev extra; ruff, import contracts, the suite on SQLite then PostgreSQL
 	@$(MAKE) --no-print-directory compile-translations
