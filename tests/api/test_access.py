@@ -112,7 +112,9 @@ def test_role_that_may_is_served(api, world, endpoint, role):
 def test_every_endpoint_of_these_sections_is_in_the_access_table(app):
     """A new endpoint in these blueprints must be added to ENDPOINTS, and so be tested."""
     urls = app.url_map.bind("localhost")
-    tested = {(urls.match(path.format(batch=1), method)[0], method) for method, path, *_ in ENDPOINTS}
+    tested = {
+        (urls.match(path.format(batch=1), method)[0], method) for method, path, *_ in ENDPOINTS
+    }
     routes = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()

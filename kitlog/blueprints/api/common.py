@@ -42,9 +42,21 @@ class Text(fields.String):
             raise ma.ValidationError(
                 gettext("Keep this under %(n)s characters.", n=self.max_length)
             )
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text) or "\x7f" in text:
+        if not self._storable(text):
             raise ma.ValidationError(gettext("Contains characters that are not allowed."))
         return text
+
+    @staticmethod
+    def _storable(text: str) -> bool:
+        """No control characters (NUL breaks PostgreSQL) and no lone surrogates (which
+        JSON allows as \\ud800 but UTF-8 cannot store)."""
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text) or "\x7f" in text:
+            return False
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
 
 
 def Code(**kwargs) -> Text:  # noqa: N802 - a field factory reads like a field
@@ -76,6 +88,17 @@ def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802
         validate=validate.Range(min=1, max=MAX_ID, error="Nothing is known by this id."),
         **kwargs,
     )
+
+
+class DecimalNumber(fields.Decimal):
+    """Read as an exact Decimal; written as a JSON number (Flask would write a string)."""
+
+    def __init__(self, places: int, **kwargs):
+        super().__init__(places=places, as_string=False, allow_nan=False, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        number = super()._serialize(value, attr, obj, **kwargs)
+        return None if number is None else float(number)
 
 
 class IsoDate(fields.Date):

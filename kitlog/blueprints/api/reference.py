@@ -6,7 +6,14 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from kitlog.blueprints.api.common import ApiBlueprint, PageArgs, Text, page_of, page_schema
+from kitlog.blueprints.api.common import (
+    ApiBlueprint,
+    DecimalNumber,
+    PageArgs,
+    Text,
+    page_of,
+    page_schema,
+)
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Warehouse
@@ -34,8 +41,8 @@ class KitTypeSchema(ma.Schema):
     id = fields.Integer(dump_only=True)
     code = Text(32, required=True)
     name = Text(200, required=True)
-    weight_kg = fields.Decimal(required=True, as_string=False, places=3, allow_nan=False)
-    volume_m3 = fields.Decimal(required=True, as_string=False, places=4, allow_nan=False)
+    weight_kg = DecimalNumber(3, required=True, metadata={"description": "Of one kit."})
+    volume_m3 = DecimalNumber(4, required=True, metadata={"description": "Of one kit."})
     contents = fields.List(
         fields.Nested(KitItemSchema), required=True, validate=validate.Length(min=1, max=100)
     )

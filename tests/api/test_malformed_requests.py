@@ -1,0 +1,341 @@
+"""No malformed request ever answers 500, and a refused one changes nothing.
+
+A corpus of broken bodies (wrong JSON, wrong types, huge or hostile values, wrong
+content types) is fired at every POST endpoint of these sections, and broken queries
+and paths at every GET. Each must be refused with a problem+json answer.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.api.helpers import PROBLEM_JSON, row_counts
+
+REFUSED = {400, 409, 415, 422}
+RAW = "@@RAW@@"  # stands for a literal that json.dumps cannot write (1e400, NaN)
+BATCH = -424242  # stands for the world's batch id
+TEN_MB = "x" * (10 * 1024 * 1024)
+
+
+class Raw:
+    def __init__(self, literal: str):
+        self.literal = literal
+
+    def __repr__(self):
+        return f"Raw({self.literal})"
+
+
+HOSTILE_TYPES = [None, 5, True, [], {}, ["JKT-01"], {"code": "JKT-01"}]
+BAD_TEXT = ["\x00", "a\x00b", "bell\x07", "esc\x1b[31m", "del\x7f", "\ud800", "x" * 1001, TEN_MB]
+OPTIONAL = {"country", "address", "note", "expiry_date", "quantity_damaged"}
+BAD_NUMBERS = [
+    5.5,
+    5.0,
+    "5",
+    "",
+    -1,
+    10**30,
+    -(10**30),
+    10_000_001,
+    Raw("1e400"),
+    Raw("-1e400"),
+    Raw("NaN"),
+    Raw("Infinity"),
+]
+
+MUTATIONS = {
+    "code_ref": HOSTILE_TYPES[:5]
+    + BAD_TEXT
+    + ["", "NOPE", "ÄÖÜ", "日本", "JKT 01", "A" * 33, "JKT-01\u202e"],
+    "new_code": [v for v in HOSTILE_TYPES[:5] if v is not None]
+    + [None]
+    + BAD_TEXT
+    + ["", "ÄÖÜ", "has space", "-AB", "A" * 33, "x\u200b"],
+    "text": HOSTILE_TYPES[:5] + BAD_TEXT + ["", "   "],
+    "optional_text": [v for v in HOSTILE_TYPES[1:5]] + [None] + BAD_TEXT,
+    "quantity": [None, True, False, [], {}] + BAD_NUMBERS,
+    "positive_quantity": [None, True, [], {}, 0] + BAD_NUMBERS,
+    "signed_quantity": [None, True, [], {}, 0, -5.5, -5.0, "-5", -10_000_001, 10**30, -(10**30)]
+    + [Raw("-1e400"), Raw("NaN"), Raw("-Infinity")],
+    "id": [None, True, False, [], {}, "1", 1.0, 0, -1, 2**31, 10**30, 999_999, Raw("1e400")],
+    "date": [None, "", "2020-13-45", "2020-02-30", "07/12/2020", "20201207", "2020-W01-1"]
+    + [20201207, True, [], "2020-12-07T10:00:00", "0000-01-01", "9999-12-31", "2020-12-07\x00"],
+    "optional_date": ["", "2020-13-45", "31-12-2030", 2030, True, {}, "0001-01-01", "9999-12-31"],
+    "decimal": [None, "abc", True, [], {}, -1, 10**30, 1e7, "NaN", "Infinity", Raw("1e400")]
+    + [Raw("NaN"), Raw("-Infinity")],
+    "kind": [None, "", "dispatch", "receipt", "LOSS", " loss\x00", 5, True, [], {}],
+    "contents": [
+        None,
+        [],
+        {},
+        "soap",
+        [1],
+        [None],
+        [{}],
+        [{"item": "Soap"}],
+        [{"item": "Soap", "quantity": 0, "unit": "bar"}],
+        [{"item": "Soap", "quantity": 10**30, "unit": "bar"}],
+        [{"item": "Soap", "quantity": "2", "unit": "bar"}],
+        [{"item": "Soap", "quantity": 2.5, "unit": "bar"}],
+        [{"item": "\x00", "quantity": 1, "unit": "bar"}],
+        [{"item": "Soap", "quantity": 1, "unit": "bar", "extra": 1}],
+        [{"item": "Soap", "quantity": 1, "unit": "bar"}] * 101,
+    ],
+}
+
+ENDPOINTS = {
+    "donors": (
+        "/api/v1/donors",
+        {"code": "ECHO", "name": "European Civil Protection", "country": "EU"},
+        {"code": "new_code", "name": "text", "country": "optional_text"},
+    ),
+    "kit-types": (
+        "/api/v1/kit-types",
+        {
+            "code": "HK-IND",
+            "name": "Individual kit",
+            "weight_kg": 1.2,
+            "volume_m3": 0.01,
+            "contents": [{"item": "Soap", "quantity": 2, "unit": "bars"}],
+        },
+        {
+            "code": "new_code",
+            "name": "text",
+            "weight_kg": "decimal",
+            "volume_m3": "decimal",
+            "contents": "contents",
+        },
+    ),
+    "warehouses": (
+        "/api/v1/warehouses",
+        {"code": "MDN-01", "name": "Gudang Medan", "province": "Sumut", "regency": "Medan"},
+        {
+            "code": "new_code",
+            "name": "text",
+            "province": "text",
+            "regency": "text",
+            "address": "optional_text",
+        },
+    ),
+    "batches": (
+        "/api/v1/batches",
+        {
+            "donor": "KOICA",
+            "kit_type": "HK-FAM",
+            "warehouse": "JKT-01",
+            "reference": "AGR-2",
+            "lot": "LOT-Z",
+            "expiry_date": "2030-01-31",
+            "quantity_pledged": 50,
+            "quantity_received": 50,
+            "quantity_damaged": 1,
+            "received_date": "2020-12-07",
+        },
+        {
+            "donor": "code_ref",
+            "kit_type": "code_ref",
+            "warehouse": "code_ref",
+            "reference": "text",
+            "lot": "text",
+            "expiry_date": "optional_date",
+            "quantity_pledged": "quantity",
+            "quantity_received": "positive_quantity",
+            "quantity_damaged": "quantity",
+            "received_date": "date",
+        },
+    ),
+    "transfers": (
+        "/api/v1/transfers",
+        {"batch": BATCH, "from_warehouse": "JKT-01", "to_warehouse": "SBY-01", "quantity": 5},
+        {
+            "batch": "id",
+            "from_warehouse": "code_ref",
+            "to_warehouse": "code_ref",
+            "quantity": "positive_quantity",
+            "note": "optional_text",
+        },
+    ),
+    "adjustments": (
+        "/api/v1/adjustments",
+        {"batch": BATCH, "warehouse": "JKT-01", "quantity": -1, "kind": "loss", "reason": "Torn"},
+        {
+            "batch": "id",
+            "warehouse": "code_ref",
+            "quantity": "signed_quantity",
+            "kind": "kind",
+            "reason": "text",
+        },
+    ),
+}
+
+
+def _encode(body) -> bytes:
+    """JSON text for a body whose values may include Raw literals."""
+    raws = []
+
+    def swap(value):
+        if isinstance(value, Raw):
+            raws.append(value.literal)
+            return RAW
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    text = json.dumps(swap(body))
+    for literal in raws:
+        text = text.replace(f'"{RAW}"', literal, 1)
+    return text.encode()
+
+
+def _with_batch(body, batch_id: int):
+    return {k: (batch_id if v == BATCH else v) for k, v in body.items()}
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:20]}..{len(text)}"
+
+
+# (id, builder(valid body) -> (data bytes | None, content type | None))
+WHOLE_BODY = [
+    ("invalid-json", lambda b: (b"{not json", "application/json")),
+    ("truncated-json", lambda b: (_encode(b)[:-1], "application/json")),
+    ("trailing-garbage", lambda b: (_encode(b) + b"x", "application/json")),
+    ("two-documents", lambda b: (_encode(b) + _encode(b), "application/json")),
+    ("empty-json-body", lambda b: (b"", "application/json")),
+    ("whitespace-json-body", lambda b: (b"  \n ", "application/json")),
+    ("null", lambda b: (b"null", "application/json")),
+    ("empty-object", lambda b: (b"{}", "application/json")),
+    ("empty-list", lambda b: (b"[]", "application/json")),
+    ("list-of-the-body", lambda b: (_encode([b]), "application/json")),
+    ("string", lambda b: (b'"hello"', "application/json")),
+    ("number", lambda b: (b"5", "application/json")),
+    ("true", lambda b: (b"true", "application/json")),
+    ("deep-lists", lambda b: (b"[" * 100_000 + b"]" * 100_000, "application/json")),
+    ("deep-objects", lambda b: (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "application/json")),
+    ("5000-digit-number", lambda b: (b'{"quantity": ' + b"7" * 5000 + b"}", "application/json")),
+    ("invalid-utf8", lambda b: (b'{"name": "\xff\xfe"}', "application/json")),
+    ("utf16", lambda b: (json.dumps(b).encode("utf-16"), "application/json")),
+    ("utf8-bom", lambda b: (b"\xef\xbb\xbf" + _encode(b), "application/json")),
+    (
+        "lone-surrogate",
+        lambda b: (_encode({**b, "zz": 1}).replace(b'"zz"', b'"\\ud800"'), "application/json"),
+    ),
+    ("unknown-field", lambda b: (_encode({**b, "evil": 1}), "application/json")),
+    ("id-field", lambda b: (_encode({**b, "id": 1}), "application/json")),
+    ("text-plain", lambda b: (_encode(b), "text/plain")),
+    ("form-urlencoded", lambda b: (b"code=ECHO&name=x", "application/x-www-form-urlencoded")),
+    ("multipart", lambda b: (b"--x\r\n\r\n--x--\r\n", "multipart/form-data; boundary=x")),
+    ("xml", lambda b: (b"<batch/>", "application/xml")),
+    ("json-without-content-type", lambda b: (_encode(b), None)),
+    ("nothing-at-all", lambda b: (None, None)),
+]
+
+FIELDS = [
+    pytest.param(endpoint, field, id=f"{endpoint}-{field}")
+    for endpoint, (_path, _valid, kinds) in ENDPOINTS.items()
+    for field in kinds
+]
+
+
+def _refusal_fault(client, path, headers, data, content_type) -> str | None:
+    """What is wrong with the answer to one malformed request, or None when it is right."""
+    before = row_counts()
+    kwargs = {"headers": headers}
+    if data is not None:
+        kwargs["data"] = data
+    if content_type is not None:
+        kwargs["content_type"] = content_type
+    response = client.post(path, **kwargs)
+    if response.status_code not in REFUSED:
+        return f"status {response.status_code}: {response.get_data()[:300]!r}"
+    if response.mimetype != PROBLEM_JSON:
+        return f"content type {response.mimetype}"
+    body = response.get_json()
+    if not {"type", "title", "status", "detail"} <= set(body):
+        return f"not a problem: {body}"
+    if body["status"] != response.status_code:
+        return f"status {body['status']} in a {response.status_code} answer"
+    for error in body.get("errors", []):
+        if not (isinstance(error["field"], str) and isinstance(error["message"], str)):
+            return f"bad errors entry {error}"
+    if row_counts() != before:
+        return "the database changed"
+    return None
+
+
+@pytest.mark.parametrize(("case", "build"), WHOLE_BODY, ids=[c for c, _ in WHOLE_BODY])
+def test_a_malformed_body_is_refused_with_a_problem_and_changes_nothing(
+    client, api, world, case, build
+):
+    headers = api("admin").headers
+    faults = {}
+    for endpoint, (path, valid, _kinds) in ENDPOINTS.items():
+        data, content_type = build(_with_batch(valid, world.batch_id))
+        fault = _refusal_fault(client, path, headers, data, content_type)
+        if fault:
+            faults[endpoint] = fault
+    assert faults == {}
+
+
+@pytest.mark.parametrize(("endpoint", "field"), FIELDS)
+def test_a_malformed_or_missing_field_is_refused_with_a_problem_and_changes_nothing(
+    client, api, world, endpoint, field
+):
+    path, valid, kinds = ENDPOINTS[endpoint]
+    valid = _with_batch(valid, world.batch_id)
+    headers = api("admin").headers
+    bodies = [(_short(value), {**valid, field: value}) for value in MUTATIONS[kinds[field]]]
+    if field not in OPTIONAL:
+        bodies.append(("left out", {k: v for k, v in valid.items() if k != field}))
+    faults = {}
+    for label, body in bodies:
+        fault = _refusal_fault(client, path, headers, _encode(body), "application/json")
+        if fault:
+            faults[label] = fault
+    assert faults == {}
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_the_valid_body_of_the_corpus_is_accepted(api, world, endpoint):
+    """The control: each mutation above breaks a body that is otherwise accepted."""
+    path, valid, _kinds = ENDPOINTS[endpoint]
+    response = api("admin").post(path, json=_with_batch(valid, world.batch_id))
+    assert response.status_code == 201, response.get_json()
+
+
+BAD_GETS = [
+    "/api/v1/batches/abc",
+    "/api/v1/batches/0",
+    "/api/v1/batches/-1",
+    "/api/v1/batches/99999999999999999999999999",
+    "/api/v1/batches/1%00",
+    "/api/v1/donors/%00",
+    "/api/v1/donors/" + "A" * 5000,
+    "/api/v1/kit-types/%F0%9F%92%A9",
+    "/api/v1/warehouses/..%2F..%2Fetc",
+    "/api/v1/stock?warehouse=%00",
+    "/api/v1/stock?warehouse=" + "W" * 100_000,
+    "/api/v1/stock?batch=1e400",
+    "/api/v1/stock?batch=" + "9" * 5000,
+    "/api/v1/stock?batch=%00",
+    "/api/v1/movements?kind=%00",
+    "/api/v1/movements?date_from=2020-13-45",
+    "/api/v1/movements?date_to=9999-12-31",
+    "/api/v1/movements?date_from=0001-01-01",
+    "/api/v1/movements?date_from=%00",
+    "/api/v1/movements?page=-1&per_page=-1",
+    "/api/v1/donors?per_page=NaN",
+    "/api/v1/batches?page=" + "9" * 5000,
+]
+
+
+@pytest.mark.parametrize("path", BAD_GETS, ids=lambda p: _short(p))
+def test_a_malformed_path_or_query_is_404_or_422_never_500(api, world, path):
+    response = api("admin").get(path)
+    assert response.status_code in {404, 422}, response.get_data()[:500]
+    assert response.mimetype == PROBLEM_JSON
