@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -150,3 +150,19 @@ def stock_by_warehouse(
         (warehouses[wid], sorted(grouped[wid], key=lambda row: (row[0].lot, row[0].id)))
         for wid in order
     ]
+
+
+def ledger_query(filters: MovementFilter, timezone: str = "Asia/Jakarta") -> Select:
+    """The ledger for the pages: movements_query, with the local-day bounds given in UTC.
+
+    SQLite stores timestamps without their offset (as UTC), so a bound must be a UTC
+    instant too; a bound left in local time would shift every day by the UTC offset.
+    """
+    query = movements_query(replace(filters, date_from=None, date_to=None), timezone)
+    if filters.date_from:
+        start = _day_start(filters.date_from, timezone).astimezone(UTC)
+        query = query.where(StockMovement.created_at >= start)
+    if filters.date_to:
+        end = _day_start(filters.date_to + timedelta(days=1), timezone).astimezone(UTC)
+        query = query.where(StockMovement.created_at < end)
+    return query

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, StringField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from kitlog.forms import KitlogForm, KitsField, LocalDecimalField, SubForm
@@ -65,6 +66,23 @@ class ContentLineForm(SubForm):
         return ok
 
 
+class ContentRows(FieldList):
+    """A fixed number of rows: the rows sent, then blank ones.
+
+    WTForms' own padding reads the submitted data again for the padded rows, which
+    repeats a row when the rows sent have gaps (0 and 2, not 1).
+    """
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        wanted, self.min_entries = self.min_entries, 0
+        try:
+            super().process(formdata, data, extra_filters)
+        finally:
+            self.min_entries = wanted
+        while len(self.entries) < self.min_entries:
+            self._add_entry(None)
+
+
 class KitTypeForm(KitlogForm):
     code = StringField(
         _l("Code"),
@@ -83,7 +101,7 @@ class KitTypeForm(KitlogForm):
         places=4,
         validators=[DataRequired(), NumberRange(min=0, max=999_999)],
     )
-    contents = FieldList(
+    contents = ContentRows(
         FormField(ContentLineForm), min_entries=CONTENT_ROWS, max_entries=CONTENT_ROWS
     )
 

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from kitlog.blueprints.labels import MOVEMENT_KIND_LABELS
 from kitlog.forms import (
@@ -108,9 +115,9 @@ class AdjustmentForm(KitlogForm):
         if field.data is None:
             return
         if self.kind.data == MovementKind.LOSS and field.data <= 0:
-            raise ValueError(_l("Enter the number of kits lost, as a positive number."))
+            raise ValidationError(_l("Enter the number of kits lost, as a positive number."))
         if self.kind.data == MovementKind.ADJUSTMENT and field.data == 0:
-            raise ValueError(_l("A change of zero kits changes nothing."))
+            raise ValidationError(_l("A change of zero kits changes nothing."))
 
     def signed_quantity(self) -> int:
         """A loss is typed as the kits lost and stored as a negative change."""
@@ -134,4 +141,4 @@ class MovementFilterForm(FilterForm):
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValueError(_l("The end date is before the start date."))
+            raise ValidationError(_l("The end date is before the start date."))
