@@ -66,6 +66,7 @@ def run(cmd: list[str]) -> int:
 
 def lint_steps() -> list[Step]:
     steps = []
+    started = time.monotonic()
     for name, cmd, hint in (
         ("ruff check", [str(BIN / "ruff"), "check", "."], "run `make format`, then fix the rest"),
         (
@@ -82,6 +83,7 @@ def lint_steps() -> list[Step]:
         banner(name)
         code = run(cmd)
         steps.append(Step(name) if code == 0 else Step(name, "FAILED", hint))
+    steps[-1].detail = f"{steps[-1].detail}  ({time.monotonic() - started:.0f} s)".strip()
     return steps
 
 
@@ -179,8 +181,9 @@ def postgresql_step(report_dir: Path) -> Step:
     return Step("PostgreSQL", "skipped", f"not reachable at {shown}")
 
 
-def summary(steps: list[Step], tested: bool) -> int:
-    print("\n" + "=" * 24 + " kitlog test summary " + "=" * 24)
+def summary(steps: list[Step], tested: bool, elapsed: float | None = None) -> int:
+    took = f" ({elapsed:.0f} s)" if elapsed is not None else ""
+    print("\n" + "=" * 24 + f" kitlog test summary{took} " + "=" * 24)
     for s in steps:
         counts = ""
         if s.name in ("SQLite", "PostgreSQL") and s.status != "skipped":
@@ -204,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     only = parser.parse_args(argv).only
     steps: list[Step] = []
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kitlog-test-") as tmp:
         report_dir = Path(tmp)
         if only in (None, "lint"):
@@ -212,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             steps.append(pytest_step("SQLite", ["--db", "sqlite", *xdist_args()], report_dir))
         if only in (None, "postgresql"):
             steps.append(postgresql_step(report_dir))
-    return summary(steps, tested=only != "lint")
+    return summary(steps, tested=only != "lint", elapsed=time.monotonic() - started)
 
 
 if __name__ == "__main__":
