@@ -104,3 +104,15 @@ def test_non_ascii_names_are_kept_as_sent(api, world):
     body = {**NEW["warehouses"], "name": "Gudang Sidoarjo — Jawa Timur ✓", "address": "Jl. Ñ 1"}
     created = api("admin").post("/api/v1/warehouses", json=body).get_json()
     assert (created["name"], created["address"]) == (body["name"], body["address"])
+
+
+def test_a_duplicate_that_slips_past_the_check_is_still_409_and_writes_nothing(
+    api, world, monkeypatch
+):
+    """Two admins creating the same code at the same instant: the unique constraint
+    refuses the second, and the API answers as the service's own check would."""
+    monkeypatch.setattr("kitlog.services.reference._unique", lambda *args: None)
+    before = row_counts()
+    response = api("admin").post("/api/v1/donors", json={**NEW["donors"], "code": "KOICA"})
+    assert_problem(response, 409)
+    assert row_counts() == before
