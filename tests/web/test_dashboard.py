@@ -1,0 +1,91 @@
+"""Each role's dashboard: staff see stock and expiry, a donor only their own batches."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from kitlog.extensions import db
+from kitlog.services import stock
+from tests.web.conftest import text_of
+
+
+def test_staff_see_stock_per_warehouse_and_batch(client, login, make):
+    jakarta, surabaya = make.warehouse("JKT-01"), make.warehouse("SBY-01")
+    batch = make.batch(received=500, damaged=12, warehouse=jakarta, lot="LOT-JKT")
+    stock.transfer_stock(
+        db.session,
+        batch=batch,
+        from_warehouse=jakarta,
+        to_warehouse=surabaya,
+        quantity=88,
+        user=None,
+    )
+    db.session.commit()
+    login("warehouse")
+    html = client.get("/dashboard").get_data(as_text=True)
+    page = text_of(client.get("/dashboard"))
+    assert "Stock per warehouse and batch" in page
+    # Jakarta: 500 - 12 - 88 = 400; Surabaya: 88; 488 in all
+    assert "Kits on hand 488" in page
+    jakarta_card = html.split("Gudang JKT-01", 1)[1].split("</article>", 1)[0]
+    assert "LOT-JKT" in jakarta_card and ">400<" in jakarta_card
+    surabaya_card = html.split("Gudang SBY-01", 1)[1].split("</article>", 1)[0]
+    assert ">88<" in surabaya_card
+
+
+def test_batches_close_to_expiry_are_listed_and_far_ones_are_not(client, login, make):
+    today = date.today()
+    make.batch(received=10, lot="SOON", expiry=today + timedelta(days=30))
+    make.batch(received=10, lot="GONE", expiry=today - timedelta(days=3))
+    make.batch(received=10, lot="LATER", expiry=today + timedelta(days=400))
+    login("admin")
+    html = client.get("/dashboard").get_data(as_text=True)
+    expiring = text_of_section(html, "expiry-heading")
+    assert "SOON" in expiring and "Expires in" in expiring
+    assert "GONE" in expiring and "Expired on" in expiring
+    assert "LATER" not in expiring
+
+
+def text_of_section(html: str, heading_id: str) -> str:
+    return html.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_donor_sees_only_their_own_batches_as_totals(client, login, make):
+    koica = make.donor("KOICA")
+    other = make.donor("DFAT", name="Australian aid")
+    make.batch(received=200, damaged=10, donor=koica, lot="KOICA-LOT-1")
+    make.batch(received=300, donor=other, lot="DFAT-SECRET-LOT")
+    login("donor", donor=koica)
+    response = client.get("/dashboard")
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "KOICA-LOT-1" in page
+    assert "Received 200" in page and "Lost or damaged 10" in page and "In stock 190" in page
+    assert "DFAT-SECRET-LOT" not in page
+    assert "300" not in page
+    assert "Australian aid" not in page
+
+
+def test_a_field_officer_gets_a_welcome_and_no_stock_figures(client, login, make):
+    make.batch(received=777, lot="FIELD-HIDDEN-LOT")
+    login("field")
+    page = text_of(client.get("/dashboard"))
+    assert "Welcome" in page
+    assert "Mask" in page  # what a kit contains is reference data a field officer may read
+    assert "FIELD-HIDDEN-LOT" not in page
+    assert "777" not in page
+
+
+def test_the_navigation_offers_only_what_the_role_may_open(client, login):
+    login("warehouse")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/stock/receive"' in html
+    assert 'href="/stock/movements"' in html
+    assert 'href="/admin/users"' not in html
+    assert 'href="/donors/new"' not in html
+
+
+def test_the_header_shows_the_user_name_and_translated_role(client, login):
+    login("warehouse")
+    page = text_of(client.get("/dashboard"))
+    assert "Warehouse User Warehouse staff" in page
