@@ -9,7 +9,7 @@ import pytest
 
 from kitlog.extensions import db
 from kitlog.models import Donor
-from tests.web.conftest import text_of
+from tests.web.conftest import csrf_token, text_of
 
 ALL = {"admin", "warehouse", "field", "donor"}
 STAFF = {"admin", "warehouse", "field"}
@@ -100,3 +100,18 @@ def test_the_login_form_is_reached_from_the_root_and_a_logged_in_user_goes_on(cl
     assert 'name="password"' in page.get_data(as_text=True)
     login("field")
     assert client.get("/").headers["Location"].endswith("/dashboard")
+
+
+def test_a_login_with_a_wrong_password_says_so_without_telling_which(client, make):
+    user = make.user("field", language="en")
+    token = csrf_token(
+        client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    )
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": "not the password", "csrf_token": token},
+        headers={"Accept-Language": "en"},
+    )
+    page = text_of(response)
+    assert "Wrong email or password." in page
+    assert "Nothing was saved" not in page

@@ -265,3 +265,9 @@ def test_the_transfer_form_is_prefilled_from_the_batch_page_link(browser, login,
         as_text=True
     )
     assert f'<option selected value="{batch.id}">' in html
+
+
+def test_the_receive_form_says_what_is_missing_before_a_batch_can_be_received(client, login):
+    login("admin")
+    page = text_of(client.get("/stock/receive"))
+    assert "at least one donor, one kit type and one warehouse must exist" in page
