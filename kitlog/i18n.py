@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from kitlog.extensions import babel
@@ -31,10 +31,11 @@ class FormTranslations:
     """WTForms' own messages, looked up in kitlog's catalog (WTForms ships no `id`)."""
 
     def gettext(self, string: str) -> str:
-        return gettext(string)
+        return get_translations().gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return ngettext(singular, plural, n)
+        # WTForms fills in %(min)d / %(max)d itself: return the template unformatted.
+        return get_translations().ngettext(singular, plural, n)
 
 
 def current_language() -> str:
