@@ -31,13 +31,35 @@ WTFORMS_MESSAGES = [
     _l("Not a valid date value."),
     _l("Not a valid choice."),
     _l("Invalid email address."),
-    _l("Field must be at least %(min)d characters long."),
-    _l("Field cannot be longer than %(max)d characters."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
     _l("Number must be at least %(min)s."),
     _l("Number must be at most %(max)s."),
     _l("Number must be between %(min)s and %(max)s."),
     _l("Field must be equal to %(other_name)s."),
 ]
+
+
+def _plural_messages(ngettext):
+    """Never called: marks WTForms' length messages for the catalog, singular and plural
+    together, since WTForms looks them up as a pair."""
+    return [
+        ngettext(
+            "Field must be at least %(min)d character long.",
+            "Field must be at least %(min)d characters long.",
+            1,
+        ),
+        ngettext(
+            "Field cannot be longer than %(max)d character.",
+            "Field cannot be longer than %(max)d characters.",
+            1,
+        ),
+        ngettext(
+            "Field must be exactly %(max)d character long.",
+            "Field must be exactly %(max)d characters long.",
+            1,
+        ),
+    ]
+
 
 CHOOSE_FROM_LIST = _l("Choose one from the list.")
 

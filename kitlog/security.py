@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, request
 from flask_login import current_user
 
 from kitlog.extensions import csrf, db, login_manager
@@ -97,15 +97,16 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-@login_manager.request_loader
-def _load_user_from_request(req) -> User | None:
-    token = bearer_token()
-    if token is None:
-        return None
+def _authenticate_bearer(token: str) -> None:
+    """An API request with a bearer token acts as the token's user, whatever its cookies.
+
+    A browser that is logged in and sends a revoked or wrong token gets 401, not the
+    session's user.
+    """
     user = user_service.user_for_token(db.session, token)
-    if user is not None:
-        g.bearer_authenticated = True
-    return user
+    if user is None:
+        abort(401)
+    login_manager._update_request_context_with_user(user)
 
 
 def _check_access() -> None:
@@ -123,8 +124,7 @@ def _check_access() -> None:
         abort(403)
     token = bearer_token() if is_api_request() else None
     if token is not None:
-        if not current_user.is_authenticated:  # triggers the request loader
-            abort(401)
+        _authenticate_bearer(token)
     elif request.method not in SAFE_METHODS:
         if is_api_request() and permission != PUBLIC and not current_user.is_authenticated:
             abort(401)  # an API caller with no login hears so, not that a CSRF token is missing

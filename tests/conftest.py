@@ -9,10 +9,16 @@ from empty tables.
 from __future__ import annotations
 
 import contextvars
+import os
 import shutil
+import tempfile
 from datetime import date
+from io import BytesIO
+from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -25,6 +31,7 @@ from kitlog.services import reference, stock, users
 from kitlog.services.reference import ContentLine
 
 PASSWORD = "correct horse battery"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "kitlog" / "translations"
 
 
 def pytest_addoption(parser):
@@ -47,6 +54,31 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgresql_only" in item.keywords:
             item.add_marker(skip)
+
+
+def _compile_catalogs() -> None:
+    """Compile every catalog into its git-ignored .mo (atomically: tests may run in parallel
+    workers), unless the .mo already holds exactly what the .po says."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        with open(po_path, "rb") as po:
+            catalog = read_po(po, locale=po_path.parent.parent.name)
+        buffer = BytesIO()
+        write_mo(buffer, catalog, use_fuzzy=False)
+        compiled = buffer.getvalue()
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.read_bytes() == compiled:
+            continue
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=".messages-", suffix=".mo")
+        with os.fdopen(fd, "wb") as out:
+            out.write(compiled)
+        os.replace(tmp, mo_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """The app reads kitlog/translations/*/LC_MESSAGES/messages.mo: a fresh clone (where
+    .mo files are git-ignored) gets them, up to date, before any test runs."""
+    _compile_catalogs()
 
 
 @pytest.fixture(scope="session")

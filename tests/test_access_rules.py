@@ -67,3 +67,17 @@ def test_anonymous_users_hold_only_public():
 
     assert can(PUBLIC, Anonymous())
     assert not any(can(p, Anonymous()) for p in PERMISSIONS)
+
+
+def test_a_wrong_bearer_token_is_401_even_in_a_logged_in_browser(client, auth, make):
+    auth.login("admin")
+    assert client.get("/api/v1/donors").status_code == 200  # the session alone works
+    response = client.get("/api/v1/donors", headers={"Authorization": "Bearer kl_revoked"})
+    assert response.status_code == 401
+
+
+def test_a_bearer_token_acts_as_its_own_user_not_the_session_user(client, auth, make):
+    auth.login("admin")
+    donor_token = make.token(make.user("donor"))
+    response = client.get("/api/v1/donors", headers={"Authorization": f"Bearer {donor_token}"})
+    assert response.status_code == 403

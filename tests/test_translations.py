@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections import Counter
-from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,31 +158,6 @@ def test_every_translation_formats_like_its_msgid(id_catalog):
             except (KeyError, IndexError, ValueError, TypeError) as error:
                 broken.append(f"{msgid!r} -> {text!r}: {error!r}")
     assert not broken, "translations that fail to format:\n  " + "\n  ".join(broken)
-
-
-def _compile_in_place() -> None:
-    """Compile every catalog into its git-ignored .mo (atomically: tests may run in parallel
-    workers), unless the .mo already holds exactly what the .po says."""
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        with open(po_path, "rb") as po:
-            catalog = read_po(po, locale=po_path.parent.parent.name)
-        buffer = BytesIO()
-        write_mo(buffer, catalog, use_fuzzy=False)
-        compiled = buffer.getvalue()
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.read_bytes() == compiled:
-            continue
-        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, prefix=".messages-", suffix=".mo")
-        with os.fdopen(fd, "wb") as out:
-            out.write(compiled)
-        os.replace(tmp, mo_path)
-
-
-@pytest.fixture(scope="session")
-def compiled_catalogs() -> None:
-    """The app reads kitlog/translations/*/LC_MESSAGES/messages.mo: make sure a fresh
-    clone (where .mo files are git-ignored) has them, up to date."""
-    _compile_in_place()
 
 
 def test_the_login_page_is_in_indonesian_by_default(compiled_catalogs, client):

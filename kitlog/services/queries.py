@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,12 @@ class MovementFilter:
 
 
 def _day_start(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
+    """Midnight of a local day, as a UTC instant.
+
+    SQLite keeps timestamps as UTC text without their offset, so a bound must be a UTC
+    instant too; a bound left in local time would shift every day by the UTC offset.
+    """
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def movements_query(filters: MovementFilter, timezone: str = "Asia/Jakarta") -> Select:
@@ -150,19 +155,3 @@ def stock_by_warehouse(
         (warehouses[wid], sorted(grouped[wid], key=lambda row: (row[0].lot, row[0].id)))
         for wid in order
     ]
-
-
-def ledger_query(filters: MovementFilter, timezone: str = "Asia/Jakarta") -> Select:
-    """The ledger for the pages: movements_query, with the local-day bounds given in UTC.
-
-    SQLite stores timestamps without their offset (as UTC), so a bound must be a UTC
-    instant too; a bound left in local time would shift every day by the UTC offset.
-    """
-    query = movements_query(replace(filters, date_from=None, date_to=None), timezone)
-    if filters.date_from:
-        start = _day_start(filters.date_from, timezone).astimezone(UTC)
-        query = query.where(StockMovement.created_at >= start)
-    if filters.date_to:
-        end = _day_start(filters.date_to + timedelta(days=1), timezone).astimezone(UTC)
-        query = query.where(StockMovement.created_at < end)
-    return query

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,13 @@ from kitlog.services.locking import lock_batches
 
 MAX_QUANTITY = 10_000_000
 MAX_REASON = 500
+
+
+class Kits(int):
+    """A number of kits that prints in the reader's locale (5.000 in id, 5,000 in en)."""
+
+    def __str__(self) -> str:
+        return format_decimal(int(self))
 
 
 @dataclass(frozen=True)
@@ -188,8 +196,8 @@ def _require_available(
                 " %(available)s available.",
                 lot=batch.lot,
                 warehouse=warehouse.code,
-                requested=quantity,
-                available=level.available,
+                requested=Kits(quantity),
+                available=Kits(level.available),
             ),
             requested=quantity,
             available=level.available,

@@ -224,7 +224,7 @@ def movements():
         date_to=form.date_to.data,
     )
     page = db.paginate(
-        queries.ledger_query(filters, current_app.config["TIMEZONE"]),
+        queries.movements_query(filters, current_app.config["TIMEZONE"]),
         page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
