@@ -10,18 +10,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Form, IntegerField, SelectField
+from wtforms import DecimalField, Form, IntegerField, SelectChoice, SelectField
 
 from kitlog.i18n import FormTranslations
 from kitlog.services.errors import DomainError
-
-try:  # WTForms 3.3 declares options as SelectChoice; older versions took tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover - WTForms < 3.3
-
-    def SelectChoice(value, label=None):  # noqa: N802 - stands in for the class
-        return (value, label if label is not None else value)
-
 
 # WTForms' built-in messages that kitlog's forms can show, for the catalog.
 WTFORMS_MESSAGES = [
