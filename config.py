@@ -23,6 +23,9 @@ class Config:
     TIMEZONE = _env("KITLOG_TIMEZONE", "Asia/Jakarta")
     DEMO = _env("KITLOG_DEMO", "1") != "0"
     ORGANISATION = _env("KITLOG_ORGANISATION", "IOM Indonesia")
+    # Reverse proxies in front of kitlog whose X-Forwarded-* headers are trusted (0: none).
+    # Behind one TLS proxy set 1, or every client looks like the proxy to the login throttle.
+    TRUSTED_PROXIES = int(_env("KITLOG_TRUSTED_PROXIES", "0") or 0)
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLITE_BUSY_TIMEOUT_MS = 15000

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as kitlog_config
 
@@ -32,6 +33,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     _init_extensions(app)
     _register_blueprints(app)

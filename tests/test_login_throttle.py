@@ -72,3 +72,31 @@ def test_a_deactivated_user_cannot_log_in(client, make):
     db.session.commit()
     assert _login(client, user.email, PASSWORD).status_code == 200
     assert client.get("/dashboard").status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(database_url, tmp_path):
+    from kitlog import create_app
+    from tests.conftest import IsolatedClient
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "TRUSTED_PROXIES": 1}, instance_path=str(tmp_path / "p")
+    )
+    app.test_client_class = IsolatedClient
+    limit = app.config["LOGIN_FAILURE_LIMIT"]
+    with app.app_context():
+        client = app.test_client()
+        for i in range(4 * limit + 1):
+            response = client.post(
+                "/login",
+                data={"email": f"g{i}@example.org", "password": "x", "csrf_token": _token(client)},
+                environ_base={"REMOTE_ADDR": "10.0.0.254"},
+                headers={"X-Forwarded-For": "203.0.113.7"},
+            )
+        assert response.status_code == 429  # the guessing client is stopped ...
+        other = client.post(
+            "/login",
+            data={"email": "g0@example.org", "password": "x", "csrf_token": _token(client)},
+            environ_base={"REMOTE_ADDR": "10.0.0.254"},
+            headers={"X-Forwarded-For": "198.51.100.9"},
+        )
+        assert other.status_code == 200  # ... not everyone behind the same proxy
