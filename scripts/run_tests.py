@@ -10,9 +10,9 @@ Environment:
   CI                        `true`: an unreachable PostgreSQL fails the run instead of
                             skipping the PostgreSQL half
   PYTEST_ARGS               extra pytest arguments for both halves, e.g. "-x -k stock"
-  PYTEST_WORKERS            pytest-xdist workers for the SQLite half (default 2; 0 = off).
-                            The PostgreSQL half always runs in one process: it shares one
-                            database.
+  PYTEST_WORKERS            pytest-xdist workers for each half (default 2; 0 = off).
+                            On PostgreSQL each worker uses its own database next to the
+                            configured one (`test_gw0`, `test_gw1`), created when missing.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def postgresql_step(report_dir: Path) -> Step:
     banner(f"PostgreSQL at {shown}")
     problem = postgres_problem(url)
     if problem is None:
-        return pytest_step("PostgreSQL", ["--db", "postgresql"], report_dir)
+        return pytest_step("PostgreSQL", ["--db", "postgresql", *xdist_args()], report_dir)
     if on_ci():
         print(
             f"ERROR: PostgreSQL not reachable at {shown}: {problem}\n"

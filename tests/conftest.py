@@ -21,7 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 import config as kitlog_config
 from kitlog import create_app
@@ -93,7 +93,7 @@ def database_template(db_backend, tmp_path_factory) -> str:
         path = tmp_path_factory.mktemp("template") / "template.db"
         url = f"sqlite:///{path}"
     else:
-        url = kitlog_config.TestConfig.POSTGRES_TEST_URL
+        url = _worker_database(kitlog_config.TestConfig.POSTGRES_TEST_URL)
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -104,6 +104,26 @@ def database_template(db_backend, tmp_path_factory) -> str:
         upgrade()
         db.engine.dispose()
     return url
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (`test_gw0`, ...),
+    created on first use next to the configured one, so workers never empty each other's
+    tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _truncate_all(url: str) -> None:
