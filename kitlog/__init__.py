@@ -38,6 +38,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    from kitlog import routing
+
+    routing.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
 
