@@ -114,7 +114,7 @@ def load_demo(session: Session, instance_path: str) -> DemoLogins:
         from_warehouse=jakarta,
         to_warehouse=surabaya,
         quantity=1500,
-        note="East Java allocation",
+        note="Alokasi Jawa Timur",
         user=created_users[Role.WAREHOUSE],
     )
     path.parent.mkdir(parents=True, exist_ok=True)

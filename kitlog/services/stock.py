@@ -31,6 +31,7 @@ from kitlog.services.errors import InvalidValue, OutOfStock
 from kitlog.services.locking import lock_batches
 
 MAX_QUANTITY = 10_000_000
+DAMAGED_AT_RECEIPT = "damaged at receipt"  # the loss reason receive_batch writes itself
 MAX_REASON = 500
 
 
@@ -177,7 +178,7 @@ def receive_batch(
             warehouse=warehouse,
             kind=MovementKind.LOSS,
             quantity=-quantity_damaged,
-            reason="damaged at receipt",
+            reason=DAMAGED_AT_RECEIPT,
             user=user,
             created_at=now,
         )
