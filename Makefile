@@ -90,6 +90,7 @@ test-browser: $(STAMP_DEV) ## Only the browser tests (Debian's Chromium), on SQL
 translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs, compile
 	@mkdir -p $(TRANSLATIONS)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext \
+		--ignore-dirs '.* __pycache__ node_modules' \
 		--add-comments=TRANSLATORS: --project=kitlog --sort-by-file \
 		-o $(TRANSLATIONS)/messages.pot .
 	@for lang in $(CATALOG_LANGUAGES); do \
