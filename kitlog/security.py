@@ -90,11 +90,15 @@ def bearer_token() -> str | None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(session_key: str) -> User | None:
+    """The active user of a session, unless their password changed since it began."""
+    user_id, _, version = session_key.partition(".")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def _authenticate_bearer(token: str) -> None:

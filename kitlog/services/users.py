@@ -141,8 +141,10 @@ def update_user(
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password ends every session the user has open, on every device."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 1) + 1
     session.flush()
 
 

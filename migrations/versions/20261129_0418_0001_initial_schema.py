@@ -116,6 +116,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('session_version', sa.Integer(), nullable=False),
     sa.CheckConstraint("(role = 'donor') = (donor_id IS NOT NULL)", name=op.f('ck_users_donor_role_has_donor')),
     sa.CheckConstraint("language IN ('id', 'en')", name=op.f('ck_users_language')),
     sa.CheckConstraint("role IN ('admin', 'warehouse', 'field', 'donor')", name=op.f('ck_users_role')),

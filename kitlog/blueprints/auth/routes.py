@@ -144,6 +144,7 @@ def profile_password():
         form.show_error(error)
         return _profile(password_form=form)
     db.session.commit()
+    login_user(current_user._get_current_object(), remember=True)  # this session goes on
     flash(_("Your password is changed."), "success")
     return redirect(url_for(".profile"))
 
