@@ -7,8 +7,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import Conflict, HTTPException, InternalServerError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import (
+    Conflict,
+    HTTPException,
+    InternalServerError,
+    ServiceUnavailable,
+)
 
 from kitlog.extensions import db
 from kitlog.services.errors import DomainError
@@ -25,6 +30,7 @@ TITLES = {
     422: _l("Invalid values"),
     429: _l("Too many attempts"),
     500: _l("Server error"),
+    503: _l("Busy"),
 }
 
 DETAILS = {
@@ -39,7 +45,10 @@ DETAILS = {
     422: _l("Some values are not valid."),
     429: _l("Too many attempts. Wait a few minutes and try again."),
     500: _l("Something went wrong on the server. Nothing was changed."),
+    503: _l("The database is busy with other work. Nothing was changed: try again in a moment."),
 }
+
+RETRY_AFTER_S = 5
 
 
 def translated_title(status: int) -> str:
@@ -118,6 +127,18 @@ def init_app(app: Flask) -> None:
         # instant): the database refused the second; answer as the check would have.
         app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error)
         return _http_error(Conflict())
+
+    @app.errorhandler(OperationalError)
+    def _operational_error(error: OperationalError):
+        # SQLite lets one writer in at a time; past the busy timeout the next one gets
+        # "database is locked". That is a moment of load, not a bug: say so, change nothing.
+        if "database is locked" not in str(error.orig):
+            return _unexpected(error)
+        app.logger.warning("database busy on %s %s", request.method, request.path)
+        response = _http_error(ServiceUnavailable())
+        response = app.make_response(response)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
