@@ -100,3 +100,35 @@ def test_behind_a_trusted_proxy_the_throttle_counts_the_forwarded_address(databa
             headers={"X-Forwarded-For": "198.51.100.9"},
         )
         assert other.status_code == 200  # ... not everyone behind the same proxy
+
+
+def test_failures_older_than_the_window_stop_counting_and_are_removed(app):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from kitlog.extensions import db
+    from kitlog.models import LoginFailure
+    from kitlog.services import users
+
+    window = app.config["LOGIN_FAILURE_WINDOW_S"]
+    limit = app.config["LOGIN_FAILURE_LIMIT"]
+    long_ago = datetime(2020, 12, 7, 8, 0, tzinfo=UTC)
+    for _ in range(limit):
+        users.record_login_failure(
+            db.session, email="a@example.org", address="10.0.0.1", window_s=window, now=long_ago
+        )
+    later = long_ago + timedelta(seconds=window + 1)
+    assert not users.login_throttled(
+        db.session,
+        email="a@example.org",
+        address="10.0.0.1",
+        limit=limit,
+        window_s=window,
+        now=later,
+    )
+    users.record_login_failure(
+        db.session, email="b@example.org", address="10.0.0.2", window_s=window, now=later
+    )
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 1

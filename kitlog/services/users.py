@@ -220,13 +220,18 @@ def login_throttled(
 
 
 def record_login_failure(
-    session: Session, *, email: str, address: str, now: datetime | None = None
+    session: Session, *, email: str, address: str, window_s: int, now: datetime | None = None
 ) -> None:
+    """Count a failed login; failures older than the window no longer matter and go."""
+    now = now or utcnow()
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.created_at < now - timedelta(seconds=window_s))
+    )
     session.add(
         LoginFailure(
             email=(email or "").strip().lower()[:254],
             address=(address or "")[:64],
-            created_at=now or utcnow(),
+            created_at=now,
         )
     )
     session.flush()

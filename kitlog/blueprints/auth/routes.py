@@ -58,7 +58,12 @@ def login():
             return render_template("auth/login.html", form=form, throttled=True), 429
         user = user_service.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
-            user_service.record_login_failure(db.session, email=form.email.data, address=address)
+            user_service.record_login_failure(
+                db.session,
+                email=form.email.data,
+                address=address,
+                window_s=config["LOGIN_FAILURE_WINDOW_S"],
+            )
             db.session.commit()
             form.form_errors.append(_("Wrong email or password."))
             return render_template("auth/login.html", form=form), 200
