@@ -71,6 +71,31 @@ def _decimal(value, field_name: str, places: int) -> Decimal:
     return number.quantize(Decimal(1).scaleb(-places))
 
 
+def _content_items(contents: list[ContentLine]) -> list[KitItem]:
+    """A kit holds at least one line, each a named item in whole units from 1 to 100,000,
+    numbered from 1 in the order given."""
+    if not contents:
+        raise InvalidValue(_l("List at least one item in the kit."), field="contents")
+    items = []
+    for position, line in enumerate(contents, start=1):
+        field_name = f"contents.{position - 1}"
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
+            raise InvalidValue(_l("Enter a whole number."), field=f"{field_name}.quantity")
+        if not 1 <= line.quantity <= 100_000:
+            raise InvalidValue(
+                _l("Enter a quantity from 1 to 100,000."), field=f"{field_name}.quantity"
+            )
+        items.append(
+            KitItem(
+                position=position,
+                item=_text(line.item, f"{field_name}.item", 200),
+                quantity=line.quantity,
+                unit=_text(line.unit, f"{field_name}.unit", 40),
+            )
+        )
+    return items
+
+
 def create_kit_type(
     session: Session,
     *,
@@ -88,24 +113,7 @@ def create_kit_type(
         weight_kg=_decimal(weight_kg, "weight_kg", 3),
         volume_m3=_decimal(volume_m3, "volume_m3", 4),
     )
-    if not contents:
-        raise InvalidValue(_l("List at least one item in the kit."), field="contents")
-    for position, line in enumerate(contents, start=1):
-        field_name = f"contents.{position - 1}"
-        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
-            raise InvalidValue(_l("Enter a whole number."), field=f"{field_name}.quantity")
-        if not 1 <= line.quantity <= 100_000:
-            raise InvalidValue(
-                _l("Enter a quantity from 1 to 100,000."), field=f"{field_name}.quantity"
-            )
-        kit_type.contents.append(
-            KitItem(
-                position=position,
-                item=_text(line.item, f"{field_name}.item", 200),
-                quantity=line.quantity,
-                unit=_text(line.unit, f"{field_name}.unit", 40),
-            )
-        )
+    kit_type.contents.extend(_content_items(contents))
     _unique(session, KitType, code)
     session.add(kit_type)
     session.flush()
@@ -138,3 +146,59 @@ def get_by_code(session: Session, model, code: str, field_name: str):
     if obj is None:
         raise NotFound(_l("Nothing is known by the code %(code)s.", code=code), field=field_name)
     return obj
+
+
+def update_donor(session: Session, donor: Donor, *, name: str, country: str = "") -> Donor:
+    """Correct a donor's name or country; its code never changes."""
+    name = _text(name, "name", 200)
+    country = _text(country, "country", 100, required=False)
+    donor.name, donor.country = name, country
+    session.flush()
+    return donor
+
+
+def update_kit_type(
+    session: Session,
+    kit_type: KitType,
+    *,
+    name: str,
+    weight_kg,
+    volume_m3,
+    contents: list[ContentLine],
+) -> KitType:
+    """Correct a kit type's name, weight, volume and contents; its code never changes.
+
+    Every value is checked before any is set, and the contents are replaced as a whole.
+    """
+    name = _text(name, "name", 200)
+    weight = _decimal(weight_kg, "weight_kg", 3)
+    volume = _decimal(volume_m3, "volume_m3", 4)
+    items = _content_items(contents)
+    kit_type.name, kit_type.weight_kg, kit_type.volume_m3 = name, weight, volume
+    kit_type.contents.clear()
+    # The old lines must be gone before the new ones take their positions: one flush
+    # would insert before it deletes and break the unique (kit type, position).
+    session.flush()
+    kit_type.contents.extend(items)
+    session.flush()
+    return kit_type
+
+
+def update_warehouse(
+    session: Session,
+    warehouse: Warehouse,
+    *,
+    name: str,
+    province: str,
+    regency: str,
+    address: str = "",
+) -> Warehouse:
+    """Correct a warehouse's name or where it is; its code never changes."""
+    name = _text(name, "name", 200)
+    province = _text(province, "province", 100)
+    regency = _text(regency, "regency", 100)
+    address = _text(address, "address", 500, required=False)
+    warehouse.name, warehouse.province = name, province
+    warehouse.regency, warehouse.address = regency, address
+    session.flush()
+    return warehouse
