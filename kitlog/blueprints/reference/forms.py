@@ -3,14 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, StringField, TextAreaField
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from kitlog.forms import KitlogForm, KitsField, LocalDecimalField, SubForm
 from kitlog.services.reference import ContentLine
 
 CODE_HINT = _l("Letters, digits, - and _; it is printed on labels and cannot change later.")
 CODE_INPUT = {"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
-CONTENT_ROWS = 8
+CONTENT_ROWS = 8  # rows on the page; a kit with more lines (the API takes 100) shows them all
+MAX_CONTENT_LINES = 100
 
 
 class DonorForm(KitlogForm):
@@ -37,6 +38,18 @@ class WarehouseForm(KitlogForm):
     address = TextAreaField(
         _l("Address"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3}
     )
+
+
+class DonorEditForm(DonorForm):
+    """A donor's form without its code: a code never changes."""
+
+    code = None
+
+
+class WarehouseEditForm(WarehouseForm):
+    """A warehouse's form without its code: a code never changes."""
+
+    code = None
 
 
 class ContentLineForm(SubForm):
@@ -94,15 +107,15 @@ class KitTypeForm(KitlogForm):
     weight_kg = LocalDecimalField(
         _l("Weight of one kit (kg)"),
         places=3,
-        validators=[DataRequired(), NumberRange(min=0, max=999_999)],
+        validators=[InputRequired(), NumberRange(min=0, max=999_999)],
     )
     volume_m3 = LocalDecimalField(
         _l("Volume of one kit (m³)"),
         places=4,
-        validators=[DataRequired(), NumberRange(min=0, max=999_999)],
+        validators=[InputRequired(), NumberRange(min=0, max=999_999)],
     )
     contents = ContentRows(
-        FormField(ContentLineForm), min_entries=CONTENT_ROWS, max_entries=CONTENT_ROWS
+        FormField(ContentLineForm), min_entries=CONTENT_ROWS, max_entries=MAX_CONTENT_LINES
     )
 
     def __init__(self, *args, **kwargs):
@@ -143,3 +156,9 @@ class KitTypeForm(KitlogForm):
             if index < len(rows):
                 name = f"contents.{rows[index]}.{parts[2]}"
         return super().error_field(name)
+
+
+class KitTypeEditForm(KitTypeForm):
+    """A kit type's form without its code: a code never changes."""
+
+    code = None

@@ -1,16 +1,35 @@
-"""Donors, kit types and warehouses: lists for staff, create forms for the admin."""
+"""Donors, kit types and warehouses: lists for staff, create and edit forms for the admin."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kitlog.blueprints.reference import bp
-from kitlog.blueprints.reference.forms import DonorForm, KitTypeForm, WarehouseForm
+from kitlog.blueprints.reference.forms import (
+    DonorEditForm,
+    DonorForm,
+    KitTypeEditForm,
+    KitTypeForm,
+    WarehouseEditForm,
+    WarehouseForm,
+)
 from kitlog.blueprints.web import form_page
 from kitlog.extensions import db
+from kitlog.models import Donor, KitType, Warehouse
 from kitlog.security import require
 from kitlog.services import queries
 from kitlog.services import reference as reference_service
 from kitlog.services.errors import DomainError
+
+
+def _by_code(model, code: str):
+    """The object a URL names by its code: the 404 page when there is none."""
+    return reference_service.get_by_code(db.session, model, code, "code")
+
+
+def _edit_form(form_class, obj):
+    """The object's values on a GET; on a POST only what was sent, so that a kit's
+    content rows are never mixed with its saved lines."""
+    return form_class(obj=None if request.method == "POST" else obj)
 
 
 @bp.route("/donors")
@@ -38,6 +57,27 @@ def new_donor():
             flash(_("Donor %(code)s is added.", code=donor.code), "success")
             return redirect(url_for(".donors"))
     return form_page("reference/donor_form.html", form, active_nav="reference.donors")
+
+
+@bp.route("/donors/<code>/edit", methods=["GET", "POST"])
+@require("reference.write")
+def edit_donor(code: str):
+    """Correct a donor's name or country; its code never changes."""
+    donor = _by_code(Donor, code)
+    form = _edit_form(DonorEditForm, donor)
+    if form.validate_on_submit():
+        try:
+            reference_service.update_donor(
+                db.session, donor, name=form.name.data, country=form.country.data or ""
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            flash(_("Donor %(code)s is saved.", code=donor.code), "success")
+            return redirect(url_for(".donors"))
+    return form_page("reference/donor_form.html", form, donor=donor, active_nav="reference.donors")
 
 
 @bp.route("/kit-types")
@@ -74,6 +114,34 @@ def new_kit_type():
     return form_page("reference/kit_type_form.html", form, active_nav="reference.kit_types")
 
 
+@bp.route("/kit-types/<code>/edit", methods=["GET", "POST"])
+@require("reference.write")
+def edit_kit_type(code: str):
+    """Correct a kit type's name, weight, volume or contents; its code never changes."""
+    kit_type = _by_code(KitType, code)
+    form = _edit_form(KitTypeEditForm, kit_type)
+    if form.validate_on_submit():
+        try:
+            reference_service.update_kit_type(
+                db.session,
+                kit_type,
+                name=form.name.data,
+                weight_kg=form.weight_kg.data,
+                volume_m3=form.volume_m3.data,
+                contents=form.content_lines(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            flash(_("Kit type %(code)s is saved.", code=kit_type.code), "success")
+            return redirect(url_for(".kit_types"))
+    return form_page(
+        "reference/kit_type_form.html", form, kit_type=kit_type, active_nav="reference.kit_types"
+    )
+
+
 @bp.route("/warehouses")
 @require("reference.read")
 def warehouses():
@@ -106,3 +174,34 @@ def new_warehouse():
             flash(_("Warehouse %(code)s is added.", code=warehouse.code), "success")
             return redirect(url_for(".warehouses"))
     return form_page("reference/warehouse_form.html", form, active_nav="reference.warehouses")
+
+
+@bp.route("/warehouses/<code>/edit", methods=["GET", "POST"])
+@require("reference.write")
+def edit_warehouse(code: str):
+    """Correct a warehouse's name or where it is; its code never changes."""
+    warehouse = _by_code(Warehouse, code)
+    form = _edit_form(WarehouseEditForm, warehouse)
+    if form.validate_on_submit():
+        try:
+            reference_service.update_warehouse(
+                db.session,
+                warehouse,
+                name=form.name.data,
+                province=form.province.data,
+                regency=form.regency.data,
+                address=form.address.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.show_error(error)
+        else:
+            db.session.commit()
+            flash(_("Warehouse %(code)s is saved.", code=warehouse.code), "success")
+            return redirect(url_for(".warehouses"))
+    return form_page(
+        "reference/warehouse_form.html",
+        form,
+        warehouse=warehouse,
+        active_nav="reference.warehouses",
+    )
