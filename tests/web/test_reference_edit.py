@@ -311,3 +311,27 @@ def test_a_weight_of_zero_is_a_number_not_a_missing_value(browser, login, make):
     response = browser.submit("/kit-types/HK-FAM/edit", _kit_data(weight_kg="0"))
     assert response.status_code == 302
     assert _fresh(KitType, "HK-FAM").weight_kg == Decimal("0.000")
+
+
+def test_a_kit_type_using_all_eight_rows_gets_empty_rows_to_add_lines(browser, login, make):
+    from kitlog.services import reference
+    from kitlog.services.reference import ContentLine
+
+    kit = make.kit_type("HK-FAM")
+    lines = [ContentLine(f"Item {n}", n, "pcs") for n in range(1, 9)]
+    reference.update_kit_type(
+        db.session, kit, name=kit.name, weight_kg="9", volume_m3="0.06", contents=lines
+    )
+    login("admin")
+    html = browser.get("/kit-types/HK-FAM/edit").get_data(as_text=True)
+    assert re.search(r'name="contents-7-item"[^>]*value="Item 8"', html)
+    assert re.search(r'name="contents-8-item"[^>]*value=""', html)
+
+    data = _kit_data(**{"contents-8-quantity": "1", "contents-8-unit": "pcs"})
+    data["contents-8-item"] = "Bucket"
+    for n in range(2, 8):
+        data.update(
+            {f"contents-{n}-quantity": "1", f"contents-{n}-unit": "pcs", f"contents-{n}-item": "x"}
+        )
+    assert browser.submit("/kit-types/HK-FAM/edit", data).status_code == 302
+    assert len(_lines("HK-FAM")) == 9 and _lines("HK-FAM")[-1][3] == "Bucket"

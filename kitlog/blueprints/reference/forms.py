@@ -12,6 +12,7 @@ CODE_HINT = _l("Letters, digits, - and _; it is printed on labels and cannot cha
 CODE_INPUT = {"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
 CONTENT_ROWS = 8  # rows on the page; a kit with more lines (the API takes 100) shows them all
 MAX_CONTENT_LINES = 100
+SPARE_ROWS = 4  # empty rows after a saved kit's lines, so that lines can be added
 
 
 class DonorForm(KitlogForm):
@@ -162,3 +163,11 @@ class KitTypeEditForm(KitTypeForm):
     """A kit type's form without its code: a code never changes."""
 
     code = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = kwargs.get("obj")
+        if saved is not None:  # its lines, then room for more even when all eight are used
+            rows = min(max(CONTENT_ROWS, len(saved.contents) + SPARE_ROWS), MAX_CONTENT_LINES)
+            while len(self.contents.entries) < rows:
+                self.contents.append_entry()
