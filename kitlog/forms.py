@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.numbers import get_decimal_symbol
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, Form, IntegerField, SelectChoice, SelectField
@@ -124,7 +126,10 @@ class LocalDecimalField(DecimalField):
         if self.raw_data:
             return self.raw_data[0]
         if isinstance(self.data, Decimal):
-            return format(self.data.normalize(), "f")
+            # The reader's decimal mark, no grouping: "6,5" in Indonesian, "6.5" in English;
+            # process_formdata reads either back.
+            text = format(self.data.normalize(), "f")
+            return text.replace(".", get_decimal_symbol(str(get_locale() or "id")))
         return super()._value()
 
 

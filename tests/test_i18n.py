@@ -38,3 +38,24 @@ def test_a_too_long_form_value_gets_a_translated_message_not_a_500(client, auth)
     assert re.search(r"Maksimal 80 karakter", text), text[:3000]
     assert not user.tokens
     db.session.rollback()
+
+
+def test_a_decimal_in_a_form_uses_the_readers_decimal_mark_and_reads_back(client, auth, make):
+    from kitlog.models import KitType
+
+    make.kit_type("HK-FAM")  # 6.5 kg
+    auth.login("admin", language="id")
+    html = client.get("/kit-types/HK-FAM/edit").get_data(as_text=True)
+    assert re.search(r'name="weight_kg"[^>]*value="6,5"', html)
+    form = {
+        "name": "Family hygiene kit",
+        "weight_kg": "6,5",
+        "volume_m3": "0,045",
+        "contents-0-item": "Mask",
+        "contents-0-quantity": "10",
+        "contents-0-unit": "pcs",
+        "csrf_token": _csrf(client, "/kit-types/HK-FAM/edit"),
+    }
+    assert client.post("/kit-types/HK-FAM/edit", data=form).status_code == 302
+    kit = db.session.query(KitType).filter_by(code="HK-FAM").one()
+    assert (float(kit.weight_kg), float(kit.volume_m3)) == (6.5, 0.045)
