@@ -6,7 +6,9 @@ shown on the field it names.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale
@@ -14,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, Form, IntegerField, SelectChoice, SelectField
 
+from kitlog.extensions import db
 from kitlog.i18n import FormTranslations
 from kitlog.services.errors import DomainError
 
@@ -133,6 +136,9 @@ class LocalDecimalField(DecimalField):
         return super()._value()
 
 
+T = TypeVar("T")
+
+
 class TranslatedMeta:
     def get_translations(self, form):
         return FormTranslations()
@@ -174,6 +180,21 @@ class KitlogForm(FlaskForm):
         if not isinstance(field.errors, list):
             field.errors = list(field.errors)
         field.errors.append(str(error))
+
+    def save(self, action: Callable[[], T]) -> T | None:
+        """Run the submitted form's one service call and commit once.
+
+        Returns what the service returned; on a DomainError the transaction is rolled
+        back, the refusal is shown on its field, and the result is None.
+        """
+        try:
+            result = action()
+        except DomainError as error:
+            db.session.rollback()
+            self.show_error(error)
+            return None
+        db.session.commit()
+        return result
 
 
 class FilterForm(Form):

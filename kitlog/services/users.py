@@ -140,19 +140,21 @@ def update_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str) -> User:
     """A new password ends every session the user has open, on every device."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 1) + 1
     session.flush()
+    return user
 
 
-def set_language(session: Session, user: User, language: str) -> None:
+def set_language(session: Session, user: User, language: str) -> User:
     if language not in LANGUAGES:
         raise InvalidValue(_l("Choose Bahasa Indonesia or English."), field="language")
     user.language = language
     session.flush()
+    return user
 
 
 def _token_hash(token: str) -> str:

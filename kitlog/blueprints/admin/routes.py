@@ -12,7 +12,6 @@ from kitlog.models import Donor, User
 from kitlog.security import require
 from kitlog.services import queries
 from kitlog.services import users as user_service
-from kitlog.services.errors import DomainError
 
 
 def _donor_options(form) -> None:
@@ -37,8 +36,8 @@ def new_user():
     form = UserCreateForm()
     _donor_options(form)
     if form.validate_on_submit():
-        try:
-            user = user_service.create_user(
+        user = form.save(
+            lambda: user_service.create_user(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
@@ -47,11 +46,8 @@ def new_user():
                 donor=_donor(form.donor.data),
                 language=form.language.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if user is not None:
             flash(_("The account of %(email)s is created.", email=user.email), "success")
             return redirect(url_for(".users"))
     return form_page("admin/user_new.html", form, active_nav="admin.users")
@@ -75,8 +71,8 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user)
     _donor_options(form)
     if form.validate_on_submit():
-        try:
-            user_service.update_user(
+        saved = form.save(
+            lambda: user_service.update_user(
                 db.session,
                 user,
                 name=form.name.data,
@@ -86,11 +82,8 @@ def edit_user(user_id: int):
                 active=form.active.data,
                 acting=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if saved is not None:
             flash(_("The account of %(email)s is saved.", email=user.email), "success")
             return redirect(url_for(".users"))
     return _edit_page(user, form, PasswordResetForm(formdata=None))
@@ -103,13 +96,8 @@ def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            user_service.set_password(db.session, user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        saved = form.save(lambda: user_service.set_password(db.session, user, form.password.data))
+        if saved is not None:
             flash(_("The password of %(email)s is reset.", email=user.email), "success")
             return redirect(url_for(".users"))
     edit_form = UserEditForm(formdata=None, obj=user)

@@ -19,7 +19,6 @@ from kitlog.extensions import db
 from kitlog.models import LANGUAGES, ApiToken
 from kitlog.security import public, require
 from kitlog.services import users as user_service
-from kitlog.services.errors import DomainError
 
 
 def _safe_next(target: str | None) -> str:
@@ -121,13 +120,11 @@ def profile_language():
     form = LanguageForm()
     if not form.validate_on_submit():
         return _profile(language_form=form)
-    try:
-        user_service.set_language(db.session, current_user, form.language.data)
-    except DomainError as error:
-        db.session.rollback()
-        form.show_error(error)
+    saved = form.save(
+        lambda: user_service.set_language(db.session, current_user, form.language.data)
+    )
+    if saved is None:
         return _profile(language_form=form)
-    db.session.commit()
     flash(_("Your language is saved."), "success")
     return redirect(url_for(".profile"))
 
@@ -142,13 +139,11 @@ def profile_password():
     if not user_service.verify_password(current_user, form.current_password.data):
         form.current_password.errors.append(_("This is not your current password."))
         return _profile(password_form=form)
-    try:
-        user_service.set_password(db.session, current_user, form.password.data)
-    except DomainError as error:
-        db.session.rollback()
-        form.show_error(error)
+    saved = form.save(
+        lambda: user_service.set_password(db.session, current_user, form.password.data)
+    )
+    if saved is None:
         return _profile(password_form=form)
-    db.session.commit()
     login_user(current_user._get_current_object(), remember=True)  # this session goes on
     flash(_("Your password is changed."), "success")
     return redirect(url_for(".profile"))

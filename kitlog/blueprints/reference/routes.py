@@ -18,7 +18,6 @@ from kitlog.models import Donor, KitType, Warehouse
 from kitlog.security import require
 from kitlog.services import queries
 from kitlog.services import reference as reference_service
-from kitlog.services.errors import DomainError
 
 
 def _by_code(model, code: str):
@@ -45,15 +44,12 @@ def new_donor():
     """Add a donor; its code must be new."""
     form = DonorForm()
     if form.validate_on_submit():
-        try:
-            donor = reference_service.create_donor(
+        donor = form.save(
+            lambda: reference_service.create_donor(
                 db.session, code=form.code.data, name=form.name.data, country=form.country.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if donor is not None:
             flash(_("Donor %(code)s is added.", code=donor.code), "success")
             return redirect(url_for(".donors"))
     return form_page("reference/donor_form.html", form, active_nav="reference.donors")
@@ -66,15 +62,12 @@ def edit_donor(code: str):
     donor = _by_code(Donor, code)
     form = _edit_form(DonorEditForm, donor)
     if form.validate_on_submit():
-        try:
-            reference_service.update_donor(
+        saved = form.save(
+            lambda: reference_service.update_donor(
                 db.session, donor, name=form.name.data, country=form.country.data or ""
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if saved is not None:
             flash(_("Donor %(code)s is saved.", code=donor.code), "success")
             return redirect(url_for(".donors"))
     return form_page("reference/donor_form.html", form, donor=donor, active_nav="reference.donors")
@@ -95,8 +88,8 @@ def new_kit_type():
     """Add a kit type with its contents; empty content rows are ignored."""
     form = KitTypeForm()
     if form.validate_on_submit():
-        try:
-            kit_type = reference_service.create_kit_type(
+        kit_type = form.save(
+            lambda: reference_service.create_kit_type(
                 db.session,
                 code=form.code.data,
                 name=form.name.data,
@@ -104,11 +97,8 @@ def new_kit_type():
                 volume_m3=form.volume_m3.data,
                 contents=form.content_lines(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if kit_type is not None:
             flash(_("Kit type %(code)s is added.", code=kit_type.code), "success")
             return redirect(url_for(".kit_types"))
     return form_page("reference/kit_type_form.html", form, active_nav="reference.kit_types")
@@ -121,8 +111,8 @@ def edit_kit_type(code: str):
     kit_type = _by_code(KitType, code)
     form = _edit_form(KitTypeEditForm, kit_type)
     if form.validate_on_submit():
-        try:
-            reference_service.update_kit_type(
+        saved = form.save(
+            lambda: reference_service.update_kit_type(
                 db.session,
                 kit_type,
                 name=form.name.data,
@@ -130,11 +120,8 @@ def edit_kit_type(code: str):
                 volume_m3=form.volume_m3.data,
                 contents=form.content_lines(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if saved is not None:
             flash(_("Kit type %(code)s is saved.", code=kit_type.code), "success")
             return redirect(url_for(".kit_types"))
     return form_page(
@@ -157,8 +144,8 @@ def new_warehouse():
     """Add a warehouse; its code must be new."""
     form = WarehouseForm()
     if form.validate_on_submit():
-        try:
-            warehouse = reference_service.create_warehouse(
+        warehouse = form.save(
+            lambda: reference_service.create_warehouse(
                 db.session,
                 code=form.code.data,
                 name=form.name.data,
@@ -166,11 +153,8 @@ def new_warehouse():
                 regency=form.regency.data,
                 address=form.address.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if warehouse is not None:
             flash(_("Warehouse %(code)s is added.", code=warehouse.code), "success")
             return redirect(url_for(".warehouses"))
     return form_page("reference/warehouse_form.html", form, active_nav="reference.warehouses")
@@ -183,8 +167,8 @@ def edit_warehouse(code: str):
     warehouse = _by_code(Warehouse, code)
     form = _edit_form(WarehouseEditForm, warehouse)
     if form.validate_on_submit():
-        try:
-            reference_service.update_warehouse(
+        saved = form.save(
+            lambda: reference_service.update_warehouse(
                 db.session,
                 warehouse,
                 name=form.name.data,
@@ -192,11 +176,8 @@ def edit_warehouse(code: str):
                 regency=form.regency.data,
                 address=form.address.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if saved is not None:
             flash(_("Warehouse %(code)s is saved.", code=warehouse.code), "success")
             return redirect(url_for(".warehouses"))
     return form_page(

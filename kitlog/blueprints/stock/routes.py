@@ -20,7 +20,6 @@ from kitlog.models import Donor, DonorBatch, KitType, MovementKind, Warehouse
 from kitlog.security import require
 from kitlog.services import queries
 from kitlog.services import stock as stock_service
-from kitlog.services.errors import DomainError
 from kitlog.services.queries import MovementFilter
 
 RECENT_MOVEMENTS = 20
@@ -85,8 +84,8 @@ def receive():
     if request.method == "GET":
         form.received_date.data = local_today()
     if form.validate_on_submit():
-        try:
-            batch = stock_service.receive_batch(
+        batch = form.save(
+            lambda: stock_service.receive_batch(
                 db.session,
                 donor=db.session.get(Donor, form.donor.data),
                 kit_type=db.session.get(KitType, form.kit_type.data),
@@ -100,11 +99,8 @@ def receive():
                 received_date=form.received_date.data,
                 user=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if batch is not None:
             on_hand = batch.quantity_received - batch.quantity_damaged
             if batch.quantity_damaged:
                 message = _(
@@ -133,8 +129,8 @@ def transfer():
     _batch_and_warehouse_options(form, "from_warehouse", "to_warehouse")
     _prefill(form, batch="batch", from_warehouse="warehouse")
     if form.validate_on_submit():
-        try:
-            transfer = stock_service.transfer_stock(
+        transfer = form.save(
+            lambda: stock_service.transfer_stock(
                 db.session,
                 batch=db.session.get(DonorBatch, form.batch.data),
                 from_warehouse=db.session.get(Warehouse, form.from_warehouse.data),
@@ -143,11 +139,8 @@ def transfer():
                 note=form.note.data or "",
                 user=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if transfer is not None:
             flash(
                 _(
                     "%(quantity)s kits of lot %(lot)s moved from %(source)s to %(target)s.",
@@ -170,8 +163,8 @@ def adjust():
     _batch_and_warehouse_options(form, "warehouse")
     _prefill(form, batch="batch", warehouse="warehouse")
     if form.validate_on_submit():
-        try:
-            movement = stock_service.adjust_stock(
+        movement = form.save(
+            lambda: stock_service.adjust_stock(
                 db.session,
                 batch=db.session.get(DonorBatch, form.batch.data),
                 warehouse=db.session.get(Warehouse, form.warehouse.data),
@@ -180,11 +173,8 @@ def adjust():
                 reason=form.reason.data,
                 user=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.show_error(error)
-        else:
-            db.session.commit()
+        )
+        if movement is not None:
             if movement.kind == MovementKind.LOSS:
                 message = _(
                     "A loss of %(kits)s kits of lot %(lot)s in %(warehouse)s is recorded.",
