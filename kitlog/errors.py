@@ -76,7 +76,11 @@ def problem(
 
 
 def domain_problem(error: DomainError) -> Response:
-    errors = [{"field": error.field, "message": str(error)}] if error.field else None
+    field_errors = getattr(error, "errors", None)
+    if field_errors:
+        errors = [e.as_dict() for e in field_errors]
+    else:
+        errors = [{"field": error.field, "message": str(error)}] if error.field else None
     return problem(error.status, str(error), errors, **error.extra)
 
 

@@ -28,6 +28,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stock.read": frozenset({Role.ADMIN, Role.WAREHOUSE}),
     "stock.write": frozenset({Role.ADMIN, Role.WAREHOUSE}),
     "users.manage": frozenset({Role.ADMIN}),
+    # Households hold personal data: never a donor's.
+    "households.read": frozenset({Role.ADMIN, Role.FIELD}),
+    "households.write": frozenset({Role.ADMIN, Role.FIELD}),
+    "households.import": frozenset({Role.ADMIN, Role.FIELD}),
+    "rounds.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    "rounds.write": frozenset({Role.ADMIN}),
+    "parcels.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    "parcels.cancel": frozenset({Role.ADMIN}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

@@ -27,7 +27,7 @@ import config as kitlog_config
 from kitlog import create_app
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Warehouse
-from kitlog.services import reference, stock, users
+from kitlog.services import households, reference, stock, users
 from kitlog.services.reference import ContentLine
 
 PASSWORD = "correct horse battery"
@@ -281,6 +281,39 @@ class Factory:
         _record, token = users.create_token(db.session, user)
         db.session.commit()
         return token
+
+    def nik(self, province_code: str = "35") -> str:
+        """A valid NIK, different each call: province, regency, district, birth date, serial."""
+        n = self._next()
+        return f"{province_code}0712{(n % 28) + 1:02d}0{(n % 9) + 1}85{n % 10000 or 1:04d}"
+
+    def household_values(self, **values) -> dict:
+        """The values of a valid household as the API takes them; override any."""
+        n = self._next()
+        base = {
+            "head_name": f"Siti Rahayu {n}",
+            "worker_name": f"Agus Santoso {n}",
+            "worker_relation": "spouse",
+            "nik": self.nik(),
+            "phone": f"0812{n:08d}",
+            "province": "Jawa Timur",
+            "regency": "Kabupaten Malang",
+            "district": "Turen",
+            "village": f"Sedayu {n}",
+            "members": 4,
+            "vulnerabilities": [],
+            "consent": True,
+        }
+        base.update(values)
+        return base
+
+    def household(self, **values):
+        """A registered household (through the service, so it obeys the same rules)."""
+        household = households.register_household(
+            db.session, self.household_values(**values), user=None, confirm_duplicate=True
+        )
+        db.session.commit()
+        return household
 
 
 @pytest.fixture

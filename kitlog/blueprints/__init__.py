@@ -6,8 +6,17 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from kitlog.blueprints import admin, api, auth, main, reference, stock
+    from kitlog.blueprints import (
+        admin,
+        api,
+        auth,
+        distribution,
+        households,
+        main,
+        reference,
+        stock,
+    )
 
-    for module in (auth, main, reference, stock, admin):
+    for module in (auth, main, reference, stock, households, distribution, admin):
         app.register_blueprint(module.bp)
     api.init_app(app)

@@ -1,10 +1,54 @@
 """Tables, relationships and database constraints. No business logic lives here."""
 
+from kitlog.models.distribution import (
+    PARCEL_STATUSES,
+    RESERVING_STATUSES,
+    ROUND_STATUSES,
+    Counter,
+    Parcel,
+    ParcelEvent,
+    ParcelLine,
+    ParcelStatus,
+    Round,
+    RoundStatus,
+    round_batches,
+)
+from kitlog.models.households import (
+    HOUSEHOLD_STATUSES,
+    IMPORT_STATUSES,
+    RELATIONS,
+    VULNERABILITIES,
+    Household,
+    HouseholdImport,
+    HouseholdStatus,
+    ImportStatus,
+    Relation,
+)
 from kitlog.models.reference import Donor, KitItem, KitType, Warehouse
 from kitlog.models.stock import MOVEMENT_KINDS, DonorBatch, MovementKind, StockMovement, Transfer
 from kitlog.models.users import LANGUAGES, ROLES, ApiToken, LoginFailure, Role, User
 
 __all__ = [
+    "HOUSEHOLD_STATUSES",
+    "IMPORT_STATUSES",
+    "PARCEL_STATUSES",
+    "RELATIONS",
+    "RESERVING_STATUSES",
+    "ROUND_STATUSES",
+    "VULNERABILITIES",
+    "Counter",
+    "Household",
+    "HouseholdImport",
+    "HouseholdStatus",
+    "ImportStatus",
+    "Parcel",
+    "ParcelEvent",
+    "ParcelLine",
+    "ParcelStatus",
+    "Relation",
+    "Round",
+    "RoundStatus",
+    "round_batches",
     "LANGUAGES",
     "MOVEMENT_KINDS",
     "ROLES",

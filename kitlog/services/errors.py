@@ -47,3 +47,44 @@ class OutOfStock(Conflict):
         super().__init__(message, field=field, requested=requested, available=available)
         self.requested = requested
         self.available = available
+
+
+class FieldError:
+    """One bad value: the field, what is wrong, and for a spreadsheet its line."""
+
+    __slots__ = ("field", "message", "row")
+
+    def __init__(self, field: str, message: str | LazyString, row: int | None = None):
+        self.field = field
+        self.message = message
+        self.row = row
+
+    def as_dict(self) -> dict:
+        answer = {"field": self.field, "message": str(self.message)}
+        if self.row is not None:
+            answer = {"row": self.row, **answer}
+        return answer
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.field!r}, {str(self.message)!r}, row={self.row!r})"
+
+
+class InvalidValues(InvalidValue):
+    """Several values break rules at once (422); every one is listed."""
+
+    def __init__(self, errors: list[FieldError], message: str | LazyString | None = None):
+        from flask_babel import lazy_gettext
+
+        super().__init__(
+            message or lazy_gettext("Some values are not valid."),
+            field=errors[0].field if len(errors) == 1 else None,
+        )
+        self.errors = errors
+
+
+class PossibleDuplicate(Conflict):
+    """Something very like this is already registered; the user may confirm it is not."""
+
+    def __init__(self, message, *, codes: list[str], field: str | None = None):
+        super().__init__(message, field=field, possible_duplicates=codes)
+        self.codes = codes

@@ -17,10 +17,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kitlog.models import (
+    RESERVING_STATUSES,
     Donor,
     DonorBatch,
     KitType,
     MovementKind,
+    Parcel,
+    ParcelLine,
+    Round,
     StockMovement,
     Transfer,
     User,
@@ -303,12 +307,23 @@ def adjust_stock(
     return movement
 
 
-def reserved_quantities(session: Session) -> dict[tuple[int, int], int]:
-    """Kits held for allocated parcels, by (warehouse id, batch id).
-
-    Nothing reserves stock until distribution rounds allocate parcels.
-    """
-    return {}
+def reserved_quantities(
+    session: Session, *, warehouse_id: int | None = None, batch_id: int | None = None
+) -> dict[tuple[int, int], int]:
+    """Kits held for parcels on the shelf (allocated, packed or returned), by
+    (warehouse id, batch id): one SUM ... GROUP BY over the parcels' lines."""
+    query = (
+        select(Round.warehouse_id, ParcelLine.batch_id, func.sum(ParcelLine.kits))
+        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
+        .join(Round, Round.id == Parcel.round_id)
+        .where(Parcel.status.in_([s.value for s in RESERVING_STATUSES]))
+        .group_by(Round.warehouse_id, ParcelLine.batch_id)
+    )
+    if warehouse_id is not None:
+        query = query.where(Round.warehouse_id == warehouse_id)
+    if batch_id is not None:
+        query = query.where(ParcelLine.batch_id == batch_id)
+    return {(w, b): int(kits) for w, b, kits in session.execute(query)}
 
 
 def stock_levels(
@@ -322,7 +337,7 @@ def stock_levels(
         query = query.where(StockMovement.warehouse_id == warehouse_id)
     if batch_id is not None:
         query = query.where(StockMovement.batch_id == batch_id)
-    reserved = reserved_quantities(session)
+    reserved = reserved_quantities(session, warehouse_id=warehouse_id, batch_id=batch_id)
     levels = [
         StockLevel(w, b, int(total or 0), reserved.get((w, b), 0))
         for w, b, total in session.execute(
@@ -366,7 +381,9 @@ def batch_summaries(
         s.returned += int(ret or 0)
         s.on_hand += int(total or 0)
         s.by_warehouse[warehouse_id] = int(total or 0)
-    for (_warehouse_id, batch_id), kits in reserved_quantities(session).items():
+    for (_warehouse_id, batch_id), kits in reserved_quantities(
+        session, batch_id=batch_ids[0] if batch_ids and len(batch_ids) == 1 else None
+    ).items():
         if batch_id in summaries:
             summaries[batch_id].reserved += kits
     return summaries

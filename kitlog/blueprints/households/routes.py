@@ -1,0 +1,13 @@
+"""Search, register and correct households; import them from a spreadsheet."""
+
+from flask import render_template
+
+from kitlog.blueprints.households import bp
+from kitlog.security import require
+
+
+@bp.route("/")
+@require("households.read")
+def index():
+    """Search households by name, code, NIK or village."""
+    return render_template("households/index.html")

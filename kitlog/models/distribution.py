@@ -1,0 +1,207 @@
+"""Distribution rounds, the parcels they allocate, and where each parcel's kits come from."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kitlog.extensions import db
+from kitlog.models.base import created_at_column, sql_in
+from kitlog.models.households import Household
+from kitlog.models.reference import Warehouse
+from kitlog.models.stock import DonorBatch
+from kitlog.models.users import User
+
+
+class RoundStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+ROUND_STATUSES = tuple(s.value for s in RoundStatus)
+
+
+class ParcelStatus(enum.StrEnum):
+    """allocated → packed → dispatched → delivered, or dispatched → failed → returned;
+    cancelled before dispatch."""
+
+    ALLOCATED = "allocated"
+    PACKED = "packed"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+PARCEL_STATUSES = tuple(s.value for s in ParcelStatus)
+# Parcels whose kits are on a warehouse's shelf, held for them: they count as reserved.
+RESERVING_STATUSES = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
+
+
+round_batches = Table(
+    "round_batches",
+    db.metadata,
+    Column("round_id", ForeignKey("rounds.id"), primary_key=True),
+    Column("batch_id", ForeignKey("donor_batches.id"), primary_key=True),
+)
+
+
+class Round(db.Model):
+    """A planned distribution: which batches, from which warehouse, to whom, how many kits.
+
+    Entitlement: `entitlement` kits per household; with `members_per_kit` set, one kit
+    for every `members_per_kit` people (rounded up), at most `entitlement`.
+    """
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", ROUND_STATUSES), name="status"),
+        CheckConstraint("entitlement >= 1 AND entitlement <= 100", name="entitlement_range"),
+        CheckConstraint(
+            "members_per_kit IS NULL OR (members_per_kit >= 1 AND members_per_kit <= 50)",
+            name="members_per_kit_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
+    entitlement: Mapped[int] = mapped_column(Integer)
+    members_per_kit: Mapped[int | None] = mapped_column(Integer)
+    province: Mapped[str | None] = mapped_column(String(60))
+    regency: Mapped[str | None] = mapped_column(String(100))
+    vulnerable_first: Mapped[bool] = mapped_column(Boolean, default=False)
+    show_head_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=RoundStatus.DRAFT)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    warehouse: Mapped[Warehouse] = relationship()
+    batches: Mapped[list[DonorBatch]] = relationship(
+        secondary=round_batches, order_by=DonorBatch.id
+    )
+    created_by: Mapped[User | None] = relationship()
+
+    def kits_for(self, members: int) -> int:
+        """The kits one household of this many people is entitled to in this round."""
+        if self.members_per_kit is None:
+            return self.entitlement
+        return min(self.entitlement, -(-members // self.members_per_kit))
+
+
+class Parcel(db.Model):
+    """What one household receives in one round; it carries the QR label.
+
+    At most one parcel that is not cancelled per household and round: a partial unique
+    index enforces it in the database.
+    """
+
+    __tablename__ = "parcels"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", PARCEL_STATUSES), name="status"),
+        CheckConstraint("kits >= 1", name="kits_positive"),
+        Index(
+            "uq_parcels_round_household_live",
+            "round_id",
+            "household_id",
+            unique=True,
+            sqlite_where=text("status <> 'cancelled'"),
+            postgresql_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_parcels_round_status", "round_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    kits: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=ParcelStatus.ALLOCATED)
+    # 80 random bits, base32: the QR code's <BASE_URL>/p/<token>
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    # 8 symbols and a check symbol, for typing when a camera fails (ABC-DEF-GHJ)
+    short_code: Mapped[str] = mapped_column(String(12), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()
+
+    round: Mapped[Round] = relationship()
+    household: Mapped[Household] = relationship()
+    lines: Mapped[list[ParcelLine]] = relationship(
+        back_populates="parcel", order_by="ParcelLine.batch_id"
+    )
+    events: Mapped[list[ParcelEvent]] = relationship(
+        back_populates="parcel", order_by="ParcelEvent.id"
+    )
+
+
+class ParcelLine(db.Model):
+    """The kits of one batch in one parcel: where a parcel's reservation comes from."""
+
+    __tablename__ = "parcel_lines"
+    __table_args__ = (CheckConstraint("kits >= 1", name="kits_positive"),)
+
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("donor_batches.id"), primary_key=True)
+    kits: Mapped[int] = mapped_column(Integer)
+
+    parcel: Mapped[Parcel] = relationship(back_populates="lines")
+    batch: Mapped[DonorBatch] = relationship()
+
+
+class ParcelEvent(db.Model):
+    """One change of a parcel's status: who, when, and where when known. Never edited."""
+
+    __tablename__ = "parcel_events"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", PARCEL_STATUSES), name="status"),
+        CheckConstraint(
+            "from_status IS NULL OR " + sql_in("from_status", PARCEL_STATUSES),
+            name="from_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    parcel: Mapped[Parcel] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class Counter(db.Model):
+    """A named sequence (household codes; later manifest numbers), kept in the database
+    so that every worker and server draws from the same one."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,604 @@
+"""Registering migrant workers' households: clean values, one household per NIK.
+
+`clean_household` turns what a form, the API or a spreadsheet row says into stored
+values, and lists every value it cannot accept (a spreadsheet's bad row lists all of
+its problems at once). `register_household` adds the duplicate guard: the NIK is unique
+(also in the database), and a household whose name, village and phone look like one
+already registered needs the officer's confirmation.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from kitlog.models import (
+    HOUSEHOLD_STATUSES,
+    VULNERABILITIES,
+    Household,
+    HouseholdStatus,
+    Relation,
+    User,
+)
+from kitlog.models.base import utcnow
+from kitlog.services.errors import (
+    Duplicate,
+    FieldError,
+    InvalidValues,
+    PossibleDuplicate,
+)
+from kitlog.services.sequences import next_numbers
+
+# Indonesia's 38 provinces with their Kemendagri codes (the first two digits of a NIK).
+PROVINCES: tuple[tuple[str, str], ...] = (
+    ("11", "Aceh"),
+    ("12", "Sumatera Utara"),
+    ("13", "Sumatera Barat"),
+    ("14", "Riau"),
+    ("15", "Jambi"),
+    ("16", "Sumatera Selatan"),
+    ("17", "Bengkulu"),
+    ("18", "Lampung"),
+    ("19", "Kepulauan Bangka Belitung"),
+    ("21", "Kepulauan Riau"),
+    ("31", "DKI Jakarta"),
+    ("32", "Jawa Barat"),
+    ("33", "Jawa Tengah"),
+    ("34", "DI Yogyakarta"),
+    ("35", "Jawa Timur"),
+    ("36", "Banten"),
+    ("51", "Bali"),
+    ("52", "Nusa Tenggara Barat"),
+    ("53", "Nusa Tenggara Timur"),
+    ("61", "Kalimantan Barat"),
+    ("62", "Kalimantan Tengah"),
+    ("63", "Kalimantan Selatan"),
+    ("64", "Kalimantan Timur"),
+    ("65", "Kalimantan Utara"),
+    ("71", "Sulawesi Utara"),
+    ("72", "Sulawesi Tengah"),
+    ("73", "Sulawesi Selatan"),
+    ("74", "Sulawesi Tenggara"),
+    ("75", "Gorontalo"),
+    ("76", "Sulawesi Barat"),
+    ("81", "Maluku"),
+    ("82", "Maluku Utara"),
+    ("91", "Papua"),
+    ("92", "Papua Barat"),
+    ("93", "Papua Selatan"),
+    ("94", "Papua Tengah"),
+    ("95", "Papua Pegunungan"),
+    ("96", "Papua Barat Daya"),
+)
+PROVINCE_NAMES = tuple(name for _code, name in PROVINCES)
+PROVINCE_CODES = {code: name for code, name in PROVINCES}
+PROVINCE_CODE_OF = {name: code for code, name in PROVINCES}
+
+# Short names people write in spreadsheets, keyed like _key() below.
+_PROVINCE_ALIASES = {
+    "nad": "Aceh",
+    "nanggroeacehdarussalam": "Aceh",
+    "sumut": "Sumatera Utara",
+    "sumbar": "Sumatera Barat",
+    "sumsel": "Sumatera Selatan",
+    "babel": "Kepulauan Bangka Belitung",
+    "bangkabelitung": "Kepulauan Bangka Belitung",
+    "kepri": "Kepulauan Riau",
+    "dki": "DKI Jakarta",
+    "jakarta": "DKI Jakarta",
+    "dkijakartaraya": "DKI Jakarta",
+    "jabar": "Jawa Barat",
+    "jateng": "Jawa Tengah",
+    "jatim": "Jawa Timur",
+    "diy": "DI Yogyakarta",
+    "yogyakarta": "DI Yogyakarta",
+    "daerahistimewayogyakarta": "DI Yogyakarta",
+    "ntb": "Nusa Tenggara Barat",
+    "ntt": "Nusa Tenggara Timur",
+    "kalbar": "Kalimantan Barat",
+    "kalteng": "Kalimantan Tengah",
+    "kalsel": "Kalimantan Selatan",
+    "kaltim": "Kalimantan Timur",
+    "kaltara": "Kalimantan Utara",
+    "sulut": "Sulawesi Utara",
+    "sulteng": "Sulawesi Tengah",
+    "sulsel": "Sulawesi Selatan",
+    "sultra": "Sulawesi Tenggara",
+    "sulbar": "Sulawesi Barat",
+    "malut": "Maluku Utara",
+    "pabar": "Papua Barat",
+}
+
+# Relation words in English and Indonesian, keyed like _key() below.
+_RELATION_WORDS = {
+    Relation.SELF: ("self", "dirisendiri", "sendiri", "kepalakeluarga", "kepalarumahtangga"),
+    Relation.SPOUSE: ("spouse", "husband", "wife", "suami", "istri", "isteri", "pasangan"),
+    Relation.CHILD: ("child", "son", "daughter", "anak", "anakkandung"),
+    Relation.PARENT: ("parent", "father", "mother", "orangtua", "ayah", "ibu", "bapak"),
+    Relation.SIBLING: ("sibling", "brother", "sister", "saudara", "kakak", "adik"),
+    Relation.OTHER: ("other", "lainnya", "lain", "lainlain", "famili", "kerabat"),
+}
+RELATION_OF = {word: relation for relation, words in _RELATION_WORDS.items() for word in words}
+
+_VULNERABILITY_WORDS = {
+    "elderly": ("elderly", "lansia", "lanjutusia"),
+    "disability": ("disability", "disabilitas", "difabel", "penyandangdisabilitas"),
+    "pregnant": ("pregnant", "hamil", "ibuhamil"),
+    "under5": ("under5", "balita", "under5s", "anakbalita"),
+}
+VULNERABILITY_OF = {w: name for name, words in _VULNERABILITY_WORDS.items() for w in words}
+
+TRUE_WORDS = ("yes", "ya", "true", "1", "y")
+FALSE_WORDS = ("no", "tidak", "false", "0", "n", "tdk", "")
+
+MAX_NAME = 120
+MAX_PLACE = 100
+MAX_MEMBERS = 50
+CODE_PREFIX = "HH-"
+COUNTER = "household"
+
+# The fields a household is registered with, in the order of a spreadsheet's columns.
+FIELDS = (
+    "head_name",
+    "worker_name",
+    "worker_relation",
+    "nik",
+    "phone",
+    "province",
+    "regency",
+    "district",
+    "village",
+    "members",
+    "vulnerabilities",
+    "consent",
+    "consent_date",
+)
+
+
+def _key(value: str) -> str:
+    """Lower case, letters and digits only: how aliases and words are looked up."""
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 0x7F for ch in text)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def squeeze(value: str) -> str:
+    """Spaces trimmed and runs of white space made one space."""
+    return " ".join(value.split())
+
+
+def name_key(name: str) -> str:
+    """A head of household's name as the duplicate guard compares it."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    letters = "".join(ch for ch in decomposed if ch.isalnum() or ch.isspace())
+    return " ".join(letters.split())
+
+
+def place_name(value: str) -> str:
+    """Regency, district and village names in one form: 'KAB.  MALANG' → 'Kab. Malang'."""
+
+    def word(w: str) -> str:
+        return "-".join(part[:1].upper() + part[1:].lower() for part in w.split("-"))
+
+    return " ".join(word(w) for w in value.split())
+
+
+# -- one field at a time; each returns the clean value or raises ValueError(message) ------
+
+
+class _Bad(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def clean_person_name(value, *, required: bool = True) -> str:
+    text = squeeze(_text(value))
+    if not text:
+        if required:
+            raise _Bad(_l("Enter a name."))
+        return ""
+    if len(text) > MAX_NAME:
+        raise _Bad(_l("Keep this under %(n)s characters.", n=MAX_NAME))
+    if _has_control_characters(text):
+        raise _Bad(_l("Contains characters that are not allowed."))
+    if not any(ch.isalpha() for ch in text):
+        raise _Bad(_l("A name needs letters."))
+    return text
+
+
+def clean_nik(value) -> str:
+    """16 digits: province, regency, district, birth date (day + 40 for women), serial."""
+    if isinstance(value, float):
+        # A spreadsheet that stores the NIK as a number keeps only 15 significant digits.
+        raise _Bad(_l("Store the NIK as text: a spreadsheet number loses its last digits."))
+    nik = re.sub(r"[\s.\-]", "", _text(value))
+    if not nik:
+        raise _Bad(_l("Enter the NIK (16 digits)."))
+    if not nik.isascii() or not nik.isdigit() or len(nik) != 16:
+        raise _Bad(_l("A NIK has exactly 16 digits."))
+    if nik[:2] not in PROVINCE_CODES:
+        raise _Bad(_l("A NIK begins with a province code; %(code)s is not one.", code=nik[:2]))
+    if nik[2:4] == "00" or nik[4:6] == "00":
+        raise _Bad(_l("Digits 3 to 6 of a NIK are a regency and district code, never 00."))
+    day, month = int(nik[6:8]), int(nik[8:10])
+    if not (1 <= day <= 31 or 41 <= day <= 71) or not 1 <= month <= 12:
+        raise _Bad(_l("Digits 7 to 12 of a NIK are a birth date; these are not."))
+    if nik[12:] == "0000":
+        raise _Bad(_l("The last four digits of a NIK are never 0000."))
+    return nik
+
+
+def clean_phone(value) -> str:
+    """An Indonesian number written 08…, +62… or 62…, stored as +62…; empty is allowed."""
+    raw = _text(value).strip()
+    if not raw:
+        return ""
+    digits = re.sub(r"[\s.\-()/]", "", raw)
+    if digits.startswith("+62"):
+        national = digits[3:]
+    elif digits.startswith("62"):
+        national = digits[2:]
+    elif digits.startswith("0"):
+        national = digits[1:]
+    elif digits.startswith("8"):  # a spreadsheet number dropped the leading 0
+        national = digits
+    else:
+        raise _Bad(_l("Enter an Indonesian phone number: 08…, +62… or 62…."))
+    if not national.isascii() or not national.isdigit() or not 8 <= len(national) <= 12:
+        raise _Bad(_l("Enter an Indonesian phone number: 08…, +62… or 62…."))
+    if national[0] == "0":
+        raise _Bad(_l("Enter an Indonesian phone number: 08…, +62… or 62…."))
+    return "+62" + national
+
+
+def clean_province(value) -> str:
+    text = squeeze(_text(value))
+    if not text:
+        raise _Bad(_l("Choose the province."))
+    if text in PROVINCE_CODES:
+        return PROVINCE_CODES[text]
+    key = _key(text)
+    for name in PROVINCE_NAMES:
+        if _key(name) == key:
+            return name
+    if key.startswith("provinsi"):
+        return clean_province(text[len("provinsi") :])
+    if key in _PROVINCE_ALIASES:
+        return _PROVINCE_ALIASES[key]
+    raise _Bad(_l("%(value)s is not one of Indonesia's 38 provinces.", value=text[:60]))
+
+
+def clean_place(value) -> str:
+    text = place_name(_text(value))
+    if not text:
+        raise _Bad(_l("Enter the name of the place."))
+    if len(text) > MAX_PLACE:
+        raise _Bad(_l("Keep this under %(n)s characters.", n=MAX_PLACE))
+    if _has_control_characters(text):
+        raise _Bad(_l("Contains characters that are not allowed."))
+    return text
+
+
+def clean_relation(value) -> str:
+    text = _text(value)
+    if not text.strip():
+        raise _Bad(_l("Say how the migrant worker is related to the head of household."))
+    relation = RELATION_OF.get(_key(text))
+    if relation is None:
+        raise _Bad(
+            _l(
+                "%(value)s is not a relation kitlog knows; use self, spouse, child, parent,"
+                " sibling or other.",
+                value=text.strip()[:40],
+            )
+        )
+    return relation.value
+
+
+def clean_members(value) -> int:
+    if isinstance(value, bool):
+        raise _Bad(_l("Enter the number of people in the household."))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit():
+            raise _Bad(_l("Enter the number of people in the household."))
+        value = int(value)
+    if not isinstance(value, int):
+        raise _Bad(_l("Enter the number of people in the household."))
+    if not 1 <= value <= MAX_MEMBERS:
+        raise _Bad(_l("A household has from 1 to %(n)s members.", n=MAX_MEMBERS))
+    return value
+
+
+def clean_vulnerabilities(value) -> list[str]:
+    """A list, or one spreadsheet cell separated by `;` (commas are accepted too)."""
+    if value is None:
+        return []
+    words = re.split(r"[;,]", value) if isinstance(value, str) else value
+    if not isinstance(words, list | tuple):
+        raise _Bad(_l("List the vulnerabilities."))
+    found: list[str] = []
+    for word in words:
+        if not isinstance(word, str):
+            raise _Bad(_l("List the vulnerabilities."))
+        if not word.strip():
+            continue
+        name = VULNERABILITY_OF.get(_key(word))
+        if name is None:
+            raise _Bad(
+                _l(
+                    "%(value)s is not a vulnerability kitlog records; use elderly,"
+                    " disability, pregnant or under5.",
+                    value=word.strip()[:40],
+                )
+            )
+        if name not in found:
+            found.append(name)
+    return [name for name in VULNERABILITIES if name in found]
+
+
+def clean_consent(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    raise _Bad(_l("Answer yes or no."))
+
+
+def clean_consent_date(value, *, consent: bool, today: date) -> date | None:
+    if not consent:
+        return None
+    if value in (None, ""):
+        return today
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise _Bad(_l("Write the date as YYYY-MM-DD.")) from None
+    if not isinstance(value, date):
+        raise _Bad(_l("Write the date as YYYY-MM-DD."))
+    if value > today:
+        raise _Bad(_l("Consent cannot be given in the future."))
+    if value < date(2000, 1, 1):
+        raise _Bad(_l("Write the date as YYYY-MM-DD."))
+    return value
+
+
+def clean_status(value) -> str:
+    text = _text(value).strip().lower() or HouseholdStatus.ACTIVE.value
+    if text not in HOUSEHOLD_STATUSES:
+        raise _Bad(_l("The status is active or inactive."))
+    return text
+
+
+@dataclass
+class HouseholdValues:
+    """A household's values, cleaned and ready to store."""
+
+    head_name: str
+    worker_name: str
+    worker_relation: str
+    nik: str
+    phone: str
+    province: str
+    regency: str
+    district: str
+    village: str
+    members: int
+    vulnerabilities: list[str]
+    consent: bool
+    consent_date: date | None
+    status: str = HouseholdStatus.ACTIVE.value
+
+    def columns(self) -> dict:
+        """The values as Household columns."""
+        values = {
+            "head_name": self.head_name,
+            "name_key": name_key(self.head_name),
+            "worker_name": self.worker_name,
+            "worker_relation": self.worker_relation,
+            "nik": self.nik,
+            "phone": self.phone,
+            "province": self.province,
+            "regency": self.regency,
+            "district": self.district,
+            "village": self.village,
+            "members": self.members,
+            "consent": self.consent,
+            "consent_date": self.consent_date,
+            "status": self.status,
+        }
+        for name in VULNERABILITIES:
+            values[name] = name in self.vulnerabilities
+        return values
+
+
+def clean_household(
+    raw: Mapping[str, object], *, today: date, row: int | None = None
+) -> HouseholdValues:
+    """Every value checked and normalised; raises InvalidValues listing every bad one."""
+    errors: list[FieldError] = []
+    clean: dict[str, object] = {}
+
+    def take(field: str, cleaner, *args, **kwargs):
+        try:
+            clean[field] = cleaner(raw.get(field), *args, **kwargs)
+        except _Bad as bad:
+            errors.append(FieldError(field, bad.message, row))
+
+    take("head_name", clean_person_name)
+    take("worker_name", clean_person_name)
+    take("worker_relation", clean_relation)
+    take("nik", clean_nik)
+    take("phone", clean_phone)
+    take("province", clean_province)
+    for field in ("regency", "district", "village"):
+        take(field, clean_place)
+    take("members", clean_members)
+    take("vulnerabilities", clean_vulnerabilities)
+    take("consent", clean_consent)
+    if "consent" in clean:
+        take("consent_date", clean_consent_date, consent=clean["consent"], today=today)
+    take("status", clean_status)
+    if errors:
+        raise InvalidValues(errors)
+    return HouseholdValues(**clean)
+
+
+# -- the registry ------------------------------------------------------------------------
+
+
+def household_codes(session: Session, count: int) -> list[str]:
+    """New household codes (HH-000001, …) from the database's counter."""
+    return [f"{CODE_PREFIX}{n:06d}" for n in next_numbers(session, COUNTER, count)]
+
+
+def nik_owner(session: Session, nik: str, *, exclude_id: int | None = None) -> Household | None:
+    query = select(Household).where(Household.nik == nik)
+    if exclude_id is not None:
+        query = query.where(Household.id != exclude_id)
+    return session.scalars(query).first()
+
+
+def possible_duplicates(
+    session: Session, values: HouseholdValues, *, exclude_id: int | None = None
+) -> list[Household]:
+    """Registered households that share two of: the head's name, the village, the phone."""
+    key = name_key(values.head_name)
+    conditions = [Household.name_key == key]
+    if values.phone:
+        conditions.append(Household.phone == values.phone)
+    query = select(Household).where(or_(*conditions))
+    if exclude_id is not None:
+        query = query.where(Household.id != exclude_id)
+    found = []
+    for other in session.scalars(query.order_by(Household.id).limit(200)):
+        same_place = (other.village, other.district, other.regency, other.province) == (
+            values.village,
+            values.district,
+            values.regency,
+            values.province,
+        )
+        same_name = other.name_key == key
+        same_phone = bool(values.phone) and other.phone == values.phone
+        if same_place + same_name + same_phone >= 2:
+            found.append(other)
+    return found[:10]
+
+
+def _refuse_duplicates(
+    session: Session, values: HouseholdValues, *, confirm: bool, exclude_id: int | None = None
+) -> None:
+    owner = nik_owner(session, values.nik, exclude_id=exclude_id)
+    if owner is not None:
+        raise Duplicate(
+            _l("A household with this NIK is already registered: %(code)s.", code=owner.code),
+            field="nik",
+        )
+    if confirm:
+        return
+    lookalikes = possible_duplicates(session, values, exclude_id=exclude_id)
+    if lookalikes:
+        raise PossibleDuplicate(
+            _l(
+                "This looks like a household already registered (%(codes)s): the same name,"
+                " village or phone. Check it; if it is a different household, confirm.",
+                codes=", ".join(h.code for h in lookalikes),
+            ),
+            codes=[h.code for h in lookalikes],
+            field="head_name",
+        )
+
+
+def register_household(
+    session: Session,
+    raw: Mapping[str, object],
+    *,
+    user: User | None,
+    confirm_duplicate: bool = False,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> Household:
+    """Register one household; its NIK must be new, and a look-alike needs confirming."""
+    now = now or utcnow()
+    values = clean_household(raw, today=today or now.date())
+    _refuse_duplicates(session, values, confirm=confirm_duplicate)
+    household = Household(
+        code=household_codes(session, 1)[0],
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+        **values.columns(),
+    )
+    session.add(household)
+    session.flush()
+    return household
+
+
+def update_household(
+    session: Session,
+    household: Household,
+    raw: Mapping[str, object],
+    *,
+    user: User | None,
+    confirm_duplicate: bool = False,
+    now: datetime | None = None,
+    today: date | None = None,
+) -> Household:
+    """Correct a household's values; the NIK stays unique and the code never changes."""
+    now = now or utcnow()
+    values = clean_household(raw, today=today or now.date())
+    _refuse_duplicates(session, values, confirm=confirm_duplicate, exclude_id=household.id)
+    for column, value in values.columns().items():
+        setattr(household, column, value)
+    household.updated_at = now
+    session.flush()
+    return household
+
+
+def household_values(household: Household) -> dict:
+    """A household's values in the form `clean_household` reads (to edit it)."""
+    return {
+        "head_name": household.head_name,
+        "worker_name": household.worker_name,
+        "worker_relation": household.worker_relation,
+        "nik": household.nik,
+        "phone": household.phone,
+        "province": household.province,
+        "regency": household.regency,
+        "district": household.district,
+        "village": household.village,
+        "members": household.members,
+        "vulnerabilities": household.vulnerabilities,
+        "consent": household.consent,
+        "consent_date": household.consent_date,
+        "status": household.status,
+    }
