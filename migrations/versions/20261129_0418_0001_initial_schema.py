@@ -5,8 +5,9 @@ Revises:
 Create Date: 2026-11-29 04:18:10.221152
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
