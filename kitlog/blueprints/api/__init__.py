@@ -42,7 +42,7 @@ def _code_parameter(_converter) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from kitlog.blueprints.api import distribution, households, reference, stock
+    from kitlog.blueprints.api import distribution, households, imports, reference, stock
 
     app.url_map.converters["code"] = CodeConverter
     api.init_app(
@@ -79,7 +79,7 @@ def init_app(app: Flask) -> None:
     api.register_converter(
         CodeConverter, lambda _c: {"type": "string", "pattern": f"^{CODE_PATTERN}$"}
     )
-    for module in (reference, stock, households, distribution):
+    for module in (reference, stock, households, imports, distribution):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     # The OpenAPI document describes the API and holds no data: anyone may read it.
     for endpoint in app.view_functions:

@@ -11,3 +11,10 @@ from kitlog.security import require
 def rounds():
     """Every distribution round with its progress."""
     return render_template("distribution/rounds.html")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("rounds.write")
+def new_round():
+    """Plan a distribution round (placeholder until the round form lands)."""
+    return render_template("distribution/rounds.html")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("households", __name__, url_prefix="/households")
 
-from kitlog.blueprints.households import routes  # noqa: E402,F401
+from kitlog.blueprints.households import imports, routes  # noqa: E402,F401

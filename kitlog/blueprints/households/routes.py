@@ -11,3 +11,10 @@ from kitlog.security import require
 def index():
     """Search households by name, code, NIK or village."""
     return render_template("households/index.html")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("households.write")
+def new():
+    """Register a household (placeholder until the registration form lands)."""
+    return render_template("households/index.html")
