@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from kitlog.models import Donor, DonorBatch, KitType, StockMovement, User, Warehouse
+from kitlog.models import Donor, DonorBatch, Household, KitType, StockMovement, User, Warehouse
 from kitlog.services.stock import BatchSummary, StockLevel, batch_summaries, stock_levels
 
 
@@ -155,3 +155,10 @@ def stock_by_warehouse(
         (warehouses[wid], sorted(grouped[wid], key=lambda row: (row[0].lot, row[0].id)))
         for wid in order
     ]
+
+
+def households_registered_by(session: Session, user: User) -> int:
+    """How many households this user has registered (by hand or by import)."""
+    return session.scalar(
+        select(func.count()).select_from(Household).where(Household.created_by_id == user.id)
+    )

@@ -89,3 +89,22 @@ def test_the_header_shows_the_user_name_and_translated_role(client, login):
     login("warehouse")
     page = text_of(client.get("/dashboard"))
     assert "Warehouse User Warehouse staff" in page
+
+
+def test_a_field_officer_starts_from_registering_and_finding_households(client, login, make):
+    officer = login("field")
+    make.household(head_name="Sri Wahyuni")
+    household = make.household(head_name="Siti Aminah")
+    household.created_by_id = officer.id
+    db.session.commit()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/households/new"' in html
+    assert 'href="/households/"' in html
+    assert "registered 1 household so far" in text_of(client.get("/dashboard"))
+
+
+def test_the_navigation_hides_households_from_warehouse_staff_and_donors(client, login):
+    login("warehouse")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert 'href="/households/' not in html
+    assert 'href="/rounds/"' in html

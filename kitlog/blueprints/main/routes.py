@@ -35,4 +35,9 @@ def dashboard():
             rows = queries.batches_with_summaries(db.session, current_user)
         return render_template("main/dashboard_donor.html", rows=rows)
     kit_types = queries.kit_types_by_code(db.session) if can("reference.read") else []
-    return render_template("main/dashboard_field.html", kit_types=kit_types)
+    registered = (
+        queries.households_registered_by(db.session, current_user)
+        if can("households.write")
+        else None
+    )
+    return render_template("main/dashboard_field.html", kit_types=kit_types, registered=registered)
