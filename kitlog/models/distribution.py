@@ -70,6 +70,11 @@ class Round(db.Model):
 
     Entitlement: `entitlement` kits per household; with `members_per_kit` set, one kit
     for every `members_per_kit` people (rounded up), at most `entitlement`.
+
+    Eligible: active households that gave consent, inside the area (`province` and/or
+    `regency`; none: everyone). With `vulnerable_first` set the round serves only
+    households with at least one vulnerability; the admin clears the flag later to
+    extend the round to everyone (allocating again gives nobody a second parcel).
     """
 
     __tablename__ = "rounds"
