@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from kitlog.models import (
     HOUSEHOLD_STATUSES,
     VULNERABILITIES,
     Household,
     HouseholdStatus,
+    Parcel,
     Relation,
     User,
 )
@@ -31,7 +32,9 @@ from kitlog.models.base import utcnow
 from kitlog.services.errors import (
     Duplicate,
     FieldError,
+    InvalidValue,
     InvalidValues,
+    NotFound,
     PossibleDuplicate,
 )
 from kitlog.services.sequences import next_numbers
@@ -522,6 +525,7 @@ def _refuse_duplicates(
         raise Duplicate(
             _l("A household with this NIK is already registered: %(code)s.", code=owner.code),
             field="nik",
+            existing=owner.code,
         )
     if confirm:
         return
@@ -602,3 +606,98 @@ def household_values(household: Household) -> dict:
         "consent_date": household.consent_date,
         "status": household.status,
     }
+
+
+# -- finding households ------------------------------------------------------------------
+
+_CODE_RE = re.compile(r"HH-?[0-9]{1,9}\Z", re.IGNORECASE)
+
+
+def _code_of(text: str) -> str | None:
+    """`HH-000001`, `hh-1` or `HH1` as the stored code, or None when it is not a code."""
+    if not _CODE_RE.match(text):
+        return None
+    digits = text.upper().removeprefix("HH").removeprefix("-")
+    return f"{CODE_PREFIX}{int(digits):06d}"
+
+
+def households_query(
+    q: str = "",
+    *,
+    province: str | None = None,
+    regency: str | None = None,
+    status: str | None = None,
+) -> Select:
+    """Households matching a search box, newest first.
+
+    A household code or a whole 16-digit NIK finds exactly that household; any other
+    text is looked for, ignoring case, in the head's and the worker's names and the
+    village. `province` may be a name, an alias (Jatim) or a code; an unknown one is
+    refused (InvalidValue naming `province`) rather than silently finding nothing.
+    """
+    query = select(Household)
+    text = squeeze(q or "")
+    if text:
+        code = _code_of(text)
+        digits = re.sub(r"[\s.\-]", "", text)
+        if code is not None:
+            query = query.where(Household.code == code)
+        elif digits.isascii() and digits.isdigit() and len(digits) == 16:
+            query = query.where(Household.nik == digits)
+        else:
+            needle = text.lower()
+            query = query.where(
+                or_(
+                    func.lower(Household.head_name).contains(needle, autoescape=True),
+                    func.lower(Household.worker_name).contains(needle, autoescape=True),
+                    func.lower(Household.village).contains(needle, autoescape=True),
+                )
+            )
+    if province:
+        try:
+            query = query.where(Household.province == clean_province(province))
+        except _Bad as bad:
+            raise InvalidValue(bad.message, field="province") from None
+    if regency and place_name(regency):
+        query = query.where(func.lower(Household.regency) == place_name(regency).lower())
+    if status:
+        query = query.where(Household.status == status)
+    return query.order_by(Household.id.desc())
+
+
+def get_household(session: Session, code: str) -> Household:
+    """The household with this code (any case), or NotFound."""
+    found = None
+    if isinstance(code, str):
+        stored = _code_of(code.strip())
+        if stored is not None:
+            found = session.scalar(select(Household).where(Household.code == stored))
+    if found is None:
+        raise NotFound(_l("There is no household with the code %(code)s.", code=code), field="code")
+    return found
+
+
+def households_by_code(session: Session, codes: list[str]) -> list[Household]:
+    """The households with these codes, in the order given (the look-alikes to show)."""
+    if not codes:
+        return []
+    found = {h.code: h for h in session.scalars(select(Household).where(Household.code.in_(codes)))}
+    return [found[code] for code in codes if code in found]
+
+
+def household_parcels(session: Session, household: Household) -> list[Parcel]:
+    """Every parcel the household was allocated, in every round, newest first."""
+    query = (
+        select(Parcel)
+        .where(Parcel.household_id == household.id)
+        .options(selectinload(Parcel.round), selectinload(Parcel.events))
+        .order_by(Parcel.created_at.desc(), Parcel.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def parcel_last_change(parcel: Parcel) -> datetime:
+    """When the parcel's status last changed (its last event, else its creation)."""
+    if parcel.events:
+        return parcel.events[-1].created_at
+    return parcel.updated_at or parcel.created_at

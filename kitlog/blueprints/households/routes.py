@@ -1,20 +1,145 @@
 """Search, register and correct households; import them from a spreadsheet."""
 
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from kitlog.blueprints.households import bp
+from kitlog.blueprints.households.forms import (
+    PARCEL_STATUS_LABELS,
+    RELATION_LABELS,
+    STATUS_LABELS,
+    VULNERABILITY_BADGES,
+    VULNERABILITY_LABELS,
+    HouseholdEditForm,
+    HouseholdForm,
+    HouseholdSearchForm,
+)
+from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
+from kitlog.extensions import db
 from kitlog.security import require
+from kitlog.services import households as household_service
+from kitlog.services.errors import InvalidValue
+
+
+@bp.context_processor
+def _labels():
+    """The translated labels of stored codes, for every household template."""
+    return {
+        "relation_labels": RELATION_LABELS,
+        "vulnerability_labels": VULNERABILITY_LABELS,
+        "vulnerability_badges": VULNERABILITY_BADGES,
+        "status_labels": STATUS_LABELS,
+        "parcel_status_labels": PARCEL_STATUS_LABELS,
+        "parcel_last_change": household_service.parcel_last_change,
+    }
+
+
+def _household(code: str):
+    """The household a URL names by its code: the 404 page when there is none."""
+    return household_service.get_household(db.session, code)
+
+
+def _lookalikes(form):
+    return household_service.households_by_code(db.session, form.lookalikes)
 
 
 @bp.route("/")
 @require("households.read")
 def index():
-    """Search households by name, code, NIK or village."""
-    return render_template("households/index.html")
+    """Search households by name, code, NIK or village, and by province."""
+    form = HouseholdSearchForm(request.args)
+    filter_args = {k: v for k, v in request.args.items() if k in ("q", "province") and v}
+    page = None
+    try:
+        query = household_service.households_query(
+            form.q.data or "", province=form.province.data or None
+        )
+    except InvalidValue as error:
+        form.province.errors = [str(error)]
+    else:
+        page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "households/index.html", form=form, page=page, filter_args=filter_args
+    ), (200 if page is not None else 422)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @require("households.write")
 def new():
-    """Register a household (placeholder until the registration form lands)."""
-    return render_template("households/index.html")
+    """Register a household: its NIK must be new; a look-alike needs the officer's word."""
+    form = HouseholdForm()
+    if request.method == "GET":
+        form.consent_date.data = local_today().isoformat()
+    if form.validate_on_submit():
+        household = form.save(
+            lambda: household_service.register_household(
+                db.session,
+                form.raw(),
+                user=current_user,
+                confirm_duplicate=form.confirm_duplicate.data,
+                today=local_today(),
+            )
+        )
+        if household is not None:
+            flash(
+                _("Household %(code)s is registered.", code=household.code),
+                "success",
+            )
+            return redirect(url_for(".show", code=household.code))
+    return form_page(
+        "households/form.html",
+        form,
+        lookalikes=_lookalikes(form),
+        active_nav="households.new",
+    )
+
+
+@bp.route("/<code>")
+@require("households.read")
+def show(code: str):
+    """One household: its values and every parcel it received, in every round."""
+    household = _household(code)
+    return render_template(
+        "households/show.html",
+        household=household,
+        parcels=household_service.household_parcels(db.session, household),
+        active_nav="households.index",
+    )
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@require("households.write")
+def edit(code: str):
+    """Correct a household's values; its code never changes and its NIK stays unique."""
+    household = _household(code)
+    if request.method == "GET":
+        values = household_service.household_values(household)
+        if values["consent_date"] is not None:
+            values["consent_date"] = values["consent_date"].isoformat()
+        else:
+            values["consent_date"] = local_today().isoformat()
+        form = HouseholdEditForm(data=values)
+    else:
+        form = HouseholdEditForm()
+    if form.validate_on_submit():
+        saved = form.save(
+            lambda: household_service.update_household(
+                db.session,
+                household,
+                form.raw(),
+                user=current_user,
+                confirm_duplicate=form.confirm_duplicate.data,
+                today=local_today(),
+            )
+        )
+        if saved is not None:
+            flash(_("Household %(code)s is saved.", code=household.code), "success")
+            return redirect(url_for(".show", code=household.code))
+    return form_page(
+        "households/form.html",
+        form,
+        household=household,
+        lookalikes=_lookalikes(form),
+        active_nav="households.index",
+    )

@@ -1,0 +1,208 @@
+"""The household registration form, built for a field officer's phone, and the search.
+
+The form checks only the shape of what was sent; the values are checked by
+`services.households.clean_household`, which lists every bad one at once, and each
+message is shown on its field.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from kitlog.forms import FilterForm, KitlogForm, choice
+from kitlog.models import HouseholdStatus, ParcelStatus, Relation
+from kitlog.services.errors import DomainError, Duplicate, PossibleDuplicate
+from kitlog.services.households import MAX_NAME, MAX_PLACE, PROVINCE_NAMES
+
+RELATION_LABELS = {
+    Relation.SELF.value: _l("The head of household is the migrant worker"),
+    Relation.SPOUSE.value: _l("Husband or wife"),
+    Relation.CHILD.value: _l("Son or daughter"),
+    Relation.PARENT.value: _l("Father or mother"),
+    Relation.SIBLING.value: _l("Brother or sister"),
+    Relation.OTHER.value: _l("Other relative"),
+}
+
+VULNERABILITY_LABELS = {
+    "elderly": _l("Elderly person (60 or older)"),
+    "disability": _l("Person with a disability"),
+    "pregnant": _l("Pregnant woman"),
+    "under5": _l("Child under 5"),
+}
+
+# Short forms for badges in lists.
+VULNERABILITY_BADGES = {
+    "elderly": _l("Elderly"),
+    "disability": _l("Disability"),
+    "pregnant": _l("Pregnant"),
+    "under5": _l("Under 5"),
+}
+
+STATUS_LABELS = {
+    HouseholdStatus.ACTIVE.value: _l("Active"),
+    HouseholdStatus.INACTIVE.value: _l("Inactive"),
+}
+
+PARCEL_STATUS_LABELS = {
+    ParcelStatus.ALLOCATED.value: _l("Allocated"),
+    ParcelStatus.PACKED.value: _l("Packed"),
+    ParcelStatus.DISPATCHED.value: _l("Dispatched"),
+    ParcelStatus.DELIVERED.value: _l("Delivered"),
+    ParcelStatus.FAILED.value: _l("Delivery failed"),
+    ParcelStatus.RETURNED.value: _l("Returned"),
+    ParcelStatus.CANCELLED.value: _l("Cancelled"),
+}
+
+NIK_INPUT = {
+    "inputmode": "numeric",
+    "pattern": "[0-9 ]*",
+    "autocomplete": "off",
+    "maxlength": "24",
+    "spellcheck": "false",
+}
+PHONE_INPUT = {"type": "tel", "inputmode": "tel", "autocomplete": "off", "maxlength": "24"}
+MEMBERS_INPUT = {
+    "inputmode": "numeric",
+    "pattern": "[0-9]*",
+    "autocomplete": "off",
+    "maxlength": "3",
+}
+NAME_INPUT = {"autocomplete": "off", "autocapitalize": "words", "maxlength": str(MAX_NAME)}
+PLACE_INPUT = {"autocomplete": "off", "autocapitalize": "words", "maxlength": str(MAX_PLACE)}
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as large checkboxes; unknown values are left to the service."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+
+class HouseholdForm(KitlogForm):
+    """Register a household: four groups, every value checked by the service."""
+
+    head_name = StringField(_l("Name of the head of household"), render_kw=NAME_INPUT)
+    nik = StringField(
+        _l("NIK (national ID number)"),
+        description=_l("16 digits, on the KTP or the family card (Kartu Keluarga)."),
+        render_kw=NIK_INPUT,
+    )
+    phone = StringField(
+        _l("Phone number"),
+        description=_l("For example 0812 3456 7890."),
+        render_kw=PHONE_INPUT,
+    )
+    worker_name = StringField(_l("Name of the migrant worker"), render_kw=NAME_INPUT)
+    worker_relation = SelectField(
+        _l("The migrant worker is the head of household's…"),
+        choices=[choice("", _l("Choose…"))]
+        + [choice(value, label) for value, label in RELATION_LABELS.items()],
+        default="",
+        validate_choice=False,
+    )
+    province = SelectField(
+        _l("Province"),
+        choices=[choice("", _l("Choose the province…"))]
+        + [choice(name, name) for name in sorted(PROVINCE_NAMES)],
+        default="",
+        validate_choice=False,
+    )
+    regency = StringField(
+        _l("Regency or city (kabupaten/kota)"),
+        description=_l("For example Kabupaten Malang or Kota Surabaya."),
+        render_kw=PLACE_INPUT,
+    )
+    district = StringField(_l("District (kecamatan)"), render_kw=PLACE_INPUT)
+    village = StringField(_l("Village (desa/kelurahan)"), render_kw=PLACE_INPUT)
+    members = StringField(
+        _l("People in the household"),
+        description=_l("Everyone who lives and eats together; not the migrant worker abroad."),
+        render_kw=MEMBERS_INPUT,
+    )
+    vulnerabilities = CheckboxesField(
+        _l("Who in the household needs extra care?"),
+        description=_l("Tick every one that applies."),
+        choices=[choice(value, label) for value, label in VULNERABILITY_LABELS.items()],
+    )
+    consent = BooleanField(
+        _l("The head of household agrees that kitlog keeps these data to deliver aid")
+    )
+    consent_date = StringField(_l("Date of consent"), render_kw={"type": "date"})
+    # Sent by the "register it anyway" button of the look-alike warning.
+    confirm_duplicate = BooleanField(_l("This is a different household"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookalikes: list[str] = []
+        self.nik_owner: str | None = None
+
+    def raw(self) -> dict:
+        """What the officer typed, as `services.households.clean_household` reads it."""
+        values = {
+            name: self[name].data
+            for name in (
+                "head_name",
+                "worker_name",
+                "worker_relation",
+                "nik",
+                "phone",
+                "province",
+                "regency",
+                "district",
+                "village",
+                "members",
+                "consent",
+                "consent_date",
+            )
+        }
+        values["vulnerabilities"] = list(self.vulnerabilities.data or [])
+        if "status" in self:
+            values["status"] = self["status"].data
+        return values
+
+    def show_error(self, error: DomainError) -> None:
+        """Every bad value on its own field; a look-alike as a warning, not an error."""
+        if isinstance(error, PossibleDuplicate):
+            self.lookalikes = list(error.codes)
+            return
+        if isinstance(error, Duplicate) and error.field == "nik":
+            self.nik_owner = error.extra.get("existing")
+        for each in getattr(error, "errors", None) or []:
+            field = self.error_field(each.field)
+            if field is None:
+                self.form_errors.append(str(each.message))
+            else:
+                field.errors = [*field.errors, str(each.message)]
+        if not getattr(error, "errors", None):
+            super().show_error(error)
+
+
+class HouseholdEditForm(HouseholdForm):
+    """Correct a household; it may also be marked inactive."""
+
+    status = SelectField(
+        _l("Status"),
+        choices=[choice(value, label) for value, label in STATUS_LABELS.items()],
+        default=HouseholdStatus.ACTIVE.value,
+        validate_choice=False,
+    )
+
+
+class HouseholdSearchForm(FilterForm):
+    q = StringField(
+        _l("Name, household code, NIK or village"),
+        render_kw={"type": "search", "autocomplete": "off", "enterkeyhint": "search"},
+    )
+    province = SelectField(
+        _l("Province"),
+        choices=[choice("", _l("All provinces"))]
+        + [choice(name, name) for name in sorted(PROVINCE_NAMES)],
+        default="",
+        validate_choice=False,
+    )
