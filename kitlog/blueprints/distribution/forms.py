@@ -1,0 +1,177 @@
+"""Planning a round, the parcel list's filters, and the buttons that change a round or a
+parcel."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from kitlog.blueprints.distribution.labels import PARCEL_STATUS_LABELS
+from kitlog.forms import (
+    CHOOSE_FROM_LIST,
+    FilterForm,
+    IdSelectField,
+    KitlogForm,
+    KitsField,
+    choice,
+)
+from kitlog.services.errors import DomainError
+from kitlog.services.households import PROVINCE_NAMES
+
+CHOOSE = _l("Choose…")
+MAX_ENTITLEMENT = 100  # the database's ck_rounds_entitlement_range
+MAX_MEMBERS_PER_KIT = 50  # ck_rounds_members_per_kit_range
+MAX_NOTE = 500
+
+# What only a draft round may change: once parcels may exist, they would no longer agree.
+DRAFT_ONLY_FIELDS = (
+    "batches",
+    "warehouse",
+    "entitlement",
+    "members_per_kit",
+    "province",
+    "regency",
+)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several rows chosen by id, as checkboxes; anything not offered is refused plainly."""
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [int(v) for v in valuelist if str(v).isdigit() and len(str(v)) < 12]
+        except ValueError:  # pragma: no cover - isdigit() guards it
+            self.data = []
+        if len(self.data) != len(valuelist):
+            raise ValueError(CHOOSE_FROM_LIST)
+
+    def pre_validate(self, form):
+        offered = {value for value, *_rest in (self.choices or [])}
+        if any(value not in offered for value in self.data or []):
+            raise ValidationError(CHOOSE_FROM_LIST)
+
+
+class RoundForm(KitlogForm):
+    name = StringField(
+        _l("Name of the round"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("For example: KOICA hygiene kits, East Java, December 2020."),
+        render_kw={"autocomplete": "off"},
+    )
+    warehouse = IdSelectField(
+        _l("Packed and dispatched from warehouse"),
+        validators=[DataRequired()],
+        blank=CHOOSE,
+        description=_l("Allocation reserves this warehouse's stock of the chosen batches."),
+    )
+    batches = CheckboxesField(
+        _l("Donor batches"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose at least one batch."))],
+        description=_l(
+            "Kits are taken first expiry first out across the chosen batches."
+            " The kits available are shown for each warehouse."
+        ),
+    )
+    entitlement = KitsField(
+        _l("Kits per household"),
+        validators=[InputRequired(), NumberRange(min=1, max=MAX_ENTITLEMENT)],
+        default=1,
+        description=_l("Each household's one parcel holds this many kits."),
+    )
+    members_per_kit = KitsField(
+        _l("One kit for every N members"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_MEMBERS_PER_KIT)],
+        description=_l(
+            "Leave empty to give every household the same number of kits. With N set, a"
+            " household gets one kit for every N members, rounded up, and never more than"
+            " the kits per household: kits = min(kits per household, members ÷ N rounded up)."
+            " With N = 4 and 2 kits per household, a household of 3 gets 1 kit, of 7 gets 2."
+        ),
+    )
+    province = SelectField(
+        _l("Province"),
+        choices=[choice("", _l("Every province"))] + [choice(p, p) for p in PROVINCE_NAMES],
+        default="",
+        validators=[Optional()],
+        invalid_choice_message=CHOOSE_FROM_LIST,
+    )
+    regency = StringField(
+        _l("Regency or city"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Leave empty for every regency of the province."),
+        render_kw={"autocomplete": "off"},
+    )
+    vulnerable_first = BooleanField(
+        _l("Vulnerable households first"),
+        description=_l(
+            "While this is ticked, only households with an elderly or disabled member, a"
+            " pregnant woman or a child under five are eligible. Untick it later to extend"
+            " the round to every household in the area."
+        ),
+    )
+    show_head_name = BooleanField(
+        _l("Show the head of household's name on labels"),
+        description=_l(
+            "Off by default: a label then shows only the household code and the village,"
+            " so a lost parcel does not reveal who it is for."
+        ),
+    )
+    start_date = DateField(_l("Starts"), validators=[Optional()])
+    end_date = DateField(_l("Ends"), validators=[Optional()])
+
+    def lock_draft_fields(self) -> None:
+        """An open round keeps its batches, warehouse, entitlement and area."""
+        for name in DRAFT_ONLY_FIELDS:
+            self[name].render_kw = dict(self[name].render_kw or {}, disabled=True)
+            self[name].flags.required = False
+            self[name].validators = [Optional()]
+
+    def show_error(self, error: DomainError) -> None:
+        """Several refusals at once (InvalidValues) each go on their own field."""
+        errors = getattr(error, "errors", None)
+        if not errors:
+            super().show_error(error)
+            return
+        for item in errors:
+            super().show_error(DomainError(item.message, field=item.field))
+
+
+class ActionForm(KitlogForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class CancelParcelForm(KitlogForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=MAX_NOTE)],
+        description=_l("For example: the household moved away, or the kit was damaged."),
+        render_kw={"rows": 2},
+    )
+
+
+class ParcelFilterForm(FilterForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[choice("", _l("Every status"))]
+        + [choice(status, label) for status, label in PARCEL_STATUS_LABELS.items()],
+        default="",
+        validators=[Optional()],
+        invalid_choice_message=CHOOSE_FROM_LIST,
+    )
+    village = StringField(_l("Village"), validators=[Optional(), Length(max=100)])
