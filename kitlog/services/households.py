@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -165,13 +166,17 @@ FIELDS = (
 )
 
 
+_NOT_KEY = re.compile(r"[^a-z0-9]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _key(value: str) -> str:
     """Lower case, letters and digits only: how aliases and words are looked up."""
-    return re.sub(r"[^a-z0-9]", "", value.lower())
+    return _NOT_KEY.sub("", value.lower())
 
 
 def _has_control_characters(text: str) -> bool:
-    return any(ord(ch) < 32 or ord(ch) == 0x7F for ch in text)
+    return _CONTROL.search(text) is not None
 
 
 def _text(value) -> str:
@@ -194,6 +199,7 @@ def name_key(name: str) -> str:
     return " ".join(letters.split())
 
 
+@lru_cache(maxsize=8192)  # a spreadsheet names the same villages thousands of times
 def place_name(value: str) -> str:
     """Regency, district and village names in one form: 'KAB.  MALANG' → 'Kab. Malang'."""
 
@@ -279,14 +285,16 @@ def clean_province(value) -> str:
     if text in PROVINCE_CODES:
         return PROVINCE_CODES[text]
     key = _key(text)
-    for name in PROVINCE_NAMES:
-        if _key(name) == key:
-            return name
+    if key in _PROVINCE_BY_KEY:
+        return _PROVINCE_BY_KEY[key]
     if key.startswith("provinsi"):
         return clean_province(text[len("provinsi") :])
     if key in _PROVINCE_ALIASES:
         return _PROVINCE_ALIASES[key]
     raise _Bad(_l("%(value)s is not one of Indonesia's 38 provinces.", value=text[:60]))
+
+
+_PROVINCE_BY_KEY = {_key(name): name for name in PROVINCE_NAMES}
 
 
 def clean_place(value) -> str:
