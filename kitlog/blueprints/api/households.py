@@ -25,8 +25,14 @@ from kitlog.services import households as household_service
 
 blp = ApiBlueprint("api_households", __name__, description="Migrant workers' households")
 
-# A JSON true or false, nothing else ("yes", 1 and "true" are refused).
-STRICT_TRUTHY, STRICT_FALSY = {True}, {False}
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing else ("yes", 1 and "true" are refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 # -- schemas -------------------------------------------------------------------------------
@@ -70,14 +76,12 @@ class HouseholdWriteSchema(ma.Schema):
         validate=validate.Length(max=10),
         metadata={"items": {"enum": list(VULNERABILITIES)}, "example": ["elderly", "under5"]},
     )
-    consent = fields.Boolean(truthy=STRICT_TRUTHY, falsy=STRICT_FALSY, allow_none=True)
+    consent = StrictBoolean(allow_none=True)
     consent_date = IsoDate(
         allow_none=True, metadata={"description": "Default: today, when consent is true."}
     )
     status = Text(20, allow_none=True, metadata={"enum": list(HOUSEHOLD_STATUSES)})
-    confirm_duplicate = fields.Boolean(
-        truthy=STRICT_TRUTHY,
-        falsy=STRICT_FALSY,
+    confirm_duplicate = StrictBoolean(
         load_default=False,
         metadata={
             "description": "true registers a household that looks like one already "

@@ -55,6 +55,13 @@ PARCEL_STATUS_LABELS = {
     ParcelStatus.CANCELLED.value: _l("Cancelled"),
 }
 
+# Badge tones (badge-ok, badge-warn, badge-danger; plain otherwise).
+PARCEL_STATUS_TONES = {
+    ParcelStatus.DELIVERED.value: "ok",
+    ParcelStatus.RETURNED.value: "warn",
+    ParcelStatus.FAILED.value: "danger",
+}
+
 NIK_INPUT = {
     "inputmode": "numeric",
     "pattern": "[0-9 ]*",

@@ -1,12 +1,13 @@
 """Search, register and correct households; import them from a spreadsheet."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from kitlog.blueprints.households import bp
 from kitlog.blueprints.households.forms import (
     PARCEL_STATUS_LABELS,
+    PARCEL_STATUS_TONES,
     RELATION_LABELS,
     STATUS_LABELS,
     VULNERABILITY_BADGES,
@@ -31,6 +32,7 @@ def _labels():
         "vulnerability_badges": VULNERABILITY_BADGES,
         "status_labels": STATUS_LABELS,
         "parcel_status_labels": PARCEL_STATUS_LABELS,
+        "parcel_tones": PARCEL_STATUS_TONES,
         "parcel_last_change": household_service.parcel_last_change,
     }
 
@@ -104,6 +106,9 @@ def show(code: str):
         "households/show.html",
         household=household,
         parcels=household_service.household_parcels(db.session, household),
+        # Rounds and parcels have pages once the distribution area is there.
+        parcel_pages="distribution.parcel" in current_app.view_functions
+        and "distribution.round" in current_app.view_functions,
         active_nav="households.index",
     )
 
