@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -54,10 +56,14 @@ def run_command(host: str, port: int) -> None:
 def demo_command() -> None:
     """Load the founding case: KOICA, 5,000 hygiene kits (10 damaged), Jakarta and Surabaya."""
     begin_write(db.session)
-    logins = demo_service.load_demo(db.session, current_app.instance_path)
+    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    logins = demo_service.load_demo(db.session, current_app.instance_path, today=today)
     db.session.commit()
     if logins.created:
-        click.echo("Demo data loaded: KOICA batch of 5,000 kits, 10 damaged; JKT-01 and SBY-01.")
+        click.echo(
+            "Demo data loaded: KOICA batch of 5,000 kits, 10 damaged; JKT-01 and SBY-01;"
+            f" {demo_service.DEMO_HOUSEHOLDS:,} households; round 1 (Jawa Timur) allocated."
+        )
     else:
         click.echo("Demo data is already loaded.")
     click.echo("Demo logins (one per role):")

@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kitlog.models import Donor, Role, User
-from kitlog.services import reference, stock, users
+from kitlog.services import distribution, reference, stock, users
+from kitlog.services.demo_households import load_demo_households
 from kitlog.services.reference import ContentLine
 
 LOGINS_FILE = "demo-logins.json"
+DEMO_HOUSEHOLDS = 2000
 
 DEMO_USERS = [
     (Role.ADMIN, "admin@demo.kitlog.id", "Ayu Lestari (Admin)", None, "id"),
@@ -46,8 +48,14 @@ def _logins_path(instance_path: str) -> Path:
     return Path(instance_path) / LOGINS_FILE
 
 
-def load_demo(session: Session, instance_path: str) -> DemoLogins:
-    """Load the demo once; later calls only return the logins made the first time."""
+def load_demo(session: Session, instance_path: str, *, today: date | None = None) -> DemoLogins:
+    """Load the demo once; later calls only return the logins made the first time.
+
+    The founding case replayed now: the KOICA batch arrived three weeks ago and
+    expires in two years, 2,000 PMI households are registered, and a first round for
+    Jawa Timur is open and allocated from Surabaya.
+    """
+    today = today or date.today()
     path = _logins_path(instance_path)
     if session.scalar(select(Donor).where(Donor.code == "KOICA")) is not None:
         rows = [tuple(r) for r in json.loads(path.read_text())] if path.exists() else []
@@ -101,11 +109,11 @@ def load_demo(session: Session, instance_path: str) -> DemoLogins:
         warehouse=jakarta,
         reference="IOM-BP2MI/KOICA/2020-11",
         lot="KOICA-HK-2020-001",
-        expiry_date=date(2023, 11, 30),
+        expiry_date=today + timedelta(days=730),
         quantity_pledged=5000,
         quantity_received=5000,
         quantity_damaged=10,
-        received_date=date(2020, 12, 7),
+        received_date=today - timedelta(days=21),
         user=created_users[Role.WAREHOUSE],
     )
     stock.transfer_stock(
@@ -116,6 +124,33 @@ def load_demo(session: Session, instance_path: str) -> DemoLogins:
         quantity=1500,
         note="Alokasi Jawa Timur",
         user=created_users[Role.WAREHOUSE],
+    )
+    admin, officer = created_users[Role.ADMIN], created_users[Role.FIELD]
+    load_demo_households(session, count=DEMO_HOUSEHOLDS, today=today, user=officer)
+    east_java = distribution.create_round(
+        session,
+        name="Putaran 1 – Jawa Timur",
+        batches=[batch],
+        warehouse=surabaya,
+        entitlement=1,
+        province="Jawa Timur",
+        start_date=today,
+        end_date=today + timedelta(days=30),
+        user=admin,
+    )
+    distribution.open_round(session, east_java, user=admin)
+    distribution.allocate(session, east_java, user=admin, today=today)
+    distribution.create_round(
+        session,
+        name="Putaran 2 – Nusa Tenggara Barat",
+        batches=[batch],
+        warehouse=jakarta,
+        entitlement=2,
+        members_per_kit=4,
+        province="Nusa Tenggara Barat",
+        vulnerable_first=True,
+        start_date=today + timedelta(days=14),
+        user=admin,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from kitlog.extensions import db
-from kitlog.models import DonorBatch, StockMovement, User
+from kitlog.models import DonorBatch, Household, Parcel, Round, StockMovement, User
+from kitlog.services.stock import batch_summaries
 
 
 def test_demo_loads_the_founding_case_and_reconciles(runner):
@@ -32,6 +33,44 @@ def test_demo_loads_the_founding_case_and_reconciles(runner):
     check = runner.invoke(args=["check"])
     assert check.exit_code == 0, check.output
     assert "reconcile" in check.output
+
+
+def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    provinces = dict(
+        db.session.execute(
+            select(Household.province, func.count()).group_by(Household.province)
+        ).all()
+    )
+    assert sum(provinces.values()) == 2000
+    assert set(provinces) == {
+        "Jawa Timur",
+        "Jawa Tengah",
+        "Jawa Barat",
+        "Nusa Tenggara Barat",
+        "Nusa Tenggara Timur",
+        "Lampung",
+    }
+    first, second = db.session.scalars(select(Round).order_by(Round.id)).all()
+    assert (first.status, first.province, first.warehouse.code) == ("open", "Jawa Timur", "SBY-01")
+    parcels = db.session.scalars(select(Parcel).where(Parcel.round_id == first.id)).all()
+    eligible = db.session.scalar(
+        select(func.count())
+        .select_from(Household)
+        .where(
+            Household.province == "Jawa Timur",
+            Household.status == "active",
+            Household.consent.is_(True),
+        )
+    )
+    assert len(parcels) == eligible > 400
+    assert {p.household.province for p in parcels} == {"Jawa Timur"}
+    assert second.status == "draft" and second.vulnerable_first
+    # the batch is current, so the round could draw on it, and the allocation is reserved
+    batch = db.session.scalar(select(DonorBatch))
+    assert batch.expiry_date > batch.received_date
+    summary = batch_summaries(db.session)[batch.id]
+    assert summary.reserved == eligible and summary.reconciled
 
 
 def test_demo_prints_one_login_per_role_and_is_idempotent(runner):
