@@ -107,7 +107,7 @@ class HouseholdForm(KitlogForm):
     )
     worker_name = StringField(_l("Name of the migrant worker"), render_kw=NAME_INPUT)
     worker_relation = SelectField(
-        _l("The migrant worker is the head of household's…"),
+        _l("Relation to the head of household"),
         choices=[choice("", _l("Choose…"))]
         + [choice(value, label) for value, label in RELATION_LABELS.items()],
         default="",
