@@ -1,13 +1,319 @@
-"""Importing households from a spreadsheet: upload, preview, confirm, progress."""
+"""Importing households from a spreadsheet: upload, preview, confirm, progress.
 
-from flask import render_template
+The upload is kept as a HouseholdImport job and checked in a background thread; the
+job's state lives in the database, so whichever worker answers the next request shows
+the same progress. Confirming imports the whole file in one transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kitlog.blueprints.households import bp
-from kitlog.security import require
+from kitlog.blueprints.web import local_today, page_number
+from kitlog.extensions import db
+from kitlog.forms import KitlogForm
+from kitlog.i18n import current_language
+from kitlog.models import HouseholdImport, ImportStatus
+from kitlog.models.base import utcnow
+from kitlog.security import can, require
+from kitlog.services import imports as import_service
+from kitlog.services.errors import DomainError
+from kitlog.services.locking import begin_write
+
+ERRORS_PER_PAGE = 500
+# The multipart envelope around a 20 MB file: its boundaries, headers and CSRF token.
+ENVELOPE_BYTES = 64 * 1024
+UPLOAD_ENDPOINTS = ("households.import_upload", "api_imports.import_households")
+REFRESH_SECONDS = 2
+
+
+class UploadForm(KitlogForm):
+    file = FileField(
+        _l("Spreadsheet (CSV or XLSX)"),
+        description=_l("Up to 20 MB and 100,000 households. The first row holds the column names."),
+        render_kw={"accept": ".csv,.xlsx,text/csv"},
+    )
+
+
+class JobForm(KitlogForm):
+    """Confirm or cancel: the CSRF token is the whole form."""
+
+
+def too_large_message() -> str:
+    return _(
+        "The file is larger than %(mb)s MB. Split it into smaller files and import each one.",
+        mb=import_service.MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+
+
+def allow_spreadsheet_uploads(endpoint: str | None, _values) -> None:
+    """A spreadsheet may be larger than other requests (20 MB, not MAX_CONTENT_LENGTH).
+
+    URL value preprocessors run before every before_request function, and so before
+    kitlog.security's CSRF check reads the form: the limit is raised in time, for the
+    upload endpoints only.
+    """
+    if endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        request.max_content_length = import_service.MAX_UPLOAD_BYTES + ENVELOPE_BYTES
+
+
+bp.url_value_preprocessor(allow_spreadsheet_uploads)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    """A file over the limit: the upload page again, saying so (413)."""
+    if request.endpoint != "households.import_upload" or not can("households.import"):
+        return render_template(
+            "errors/error.html", status=413, title=_("Upload too large"), detail=too_large_message()
+        ), 413
+    return _upload_page(UploadForm(formdata=None), error=too_large_message(), status=413)
+
+
+def _upload_page(form: UploadForm, *, error: str | None = None, status: int = 200):
+    if error:
+        form.file.errors = [error]
+    return render_template(
+        "households/import_upload.html",
+        form=form,
+        recent=import_service.recent_imports(db.session, current_user),
+        max_rows=import_service.MAX_ROWS,
+        active_nav="households.import_upload",
+    ), status
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])
 @require("households.import")
 def import_upload():
-    """Upload a spreadsheet of households (placeholder until the import lands)."""
-    return render_template("households/index.html")
+    """Upload a spreadsheet of households; its rows are checked before anything is saved."""
+    form = UploadForm()
+    if request.method == "GET":
+        return _upload_page(form)
+    if not form.validate_on_submit():
+        return _upload_page(form, status=422)
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return _upload_page(form, error=_("Choose the file to import."), status=422)
+    content = upload.read(import_service.MAX_UPLOAD_BYTES + 1)
+    if len(content) > import_service.MAX_UPLOAD_BYTES:
+        return _upload_page(form, error=too_large_message(), status=413)
+    job = form.save(
+        lambda: import_service.create_import(
+            db.session,
+            filename=upload.filename,
+            content=content,
+            user=current_user,
+            language=current_language(),
+        )
+    )
+    if job is None:
+        return _upload_page(form, status=422)
+    start_job(current_app._get_current_object(), check_job, job.id)
+    return redirect(url_for(".import_job", job_id=job.id))
+
+
+@bp.route("/imports/<int:job_id>")
+@require("households.import")
+def import_job(job_id: int):
+    """An import: its progress, or its preview (good rows, every bad row), or its result."""
+    job = import_service.import_for(db.session, job_id, current_user)
+    errors = import_service.job_errors(job)
+    page = page_number()
+    pages = max((len(errors) + ERRORS_PER_PAGE - 1) // ERRORS_PER_PAGE, 1)
+    page = min(page, pages)
+    shown = errors[(page - 1) * ERRORS_PER_PAGE : page * ERRORS_PER_PAGE]
+    interrupted = import_service.is_interrupted(job)
+    working = job.status in import_service.WORKING and not interrupted
+    response = Response(
+        render_template(
+            "households/import_job.html",
+            job=job,
+            errors=shown,
+            error_count=len(errors),
+            bad_rows=len({e.get("row") for e in errors}),
+            page=page,
+            pages=pages,
+            interrupted=interrupted,
+            working=working,
+            refresh=REFRESH_SECONDS if working else None,
+            percent=_percent(job),
+            form=JobForm(),
+            active_nav="households.import_upload",
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if working:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+def _percent(job: HouseholdImport) -> int:
+    if job.status in (ImportStatus.DONE, ImportStatus.READY, ImportStatus.INVALID):
+        return 100
+    if not job.total_rows:
+        return 0
+    return min(int(job.processed_rows * 100 / job.total_rows), 99)
+
+
+@bp.route("/imports/<int:job_id>/confirm", methods=["POST"])
+@require("households.import")
+def import_confirm(job_id: int):
+    """Import every row of a checked file, all in one go."""
+    job = import_service.import_for(db.session, job_id, current_user)
+    form = JobForm()
+    if form.validate_on_submit():
+        form.save(lambda: import_service.begin_import(db.session, job))
+        if form.form_errors:
+            flash(form.form_errors[0], "error")
+        else:
+            start_job(current_app._get_current_object(), import_job_rows, job_id)
+    return redirect(url_for(".import_job", job_id=job_id))
+
+
+@bp.route("/imports/<int:job_id>/cancel", methods=["POST"])
+@require("households.import")
+def import_cancel(job_id: int):
+    """Cancel an import that was not imported, and forget its file."""
+    job = import_service.import_for(db.session, job_id, current_user)
+    form = JobForm()
+    if form.validate_on_submit():
+        form.save(lambda: import_service.cancel_import(db.session, job))
+        if not form.form_errors:
+            flash(_("The import is cancelled: nothing was imported."), "info")
+            return redirect(url_for(".import_upload"))
+        flash(form.form_errors[0], "error")
+    return redirect(url_for(".import_job", job_id=job_id))
+
+
+@bp.route("/imports/template.xlsx")
+@require("households.import")
+def import_template_xlsx():
+    """The XLSX template: the columns, then instructions and allowed values."""
+    return Response(
+        import_service.template_xlsx(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="kitlog-households.xlsx"'},
+    )
+
+
+@bp.route("/imports/template.csv")
+@require("households.import")
+def import_template_csv():
+    """The CSV template (UTF-8): the header row only."""
+    return Response(
+        import_service.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="kitlog-households.csv"'},
+    )
+
+
+# -- the background work -------------------------------------------------------------------
+
+
+def start_job(app: Flask, work, job_id: int) -> None:
+    """Run work(app, job_id) in a thread (or at once when IMPORTS_IN_BACKGROUND is off)."""
+    if not app.config.get("IMPORTS_IN_BACKGROUND", True):
+        work(app, job_id)
+        return
+    thread = threading.Thread(
+        target=work, args=(app, job_id), name=f"kitlog-import-{job_id}", daemon=True
+    )
+    thread.start()
+
+
+def _progress(job_id: int):
+    """Write the progress in its own short transaction, so any worker can show it."""
+    engine = db.engine
+
+    def report(done: int, expected: int) -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    update(HouseholdImport)
+                    .where(HouseholdImport.id == job_id)
+                    .values(processed_rows=done, total_rows=expected, updated_at=utcnow())
+                )
+        except OperationalError:  # the database is busy: the next report will do
+            current_app.logger.info("import %s: progress not saved (database busy)", job_id)
+
+    return report
+
+
+def check_job(app: Flask, job_id: int) -> None:
+    """Check an uploaded file's rows (a thread of its own, with its own session)."""
+    with app.app_context():
+        try:
+            job = db.session.get(HouseholdImport, job_id)
+            result = import_service.check_import(
+                db.session, job, today=local_today(), progress=_progress(job_id)
+            )
+            # SQLite: a reader cannot become a writer once others wrote (the progress).
+            db.session.commit()
+            begin_write(db.session)
+            import_service.record_check(db.session, job, result)
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 - whatever happens, the job must say so
+            db.session.rollback()
+            app.logger.exception("checking import %s failed", job_id)
+            _fail(job_id, error)
+        finally:
+            db.session.remove()
+
+
+def import_job_rows(app: Flask, job_id: int) -> None:
+    """Read the confirmed file again, check it again, import it in one transaction."""
+    with app.app_context():
+        try:
+            job = db.session.get(HouseholdImport, job_id)
+            checked = import_service.recheck_import(
+                db.session, job, today=local_today(), progress=_progress(job_id)
+            )
+            user = job.user
+            db.session.commit()  # end the reading; the import begins as a writer
+            begin_write(db.session)
+            import_service.import_households(db.session, checked, user=user, job=job)
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 - whatever happens, the job must say so
+            db.session.rollback()
+            if not isinstance(error, DomainError):
+                app.logger.exception("importing %s failed", job_id)
+            _fail(job_id, error)
+        finally:
+            db.session.remove()
+
+
+def _fail(job_id: int, error: Exception) -> None:
+    if isinstance(error, DomainError):
+        message = error.message
+    else:
+        message = _l("Something went wrong on the server while reading the file.")
+    try:
+        import_service.fail_import(
+            db.session,
+            job_id,
+            _l("Nothing was imported. %(reason)s", reason=message),
+            errors=getattr(error, "errors", None),
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("import %s: could not record the failure", job_id)

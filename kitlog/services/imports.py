@@ -1,0 +1,1045 @@
+"""Importing households from a spreadsheet (CSV or XLSX): all of it, or none of it.
+
+A file is read in one pass (`open_spreadsheet` checks the container, the encoding and
+the header; `check_rows` cleans every row exactly as a household registered by hand,
+finds NIKs repeated in the file or already registered, and lists every problem with
+its spreadsheet line). Only a file without a single problem is imported:
+`import_households` takes the write lock, checks the registry again, draws the codes
+once and inserts the rows in bulk, in one transaction (DESIGN.md §3 rule 7).
+
+An upload from the pages is a `HouseholdImport` job whose state lives in the database,
+so that any worker can show its progress; the functions at the end move a job along.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import PurePath
+from xml.etree.ElementTree import ParseError, iterparse
+
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kitlog.models import (
+    RELATIONS,
+    VULNERABILITIES,
+    Household,
+    HouseholdImport,
+    ImportStatus,
+    User,
+)
+from kitlog.models.base import utcnow
+from kitlog.services.errors import Conflict, FieldError, InvalidValue, InvalidValues, NotFound
+from kitlog.services.households import (
+    FIELDS,
+    PROVINCE_NAMES,
+    clean_household,
+    clean_nik,
+    household_codes,
+)
+from kitlog.services.locking import begin_write
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+# An XLSX is a zip: what its parts may grow to once unpacked (a zip bomb is refused).
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+PROGRESS_EVERY = 1_000
+NIK_CHUNK = 1_000
+INSERT_CHUNK = 5_000
+# A job with no news for this long was left by a worker that stopped (a restart, a kill).
+STALE_AFTER = timedelta(minutes=2)
+
+OPTIONAL_COLUMNS = ("phone", "vulnerabilities", "consent_date")
+REQUIRED_COLUMNS = tuple(f for f in FIELDS if f not in OPTIONAL_COLUMNS)
+RELATION_WORDS = RELATIONS
+VULNERABILITY_WORDS = VULNERABILITIES
+
+WORKING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+CANCELLABLE = (ImportStatus.READY, ImportStatus.INVALID)
+
+
+class ImportFileError(InvalidValue):
+    """The file cannot be read as a spreadsheet of households (422): nothing was imported."""
+
+    def __init__(self, message):
+        super().__init__(message, field="file")
+
+
+# -- reading the file ----------------------------------------------------------------------
+
+
+def _header_key(name) -> str:
+    """How a column name is matched: case, spaces, dashes and underscores do not count."""
+    return re.sub(r"[\s_\-]+", "", str(name or "")).lower()
+
+
+_FIELD_OF = {_header_key(f): f for f in FIELDS}
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+@dataclass
+class Spreadsheet:
+    """A readable file with a good header; its rows are read when `records()` is called."""
+
+    kind: str  # "csv" or "xlsx"
+    columns: dict[str, int]  # field -> position of its cell
+    extra_columns: list[str]
+    estimated_rows: int  # for the progress bar: lines (CSV) or the sheet's last row (XLSX)
+    rows: Iterator[tuple[int, list]]  # (spreadsheet line, cells) after the header
+
+    def records(self) -> Iterator[tuple[int, dict]]:
+        """(line, {field: cell}) for every row that is not blank."""
+        columns = list(self.columns.items())
+        try:
+            for line, cells in self.rows:
+                if all(_blank(c) for c in cells):
+                    continue
+                n = len(cells)
+                yield line, {f: (cells[i] if i < n else None) for f, i in columns}
+        except ImportFileError:
+            raise
+        except (csv.Error, ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
+            raise ImportFileError(
+                _l(
+                    "The file is damaged and cannot be read to the end. Open it in your"
+                    " spreadsheet program, save it again and upload the new copy."
+                )
+            ) from e
+
+
+def _kind(filename: str, content: bytes) -> str:
+    suffix = PurePath(filename or "").suffix.lower()
+    is_zip = content[:4] == b"PK\x03\x04"
+    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(
+            _l(
+                "This is an old Excel file (.xls). In Excel choose File, Save As, Excel"
+                " Workbook (.xlsx), then upload that file."
+            )
+        )
+    if suffix in (".csv", ".txt"):
+        if is_zip:
+            raise ImportFileError(
+                _l(
+                    "This file is an Excel workbook (XLSX) but its name ends in .csv."
+                    " Rename it to .xlsx, or in Excel save it as CSV UTF-8, then upload it again."
+                )
+            )
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == "" and is_zip:
+        return "xlsx"
+    if suffix == "" and b"\x00" not in content[:4096]:
+        return "csv"
+    raise ImportFileError(
+        _l(
+            "kitlog reads households from a CSV (UTF-8) or XLSX (Excel) file;"
+            " this file is neither. Download the template and fill it in."
+        )
+    )
+
+
+def open_spreadsheet(content: bytes, filename: str) -> Spreadsheet:
+    """The file's header checked and its rows ready to read; ImportFileError saying why not."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            _l(
+                "The file is larger than %(mb)s MB. Split it into smaller files and import"
+                " each one.",
+                mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+            )
+        )
+    if not content.strip():
+        raise ImportFileError(_l("The file is empty."))
+    kind = _kind(filename, content)
+    rows, estimate = _csv_rows(content) if kind == "csv" else _xlsx_rows(content)
+    return _with_header(kind, rows, estimate)
+
+
+def _with_header(kind: str, rows: Iterator[tuple[int, list]], estimate: int) -> Spreadsheet:
+    header = None
+    try:
+        for line, cells in rows:
+            if not all(_blank(c) for c in cells):
+                header = (line, cells)
+                break
+    except (csv.Error, ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
+        raise ImportFileError(
+            _l("The file is damaged and cannot be read. Save it again and upload the new copy.")
+        ) from e
+    if header is None:
+        raise ImportFileError(_l("The file is empty."))
+    line, cells = header
+    columns: dict[str, int] = {}
+    extra: list[str] = []
+    for position, cell in enumerate(cells):
+        if _blank(cell):
+            continue
+        name = str(cell).strip()
+        found = _FIELD_OF.get(_header_key(name))
+        if found is None:
+            extra.append(name[:60])
+        elif found in columns:
+            raise ImportFileError(
+                _l("The column %(column)s appears more than once. Keep one.", column=found)
+            )
+        else:
+            columns[found] = position
+    missing = [f for f in REQUIRED_COLUMNS if f not in columns]
+    if missing:
+        if not columns:
+            raise ImportFileError(
+                _l(
+                    "The first row must hold the column names (%(columns)s); this file's"
+                    " first row holds none of them. Download the template to see them.",
+                    columns=", ".join(FIELDS),
+                )
+            )
+        raise ImportFileError(
+            _l(
+                "These columns are missing: %(columns)s. Download the template to see"
+                " every column.",
+                columns=", ".join(missing),
+            )
+        )
+    return Spreadsheet(kind, columns, extra, max(estimate - line, 0), rows)
+
+
+# CSV ---------------------------------------------------------------------------------------
+
+
+def _csv_rows(content: bytes) -> tuple[Iterator[tuple[int, list]], int]:
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in content[:4096]:
+        raise ImportFileError(
+            _l(
+                "This CSV file is saved as UTF-16 (Unicode text). In Excel choose File,"
+                " Save As, CSV UTF-8 (comma delimited), then upload that file."
+            )
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise ImportFileError(
+            _l(
+                "This CSV file is not saved as UTF-8: line %(line)s holds characters in"
+                " another encoding (such as Windows-1252). In Excel choose File, Save As,"
+                " CSV UTF-8 (comma delimited), then upload that file.",
+                line=line,
+            )
+        ) from None
+    if "\x00" in text:
+        raise ImportFileError(_l("This file is not a CSV text file."))
+    first_line = text.split("\n", 1)[0]
+    # Excel in Indonesian writes `;` between cells (the comma is the decimal mark there).
+    delimiter = max((",", ";", "\t"), key=lambda d: (first_line.count(d), d == ","))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return enumerate(reader, start=1), text.count("\n") + 1
+
+
+# XLSX --------------------------------------------------------------------------------------
+
+_MAIN_NS = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_REL_NS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _xml_events(data: bytes, events: tuple[str, ...] = ("end",)):
+    """The small parts of a workbook (its sheet list, relations, styles), parsed.
+
+    ElementTree resolves no external entities, and the expat it ships with (2.4.1 or
+    later) refuses entity amplification ("billion laughs"); parts are size-checked first.
+    """
+    return iterparse(io.BytesIO(data), events=events)  # noqa: S314 - see the docstring
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+_P = r"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix: <x:c> is <c>
+_ROW_RE = re.compile(rf"<{_P}row\b([^>]*?)(?:/>|>(.*?)</{_P}row>)", re.S)
+# One cell: its attributes, then the column letters, style and type when they come in
+# the usual order (r, s, t), then a leading <v> text or a plain inline string, then the rest.
+_CELL_RE = re.compile(
+    rf'<{_P}c((?: r="([A-Z]+)\d*")?(?: s="(\d+)")?(?: t="(\w+)")?[^>]*?)'
+    rf"(?:/>|>(?:<{_P}v>([^<]*)</{_P}v>|<{_P}is><{_P}t(?: [^>]*)?>([^<]*)</{_P}t></{_P}is>)?"
+    rf"(.*?)</{_P}c>)",
+    re.S,
+)
+_ATTR_RE = re.compile(r'\b([rst])="([^"]*)"')
+_R_RE = re.compile(r'\br="(\d+)"')
+_V_RE = re.compile(rf"<{_P}v>(.*?)</{_P}v>", re.S)
+_T_RE = re.compile(rf"<{_P}t\b[^>]*?(?:/>|>(.*?)</{_P}t>)", re.S)
+_RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
+_SI_RE = re.compile(rf"<{_P}si\b[^>]*?(?:/>|>(.*?)</{_P}si>)", re.S)
+_ESCAPED_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """XML entities, and the _xHHHH_ escapes Excel writes for control characters."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "_x" in text:
+        text = _ESCAPED_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def _string_text(body: str) -> str:
+    """The text of a shared or inline string: its <t> runs, without phonetic hints."""
+    if "<" not in body:
+        return _unescape(body)
+    if "rPh" in body:
+        body = _RPH_RE.sub("", body)
+    return _unescape("".join(t or "" for t in _T_RE.findall(body)))
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+class _Workbook:
+    """Just enough of an XLSX to read the first sheet's cell values, fast.
+
+    openpyxl reads 50,000 rows in tens of seconds; kitlog needs the values only, so it
+    parses the sheet's XML with the standard library's C parser and borrows openpyxl's
+    date-format rules for dates stored as numbers.
+    """
+
+    def __init__(self, content: bytes):
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(content))
+            names = set(self.zip.namelist())
+            if sum(i.file_size for i in self.zip.infolist()) > MAX_UNPACKED_BYTES:
+                raise ImportFileError(
+                    _l("The workbook is too large once unpacked. Split it into smaller files.")
+                )
+            if "xl/workbook.xml" not in names:
+                raise ImportFileError(
+                    _l(
+                        "This zip file is not an Excel workbook. Upload the households as"
+                        " CSV (UTF-8) or XLSX (Excel)."
+                    )
+                )
+            sheet, strings, styles = self._parts(names)
+            self.sheet = sheet
+            self.date1904 = self._date1904()
+            self.shared = self._shared_strings(strings) if strings in names else []
+            self.date_styles = self._date_styles(styles) if styles in names else frozenset()
+        except ImportFileError:
+            raise
+        except (zipfile.BadZipFile, ParseError, KeyError, ValueError, EOFError, OSError) as e:
+            raise ImportFileError(
+                _l(
+                    "This XLSX file is damaged and cannot be opened. Open it in Excel, save"
+                    " it again, and upload the new copy."
+                )
+            ) from e
+
+    def _read(self, name: str) -> bytes:
+        return self.zip.read(name)
+
+    def _parts(self, names: set[str]) -> tuple[str, str, str]:
+        """The first sheet's part, and the shared strings' and styles' parts."""
+        targets = {}
+        types = {}
+        rels = "xl/_rels/workbook.xml.rels"
+        if rels in names:
+            for _event, el in _xml_events(self._read(rels)):
+                if el.tag == _PKG_REL:
+                    target = el.get("Target", "")
+                    target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                    targets[el.get("Id")] = target
+                    types[el.get("Type", "").rpartition("/")[2]] = target
+        first = None
+        for _event, el in _xml_events(self._read("xl/workbook.xml")):
+            if _local(el.tag) == "sheet" and first is None:
+                rid = next((el.get(f"{{{ns}}}id") for ns in _REL_NS if el.get(f"{{{ns}}}id")), "")
+                first = targets.get(rid)
+        if first is None or first not in names:
+            first = "xl/worksheets/sheet1.xml"
+        if first not in names:
+            raise ImportFileError(_l("The workbook has no sheet with households."))
+        strings = types.get("sharedStrings", "xl/sharedStrings.xml")
+        styles = types.get("styles", "xl/styles.xml")
+        return first, strings, styles
+
+    def _date1904(self) -> bool:
+        for _event, el in _xml_events(self._read("xl/workbook.xml")):
+            if _local(el.tag) == "workbookPr":
+                return el.get("date1904", "0").lower() in ("1", "true")
+        return False
+
+    def _shared_strings(self, name: str) -> list[str]:
+        text = self._read(name).decode("utf-8")
+        return [_string_text(body or "") for body in _SI_RE.findall(text)]
+
+    def _date_styles(self, name: str) -> frozenset[int]:
+        """The style indexes whose number format shows a date."""
+        formats = dict(BUILTIN_FORMATS)
+        xfs: list[int] = []
+        in_cell_xfs = False
+        for event, el in _xml_events(self._read(name), ("start", "end")):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "cellXfs":
+                    in_cell_xfs = True
+                continue
+            if tag == "numFmt":
+                formats[int(el.get("numFmtId", "0"))] = el.get("formatCode", "")
+            elif tag == "cellXfs":
+                in_cell_xfs = False
+            elif tag == "xf" and in_cell_xfs:
+                xfs.append(int(el.get("numFmtId", "0")))
+        return frozenset(i for i, fmt_id in enumerate(xfs) if is_date_format(formats.get(fmt_id)))
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """(row number, cell values) of the first sheet, with gaps as None.
+
+        Regular expressions over the sheet's XML: a sheet is a flat list of rows of
+        cells, and one expression per row is several times faster than an XML parser.
+        """
+        shared = self.shared
+        date_styles = {str(i) for i in self.date_styles}
+        epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+        xml = self._read(self.sheet).decode("utf-8")
+        positions: dict[str, int] = {}
+        row_number = 0
+        for row in _ROW_RE.finditer(xml):
+            number = _R_RE.search(row.group(1))
+            row_number = int(number.group(1)) if number else row_number + 1
+            cells: list = []
+            column = 0
+            for attrs, letters, style, kind, text, inline, rest in _CELL_RE.findall(
+                row.group(2) or ""
+            ):
+                if (
+                    (not letters and ' r="' in attrs)
+                    or (not style and ' s="' in attrs)
+                    or (not kind and ' t="' in attrs)
+                ):  # attributes in an unusual order
+                    found = dict(_ATTR_RE.findall(attrs))
+                    letters = "".join(ch for ch in found.get("r", "") if ch.isalpha())
+                    style, kind = found.get("s", ""), found.get("t", "")
+                if letters:
+                    column = positions.get(letters)
+                    if column is None:
+                        column = positions[letters] = _column_index(letters)
+                if inline:
+                    value = _unescape(inline)
+                elif kind == "inlineStr":
+                    if not rest:
+                        column += 1
+                        continue
+                    value = _string_text(rest)
+                else:
+                    if not text:
+                        found_v = _V_RE.search(rest) if rest else None
+                        if found_v is None or not found_v.group(1):
+                            column += 1
+                            continue
+                        text = found_v.group(1)
+                    if kind == "s":
+                        value = shared[int(text)]
+                    elif kind == "" or kind == "n":
+                        if "." in text or "E" in text or "e" in text:
+                            value = float(text)
+                        else:
+                            value = int(text)
+                        if style and style in date_styles:
+                            value = from_excel(value, epoch)
+                    elif kind == "b":
+                        value = text.strip() in ("1", "true")
+                    elif kind == "d":
+                        value = datetime.fromisoformat(text.strip())
+                    else:  # str (a formula's text), e (an error such as #N/A)
+                        value = _unescape(text)
+                if column >= len(cells):
+                    cells.extend([None] * (column - len(cells) + 1))
+                cells[column] = value
+                column += 1
+            yield row_number, cells
+
+    def last_row(self) -> int:
+        """The sheet's last row as its <dimension> says (0 when it does not say)."""
+        with self.zip.open(self.sheet) as part:
+            head = part.read(4096).decode("utf-8", "replace")
+        match = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"', head)
+        return int(match.group(1)) if match and match.group(1) else 0
+
+
+def _xlsx_rows(content: bytes) -> tuple[Iterator[tuple[int, list]], int]:
+    if content[:4] != b"PK\x03\x04":
+        raise ImportFileError(
+            _l(
+                "This file's name ends in .xlsx but it is not an Excel workbook. Open it in"
+                " Excel and save it as Excel Workbook (.xlsx), or upload a CSV UTF-8 file."
+            )
+        )
+    workbook = _Workbook(content)
+    return workbook.rows(), workbook.last_row()
+
+
+# -- checking the rows ---------------------------------------------------------------------
+
+
+@dataclass
+class CheckedFile:
+    """What a file holds after every row was checked: the good rows, and every problem."""
+
+    total_rows: int = 0
+    rows: list[tuple[int, dict]] = field(default_factory=list)  # (line, Household columns)
+    errors: list[FieldError] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+
+    @property
+    def good_rows(self) -> int:
+        return len(self.rows)
+
+    @property
+    def bad_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+Progress = Callable[[int, int], None]  # (rows checked, rows expected)
+
+_FIELD_ORDER = {f: i for i, f in enumerate((*FIELDS, "status"))}
+
+
+def check_rows(
+    session: Session,
+    sheet: Spreadsheet,
+    *,
+    today: date,
+    progress: Progress | None = None,
+) -> CheckedFile:
+    """Every row cleaned as a household registered by hand; every problem listed.
+
+    A NIK repeated in the file is reported on each of its rows; a NIK already
+    registered names the household that has it.
+    """
+    checked = CheckedFile(extra_columns=list(sheet.extra_columns))
+    lines_of_nik: dict[str, list[int]] = defaultdict(list)
+    bad_lines: set[int] = set()
+    count = 0
+    for line, raw in sheet.records():
+        count += 1
+        if count > MAX_ROWS:
+            raise ImportFileError(
+                _l(
+                    "The file has more than %(max)s households. Split it into files of at"
+                    " most %(max)s rows and import each one.",
+                    max=f"{MAX_ROWS:,}".replace(",", "."),
+                )
+            )
+        try:
+            values = clean_household(raw, today=today, row=line)
+        except InvalidValues as invalid:
+            checked.errors.extend(invalid.errors)
+            bad_lines.add(line)
+            if not any(e.field == "nik" for e in invalid.errors):
+                lines_of_nik[clean_nik(raw.get("nik"))].append(line)
+        else:
+            columns = values.columns()
+            checked.rows.append((line, columns))
+            lines_of_nik[columns["nik"]].append(line)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count, max(sheet.estimated_rows, count))
+    checked.total_rows = count
+    if count == 0:
+        raise ImportFileError(_l("The file has column names but no households under them."))
+    duplicates: set[int] = set()
+    for lines in lines_of_nik.values():
+        if len(lines) > 1:
+            for line in lines:
+                others = ", ".join(str(other) for other in lines if other != line)
+                checked.errors.append(
+                    FieldError("nik", _l("The same NIK as row %(rows)s.", rows=others), line)
+                )
+                duplicates.add(line)
+    registered = registered_niks(session, list(lines_of_nik))
+    for nik, code in registered.items():
+        for line in lines_of_nik[nik]:
+            checked.errors.append(
+                FieldError("nik", _l("Already registered as %(code)s.", code=code), line)
+            )
+            duplicates.add(line)
+    if duplicates:
+        checked.rows = [(line, columns) for line, columns in checked.rows if line not in duplicates]
+    checked.errors.sort(key=lambda e: (e.row, _FIELD_ORDER.get(e.field, 99)))
+    if progress is not None:
+        progress(count, count)
+    return checked
+
+
+def registered_niks(session: Session, niks: list[str]) -> dict[str, str]:
+    """{nik: household code} of those NIKs already registered (one query per 1,000)."""
+    found: dict[str, str] = {}
+    for start in range(0, len(niks), NIK_CHUNK):
+        chunk = niks[start : start + NIK_CHUNK]
+        found.update(
+            session.execute(
+                select(Household.nik, Household.code).where(Household.nik.in_(chunk))
+            ).all()
+        )
+    return found
+
+
+def check_spreadsheet(
+    session: Session,
+    content: bytes,
+    filename: str,
+    *,
+    today: date,
+    progress: Progress | None = None,
+) -> CheckedFile:
+    """Read and check a whole file; ImportFileError when it cannot be read at all."""
+    return check_rows(session, open_spreadsheet(content, filename), today=today, progress=progress)
+
+
+# -- importing -------------------------------------------------------------------------------
+
+
+def import_households(
+    session: Session,
+    checked: CheckedFile,
+    *,
+    user: User | None,
+    now: datetime | None = None,
+    job: HouseholdImport | None = None,
+) -> int:
+    """Insert every row of a file without problems, in bulk, in one transaction.
+
+    Under the write lock the registry is checked again (someone may have registered one
+    of these NIKs since the file was checked); the unique NIK in the database is the
+    last guard. With a job, the job is marked done in the same transaction.
+    """
+    if checked.errors:
+        raise InvalidValues(checked.errors, _l("Some rows are not valid: nothing was imported."))
+    if not checked.rows:
+        raise ImportFileError(_l("The file has column names but no households under them."))
+    now = now or utcnow()
+    begin_write(session)
+    if job is not None:
+        # Take the job first: on PostgreSQL its row lock keeps a second import of it out.
+        taken = session.execute(
+            update(HouseholdImport)
+            .where(HouseholdImport.id == job.id, HouseholdImport.status == ImportStatus.IMPORTING)
+            .values(
+                status=ImportStatus.DONE,
+                imported_rows=len(checked.rows),
+                good_rows=len(checked.rows),
+                total_rows=checked.total_rows,
+                processed_rows=checked.total_rows,
+                content=None,
+                errors="[]",
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            raise Conflict(_l("This import was stopped or already imported: nothing was imported."))
+    codes = household_codes(session, len(checked.rows))
+    registered = registered_niks(session, [columns["nik"] for _line, columns in checked.rows])
+    if registered:
+        lines = {columns["nik"]: line for line, columns in checked.rows}
+        raise InvalidValues(
+            [
+                FieldError("nik", _l("Already registered as %(code)s.", code=code), lines[nik])
+                for nik, code in sorted(registered.items(), key=lambda item: lines[item[0]])
+            ],
+            _l("Some rows are not valid: nothing was imported."),
+        )
+    common = {
+        "import_id": job.id if job is not None else None,
+        "created_by_id": user.id if user is not None else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    values = [
+        {**columns, **common, "code": code}
+        for (_line, columns), code in zip(checked.rows, codes, strict=True)
+    ]
+    try:
+        for start in range(0, len(values), INSERT_CHUNK):
+            session.execute(insert(Household), values[start : start + INSERT_CHUNK])
+    except IntegrityError:
+        # A household with one of these NIKs was registered between the check and the insert.
+        raise Conflict(
+            _l(
+                "A household with one of these NIKs was registered while the file was being"
+                " imported: nothing was imported. Upload the file again to see which."
+            ),
+            field="nik",
+        ) from None
+    if job is not None:
+        session.expire(job)
+    return len(values)
+
+
+def import_spreadsheet(
+    session: Session,
+    content: bytes,
+    filename: str,
+    *,
+    user: User | None,
+    today: date,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> CheckedFile:
+    """Check a file and, unless a dry run or any row is bad, import all of it (the API)."""
+    checked = check_spreadsheet(session, content, filename, today=today)
+    if checked.errors:
+        raise InvalidValues(checked.errors, _l("Some rows are not valid: nothing was imported."))
+    if not dry_run:
+        import_households(session, checked, user=user, now=now)
+    return checked
+
+
+# -- import jobs (the pages) -----------------------------------------------------------------
+
+
+def _render(message, language: str) -> str:
+    """A lazy message in the uploader's language (work done away from any request)."""
+    with force_locale(language):
+        return str(message)
+
+
+def _rendered_errors(errors: list[FieldError], language: str) -> str:
+    with force_locale(language):
+        return json.dumps([e.as_dict() for e in errors], ensure_ascii=False)
+
+
+def _warnings(checked: CheckedFile, language: str) -> str:
+    if not checked.extra_columns:
+        return ""
+    return _render(
+        _l(
+            "These columns are not household fields and were ignored: %(columns)s.",
+            columns=", ".join(checked.extra_columns),
+        ),
+        language,
+    )
+
+
+def create_import(
+    session: Session,
+    *,
+    filename: str,
+    content: bytes,
+    user: User,
+    language: str,
+    now: datetime | None = None,
+) -> HouseholdImport:
+    """Keep an upload whose header is good; its rows are checked next (check_import)."""
+    open_spreadsheet(content, filename)  # a file that cannot be read never becomes a job
+    now = now or utcnow()
+    job = HouseholdImport(
+        filename=PurePath(filename or "households").name[:255] or "households",
+        content=content,
+        status=ImportStatus.VALIDATING,
+        language=language,
+        user=user,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def check_import(
+    session: Session, job: HouseholdImport, *, today: date, progress: Progress | None = None
+) -> CheckedFile | ImportFileError:
+    """Read and check a job's file (reads only): what it holds, or why it cannot be read."""
+    if job.status != ImportStatus.VALIDATING or job.content is None:
+        raise Conflict(_l("This import is not waiting to be checked."))
+    try:
+        return check_spreadsheet(session, job.content, job.filename, today=today, progress=progress)
+    except ImportFileError as error:
+        return error
+
+
+def record_check(
+    session: Session, job: HouseholdImport, result: CheckedFile | ImportFileError
+) -> HouseholdImport:
+    """A checked job is ready to import, invalid (every problem listed) or failed."""
+    job.updated_at = utcnow()
+    if isinstance(result, ImportFileError):
+        job.status = ImportStatus.FAILED
+        job.message = _render(result.message, job.language)
+        job.content = None
+        session.flush()
+        return job
+    job.total_rows = job.processed_rows = result.total_rows
+    job.good_rows = result.good_rows
+    job.errors = _rendered_errors(result.errors, job.language)
+    job.message = _warnings(result, job.language)
+    if result.errors:
+        job.status = ImportStatus.INVALID
+        job.content = None  # it can never be imported: keep no personal data
+    else:
+        job.status = ImportStatus.READY
+    session.flush()
+    return job
+
+
+def begin_import(session: Session, job: HouseholdImport, *, now: datetime | None = None) -> None:
+    """The uploader confirmed: the job moves from ready to importing (once, whoever asks)."""
+    now = now or utcnow()
+    moved = session.execute(
+        update(HouseholdImport)
+        .where(HouseholdImport.id == job.id, HouseholdImport.status == ImportStatus.READY)
+        .values(status=ImportStatus.IMPORTING, processed_rows=0, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise Conflict(_l("This import is not waiting for confirmation any more."))
+    session.expire(job)
+
+
+def recheck_import(
+    session: Session, job: HouseholdImport, *, today: date, progress: Progress | None = None
+) -> CheckedFile:
+    """The confirmed file read and checked again, just before it is imported."""
+    if job.status != ImportStatus.IMPORTING or job.content is None:
+        raise Conflict(_l("This import is not waiting to be imported."))
+    return check_spreadsheet(session, job.content, job.filename, today=today, progress=progress)
+
+
+def fail_import(
+    session: Session, job_id: int, error, *, errors: list[FieldError] | None = None
+) -> None:
+    """Mark a job failed with a message in the uploader's language; nothing was imported."""
+    job = session.get(HouseholdImport, job_id)
+    if job is None or job.status in (ImportStatus.DONE, ImportStatus.CANCELLED):
+        return
+    job.status = ImportStatus.FAILED
+    job.message = _render(error, job.language)
+    if errors:
+        job.errors = _rendered_errors(errors, job.language)
+    job.content = None
+    job.imported_rows = 0
+    job.updated_at = utcnow()
+    session.flush()
+
+
+def cancel_import(session: Session, job: HouseholdImport, *, now: datetime | None = None) -> None:
+    """Drop a job that was not imported, and the file it kept."""
+    now = now or utcnow()
+    if not (job.status in CANCELLABLE or is_interrupted(job, now=now)):
+        raise Conflict(_l("Only an import that is waiting for confirmation can be cancelled."))
+    job.status = ImportStatus.CANCELLED
+    job.content = None
+    job.updated_at = now
+    session.flush()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def is_interrupted(job: HouseholdImport, *, now: datetime | None = None) -> bool:
+    """A job still working but silent for minutes: its worker stopped; nothing was imported."""
+    if job.status not in WORKING:
+        return False
+    return (now or utcnow()) - _aware(job.updated_at) > STALE_AFTER
+
+
+def import_for(session: Session, job_id: int, user: User) -> HouseholdImport:
+    """A job its uploader (or an admin) may see; NotFound for anyone else."""
+    job = session.get(HouseholdImport, job_id) if 0 < job_id < 2**31 else None
+    if job is None or (user.role != "admin" and job.user_id != user.id):
+        raise NotFound(_l("There is no import with the number %(id)s.", id=job_id))
+    return job
+
+
+def recent_imports(session: Session, user: User, limit: int = 10) -> list[HouseholdImport]:
+    """The user's latest imports, newest first."""
+    return list(
+        session.scalars(
+            select(HouseholdImport)
+            .where(HouseholdImport.user_id == user.id)
+            .order_by(HouseholdImport.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def job_errors(job: HouseholdImport) -> list[dict]:
+    return json.loads(job.errors or "[]")
+
+
+# -- the template to fill in -----------------------------------------------------------------
+
+EXAMPLE_ROW = {
+    "head_name": "Siti Rahayu",
+    "worker_name": "Agus Santoso",
+    "worker_relation": "spouse",
+    "nik": "3507124501850001",
+    "phone": "081234567890",
+    "province": "Jawa Timur",
+    "regency": "Kabupaten Malang",
+    "district": "Turen",
+    "village": "Sedayu",
+    "members": 4,
+    "vulnerabilities": "elderly;under5",
+    "consent": "yes",
+    "consent_date": "2020-12-07",
+}
+
+
+def template_csv() -> bytes:
+    """The header row of an import file, as CSV UTF-8."""
+    return (",".join(FIELDS) + "\r\n").encode("utf-8")
+
+
+def _instructions() -> list[tuple[str, str]]:
+    """(column, what to write) in the current language."""
+    required = gettext("Required.")
+    optional = gettext("Optional.")
+    return [
+        ("head_name", f"{required} " + gettext("The head of household's full name.")),
+        ("worker_name", f"{required} " + gettext("The migrant worker's full name.")),
+        (
+            "worker_relation",
+            f"{required} "
+            + gettext(
+                "How the migrant worker is related to the head of household: %(words)s.",
+                words=", ".join(RELATION_WORDS),
+            ),
+        ),
+        (
+            "nik",
+            f"{required} "
+            + gettext(
+                "The head of household's NIK: 16 digits. Keep this column formatted as"
+                " Text, or Excel changes the last digits."
+            ),
+        ),
+        (
+            "phone",
+            f"{optional} "
+            + gettext("An Indonesian phone number: 08…, +62… or 62…. Keep it as Text."),
+        ),
+        ("province", f"{required} " + gettext("One of the provinces listed below.")),
+        ("regency", f"{required} " + gettext("The regency or city (kabupaten/kota).")),
+        ("district", f"{required} " + gettext("The district (kecamatan).")),
+        ("village", f"{required} " + gettext("The village (desa/kelurahan).")),
+        ("members", f"{required} " + gettext("People in the household: 1 to 50.")),
+        (
+            "vulnerabilities",
+            f"{optional} "
+            + gettext(
+                "Any of %(words)s, separated by ; (for example elderly;under5).",
+                words=", ".join(VULNERABILITY_WORDS),
+            ),
+        ),
+        (
+            "consent",
+            f"{required} " + gettext("Consent to the use of the data: yes or no (ya or tidak)."),
+        ),
+        (
+            "consent_date",
+            f"{optional} "
+            + gettext("When consent was given, as YYYY-MM-DD. Empty: the day of the import."),
+        ),
+    ]
+
+
+def template_xlsx() -> bytes:
+    """A workbook to fill in: the columns (NIK and phone as Text), then the instructions
+    and the allowed values in the current language on a second sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = gettext("Households")[:31]
+    sheet.append(list(FIELDS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    text_columns = {FIELDS.index("nik") + 1, FIELDS.index("phone") + 1}
+    for column in range(1, len(FIELDS) + 1):
+        letter = sheet.cell(row=1, column=column).column_letter
+        sheet.column_dimensions[letter].width = 20
+        if column in text_columns:
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in range(2, 1002):  # Excel keeps the format of cells it has been told
+                sheet.cell(row=row, column=column).number_format = "@"
+    sheet.freeze_panes = "A2"
+
+    notes = workbook.create_sheet(gettext("Instructions")[:31])
+    notes.append([gettext("How to fill in this file")])
+    notes["A1"].font = Font(bold=True, size=14)
+    notes.append(
+        [
+            gettext(
+                "One household a row, from row 2. Keep the column names of row 1 as they"
+                " are. Blank rows are skipped. One bad row stops the whole import:"
+                " kitlog lists every problem with its row number."
+            )
+        ]
+    )
+    notes.append([])
+    notes.append([gettext("Column"), gettext("What to write")])
+    for cell in notes[notes.max_row]:
+        cell.font = Font(bold=True)
+    for name, text in _instructions():
+        notes.append([name, text])
+    notes.append([])
+    notes.append([gettext("Allowed values")])
+    notes[notes.max_row][0].font = Font(bold=True)
+    notes.append(["worker_relation", "; ".join(RELATION_WORDS)])
+    notes.append(["vulnerabilities", "; ".join(VULNERABILITY_WORDS)])
+    notes.append(["consent", "yes; no; ya; tidak"])
+    notes.append([])
+    notes.append([gettext("Provinces")])
+    notes[notes.max_row][0].font = Font(bold=True)
+    for name in PROVINCE_NAMES:
+        notes.append(["province", name])
+    notes.append([])
+    notes.append([gettext("Example row")])
+    notes[notes.max_row][0].font = Font(bold=True)
+    notes.append(list(FIELDS))
+    notes.append([str(EXAMPLE_ROW[f]) for f in FIELDS])
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["B"].width = 100
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def errors_by_row(errors: list[Mapping]) -> dict[int, list[Mapping]]:
+    """Problems grouped by their spreadsheet line, in order."""
+    grouped: dict[int, list[Mapping]] = defaultdict(list)
+    for error in errors:
+        grouped[error.get("row", 0)].append(error)
+    return dict(grouped)
