@@ -532,6 +532,19 @@ Progress = Callable[[int, int], None]  # (rows checked, rows expected)
 
 _FIELD_ORDER = {f: i for i, f in enumerate((*FIELDS, "status"))}
 
+EXCEL_NUMBER_NIK = _l(
+    "This NIK is a number cell ending in 0: Excel keeps only 15 digits of a number, so"
+    " its last digit may be lost. Format the column as Text and type the NIK again."
+)
+
+
+def _excel_number(nik) -> bool:
+    """A 16-digit whole number ending in 0 is what Excel leaves of a NIK typed as a number.
+
+    Whole numbers written by other programs keep every digit and are accepted.
+    """
+    return isinstance(nik, int) and not isinstance(nik, bool) and nik % 10 == 0
+
 
 def check_rows(
     session: Session,
@@ -547,11 +560,10 @@ def check_rows(
     """
     checked = CheckedFile(extra_columns=list(sheet.extra_columns))
     lines_of_nik: dict[str, list[int]] = defaultdict(list)
-    bad_lines: set[int] = set()
-    count = 0
-    for line, raw in sheet.records():
-        count += 1
-        if count > MAX_ROWS:
+    records = []
+    for record in sheet.records():  # read it all first: a file too long is refused at once
+        records.append(record)
+        if len(records) > MAX_ROWS:
             raise ImportFileError(
                 _l(
                     "The file has more than %(max)s households. Split it into files of at"
@@ -559,22 +571,28 @@ def check_rows(
                     max=f"{MAX_ROWS:,}".replace(",", "."),
                 )
             )
+    total = checked.total_rows = len(records)
+    if total == 0:
+        raise ImportFileError(_l("The file has column names but no households under them."))
+    if progress is not None:
+        progress(0, total)
+    for count, (line, raw) in enumerate(records, start=1):
         try:
             values = clean_household(raw, today=today, row=line)
         except InvalidValues as invalid:
             checked.errors.extend(invalid.errors)
-            bad_lines.add(line)
             if not any(e.field == "nik" for e in invalid.errors):
                 lines_of_nik[clean_nik(raw.get("nik"))].append(line)
+            continue
+        finally:
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count, total)
+        columns = values.columns()
+        lines_of_nik[columns["nik"]].append(line)
+        if _excel_number(raw.get("nik")):
+            checked.errors.append(FieldError("nik", EXCEL_NUMBER_NIK, line))
         else:
-            columns = values.columns()
             checked.rows.append((line, columns))
-            lines_of_nik[columns["nik"]].append(line)
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count, max(sheet.estimated_rows, count))
-    checked.total_rows = count
-    if count == 0:
-        raise ImportFileError(_l("The file has column names but no households under them."))
     duplicates: set[int] = set()
     for lines in lines_of_nik.values():
         if len(lines) > 1:
@@ -595,7 +613,7 @@ def check_rows(
         checked.rows = [(line, columns) for line, columns in checked.rows if line not in duplicates]
     checked.errors.sort(key=lambda e: (e.row, _FIELD_ORDER.get(e.field, 99)))
     if progress is not None:
-        progress(count, count)
+        progress(total, total)
     return checked
 
 
@@ -714,12 +732,13 @@ def import_spreadsheet(
     now: datetime | None = None,
     dry_run: bool = False,
 ) -> CheckedFile:
-    """Check a file and, unless a dry run or any row is bad, import all of it (the API)."""
+    """Check a file and import all of it (the API); a dry run only checks it."""
     checked = check_spreadsheet(session, content, filename, today=today)
+    if dry_run:
+        return checked
     if checked.errors:
         raise InvalidValues(checked.errors, _l("Some rows are not valid: nothing was imported."))
-    if not dry_run:
-        import_households(session, checked, user=user, now=now)
+    import_households(session, checked, user=user, now=now)
     return checked
 
 
