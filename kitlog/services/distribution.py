@@ -479,7 +479,7 @@ def _set_status(
             .execution_options(synchronize_session="fetch")
         )
         session.execute(
-            insert(ParcelEvent),
+            insert(ParcelEvent.__table__),
             [
                 {
                     "parcel_id": pid,
@@ -749,12 +749,15 @@ def allocate(
             }
             for i, (household, kits) in enumerate(chunk)
         ]
-        ids = list(
-            session.scalars(insert(Parcel).returning(Parcel.id, sort_by_parameter_order=True), rows)
+        # Core inserts, in batches. RETURNING the token too: a batched INSERT does not
+        # promise its rows come back in order (asking for it makes SQLite go row by row).
+        id_of = dict(
+            session.execute(insert(Parcel.__table__).returning(Parcel.token, Parcel.id), rows).all()
         )
+        ids = [id_of[row["token"]] for row in rows]
         parcel_ids.extend(ids)
         session.execute(
-            insert(ParcelLine),
+            insert(ParcelLine.__table__),
             [
                 {"parcel_id": pid, "batch_id": batch_id, "kits": kits}
                 for pid, parcel_lines in zip(ids, lines[start : start + CHUNK], strict=True)
@@ -762,7 +765,7 @@ def allocate(
             ],
         )
         session.execute(
-            insert(ParcelEvent),
+            insert(ParcelEvent.__table__),
             [
                 {
                     "parcel_id": pid,
