@@ -813,7 +813,9 @@ def record_check(
     job.updated_at = utcnow()
     if isinstance(result, ImportFileError):
         job.status = ImportStatus.FAILED
-        job.message = _render(result.message, job.language)
+        job.message = _render(
+            _l("Nothing was imported. %(reason)s", reason=result.message), job.language
+        )
         job.content = None
         session.flush()
         return job
