@@ -24,6 +24,8 @@ TRANSLATIONS := kitlog/translations
 CATALOG_LANGUAGES ?= id en
 # Extra arguments for the benchmark, e.g. `make bench BENCH_ARGS="--rows 200000"`.
 BENCH_ARGS ?=
+# and for the import benchmark, e.g. `make bench BENCH_IMPORT_ARGS="--rows 100000"`.
+BENCH_IMPORT_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
 	test-sqlite test-postgresql test-browser install install-dev clean
@@ -99,8 +101,9 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Time the stock ledger over 1,000,000 movements (SQLite, and PostgreSQL if reachable)
+bench: $(STAMP_DEV) ## Time the stock ledger (1,000,000 movements) and a 50,000-household import (SQLite, and PostgreSQL if reachable)
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
+	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
 
 clean: ## Remove caches and compiled catalogs (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache .hypothesis bench/results

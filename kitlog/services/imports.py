@@ -706,8 +706,11 @@ def import_households(
         for (_line, columns), code in zip(checked.rows, codes, strict=True)
     ]
     try:
+        # The table, not the ORM class: a Core executemany skips the ORM's per-row
+        # bookkeeping (2-3 times faster on PostgreSQL); the values are complete already.
+        table = Household.__table__
         for start in range(0, len(values), INSERT_CHUNK):
-            session.execute(insert(Household), values[start : start + INSERT_CHUNK])
+            session.execute(insert(table), values[start : start + INSERT_CHUNK])
     except IntegrityError:
         # A household with one of these NIKs was registered between the check and the insert.
         raise Conflict(

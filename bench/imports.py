@@ -1,0 +1,268 @@
+"""`make bench`: importing 50,000 households from an XLSX file, against baselines.
+
+Builds a 50,000-row workbook of realistic households (shared strings, as Excel saves
+them; names, places, phones, vulnerabilities, consent words in English and Indonesian),
+then, on a scratch SQLite file and, when PostgreSQL answers, on the scratch database
+`kitlog_bench` (created and dropped as bench/ledger.py does), times:
+
+  - parse + validate: services.imports.check_spreadsheet() (read every cell, clean every
+    row as a household registered by hand, repeated NIKs, the registry check)
+    against openpyxl merely reading the same file (read-only mode, values only);
+  - insert: services.imports.import_households() (write lock, registry re-check, codes,
+    bulk INSERT, commit) against a bare DBAPI executemany of the same 50,000 rows.
+
+It prints rows a second and the ratios, and asserts nothing about speed; it exits
+non-zero only if the import did not store every row.
+
+    python bench/imports.py [--rows N] [--sqlite-only] [--postgresql URL] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import text
+
+import config as kitlog_config
+from kitlog import create_app
+from kitlog.extensions import db
+from kitlog.services import imports
+from kitlog.services.households import FIELDS, PROVINCES
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ledger import (  # noqa: E402 - the sibling bench script, for its scratch database
+    BENCH_DATABASE,
+    create_bench_database,
+    drop_bench_database,
+    postgres_server,
+)
+
+TODAY = date(2020, 12, 10)
+FIRST = ["Siti", "Agus", "Dewi", "Budi", "Ni Luh", "I Made", "Nur", "Rina", "Joko", "Yohana"]
+LAST = ["Rahayu", "Santoso", "Lestari", "Wijaya", "Putri", "Saputra", "Hidayat", "Kurniawan"]
+RELATIONS = ["spouse", "istri", "suami", "anak", "child", "parent", "ayah", "sibling", "lainnya"]
+VULNERABLE = ["", "", "", "lansia", "balita", "elderly;under5", "hamil", "disabilitas;lansia"]
+CONSENT = ["yes", "ya", "Ya", "YES", "tidak", "no"]
+
+
+@dataclass
+class Timing:
+    database: str
+    phase: str
+    kitlog_s: float
+    baseline: str
+    baseline_s: float
+    rows: int
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.kitlog_s if self.kitlog_s else float("nan")
+
+    @property
+    def ratio(self) -> float:
+        return self.kitlog_s / self.baseline_s if self.baseline_s else float("nan")
+
+
+def build_workbook(rows: int) -> bytes:
+    """A workbook as Excel saves it: shared strings, NIK and phone as text."""
+    from openpyxl import Workbook
+
+    rng = random.Random(2020)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(FIELDS))
+    for i in range(rows):
+        code, province = PROVINCES[i % len(PROVINCES)]
+        day = i % 28 + 1 + (40 if i % 2 else 0)  # women's NIKs add 40 to the day
+        nik = f"{code}{i % 90 + 1:02d}{i % 30 + 1:02d}{day:02d}{(i // 28) % 12 + 1:02d}"
+        nik += f"{70 + i % 30:02d}{i // 1000 + 1:04d}"
+        consent = CONSENT[i % len(CONSENT)]
+        sheet.append(
+            [
+                f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                RELATIONS[i % len(RELATIONS)],
+                nik,
+                f"08{rng.randrange(10**9, 10**10)}",
+                province if i % 5 else province.upper(),
+                f"Kab. {rng.choice(LAST)}",
+                f"Kecamatan {i % 50}",
+                f"Desa {i % 400}",
+                i % 9 + 1,
+                VULNERABLE[i % len(VULNERABLE)],
+                consent,
+                "2020-11-30" if i % 4 == 0 and consent in ("yes", "ya") else None,
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def openpyxl_read(content: bytes) -> int:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    count = sum(1 for _row in workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    return count
+
+
+def timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def raw_executemany(rows: list[dict]) -> None:
+    """The same rows through a bare DBAPI cursor: no ORM, no checks, one transaction."""
+    columns = list(rows[0])
+    connection = db.engine.raw_connection()
+    try:
+        marker = "?" if db.engine.dialect.name == "sqlite" else "%s"
+        sql = (
+            f"INSERT INTO households ({', '.join(columns)})"
+            f" VALUES ({', '.join([marker] * len(columns))})"
+        )
+        cursor = connection.cursor()
+        cursor.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+        cursor.close()
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def bench_database(name: str, url: str, content: bytes, rows: int, workdir: Path):
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app = create_app({"DATABASE_URL": url}, instance_path=str(workdir / f"instance-{name}"))
+    timings: list[Timing] = []
+    problems: list[str] = []
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        read_s, read_rows = timed(lambda: openpyxl_read(content))
+        check_s, checked = timed(
+            lambda: imports.check_spreadsheet(db.session, content, "bench.xlsx", today=TODAY)
+        )
+        db.session.commit()
+        if checked.errors:
+            problems.append(f"{name}: the generated file has problems: {checked.errors[:3]}")
+            return timings, problems
+        timings.append(
+            Timing(name, "parse + validate", check_s, "openpyxl read-only", read_s, rows)
+        )
+
+        # The baseline first, on the same dicts the import will insert, then cleared.
+        baseline = [
+            {**columns, "code": f"RAW-{i:06d}", "created_at": TODAY, "updated_at": TODAY}
+            for i, (_line, columns) in enumerate(checked.rows)
+        ]
+        raw_s, _ = timed(lambda: raw_executemany(baseline))
+        with db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM households"))
+
+        def kitlog_insert():
+            imports.import_households(db.session, checked, user=None)
+            db.session.commit()
+
+        insert_s, _ = timed(kitlog_insert)
+        stored = db.session.scalar(text("SELECT COUNT(*) FROM households"))
+        db.session.rollback()
+        if stored != rows:
+            problems.append(f"{name}: {stored} households stored, {rows} expected")
+        timings.append(
+            Timing(name, "insert (bulk, one commit)", insert_s, "executemany", raw_s, rows)
+        )
+        timings.append(
+            Timing(
+                name,
+                "whole import",
+                check_s + insert_s,
+                "read + executemany",
+                read_s + raw_s,
+                rows,
+            )
+        )
+        if read_rows != rows + 1:
+            problems.append(f"{name}: openpyxl read {read_rows} rows, {rows + 1} expected")
+        db.session.remove()
+        db.engine.dispose()
+    return timings, problems
+
+
+def print_table(timings: list[Timing], rows: int, size: int) -> None:
+    print()
+    print(f"Importing {rows:,} households from an XLSX file of {size / 1e6:.1f} MB:")
+    header = (
+        f"{'database':<11} {'phase':<26} {'kitlog s':>9} {'rows/s':>9}"
+        f" {'baseline':<20} {'base s':>7} {'kitlog/base':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for t in timings:
+        print(
+            f"{t.database:<11} {t.phase:<26} {t.kitlog_s:>9.2f} {t.rate:>9,.0f}"
+            f" {t.baseline:<20} {t.baseline_s:>7.2f} {t.ratio:>12.2f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000, help="households (50,000)")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--postgresql",
+        default=kitlog_config.TestConfig.POSTGRES_TEST_URL,
+        help="a URL on the PostgreSQL server to use (default: KITLOG_TEST_DATABASE_URL);"
+        f" the bench creates and drops its own database {BENCH_DATABASE!r} there",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    args = parser.parse_args(argv)
+    if not 1 <= args.rows <= imports.MAX_ROWS:
+        parser.error(f"--rows must be from 1 to {imports.MAX_ROWS}")
+
+    print(f"Building a workbook of {args.rows:,} households ...", flush=True)
+    built_s, content = timed(lambda: build_workbook(args.rows))
+    print(f"  built in {built_s:.1f} s ({len(content) / 1e6:.1f} MB)", flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="kitlog-bench-imports-"))
+    timings: list[Timing] = []
+    problems: list[str] = []
+    try:
+        found, wrong = bench_database(
+            "SQLite", f"sqlite:///{workdir / 'bench.db'}", content, args.rows, workdir
+        )
+        timings += found
+        problems += wrong
+        server = None if args.sqlite_only else postgres_server(args.postgresql)
+        if server is not None and create_bench_database(server[0]):
+            try:
+                found, wrong = bench_database("PostgreSQL", server[1], content, args.rows, workdir)
+                timings += found
+                problems += wrong
+            finally:
+                if not args.keep:
+                    drop_bench_database(server[0])
+    finally:
+        if args.keep:
+            print(f"Scratch files kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print_table(timings, args.rows, len(content))
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
