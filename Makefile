@@ -96,7 +96,7 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 		--add-comments=TRANSLATORS: --project=kitlog --sort-by-file \
 		-o $(TRANSLATIONS)/messages.pot .
 	@for lang in $(CATALOG_LANGUAGES); do \
-		$(BIN)/pybabel -q update --init-missing --ignore-pot-creation-date \
+		$(BIN)/pybabel -q update --init-missing --ignore-pot-creation-date --no-fuzzy-matching \
 			-i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang || exit 1; \
 	done
 	@$(MAKE) --no-print-directory compile-translations
