@@ -256,7 +256,7 @@ def test_allocating_through_the_page_creates_parcels_and_the_counts_change(brows
     assert _parcels(round_) == 4
     assert _available(batch) == 2
     page = text_of(browser.get(response.headers["Location"]))
-    assert "4 parcels allocated (8 kits); 1 households skipped." in page
+    assert "4 parcels allocated (8 kits). 1 household skipped: the round's page says why." in page
     assert "Allocated 4" in page
     assert "4 parcels" in page
     assert "Every eligible household already has a parcel in this round." in page

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -232,16 +232,29 @@ def allocate(round_id: int):
         flash(_refusal(error), "error")
         return redirect(url_for(".round", round_id=round_id))
     db.session.commit()
-    flash(
-        _(
-            "%(parcels)s parcels allocated (%(kits)s kits); %(skipped)s households skipped.",
-            parcels=format_number(result.allocated),
-            kits=format_number(result.kits),
-            skipped=format_number(len(result.skipped)),
-        ),
-        "success",
-    )
+    flash(_allocated_message(result), "success")
     return redirect(url_for(".round", round_id=round_id))
+
+
+def _allocated_message(result) -> str:
+    """How many parcels and kits; how many households were left out as not eligible
+    (those that already had a parcel are not counted as skipped)."""
+    skipped = sum(1 for skip in result.skipped if skip.reason != "already_allocated")
+    message = ngettext(
+        "%(count)s parcel allocated (%(kits)s kits).",
+        "%(count)s parcels allocated (%(kits)s kits).",
+        result.allocated,
+        count=format_number(result.allocated),
+        kits=format_number(result.kits),
+    )
+    if skipped:
+        message += " " + ngettext(
+            "%(count)s household skipped: the round's page says why.",
+            "%(count)s households skipped: the round's page says why.",
+            skipped,
+            count=format_number(skipped),
+        )
+    return message
 
 
 def _refusal(error: DomainError) -> str:
