@@ -131,7 +131,7 @@ def edit_round(round_id: int):
     """Correct a round; its batches, warehouse, entitlement and area only while a draft."""
     round_ = _round_or_404(round_id)
     if round_.status == RoundStatus.CLOSED:
-        abort(404)
+        abort(409)  # a closed round no longer changes
     form = RoundForm(obj=round_ if request.method == "GET" else None)
     options = _batch_options(form)
     if request.method == "GET":
