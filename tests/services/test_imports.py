@@ -10,6 +10,7 @@ import time
 from datetime import date, datetime
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -21,6 +22,13 @@ from kitlog.services.households import FIELDS
 from kitlog.services.imports import ImportFileError
 
 TODAY = date(2020, 12, 10)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages read in English (the source strings); work outside a request is Indonesian."""
+    with force_locale("en"):
+        yield
 
 
 # -- building files ------------------------------------------------------------------------
