@@ -19,6 +19,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -90,6 +91,23 @@ def _header_key(name) -> str:
 _FIELD_OF = {_header_key(f): f for f in FIELDS}
 
 
+# What reading a damaged file raises, deep inside the csv, zipfile or XML code.
+_UNREADABLE = (
+    csv.Error,
+    ParseError,
+    zipfile.BadZipFile,
+    KeyError,
+    IndexError,
+    ValueError,
+    OverflowError,
+    EOFError,
+    OSError,
+    zlib.error,
+    NotImplementedError,  # zipfile: a compression method or zip version it does not know
+    RuntimeError,  # zipfile: an encrypted part
+)
+
+
 def _blank(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
@@ -101,7 +119,6 @@ class Spreadsheet:
     kind: str  # "csv" or "xlsx"
     columns: dict[str, int]  # field -> position of its cell
     extra_columns: list[str]
-    estimated_rows: int  # for the progress bar: lines (CSV) or the sheet's last row (XLSX)
     rows: Iterator[tuple[int, list]]  # (spreadsheet line, cells) after the header
 
     def records(self) -> Iterator[tuple[int, dict]]:
@@ -115,7 +132,7 @@ class Spreadsheet:
                 yield line, {f: (cells[i] if i < n else None) for f, i in columns}
         except ImportFileError:
             raise
-        except (csv.Error, ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
+        except _UNREADABLE as e:
             raise ImportFileError(
                 _l(
                     "The file is damaged and cannot be read to the end. Open it in your"
@@ -170,18 +187,18 @@ def open_spreadsheet(content: bytes, filename: str) -> Spreadsheet:
     if not content.strip():
         raise ImportFileError(_l("The file is empty."))
     kind = _kind(filename, content)
-    rows, estimate = _csv_rows(content) if kind == "csv" else _xlsx_rows(content)
-    return _with_header(kind, rows, estimate)
+    rows = _csv_rows(content) if kind == "csv" else _xlsx_rows(content)
+    return _with_header(kind, rows)
 
 
-def _with_header(kind: str, rows: Iterator[tuple[int, list]], estimate: int) -> Spreadsheet:
+def _with_header(kind: str, rows: Iterator[tuple[int, list]]) -> Spreadsheet:
     header = None
     try:
         for line, cells in rows:
             if not all(_blank(c) for c in cells):
                 header = (line, cells)
                 break
-    except (csv.Error, ParseError, zipfile.BadZipFile, KeyError, ValueError, EOFError) as e:
+    except _UNREADABLE as e:
         raise ImportFileError(
             _l("The file is damaged and cannot be read. Save it again and upload the new copy.")
         ) from e
@@ -220,13 +237,13 @@ def _with_header(kind: str, rows: Iterator[tuple[int, list]], estimate: int) -> 
                 columns=", ".join(missing),
             )
         )
-    return Spreadsheet(kind, columns, extra, max(estimate - line, 0), rows)
+    return Spreadsheet(kind, columns, extra, rows)
 
 
 # CSV ---------------------------------------------------------------------------------------
 
 
-def _csv_rows(content: bytes) -> tuple[Iterator[tuple[int, list]], int]:
+def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
     if content[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in content[:4096]:
         raise ImportFileError(
             _l(
@@ -252,7 +269,7 @@ def _csv_rows(content: bytes) -> tuple[Iterator[tuple[int, list]], int]:
     # Excel in Indonesian writes `;` between cells (the comma is the decimal mark there).
     delimiter = max((",", ";", "\t"), key=lambda d: (first_line.count(d), d == ","))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return enumerate(reader, start=1), text.count("\n") + 1
+    return enumerate(reader, start=1)
 
 
 # XLSX --------------------------------------------------------------------------------------
@@ -355,7 +372,7 @@ class _Workbook:
             self.date_styles = self._date_styles(styles) if styles in names else frozenset()
         except ImportFileError:
             raise
-        except (zipfile.BadZipFile, ParseError, KeyError, ValueError, EOFError, OSError) as e:
+        except _UNREADABLE as e:
             raise ImportFileError(
                 _l(
                     "This XLSX file is damaged and cannot be opened. Open it in Excel, save"
@@ -487,15 +504,8 @@ class _Workbook:
                 column += 1
             yield row_number, cells
 
-    def last_row(self) -> int:
-        """The sheet's last row as its <dimension> says (0 when it does not say)."""
-        with self.zip.open(self.sheet) as part:
-            head = part.read(4096).decode("utf-8", "replace")
-        match = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"', head)
-        return int(match.group(1)) if match and match.group(1) else 0
 
-
-def _xlsx_rows(content: bytes) -> tuple[Iterator[tuple[int, list]], int]:
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
     if content[:4] != b"PK\x03\x04":
         raise ImportFileError(
             _l(
@@ -504,7 +514,7 @@ def _xlsx_rows(content: bytes) -> tuple[Iterator[tuple[int, list]], int]:
             )
         )
     workbook = _Workbook(content)
-    return workbook.rows(), workbook.last_row()
+    return workbook.rows()
 
 
 # -- checking the rows ---------------------------------------------------------------------
