@@ -135,6 +135,8 @@ def raw_executemany(rows: list[dict]) -> None:
             f" VALUES ({', '.join([marker] * len(columns))})"
         )
         cursor = connection.cursor()
+        if db.engine.dialect.name == "sqlite":
+            cursor.execute("BEGIN")  # kitlog's connections do not begin one implicitly
         cursor.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
         cursor.close()
         connection.commit()
