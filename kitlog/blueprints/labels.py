@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from kitlog.models import LANGUAGES, MOVEMENT_KINDS, ROLES, MovementKind, Role
+from kitlog.services.distribution import CLOSED_WITH_ROUND
 from kitlog.services.stock import DAMAGED_AT_RECEIPT
 
 ROLE_LABELS = {
@@ -32,6 +33,7 @@ LANGUAGE_LABELS = {"id": "Bahasa Indonesia", "en": "English"}
 # Reasons that the services write themselves, in English, into the ledger.
 SYSTEM_REASONS = {
     DAMAGED_AT_RECEIPT: _l("Damaged at receipt"),
+    CLOSED_WITH_ROUND: _l("Cancelled when the round was closed"),
 }
 
 assert set(ROLE_LABELS) == set(ROLES)  # noqa: S101 - a new role needs a label

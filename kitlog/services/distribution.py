@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import Select, and_, exists, func, insert, not_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,7 @@ MAX_ROUND_NAME = 120
 MAX_ENTITLEMENT = 100
 MAX_MEMBERS_PER_KIT = 50
 MAX_REASON = 500
+CLOSED_WITH_ROUND = "round closed"  # the note close_round writes; pages show it translated
 CHUNK = 1000  # rows per IN (...) list or per bulk INSERT
 
 CANCELLABLE = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
@@ -433,10 +435,12 @@ def close_round(session: Session, round: Round, *, user: User | None, now=None) 
     )
     if blocking:
         raise Conflict(
-            _l(
-                "%(n)s parcels of this round are packed, on the road or failed: deliver,"
+            _ln(
+                "%(num)s parcel of this round is packed, on the road or failed: deliver,"
+                " return or cancel it before closing the round.",
+                "%(num)s parcels of this round are packed, on the road or failed: deliver,"
                 " return or cancel them before closing the round.",
-                n=Kits(blocking),
+                blocking,
             )
         )
     now = now or utcnow()
@@ -450,7 +454,7 @@ def close_round(session: Session, round: Round, *, user: User | None, now=None) 
         session,
         [(pid, status) for pid, status in to_cancel],
         ParcelStatus.CANCELLED,
-        note="round closed",
+        note=CLOSED_WITH_ROUND,
         user=user,
         now=now,
     )
@@ -630,7 +634,10 @@ def plan_allocation(
     chosen: list[Household] = []
     for household in candidates:
         if household.id in live:
-            skipped.append(Skip(household, "already_allocated"))
+            # Named households hear why they got nothing; over a whole area, households
+            # served earlier are not "skipped" (a re-run would list every one of them).
+            if household_codes is not None:
+                skipped.append(Skip(household, "already_allocated"))
             continue
         if household_codes is not None and not _in_area(round, household):
             skipped.append(Skip(household, "outside_area"))

@@ -156,6 +156,8 @@ def test_allocating_again_gives_nobody_a_second_parcel(api, world, make):
     path = f"/api/v1/rounds/{round_['id']}/allocate"
     assert api("admin").post(path, json={}).get_json()["allocated"] == 1
     body = api("admin").post(path).get_json()  # no body at all: every eligible household
+    assert (body["allocated"], body["skipped"]) == (0, [])
+    body = api("admin").post(path, json={"households": [household.code]}).get_json()
     assert body["allocated"] == 0
     assert body["skipped"][0]["household"] == household.code
     assert body["skipped"][0]["reason"] == "already_allocated"

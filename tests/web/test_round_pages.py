@@ -322,7 +322,7 @@ def test_opening_then_closing_a_round_and_a_refused_close_is_shown(browser, logi
     parcel.status = ParcelStatus.PACKED  # the scanning pages do this later
     db.session.commit()
     refused = _post(browser, round_, "close")
-    assert "1 parcels of this round are packed, on the road or failed" in text_of(
+    assert "1 parcel of this round is packed, on the road or failed" in text_of(
         browser.get(refused.headers["Location"])
     )
     db.session.expire_all()

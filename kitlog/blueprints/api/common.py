@@ -90,6 +90,15 @@ def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802
     )
 
 
+class Flag(fields.Boolean):
+    """A JSON true or false, nothing else (1, "true" and "yes" are refused)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class DecimalNumber(fields.Decimal):
     """Read as an exact Decimal; written as a JSON number (Flask would write a string)."""
 

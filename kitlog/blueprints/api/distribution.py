@@ -14,6 +14,7 @@ from kitlog.blueprints.api.common import (
     MAX_ID,
     ApiBlueprint,
     Code,
+    Flag,
     Id,
     IsoDate,
     LocalDateTime,
@@ -46,15 +47,6 @@ blp = ApiBlueprint("api_distribution", __name__, description="Rounds, allocation
 
 ROUND_ID = f"<int(min=1, max={MAX_ID}):round_id>"
 MAX_HOUSEHOLDS = 200_000  # household codes one allocation may name
-
-
-class Flag(fields.Boolean):
-    """A JSON true or false, nothing else (1, "true" and "yes" are refused)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 # -- schemas -------------------------------------------------------------------------------

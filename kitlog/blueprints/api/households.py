@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from kitlog.blueprints.api.common import (
     ApiBlueprint,
+    Flag,
     IsoDate,
     LocalDateTime,
     PageArgs,
@@ -24,15 +25,6 @@ from kitlog.security import require
 from kitlog.services import households as household_service
 
 blp = ApiBlueprint("api_households", __name__, description="Migrant workers' households")
-
-
-class StrictBoolean(fields.Boolean):
-    """A JSON true or false, nothing else ("yes", 1 and "true" are refused)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
 
 
 # -- schemas -------------------------------------------------------------------------------
@@ -76,12 +68,12 @@ class HouseholdWriteSchema(ma.Schema):
         validate=validate.Length(max=10),
         metadata={"items": {"enum": list(VULNERABILITIES)}, "example": ["elderly", "under5"]},
     )
-    consent = StrictBoolean(allow_none=True)
+    consent = Flag(allow_none=True)
     consent_date = IsoDate(
         allow_none=True, metadata={"description": "Default: today, when consent is true."}
     )
     status = Text(20, allow_none=True, metadata={"enum": list(HOUSEHOLD_STATUSES)})
-    confirm_duplicate = StrictBoolean(
+    confirm_duplicate = Flag(
         load_default=False,
         metadata={
             "description": "true registers a household that looks like one already "
