@@ -8,8 +8,12 @@ from kitlog.extensions import db
 from kitlog.models import (
     Donor,
     DonorBatch,
+    Household,
+    HouseholdImport,
     KitItem,
     KitType,
+    Parcel,
+    Round,
     StockMovement,
     Transfer,
     Warehouse,
@@ -38,7 +42,19 @@ def row_counts() -> dict[str, int]:
     """How many rows every table an API write may touch holds."""
     return {
         model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (Donor, KitType, KitItem, Warehouse, DonorBatch, Transfer, StockMovement)
+        for model in (
+            Donor,
+            KitType,
+            KitItem,
+            Warehouse,
+            DonorBatch,
+            Transfer,
+            StockMovement,
+            Household,
+            Round,
+            Parcel,
+            HouseholdImport,
+        )
     }
 
 

@@ -29,7 +29,19 @@ class Raw:
 
 HOSTILE_TYPES = [None, 5, True, [], {}, ["JKT-01"], {"code": "JKT-01"}]
 BAD_TEXT = ["\x00", "a\x00b", "bell\x07", "esc\x1b[31m", "del\x7f", "\ud800", "x" * 1001, TEN_MB]
-OPTIONAL = {"country", "address", "note", "expiry_date", "quantity_damaged"}
+OPTIONAL = {
+    "country",
+    "address",
+    "note",
+    "expiry_date",
+    "quantity_damaged",
+    "phone",
+    "vulnerabilities",
+    "consent_date",
+    "province",
+    "regency",
+    "members_per_kit",
+}
 BAD_NUMBERS = [
     5.5,
     5.0,
@@ -46,6 +58,23 @@ BAD_NUMBERS = [
 ]
 
 MUTATIONS = {
+    "nik": HOSTILE_TYPES[:5]
+    + BAD_TEXT
+    + ["", "123", "0034567890123456", "35071205068500321", "3507120506850000", "350712O506850032"]
+    + [3507120506850032, 3.507120506850032e15],
+    "phone": [5, True, [], {}, "12345", "+1 555 0100", "0812", "0812-ABCD-1234"] + BAD_TEXT,
+    "province": HOSTILE_TYPES[1:5] + BAD_TEXT + ["Atlantis", "99", "Jawa"],
+    "relation": HOSTILE_TYPES[:5] + BAD_TEXT + ["", "cousin", "suami istri anak"],
+    "members": [None, True, [], {}, 0, 51, "4", 4.5, -1, 10**30, Raw("1e400"), Raw("NaN")],
+    "vulnerabilities": [5, True, {}, "elderly", ["flying"], [5], ["elderly\x00"], [None]]
+    + [["x" * 41], ["elderly"] * 11],
+    "consent": [None, 1, 0, "yes", "true", [], {}, "ya"],
+    "consent_date": ["", "2020-13-45", "31-12-2020", 2020, True, {}, "9999-12-31"],
+    "id_list": [None, [], {}, "1", 1, [0], [-1], [2**31], [True], ["1"], [1.5], [999_999]]
+    + [[None], [Raw("1e400")]],
+    "entitlement": [None, True, [], {}, 0, 101, "1", 1.5, -1, 10**30, Raw("NaN")],
+    "members_per_kit": [True, [], {}, 0, 51, "4", 4.5, -1, Raw("1e400")],
+    "optional_place": HOSTILE_TYPES[1:5] + BAD_TEXT,
     "code_ref": HOSTILE_TYPES[:5]
     + BAD_TEXT
     + ["", "NOPE", "ÄÖÜ", "日本", "JKT 01", "A" * 33, "JKT-01\u202e"],
@@ -157,6 +186,59 @@ ENDPOINTS = {
             "note": "optional_text",
         },
     ),
+    "households": (
+        "/api/v1/households",
+        {
+            "head_name": "Siti Rahayu",
+            "worker_name": "Agus Santoso",
+            "worker_relation": "spouse",
+            "nik": "3507124506850001",
+            "phone": "0812 3456 7890",
+            "province": "Jawa Timur",
+            "regency": "Kabupaten Malang",
+            "district": "Turen",
+            "village": "Sedayu",
+            "members": 4,
+            "vulnerabilities": ["elderly"],
+            "consent": True,
+            "consent_date": "2020-12-01",
+        },
+        {
+            "head_name": "text",
+            "worker_name": "text",
+            "worker_relation": "relation",
+            "nik": "nik",
+            "phone": "phone",
+            "province": "text",
+            "regency": "text",
+            "district": "text",
+            "village": "text",
+            "members": "members",
+            "vulnerabilities": "vulnerabilities",
+            "consent": "consent",
+            "consent_date": "consent_date",
+        },
+    ),
+    "rounds": (
+        "/api/v1/rounds",
+        {
+            "name": "Round 1",
+            "batches": [BATCH],
+            "warehouse": "JKT-01",
+            "entitlement": 1,
+            "province": "Jawa Timur",
+            "regency": "Kabupaten Malang",
+        },
+        {
+            "name": "text",
+            "batches": "id_list",
+            "warehouse": "code_ref",
+            "entitlement": "entitlement",
+            "members_per_kit": "members_per_kit",
+            "province": "province",
+            "regency": "optional_place",
+        },
+    ),
     "adjustments": (
         "/api/v1/adjustments",
         {"batch": BATCH, "warehouse": "JKT-01", "quantity": -1, "kind": "loss", "reason": "Torn"},
@@ -192,7 +274,12 @@ def _encode(body) -> bytes:
 
 
 def _with_batch(body, batch_id: int):
-    return {k: (batch_id if v == BATCH else v) for k, v in body.items()}
+    def swap(value):
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return batch_id if value == BATCH else value
+
+    return {k: swap(v) for k, v in body.items()}
 
 
 def _short(value) -> str:

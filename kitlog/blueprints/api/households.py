@@ -63,7 +63,7 @@ class HouseholdWriteSchema(ma.Schema):
     village = Text(200, allow_none=True, metadata={"example": "Sedayu"})
     members = fields.Integer(strict=True, allow_none=True, metadata={"example": 4})
     vulnerabilities = fields.List(
-        fields.String(validate=validate.Length(max=40)),
+        Text(40),
         allow_none=True,
         validate=validate.Length(max=10),
         metadata={"items": {"enum": list(VULNERABILITIES)}, "example": ["elderly", "under5"]},
