@@ -53,6 +53,7 @@ from kitlog.services.households import (
     household_codes,
 )
 from kitlog.services.locking import begin_write
+from kitlog.services.stock import Kits
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -578,7 +579,7 @@ def check_rows(
                 _l(
                     "The file has more than %(max)s households. Split it into files of at"
                     " most %(max)s rows and import each one.",
-                    max=f"{MAX_ROWS:,}".replace(",", "."),
+                    max=Kits(MAX_ROWS),  # a number in the reader's locale
                 )
             )
     total = checked.total_rows = len(records)

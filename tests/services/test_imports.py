@@ -338,7 +338,7 @@ def test_more_than_100000_rows_is_refused(app):
     content = (",".join(FIELDS) + "\n" + (row + "\n") * (imports.MAX_ROWS + 1)).encode()
     with pytest.raises(ImportFileError) as refused:
         check(content)
-    assert "more than 100.000" in str(refused.value)
+    assert "more than 100,000" in str(refused.value)
 
 
 def test_a_file_over_20_mb_is_refused(app):
