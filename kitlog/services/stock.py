@@ -394,6 +394,9 @@ def reconciliation_problems(session: Session) -> list[str]:
     problems: list[str] = []
     batches = {b.id: b for b in session.scalars(select(DonorBatch))}
     summaries = batch_summaries(session)
+    reserved_by_batch: dict[int, dict[int, int]] = defaultdict(dict)
+    for (warehouse_id, batch_id), kits in reserved_quantities(session).items():
+        reserved_by_batch[batch_id][warehouse_id] = kits
     transfer_sums: dict[int, int] = defaultdict(int)
     for transfer_id, total in session.execute(
         select(StockMovement.transfer_id, func.sum(StockMovement.quantity))
@@ -417,6 +420,12 @@ def reconciliation_problems(session: Session) -> list[str]:
                 problems.append(f"{name}: warehouse {warehouse_id} is below zero ({on_hand})")
         if s.reserved > s.on_hand:
             problems.append(f"{name}: reserved {s.reserved} exceeds on hand {s.on_hand}")
+        for warehouse_id, kits in sorted(reserved_by_batch.get(batch_id, {}).items()):
+            if kits > s.by_warehouse.get(warehouse_id, 0):
+                problems.append(
+                    f"{name}: warehouse {warehouse_id} holds {s.by_warehouse.get(warehouse_id, 0)}"
+                    f" but parcels reserve {kits} there"
+                )
         if s.in_transit < 0:
             problems.append(f"{name}: in transit is negative ({s.in_transit})")
         if not s.reconciled:

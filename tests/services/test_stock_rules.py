@@ -237,6 +237,20 @@ def test_reconciliation_reports_a_dispatch_that_no_parcel_accounts_for(make):
     assert any("below zero" in p for p in problems)
 
 
+def test_reconciliation_reports_parcels_reserving_kits_a_warehouse_does_not_hold(make):
+    from kitlog.models import Parcel, ParcelLine, Round
+
+    batch = make.batch(received=10)  # all of it in JKT-01
+    surabaya = make.warehouse("SBY-01")
+    round_ = Round(name="R", warehouse=surabaya, entitlement=1, batches=[batch])
+    household = make.household()
+    parcel = Parcel(round=round_, household=household, kits=3, token="T" * 16, short_code="S" * 9)
+    db.session.add_all([round_, parcel, ParcelLine(parcel=parcel, batch=batch, kits=3)])
+    db.session.commit()  # written behind the allocation service's back
+    problems = stock.reconciliation_problems(db.session)
+    assert any(f"warehouse {surabaya.id} holds 0 but parcels reserve 3" in p for p in problems)
+
+
 def test_expiring_batches_lists_only_batches_with_stock_that_expire_soon(make):
     from kitlog.services.queries import expiring_batches
 
