@@ -12,7 +12,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kitlog.forms import FilterForm, KitlogForm, choice
-from kitlog.models import HouseholdStatus, ParcelStatus, Relation
+from kitlog.models import HouseholdStatus, Relation
 from kitlog.services.errors import DomainError, Duplicate, PossibleDuplicate
 from kitlog.services.households import MAX_NAME, MAX_PLACE, PROVINCE_NAMES
 
@@ -43,23 +43,6 @@ VULNERABILITY_BADGES = {
 STATUS_LABELS = {
     HouseholdStatus.ACTIVE.value: _l("Active"),
     HouseholdStatus.INACTIVE.value: _l("Inactive"),
-}
-
-PARCEL_STATUS_LABELS = {
-    ParcelStatus.ALLOCATED.value: _l("Allocated"),
-    ParcelStatus.PACKED.value: _l("Packed"),
-    ParcelStatus.DISPATCHED.value: _l("Dispatched"),
-    ParcelStatus.DELIVERED.value: _l("Delivered"),
-    ParcelStatus.FAILED.value: _l("Delivery failed"),
-    ParcelStatus.RETURNED.value: _l("Returned"),
-    ParcelStatus.CANCELLED.value: _l("Cancelled"),
-}
-
-# Badge tones (badge-ok, badge-warn, badge-danger; plain otherwise).
-PARCEL_STATUS_TONES = {
-    ParcelStatus.DELIVERED.value: "ok",
-    ParcelStatus.RETURNED.value: "warn",
-    ParcelStatus.FAILED.value: "danger",
 }
 
 NIK_INPUT = {

@@ -4,10 +4,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kitlog.blueprints.distribution.labels import PARCEL_STATUS_LABELS, PARCEL_STATUS_TONES
 from kitlog.blueprints.households import bp
 from kitlog.blueprints.households.forms import (
-    PARCEL_STATUS_LABELS,
-    PARCEL_STATUS_TONES,
     RELATION_LABELS,
     STATUS_LABELS,
     VULNERABILITY_BADGES,
