@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 PERMISSION_ATTR = "_kitlog_permission"
+WRITES_LATE_ATTR = "_kitlog_writes_late"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -52,6 +53,13 @@ def require(permission: str) -> Callable:
         return view
 
     return mark
+
+
+def writes_late(view: Callable) -> Callable:
+    """Mark a write view that reads at length first (a 50,000-row file) and begins its
+    write transaction itself, so it does not hold SQLite's write lock while it reads."""
+    setattr(view, WRITES_LATE_ATTR, True)
+    return view
 
 
 def public(view: Callable) -> Callable:
@@ -126,7 +134,8 @@ def _check_access() -> None:
     app = current_app._get_current_object()
     if request.endpoint is None:  # 404 / 405: let Flask answer
         return
-    if request.method not in SAFE_METHODS:
+    view = app.view_functions.get(request.endpoint)
+    if request.method not in SAFE_METHODS and not getattr(view, WRITES_LATE_ATTR, False):
         # Before the first query (loading the user is one): on SQLite a write request
         # must begin as a writer, or it could work on a snapshot another writer changed.
         begin_write(db.session)

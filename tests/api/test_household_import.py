@@ -4,6 +4,7 @@ every bad row and nothing imported; a file that cannot be read is a clear proble
 from __future__ import annotations
 
 import io
+import sqlite3
 
 import pytest
 from sqlalchemy import func, select
@@ -142,3 +143,35 @@ def test_the_import_is_documented_as_a_multipart_upload(client):
     assert schema["properties"]["file"] == {**schema["properties"]["file"], "format": "binary"}
     assert {"201", "200", "400", "401", "403", "413", "422"} <= set(operation["responses"])
     assert any(p["name"] == "dry_run" for p in operation["parameters"])
+
+
+def test_while_the_file_is_checked_other_writers_are_not_locked_out(
+    api, make, monkeypatch, db_backend
+):
+    """On SQLite one writer holds the database at a time: a big file being read and
+    checked must not hold that lock (other staff would wait, then fail)."""
+    if db_backend != "sqlite":
+        pytest.skip("the database-wide write lock is SQLite's")
+    from kitlog.services import imports as import_service
+
+    make.donor("KOICA")
+    client = api("field")
+    check = import_service.check_spreadsheet
+    written_meanwhile = []
+
+    def check_while_someone_else_writes(*args, **kwargs):
+        checked = check(*args, **kwargs)
+        other = sqlite3.connect(db.engine.url.database, timeout=0)  # fail at once if locked
+        try:
+            other.execute("UPDATE donors SET name = 'Written meanwhile' WHERE code = 'KOICA'")
+            other.commit()
+            written_meanwhile.append(True)
+        finally:
+            other.close()
+        return checked
+
+    monkeypatch.setattr(import_service, "check_spreadsheet", check_while_someone_else_writes)
+    response = send(client, csv_file([row_values(i) for i in range(3)]))
+    assert response.status_code == 201, response.get_json()
+    assert written_meanwhile == [True]
+    assert household_count() == 3

@@ -14,7 +14,7 @@ from kitlog.blueprints.households.imports import allow_spreadsheet_uploads, too_
 from kitlog.blueprints.web import local_today
 from kitlog.errors import problem
 from kitlog.extensions import db
-from kitlog.security import require
+from kitlog.security import require, writes_late
 from kitlog.services import imports as import_service
 
 blp = ApiBlueprint("api_imports", __name__, description="Household imports")
@@ -72,26 +72,26 @@ def _too_large(_error):
     schema=DryRunSchema,
     description="dry_run=true: the file was checked and nothing was imported.",
 )
-@problems(blp, 400, 401, 403, 413, 422)
+@problems(blp, 400, 401, 403, 409, 413, 422)
 @require("households.import")
+@writes_late
 def import_households(args, files):
     """Import a spreadsheet of households: every row, or none (422 lists every bad row)."""
     upload = files["file"]
     content = upload.read(import_service.MAX_UPLOAD_BYTES + 1)
     if len(content) > import_service.MAX_UPLOAD_BYTES:
         return problem(413, too_large_message())
-    checked = import_service.import_spreadsheet(
-        db.session,
-        content,
-        upload.filename or "",
-        user=acting_user(),
-        today=local_today(),
-        dry_run=args["dry_run"],
+    user = acting_user()
+    checked = import_service.check_spreadsheet(
+        db.session, content, upload.filename or "", today=local_today()
     )
+    # Reading and checking took a read snapshot only; end it, so the import begins a
+    # fresh write transaction (SQLite's write lock is held for the insert alone).
+    db.session.rollback()
     if args["dry_run"]:
-        db.session.rollback()
         return jsonify(
             {"good_rows": checked.good_rows, "errors": [e.as_dict() for e in checked.errors]}
         )
+    import_service.import_households(db.session, checked, user=user)
     db.session.commit()
     return {"imported": checked.good_rows}
