@@ -24,7 +24,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import Select, and_, exists, func, insert, not_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from kitlog.models import (
     DonorBatch,
@@ -938,7 +938,11 @@ def parcels_query(
     village: str | None = None,
 ) -> Select:
     """The parcels of a round (or all), by status and village, in household-code order."""
-    query = select(Parcel).join(Household, Household.id == Parcel.household_id)
+    query = (
+        select(Parcel)
+        .join(Household, Household.id == Parcel.household_id)
+        .options(contains_eager(Parcel.household))  # every row shows its household
+    )
     if round_id is not None:
         query = query.where(Parcel.round_id == round_id)
     if statuses:

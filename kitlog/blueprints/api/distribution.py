@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kitlog.blueprints.api.common import (
     MAX_ID,
@@ -370,7 +371,11 @@ def create_round(data):
 @require("rounds.read")
 def list_rounds(args):
     """Every round, newest first, with its parcels counted by status."""
-    query = select(Round).order_by(Round.id.desc())
+    query = (
+        select(Round)
+        .options(selectinload(Round.batches), selectinload(Round.warehouse))
+        .order_by(Round.id.desc())
+    )
     return page_of(query, args["page"], args["per_page"], dump_all=_dump_rounds)
 
 
