@@ -9,16 +9,14 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from kitlog.models import Household, User
-from kitlog.models.base import utcnow
+from kitlog.models import User
 from kitlog.services.households import (
     PROVINCE_CODE_OF,
     clean_household,
-    household_codes,
 )
+from kitlog.services.imports import CheckedFile, import_households
 
 SEED = 2020
 
@@ -355,19 +353,9 @@ def demo_household_rows(count: int, *, today: date, seed: int = SEED) -> list[di
 
 
 def load_demo_households(session: Session, *, count: int, today: date, user: User | None) -> int:
-    """Register the demo households in one bulk insert; returns how many."""
-    now = utcnow()
-    values = [
-        clean_household(row, today=today).columns()
-        for row in demo_household_rows(count, today=today)
+    """Register the demo households as an import would: checked, then one bulk insert."""
+    rows = [
+        (line, clean_household(row, today=today).columns())
+        for line, row in enumerate(demo_household_rows(count, today=today), start=2)
     ]
-    codes = household_codes(session, len(values))
-    for code, row in zip(codes, values, strict=True):
-        row.update(
-            code=code,
-            created_by_id=user.id if user else None,
-            created_at=now,
-            updated_at=now,
-        )
-    session.execute(insert(Household), values)
-    return len(values)
+    return import_households(session, CheckedFile(total_rows=len(rows), rows=rows), user=user)
