@@ -308,7 +308,7 @@ def adjust_stock(
 
 
 def reserved_quantities(
-    session: Session, *, warehouse_id: int | None = None, batch_id: int | None = None
+    session: Session, *, warehouse_id: int | None = None, batch_ids: list[int] | None = None
 ) -> dict[tuple[int, int], int]:
     """Kits held for parcels on the shelf (allocated, packed or returned), by
     (warehouse id, batch id): one SUM ... GROUP BY over the parcels' lines."""
@@ -321,8 +321,8 @@ def reserved_quantities(
     )
     if warehouse_id is not None:
         query = query.where(Round.warehouse_id == warehouse_id)
-    if batch_id is not None:
-        query = query.where(ParcelLine.batch_id == batch_id)
+    if batch_ids is not None:
+        query = query.where(ParcelLine.batch_id.in_(batch_ids))
     return {(w, b): int(kits) for w, b, kits in session.execute(query)}
 
 
@@ -337,7 +337,9 @@ def stock_levels(
         query = query.where(StockMovement.warehouse_id == warehouse_id)
     if batch_id is not None:
         query = query.where(StockMovement.batch_id == batch_id)
-    reserved = reserved_quantities(session, warehouse_id=warehouse_id, batch_id=batch_id)
+    reserved = reserved_quantities(
+        session, warehouse_id=warehouse_id, batch_ids=None if batch_id is None else [batch_id]
+    )
     levels = [
         StockLevel(w, b, int(total or 0), reserved.get((w, b), 0))
         for w, b, total in session.execute(
@@ -382,7 +384,7 @@ def batch_summaries(
         s.on_hand += int(total or 0)
         s.by_warehouse[warehouse_id] = int(total or 0)
     for (_warehouse_id, batch_id), kits in reserved_quantities(
-        session, batch_id=batch_ids[0] if batch_ids and len(batch_ids) == 1 else None
+        session, batch_ids=batch_ids
     ).items():
         if batch_id in summaries:
             summaries[batch_id].reserved += kits
