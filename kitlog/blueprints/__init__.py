@@ -11,12 +11,28 @@ def register_all(app: Flask) -> None:
         api,
         auth,
         distribution,
+        door,
         households,
         main,
+        manifests,
+        printing,
         reference,
+        scan,
         stock,
     )
 
-    for module in (auth, main, reference, stock, households, distribution, admin):
+    for module in (
+        auth,
+        main,
+        reference,
+        stock,
+        households,
+        distribution,
+        printing,
+        manifests,
+        scan,
+        door,
+        admin,
+    ):
         app.register_blueprint(module.bp)
     api.init_app(app)

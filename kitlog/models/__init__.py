@@ -25,10 +25,34 @@ from kitlog.models.households import (
     Relation,
 )
 from kitlog.models.reference import Donor, KitItem, KitType, Warehouse
+from kitlog.models.scanning import (
+    FAIL_REASONS,
+    MANIFEST_STATUSES,
+    SCAN_ACTIONS,
+    SCAN_OUTCOMES,
+    FailReason,
+    LabelPrinter,
+    Manifest,
+    ManifestStatus,
+    Scan,
+    ScanAction,
+    ScanOutcome,
+)
 from kitlog.models.stock import MOVEMENT_KINDS, DonorBatch, MovementKind, StockMovement, Transfer
 from kitlog.models.users import LANGUAGES, ROLES, ApiToken, LoginFailure, Role, User
 
 __all__ = [
+    "FAIL_REASONS",
+    "MANIFEST_STATUSES",
+    "SCAN_ACTIONS",
+    "SCAN_OUTCOMES",
+    "FailReason",
+    "LabelPrinter",
+    "Manifest",
+    "ManifestStatus",
+    "Scan",
+    "ScanAction",
+    "ScanOutcome",
     "HOUSEHOLD_STATUSES",
     "IMPORT_STATUSES",
     "PARCEL_STATUSES",

@@ -26,6 +26,7 @@ from kitlog.extensions import db
 from kitlog.models.base import created_at_column, sql_in
 from kitlog.models.households import Household
 from kitlog.models.reference import Warehouse
+from kitlog.models.scanning import Manifest, Scan
 from kitlog.models.stock import DonorBatch
 from kitlog.models.users import User
 
@@ -148,12 +149,15 @@ class Parcel(db.Model):
     token: Mapped[str] = mapped_column(String(32), unique=True)
     # 8 symbols and a check symbol, for typing when a camera fails (ABC-DEF-GHJ)
     short_code: Mapped[str] = mapped_column(String(12), unique=True)
+    # the manifest (truck trip) it is loaded onto; kept after the trip as its history
+    manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
 
     round: Mapped[Round] = relationship()
     household: Mapped[Household] = relationship()
+    manifest: Mapped[Manifest | None] = relationship()
     lines: Mapped[list[ParcelLine]] = relationship(
         back_populates="parcel", order_by="ParcelLine.batch_id"
     )
@@ -196,10 +200,13 @@ class ParcelEvent(db.Model):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the scan that made the change (recipient, fail reason, device time live there)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
     created_at: Mapped[datetime] = created_at_column()
 
     parcel: Mapped[Parcel] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship()
+    scan: Mapped[Scan | None] = relationship()
 
 
 class Counter(db.Model):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kitlog.extensions import db
 from kitlog.models.base import created_at_column, sql_in
 from kitlog.models.reference import Donor, KitType, Warehouse
+from kitlog.models.scanning import Manifest
 from kitlog.models.users import User
 
 
@@ -124,10 +125,13 @@ class StockMovement(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text, default="")
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), index=True)
+    # the manifest whose dispatch or return moved the stock
+    manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
 
     batch: Mapped[DonorBatch] = relationship()
     warehouse: Mapped[Warehouse] = relationship()
     transfer: Mapped[Transfer | None] = relationship()
+    manifest: Mapped[Manifest | None] = relationship()
     user: Mapped[User | None] = relationship()

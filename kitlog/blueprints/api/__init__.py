@@ -42,7 +42,16 @@ def _code_parameter(_converter) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from kitlog.blueprints.api import distribution, households, imports, reference, stock
+    from kitlog.blueprints.api import (
+        distribution,
+        households,
+        imports,
+        labels,
+        manifests,
+        reference,
+        scans,
+        stock,
+    )
 
     app.url_map.converters["code"] = CodeConverter
     api.init_app(
@@ -67,8 +76,9 @@ def init_app(app: Flask) -> None:
                         "in": "cookie",
                         "name": "session",
                         "description": (
-                            "The browser session; a POST also needs the page's CSRF token "
-                            "in the X-CSRFToken header."
+                            "The browser session. A JSON POST from kitlog's own pages is"
+                            " recognised by its Origin header; any other POST also needs the"
+                            " page's CSRF token in the X-CSRFToken header."
                         ),
                     },
                 }
@@ -79,7 +89,7 @@ def init_app(app: Flask) -> None:
     api.register_converter(
         CodeConverter, lambda _c: {"type": "string", "pattern": f"^{CODE_PATTERN}$"}
     )
-    for module in (reference, stock, households, imports, distribution):
+    for module in (reference, stock, households, imports, distribution, labels, manifests, scans):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     # The OpenAPI document describes the API and holds no data: anyone may read it.
     for endpoint in app.view_functions:
