@@ -28,7 +28,7 @@ BENCH_ARGS ?=
 BENCH_IMPORT_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
-	test-sqlite test-postgresql test-browser install install-dev clean
+	test-sqlite test-postgresql test-browser install install-dev clean vendor
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -104,6 +104,10 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 bench: $(STAMP_DEV) ## Time the stock ledger (1,000,000 movements) and a 50,000-household import (SQLite, and PostgreSQL if reachable)
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
+
+vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
+	npm ci --no-audit --no-fund
+	$(PYTHON) scripts/vendor_assets.py
 
 clean: ## Remove caches and compiled catalogs (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache .hypothesis bench/results
