@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint
 
-from kitlog.security import PERMISSIONS, PUBLIC, can, endpoint_permission
+from kitlog.security import PERMISSIONS, PUBLIC, SCAN_ACTION_PERMISSIONS, can, endpoint_permission
 
 
 def test_every_endpoint_declares_a_permission(app):
@@ -43,6 +43,12 @@ def test_an_undeclared_route_is_refused_even_to_an_admin(app, make):
         ("stock.write", {"admin", "warehouse"}),
         ("users.manage", {"admin"}),
         ("reference.read", {"admin", "warehouse", "field"}),
+        ("scans.warehouse", {"admin", "warehouse"}),
+        ("scans.field", {"admin", "field"}),
+        ("scans.write", {"admin", "warehouse", "field"}),
+        ("labels.print", {"admin", "warehouse"}),
+        ("manifests.write", {"admin", "warehouse"}),
+        ("manifests.read", {"admin", "warehouse", "field"}),
     ],
 )
 def test_roles_hold_exactly_the_permissions_api_md_gives_them(permission, roles):
@@ -81,3 +87,25 @@ def test_a_bearer_token_acts_as_its_own_user_not_the_session_user(client, auth, 
     donor_token = make.token(make.user("donor"))
     response = client.get("/api/v1/donors", headers={"Authorization": f"Bearer {donor_token}"})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("action", "roles"),
+    [
+        ("pack", {"admin", "warehouse"}),
+        ("load", {"admin", "warehouse"}),
+        ("return", {"admin", "warehouse"}),
+        ("deliver", {"admin", "field"}),
+        ("fail", {"admin", "field"}),
+    ],
+)
+def test_each_scan_action_belongs_to_the_roles_api_md_names(action, roles):
+    class U:
+        is_authenticated = True
+
+        def __init__(self, role):
+            self.role = role
+
+    permission = SCAN_ACTION_PERMISSIONS[action]
+    granted = {r for r in ("admin", "warehouse", "field", "donor") if can(permission, U(r))}
+    assert granted == roles
