@@ -1,0 +1,335 @@
+"""Parcel labels as PDF: a QR code and a few words per parcel, on A4 label sheets or on
+a thermal printer's roll. Data in, bytes out.
+
+Sheet geometry is data (LAYOUTS), taken from the label makers' templates (gLabels'
+avery-iso-templates.xml): sources differ by a millimetre or two, so each printer also
+gets an X/Y offset, measured on a test sheet (render_test_sheet).
+
+A label carries what the warehouse and the field officer need to match a parcel to its
+household, and nothing that identifies a person beyond that: never the NIK or the phone,
+and the head of household's name only when the round asks for it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from kitlog.documents.qr import QUIET_ZONE, draw_qr, qr_matrix
+
+MM = 72 / 25.4  # points per millimetre
+DOTS_203 = 25.4 / 203  # one dot of a 203-dpi thermal head, in mm
+
+REGULAR = "Helvetica"
+BOLD = "Helvetica-Bold"
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the labels sit on a page, in millimetres from the page's top-left corner."""
+
+    name: str
+    page_width: float
+    page_height: float
+    columns: int
+    rows: int
+    label_width: float
+    label_height: float
+    left: float  # the page's left edge to the first column's left edge
+    top: float  # the page's top edge to the first row's top edge
+    pitch_x: float  # one column's left edge to the next one's
+    pitch_y: float  # one row's top edge to the next one's
+    error_correction: str = "M"
+    # A thermal head prints whole dots: a module of a whole number of dots stays sharp.
+    dot: float | None = None
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    def pages_for(self, labels: int) -> int:
+        return math.ceil(labels / self.per_page) if labels > 0 else 0
+
+    def positions(self) -> list[tuple[float, float]]:
+        """(left, top) of each label of a page, in mm, row by row."""
+        return [
+            (self.left + column * self.pitch_x, self.top + row * self.pitch_y)
+            for row in range(self.rows)
+            for column in range(self.columns)
+        ]
+
+
+LAYOUTS: dict[str, Layout] = {
+    layout.name: layout
+    for layout in (
+        # Avery L7159 (and compatibles): 24 labels of 63.5 × 33.9 mm, no gap between rows.
+        Layout("a4-3x8", 210, 297, 3, 8, 63.5, 33.9, 7.25, 12.9, 66.0, 33.9),
+        # Avery L7160: 21 labels of 63.5 × 38.1 mm.
+        Layout("a4-3x7", 210, 297, 3, 7, 63.5, 38.1, 7.25, 15.15, 66.0, 38.1),
+        # One 50 × 30 mm label per page, for a thermal label printer behind the OS driver;
+        # error correction Q, as thermal labels rub and fade.
+        Layout("thermal-50x30", 50, 30, 1, 1, 50, 30, 0, 0, 50, 30, "Q", DOTS_203),
+    )
+}
+DEFAULT_LAYOUT = "a4-3x8"
+
+
+@dataclass(frozen=True)
+class Label:
+    """What one parcel's label says; every text is already in the reader's language."""
+
+    url: str  # what the QR code encodes: <KITLOG_BASE_URL>/p/<token>
+    code: str  # the short code, formatted ABC-DEF-GHJ
+    household: str  # the household's code
+    village: str
+    round_name: str
+    donor: str  # the donor code(s) of the round's batches
+    kits: str = ""  # "2 kit"
+    head_name: str | None = None  # only when the round shows it
+
+
+# -- text that fits ------------------------------------------------------------------------
+
+
+def fit_text(text: str, font: str, size: float, width: float, min_size: float) -> tuple[str, float]:
+    """The text and a font size at which it fits `width` points: the given size, or
+    smaller down to `min_size`, and cut short with an ellipsis below that."""
+    full = stringWidth(text, font, size)
+    if full <= width:
+        return text, size
+    smaller = max(min_size, size * width / full * 0.999)
+    if stringWidth(text, font, smaller) <= width:
+        return text, smaller
+    low, high = 0, len(text)  # the longest prefix that fits with the ellipsis
+    while low < high:
+        middle = (low + high + 1) // 2
+        if stringWidth(text[:middle].rstrip() + ELLIPSIS, font, min_size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return (text[:low].rstrip() + ELLIPSIS if low else ""), min_size
+
+
+# -- one label -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """One layout's label, worked out once per document."""
+
+    module: float  # QR module, points
+    qr_left: float  # the symbol's left edge from the label's left edge (inside the quiet zone)
+    text_left: float  # the text column's left edge from the label's left edge
+    text_width: float
+    scale: float  # font sizes relative to a 33.9 mm label
+
+
+PADDING = 1.2  # mm kept free of ink along the label's edges (die cut, printer drift)
+QR_SHARE = 0.52  # of the label's width, at most, for the QR code and its quiet zone
+
+
+def _geometry(layout: Layout, modules: int) -> _Geometry:
+    room = min(layout.label_height - 2 * PADDING, layout.label_width * QR_SHARE)
+    module_mm = room / (modules + 2 * QUIET_ZONE)
+    if layout.dot:
+        module_mm = max(1, math.floor(module_mm / layout.dot)) * layout.dot
+    qr_size_mm = module_mm * (modules + 2 * QUIET_ZONE)  # with its quiet zone
+    left_mm = min(PADDING, (layout.label_height - qr_size_mm) / 2)
+    text_left_mm = left_mm + qr_size_mm
+    return _Geometry(
+        module=module_mm * MM,
+        qr_left=(left_mm + QUIET_ZONE * module_mm) * MM,
+        text_left=text_left_mm * MM,
+        text_width=(layout.label_width - text_left_mm - PADDING) * MM,
+        scale=min(layout.label_height / 33.9, 1.12),
+    )
+
+
+def wrap_text(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
+    """The text broken at spaces into at most `max_lines` lines of `width` points; what
+    does not fit is cut short with an ellipsis (so is a single word wider than a line)."""
+    lines: list[str] = []
+    words = text.split()
+    while words and len(lines) < max_lines:
+        line = words.pop(0)
+        while words and stringWidth(f"{line} {words[0]}", font, size) <= width:
+            line = f"{line} {words.pop(0)}"
+        lines.append(line)
+    if words:  # more than fits: the last line ends with an ellipsis
+        lines[-1] = f"{lines[-1]} {' '.join(words)}"
+    return [fit_text(line, font, size, width, size)[0] for line in lines]
+
+
+# (text, font, size, smallest size on one line, lines at most when even that is too wide)
+_Line = tuple[str, str, float, float, int]
+
+
+def _lines(label: Label, scale: float) -> list[_Line]:
+    """What the label says, from top to bottom, largest first."""
+    lines: list[_Line] = [
+        (label.code, BOLD, 14 * scale, 7, 1),
+        (label.household, BOLD, 9 * scale, 6, 1),
+    ]
+    if label.head_name:
+        lines.append((label.head_name, REGULAR, 7.5 * scale, 6.5 * scale, 1))
+    lines += [
+        (label.village, BOLD, 8.5 * scale, 7 * scale, 2),
+        (label.round_name, REGULAR, 7 * scale, 6 * scale, 2),
+        (" · ".join(part for part in (label.donor, label.kits) if part), REGULAR, 7 * scale, 5, 1),
+    ]
+    return [line for line in lines if line[0]]
+
+
+def _fitted(label: Label, width: float, scale: float) -> list[tuple[str, float, str]]:
+    """(text, size, font) of every printed line: shrunk to fit, else wrapped, else cut."""
+    fitted = []
+    for text, font, size, min_size, max_lines in _lines(label, scale):
+        one_line, one_size = fit_text(text, font, size, width, min_size)
+        if max_lines == 1 or one_line == text:
+            fitted.append((one_line, one_size, font))
+        else:
+            fitted += [
+                (line, min_size, font) for line in wrap_text(text, font, min_size, width, max_lines)
+            ]
+    return fitted
+
+
+def _draw_label(canvas: Canvas, label: Label, layout: Layout, x: float, y_top: float) -> None:
+    """One label whose top-left corner is at (x, y_top) points."""
+    matrix = qr_matrix(label.url, layout.error_correction)
+    geometry = _geometry(layout, len(matrix))
+    height = layout.label_height * MM
+    qr_height = len(matrix) * geometry.module
+    draw_qr(canvas, matrix, x + geometry.qr_left, y_top - (height - qr_height) / 2, geometry.module)
+
+    fitted = _fitted(label, geometry.text_width, geometry.scale)
+    leading = 1.2
+    block = sum(size * leading for _text, size, _font in fitted)
+    baseline = y_top - (height - block) / 2
+    text_x = x + geometry.text_left
+    for text, size, font in fitted:
+        baseline -= size * leading
+        if text:
+            canvas.setFont(font, size)
+            canvas.drawString(text_x, baseline + size * (leading - 1), text)
+
+
+# -- documents -----------------------------------------------------------------------------
+
+
+def _canvas(buffer: io.BytesIO, layout: Layout, title: str) -> Canvas:
+    canvas = Canvas(
+        buffer,
+        pagesize=(layout.page_width * MM, layout.page_height * MM),
+        pageCompression=1,
+        invariant=1,
+    )
+    canvas.setTitle(title)
+    canvas.setAuthor("kitlog")
+    canvas.setCreator("kitlog")
+    return canvas
+
+
+def _origins(layout: Layout, offset_x: float, offset_y: float) -> list[tuple[float, float]]:
+    """Each label's top-left corner in points, shifted by the printer's offset
+    (mm; + is right and down)."""
+    page_height = layout.page_height * MM
+    return [
+        ((left + offset_x) * MM, page_height - (top + offset_y) * MM)
+        for left, top in layout.positions()
+    ]
+
+
+def render_labels(
+    labels: Iterable[Label],
+    layout: Layout,
+    *,
+    offset_x: float = 0.0,
+    offset_y: float = 0.0,
+    title: str = "kitlog labels",
+) -> bytes:
+    """The labels, in order, filling each page row by row."""
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, layout, title)
+    origins = _origins(layout, offset_x, offset_y)
+    slot = 0
+    for label in labels:
+        if slot == len(origins):
+            canvas.showPage()
+            slot = 0
+        x, y_top = origins[slot]
+        _draw_label(canvas, label, layout, x, y_top)
+        slot += 1
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_test_sheet(
+    layout: Layout,
+    *,
+    offset_x: float = 0.0,
+    offset_y: float = 0.0,
+    lines: Sequence[str] = (),
+    title: str = "kitlog test sheet",
+) -> bytes:
+    """One page of label outlines, each with a cross at its centre and a millimetre scale
+    on the cross's arms: printed on plain paper and held over a sheet of labels against
+    the light, it shows how far this printer shifts the print. `lines` (the instructions,
+    in the reader's language) are printed in the middle of the sheet."""
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, layout, title)
+    width, height = layout.label_width * MM, layout.label_height * MM
+    arm = min(width, height) * 0.4
+    canvas.setLineWidth(0.3)
+    for x, y_top in _origins(layout, offset_x, offset_y):
+        canvas.setStrokeGray(0.55)
+        canvas.rect(x, y_top - height, width, height, stroke=1, fill=0)
+        cx, cy = x + width / 2, y_top - height / 2
+        canvas.setStrokeGray(0)
+        canvas.line(cx - arm, cy, cx + arm, cy)
+        canvas.line(cx, cy - arm, cx, cy + arm)
+        for tick in range(1, int(arm / MM) + 1):  # a mark every mm, longer every 5 mm
+            d = tick * MM
+            half = (1.2 if tick % 5 == 0 else 0.6) * MM
+            for sign in (-1, 1):
+                canvas.line(cx + sign * d, cy - half, cx + sign * d, cy + half)
+                canvas.line(cx - half, cy + sign * d, cx + half, cy + sign * d)
+    _draw_instructions(canvas, layout, lines)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _draw_instructions(canvas: Canvas, layout: Layout, lines: Sequence[str]) -> None:
+    """The instructions in a white box over the middle of the page (on a thermal label,
+    along its bottom edge, small)."""
+    if not lines:
+        return
+    page_width, page_height = layout.page_width * MM, layout.page_height * MM
+    thermal = layout.per_page == 1
+    if thermal:  # a small label: the first line only, clear of the cross
+        lines = lines[:1]
+    size = 4.5 if thermal else 9
+    room = page_width - (2 if thermal else 30) * MM
+    fitted = [fit_text(line, REGULAR, size, room, min(size, 4)) for line in lines]
+    leading = size * 1.3
+    box_height = leading * len(fitted) + size
+    bottom = 0.3 * MM if thermal else (page_height - box_height) / 2
+    if not thermal:
+        canvas.setFillGray(1)
+        canvas.rect(
+            (page_width - room) / 2 - 3 * MM, bottom, room + 6 * MM, box_height, stroke=0, fill=1
+        )
+    canvas.setFillGray(0)
+    y = bottom + box_height - leading
+    for text, text_size in fitted:
+        canvas.setFont(REGULAR, text_size)
+        canvas.drawCentredString(page_width / 2, y, text)
+        y -= leading
