@@ -1,3 +1,275 @@
 """Views; see the package docstring."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kitlog.blueprints.distribution.labels import PARCEL_STATUS_LABELS
+from kitlog.blueprints.distribution.routes import CANCELLABLE
+from kitlog.blueprints.door import bp
+from kitlog.blueprints.door.forms import (
+    FAIL_REASON_LABELS,
+    RECIPIENT_RELATION_LABELS,
+    DeliveryForm,
+    FailedDeliveryForm,
+    LookupForm,
+    ParcelActionForm,
+    fail_reason_label,
+    recipient_relation_label,
+)
+from kitlog.extensions import db
+from kitlog.models import DonorBatch, Parcel, ParcelEvent, ParcelLine
+from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
+from kitlog.services import distribution, scans
+from kitlog.services.errors import DomainError, InvalidValues, NotFound
+from kitlog.services.parcel_codes import format_short_code
+
+# The parcel page's own buttons; loading onto a truck happens at the scan station, and
+# delivering asks for the recipient on the delivery page.
+PAGE_ACTIONS = ("pack", "return")
+DOOR_ACTIONS = ("deliver", "fail")
+
+bp.add_app_template_filter(fail_reason_label, "fail_reason_label")
+# A scan made offline reaches the server late: its page shows the phone's time too.
+PHONE_TIME_SHOWN_AFTER = timedelta(minutes=2)
+bp.add_app_template_filter(recipient_relation_label, "recipient_relation_label")
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC times, PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@bp.app_template_global()
+def phone_time_differs(scan, event) -> bool:
+    """Was the scan made on the phone well before the server heard of it (offline)?"""
+    if scan is None or scan.scanned_at is None:
+        return False
+    return abs(_utc(scan.scanned_at) - _utc(event.created_at)) > PHONE_TIME_SHOWN_AFTER
+
+
+def _find(code: str) -> Parcel:
+    """The parcel a token, short code or label URL names, with what its pages show."""
+    parcel = distribution.find_parcel(db.session, code)
+    return db.session.scalars(
+        select(Parcel)
+        .where(Parcel.id == parcel.id)
+        .options(
+            selectinload(Parcel.lines)
+            .selectinload(ParcelLine.batch)
+            .selectinload(DonorBatch.donor),
+            selectinload(Parcel.events).selectinload(ParcelEvent.user),
+            selectinload(Parcel.events).selectinload(ParcelEvent.scan),
+        )
+    ).one()
+
+
+def _donors(parcel: Parcel) -> list[str]:
+    """The donors whose kits are in the parcel, by code."""
+    return sorted({line.batch.donor.code for line in parcel.lines})
+
+
+def _allowed(parcel: Parcel) -> list[str]:
+    """The scans the parcel's state allows now that this user may make."""
+    return [a for a in scans.allowed_actions(parcel) if can(SCAN_ACTION_PERMISSIONS[a])]
+
+
+def _not_found(error: NotFound):
+    return render_template(
+        "door/not_found.html", detail=str(error), lookup=LookupForm(), active_nav="door.deliver"
+    ), 404
+
+
+def _result_message(result: scans.ScanResult, action: str, code: str, recipient: str = "") -> str:
+    """What a scan did, in the reader's language."""
+    if result.outcome == "duplicate":
+        if result.status == 200:
+            return _("This scan of %(code)s was already recorded: nothing changed.", code=code)
+        return _(
+            "This scan of %(code)s was already refused: %(detail)s", code=code, detail=result.detail
+        )
+    if result.outcome == "refused":
+        return _("Not recorded: %(detail)s", detail=result.detail)
+    if result.outcome == "unknown":
+        return _("No parcel has the code %(code)s.", code=code)
+    if action == "pack":
+        return _("Parcel %(code)s is packed.", code=code)
+    if action == "return":
+        return _("Parcel %(code)s is back in the warehouse.", code=code)
+    if action == "deliver":
+        return _("Parcel %(code)s is delivered to %(name)s.", code=code, name=recipient)
+    if action == "fail":
+        return _("Parcel %(code)s: the failed delivery is recorded.", code=code)
+    return _("Parcel %(code)s: recorded.", code=code)
+
+
+def _category(result: scans.ScanResult) -> str:
+    if result.outcome == "ok":
+        return "success"
+    if result.outcome == "duplicate" and result.status == 200:
+        return "info"
+    return "error"
+
+
+@bp.route("/p/<token>")
+@require("parcels.read")
+def parcel(token: str):
+    """The page a parcel's QR code opens: the parcel, its history, what may be done now."""
+    try:
+        found = _find(token)
+    except NotFound as error:
+        return _not_found(error)
+    allowed = _allowed(found)
+    code = format_short_code(found.short_code)
+    forms = {
+        action: ParcelActionForm(formdata=None, action=action).fresh(found.token)
+        for action in allowed
+        if action in PAGE_ACTIONS
+    }
+    return render_template(
+        "door/parcel.html",
+        parcel=found,
+        code=code,
+        donors=_donors(found),
+        allowed=allowed,
+        forms=forms,
+        cancellable=can("parcels.cancel") and found.status in CANCELLABLE,
+        show_names=can("households.read"),
+        active_nav="door.deliver" if can("scans.field") else "distribution.rounds",
+    )
+
+
+@bp.route("/p/<token>/scan", methods=["POST"])
+@require("scans.write")
+def parcel_action(token: str):
+    """Pack or take back a parcel from its page; the form's key makes a resend a no-op."""
+    try:
+        found = distribution.find_parcel(db.session, token)
+    except NotFound as error:
+        return _not_found(error)
+    form = ParcelActionForm()
+    if not form.validate_on_submit() or form.action.data not in PAGE_ACTIONS:
+        abort(400)
+    if not can(SCAN_ACTION_PERMISSIONS[form.action.data]):
+        abort(403)
+    code = format_short_code(found.short_code)
+    data = scans.ScanInput(
+        code=found.token, action=form.action.data, idempotency_key=form.idempotency_key.data
+    )
+    try:
+        result = scans.record_scan(db.session, data, user=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Not recorded: %(detail)s", detail=str(error)), "error")
+    else:
+        db.session.commit()
+        flash(_result_message(result, data.action, code), _category(result))
+    return redirect(url_for(".parcel", token=found.token))
+
+
+def _door_forms(parcel: Parcel | None, allowed: list[str]) -> dict:
+    """Fresh deliver / failed-delivery forms for the actions the parcel allows now."""
+    forms: dict = {"deliver": None, "fail": None}
+    if parcel is not None:
+        if "deliver" in allowed:
+            forms["deliver"] = DeliveryForm(formdata=None).fresh(parcel.token)
+        if "fail" in allowed:
+            forms["fail"] = FailedDeliveryForm(formdata=None).fresh(parcel.token)
+    return forms
+
+
+def _strings(labels: dict) -> dict[str, str]:
+    """Lazy labels as plain strings of the reader's language, for deliver.js."""
+    return {key: str(label) for key, label in labels.items()}
+
+
+def _render_deliver(lookup, parcel=None, forms=None, error=None, status=200):
+    allowed = _allowed(parcel) if parcel is not None else []
+    forms = {**_door_forms(parcel, allowed), **(forms or {})}
+    return render_template(
+        "door/deliver.html",
+        lookup=lookup,
+        parcel=parcel,
+        code=format_short_code(parcel.short_code) if parcel is not None else "",
+        donors=_donors(parcel) if parcel is not None else [],
+        allowed=allowed,
+        deliver_form=forms["deliver"],
+        fail_form=forms["fail"],
+        lookup_error=error,
+        blank_deliver=DeliveryForm(formdata=None).fresh(""),
+        blank_fail=FailedDeliveryForm(formdata=None).fresh(""),
+        status_labels=_strings(PARCEL_STATUS_LABELS),
+        relation_labels=_strings(RECIPIENT_RELATION_LABELS),
+        reason_labels=_strings(FAIL_REASON_LABELS),
+    ), status
+
+
+@bp.route("/deliver/", methods=["GET", "POST"])
+@require("scans.field")
+def deliver():
+    """Delivery at the door: find the parcel, then confirm who took it or why not."""
+    if request.method == "POST":
+        return _record_at_door()
+    lookup = LookupForm(request.args)
+    text = (lookup.code.data or "").strip()
+    if not text:
+        return _render_deliver(lookup)
+    if not lookup.validate():
+        return _render_deliver(lookup, error=lookup.code.errors[0], status=422)
+    try:
+        found = _find(text)
+    except NotFound as error:
+        return _render_deliver(lookup, error=str(error), status=404)
+    return _render_deliver(lookup, found)
+
+
+def _record_at_door():
+    """The no-JS submission of the delivery page: deliver or fail, through record_scan."""
+    action = request.form.get("action")
+    if action not in DOOR_ACTIONS:
+        abort(400)
+    form = DeliveryForm() if action == "deliver" else FailedDeliveryForm()
+    lookup = LookupForm(formdata=None, code=form.code.data or "")
+    try:
+        found = _find(form.code.data or "")
+    except NotFound as error:
+        return _render_deliver(lookup, error=str(error), status=404)
+    lookup.code.data = format_short_code(found.short_code)
+    if not form.validate_on_submit():
+        return _render_deliver(lookup, found, forms={action: form}, status=422)
+    data = scans.ScanInput(
+        code=form.code.data,
+        action=action,
+        idempotency_key=form.idempotency_key.data,
+        lat=form.lat.data,
+        lon=form.lon.data,
+        recipient_name=form.recipient_name.data if action == "deliver" else "",
+        recipient_relation=form.recipient_relation.data if action == "deliver" else "",
+        reason=form.reason.data if action == "fail" else None,
+        note=(form.note.data or "").strip() if action == "fail" else "",
+    )
+    try:
+        result = scans.record_scan(db.session, data, user=current_user)
+    except InvalidValues as error:
+        db.session.rollback()
+        for problem in error.errors:
+            field = form.error_field(problem.field)
+            if field is not None:
+                field.errors = [*field.errors, str(problem.message)]
+            else:
+                form.form_errors.append(str(problem.message))
+        return _render_deliver(lookup, found, forms={action: form}, status=422)
+    except DomainError as error:
+        db.session.rollback()
+        form.show_error(error)
+        return _render_deliver(lookup, found, forms={action: form}, status=error.status)
+    db.session.commit()
+    code = format_short_code(found.short_code)
+    flash(_result_message(result, action, code, data.recipient_name), _category(result))
+    return redirect(url_for(".deliver", code=code))

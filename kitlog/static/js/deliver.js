@@ -1,0 +1,705 @@
+/* kitlog: delivery at the door, with or without a signal.
+ *
+ * The page works without this file (plain forms, answered by the server). With it:
+ * - deliveries and failed deliveries go through window.kitlogOutbox (outbox.js), so they
+ *   are kept on the phone and sent when there is a signal; the page shows each outcome;
+ * - the officer saves a dispatched trip (manifest) on the phone while there is a signal
+ *   (IndexedDB "kitlog-trips"), and with no signal a typed code, a scanned label URL or
+ *   a token is looked up there;
+ * - the camera (window.kitlogScanner, scanner.js) or a photo of the label finds a parcel;
+ * - the phone's position is recorded when it is known, never waited for.
+ */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-deliver]");
+  if (!root) return;
+
+  function data(name) {
+    try {
+      return JSON.parse(root.getAttribute(name) || "{}");
+    } catch (e) {
+      return {};
+    }
+  }
+
+  var M = data("data-messages");
+  var STATUS = data("data-status-labels");
+  var RELATIONS = data("data-relation-labels");
+  var REASONS = data("data-reason-labels");
+  var LANG = root.getAttribute("data-lang") || document.documentElement.lang || "id";
+
+  var panel = root.querySelector("[data-parcel]");
+  var lookupForm = root.querySelector("[data-lookup]");
+  var codeInput = lookupForm.querySelector("input[name=code]");
+  var lookupError = root.querySelector("[data-lookup-error]");
+  var deliverForm = root.querySelector("[data-door-form=deliver]");
+  var failBox = root.querySelector("[data-door-form-box=fail]");
+  var failForm = root.querySelector("[data-door-form=fail]");
+  var nothingToDo = root.querySelector("[data-nothing-to-do]");
+
+  function say(template, values) {
+    return String(template || "").replace(/%\((\w+)\)s/g, function (_, key) {
+      return values && values[key] != null ? values[key] : "";
+    });
+  }
+
+  function when(iso) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return "";
+    try {
+      return date.toLocaleString(LANG, { dateStyle: "medium", timeStyle: "short" });
+    } catch (e) {
+      return date.toLocaleString();
+    }
+  }
+
+  function outbox() {
+    return window.kitlogOutbox || null;
+  }
+
+  /* ---------- Codes: short code, token, or a label's whole URL ---------- */
+
+  var SHORT = /^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{9}$/;
+  var TOKEN = /^[A-Z2-7]{16}$/;
+
+  function parseCode(text) {
+    text = String(text || "").trim();
+    if (!text) return null;
+    if (text.indexOf("/") >= 0 || text.indexOf("%") >= 0) {
+      try {
+        text = decodeURIComponent(text);
+      } catch (e) {
+        /* keep it as typed */
+      }
+      var match = /\/p\/([^/?#]+)/i.exec(text);
+      if (!match) return null;
+      text = match[1];
+    }
+    var clean = text.toUpperCase().replace(/[\s\u00a0-]/g, "");
+    if (SHORT.test(clean)) return { kind: "short", value: clean };
+    if (TOKEN.test(clean)) return { kind: "token", value: clean };
+    return null;
+  }
+
+  function shortOf(code) {
+    return String(code || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+  }
+
+  function formatShort(clean) {
+    return clean.replace(/(.{3})(?=.)/g, "$1-");
+  }
+
+  function matches(parcel, parsed) {
+    if (parsed.kind === "token") return String(parcel.token || "").toUpperCase() === parsed.value;
+    return shortOf(parcel.code) === parsed.value;
+  }
+
+  /* ---------- Saved trips: IndexedDB "kitlog-trips" ---------- */
+
+  var dbPromise = null;
+
+  function openTrips() {
+    if (!window.indexedDB) return Promise.reject(new Error("no IndexedDB"));
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var request = indexedDB.open("kitlog-trips", 1);
+        request.onupgradeneeded = function () {
+          request.result.createObjectStore("trips", { keyPath: "id" });
+        };
+        request.onsuccess = function () {
+          resolve(request.result);
+        };
+        request.onerror = function () {
+          reject(request.error);
+        };
+      });
+    }
+    return dbPromise;
+  }
+
+  function tripStore(mode, work) {
+    return openTrips().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("trips", mode);
+        var result;
+        var req = work(tx.objectStore("trips"));
+        if (req) {
+          req.onsuccess = function () {
+            result = req.result;
+          };
+        }
+        tx.oncomplete = function () {
+          resolve(result);
+        };
+        tx.onerror = tx.onabort = function () {
+          reject(tx.error);
+        };
+      });
+    });
+  }
+
+  function savedTrips() {
+    return tripStore("readonly", function (store) {
+      return store.getAll();
+    }).then(
+      function (trips) {
+        return trips || [];
+      },
+      function () {
+        return [];
+      }
+    );
+  }
+
+  function saveTrip(trip) {
+    return tripStore("readwrite", function (store) {
+      return store.put(trip);
+    });
+  }
+
+  function findSaved(parsed) {
+    return savedTrips().then(function (trips) {
+      for (var i = 0; i < trips.length; i++) {
+        var parcels = trips[i].parcels || [];
+        for (var j = 0; j < parcels.length; j++) {
+          if (matches(parcels[j], parsed)) return { trip: trips[i], parcel: parcels[j] };
+        }
+      }
+      return null;
+    });
+  }
+
+  /* Remember on the phone what happened to a parcel of a saved trip. */
+  function markSaved(code, change) {
+    var parsed = { kind: "short", value: shortOf(code) };
+    return savedTrips().then(function (trips) {
+      var touched = [];
+      trips.forEach(function (trip) {
+        (trip.parcels || []).forEach(function (parcel) {
+          if (matches(parcel, parsed)) {
+            change(parcel);
+            touched.push(trip);
+          }
+        });
+      });
+      return Promise.all(touched.map(saveTrip));
+    });
+  }
+
+  /* ---------- The parcel panel ---------- */
+
+  var current = null; // {code, token, status, local} of the parcel shown
+
+  function setField(name, text) {
+    var el = panel.querySelector('[data-field="' + name + '"]');
+    if (el) el.textContent = text == null ? "" : String(text);
+    return el;
+  }
+
+  function badge(status, label, tone) {
+    var span = document.createElement("span");
+    span.className = "badge parcel-status parcel-" + status + (tone ? " badge-" + tone : "");
+    span.textContent = label;
+    return span;
+  }
+
+  var TONES = { delivered: "ok", returned: "warn", failed: "danger" };
+
+  function showStatus(status, local) {
+    var holder = panel.querySelector('[data-field="status"]');
+    holder.textContent = "";
+    if (local === "delivered") holder.appendChild(badge("delivered", M.delivered_waiting, "ok"));
+    else if (local === "failed") holder.appendChild(badge("failed", M.failed_waiting, "danger"));
+    else holder.appendChild(badge(status, STATUS[status] || status, TONES[status]));
+  }
+
+  function allowedHere(status, local) {
+    if (local) return [];
+    if (status === "dispatched") return ["deliver", "fail"];
+    if (status === "failed") return ["deliver"];
+    return [];
+  }
+
+  function showForms(allowed, statusLabel) {
+    deliverForm.hidden = allowed.indexOf("deliver") < 0;
+    failBox.hidden = allowed.indexOf("fail") < 0;
+    nothingToDo.hidden = allowed.length > 0;
+    if (!allowed.length) nothingToDo.textContent = say(M.nothing_to_do, { status: statusLabel });
+  }
+
+  function setCode(code) {
+    [deliverForm, failForm].forEach(function (form) {
+      var input = form.querySelector('input[name$="code"]');
+      if (input) input.value = code;
+    });
+  }
+
+  /* A parcel from a saved trip (no signal): fill the panel the server would have. */
+  function showSaved(found) {
+    var parcel = found.parcel;
+    var household = parcel.household || {};
+    var local = parcel.local ? parcel.local.status : null;
+    current = { code: parcel.code, token: parcel.token, status: parcel.status, local: local };
+    panel.hidden = false;
+    panel.querySelectorAll("[data-server-only]").forEach(function (el) {
+      el.hidden = true;
+    });
+    setField("code", parcel.code);
+    showStatus(parcel.status, local);
+    setField("kits", say(parcel.kits === 1 ? M.kits_one : M.kits_many, { num: parcel.kits }));
+    setField("household", household.code);
+    setField("head_name", household.head_name);
+    setField("members", household.members);
+    setField("village", [household.village, household.district].filter(Boolean).join(", "));
+    var source = setField(
+      "source",
+      say(M.from_trip, { number: found.trip.number, when: when(found.trip.downloaded_at) })
+    );
+    if (source) source.hidden = false;
+    setCode(parcel.code);
+    resetForms();
+    var statusLabel = local ? (local === "delivered" ? M.delivered_waiting : M.failed_waiting) : STATUS[parcel.status] || parcel.status;
+    showForms(allowedHere(parcel.status, local), statusLabel);
+    locate();
+  }
+
+  function resetForms() {
+    deliverForm.reset();
+    failForm.reset();
+    root.querySelectorAll("[data-js-error]").forEach(function (el) {
+      el.remove();
+    });
+  }
+
+  function showLookupError(text) {
+    lookupError.hidden = !text;
+    lookupError.textContent = "";
+    if (text) {
+      var p = document.createElement("p");
+      p.textContent = text;
+      lookupError.appendChild(p);
+    }
+  }
+
+  function lookUpSaved(text) {
+    var parsed = parseCode(text);
+    if (!parsed) {
+      panel.hidden = true;
+      showLookupError(M.bad_code);
+      return Promise.resolve(null);
+    }
+    return findSaved(parsed).then(function (found) {
+      if (!found) {
+        panel.hidden = true;
+        var shown = parsed.kind === "short" ? formatShort(parsed.value) : parsed.value;
+        showLookupError(say(M.not_in_trips, { code: shown }));
+        return null;
+      }
+      showLookupError("");
+      showSaved(found);
+      return found;
+    });
+  }
+
+  /* With a signal the server answers the lookup (fresh status, full history); without
+     one the saved trips do. */
+  lookupForm.addEventListener("submit", function (event) {
+    if (navigator.onLine !== false) return;
+    event.preventDefault();
+    lookUpSaved(codeInput.value);
+  });
+
+  /* ---------- Where the phone is (never waited for) ---------- */
+
+  var position = null;
+  var locating = false;
+
+  function locate() {
+    if (locating || !navigator.geolocation) return;
+    locating = true;
+    try {
+      navigator.geolocation.getCurrentPosition(
+        function (found) {
+          locating = false;
+          position = {
+            lat: Math.round(found.coords.latitude * 1e6) / 1e6,
+            lon: Math.round(found.coords.longitude * 1e6) / 1e6,
+          };
+          root.querySelectorAll('input[name$="-lat"]').forEach(function (input) {
+            input.value = position.lat;
+          });
+          root.querySelectorAll('input[name$="-lon"]').forEach(function (input) {
+            input.value = position.lon;
+          });
+        },
+        function () {
+          locating = false;
+        },
+        { enableHighAccuracy: true, timeout: 8000, maximumAge: 120000 }
+      );
+    } catch (e) {
+      locating = false;
+    }
+  }
+
+  /* ---------- Sending through the outbox ---------- */
+
+  function fieldError(form, name, text) {
+    var input = form.querySelector('[name$="' + name + '"]');
+    if (!input) return;
+    var box = input.closest(".field") || input.parentNode;
+    var error = document.createElement("div");
+    error.className = "field-error";
+    error.setAttribute("data-js-error", "");
+    error.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.textContent = text;
+    error.appendChild(p);
+    box.appendChild(error);
+    box.classList.add("has-error");
+    input.focus();
+  }
+
+  function value(form, name) {
+    var input = form.querySelector('[name$="-' + name + '"]');
+    return input ? input.value.trim() : "";
+  }
+
+  var lastKey = null;
+
+  function submitDoor(form, action) {
+    root.querySelectorAll("[data-js-error]").forEach(function (el) {
+      var box = el.parentNode;
+      el.remove();
+      if (box && box.classList) box.classList.remove("has-error");
+    });
+    var code = current ? current.code : value(form, "code");
+    var entry = { code: code, action: action };
+    if (position) {
+      entry.lat = position.lat;
+      entry.lon = position.lon;
+    }
+    if (action === "deliver") {
+      entry.recipient_name = value(form, "recipient_name").replace(/\s+/g, " ");
+      entry.recipient_relation = value(form, "recipient_relation");
+      if (!entry.recipient_name) {
+        fieldError(form, "recipient_name", M.name_required);
+        return;
+      }
+    } else {
+      entry.reason = value(form, "reason");
+      entry.note = value(form, "note");
+      if (!REASONS[entry.reason]) {
+        fieldError(form, "reason", M.reason_required);
+        return;
+      }
+    }
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    outbox()
+      .add(entry)
+      .then(function (added) {
+        lastKey = added && added.idempotency_key;
+        var local = action === "deliver" ? "delivered" : "failed";
+        if (current) current.local = local;
+        showStatus(current ? current.status : "dispatched", local);
+        showForms([], local === "delivered" ? M.delivered_waiting : M.failed_waiting);
+        nothingToDo.hidden = true;
+        var source = setField("source", M.saved_offline);
+        if (source) source.hidden = false;
+        return markSaved(code, function (parcel) {
+          parcel.local = { status: local, key: lastKey, at: new Date().toISOString() };
+        });
+      })
+      .then(renderResults, renderResults)
+      .then(function () {
+        if (button) button.disabled = false;
+      });
+  }
+
+  [
+    [deliverForm, "deliver"],
+    [failForm, "fail"],
+  ].forEach(function (pair) {
+    pair[0].addEventListener("submit", function (event) {
+      if (!outbox()) return; // no outbox.js: the server records the plain form
+      event.preventDefault();
+      submitDoor(pair[0], pair[1]);
+    });
+  });
+
+  /* ---------- What this phone recorded, and how each sync went ---------- */
+
+  var results = root.querySelector("[data-results]");
+  var resultList = root.querySelector("[data-result-list]");
+  var STATE_TONES = { ok: "ok", duplicate: "ok", refused: "danger", unknown: "danger", waiting: "warn", error: "warn" };
+
+  function describe(entry) {
+    if (entry.action === "deliver") return say(M.delivered_to, { name: entry.recipient_name || "" });
+    return say(M.not_delivered, { reason: REASONS[entry.reason] || entry.reason || "" });
+  }
+
+  function renderResults() {
+    var box = outbox();
+    if (!box || !box.recent) return Promise.resolve();
+    return Promise.resolve(box.recent(20)).then(function (entries) {
+      var mine = (entries || []).filter(function (e) {
+        return e.action === "deliver" || e.action === "fail";
+      });
+      results.hidden = mine.length === 0;
+      resultList.textContent = "";
+      mine.forEach(function (entry) {
+        var state = entry.state || "waiting";
+        var li = document.createElement("li");
+        li.className = "card door-result door-result-" + state;
+        li.setAttribute("data-state", state);
+        li.setAttribute("data-key", entry.idempotency_key || "");
+        var head = document.createElement("p");
+        head.className = "door-result-head";
+        var code = document.createElement("span");
+        code.className = "short-code";
+        code.textContent = entry.code;
+        head.appendChild(code);
+        head.appendChild(document.createTextNode(" "));
+        head.appendChild(badge(state, M[state] || state, STATE_TONES[state]));
+        li.appendChild(head);
+        var what = document.createElement("p");
+        what.textContent = describe(entry);
+        li.appendChild(what);
+        if (entry.detail && state !== "ok") {
+          var detail = document.createElement("p");
+          detail.className = "door-result-detail";
+          detail.textContent = entry.detail;
+          li.appendChild(detail);
+        }
+        if (entry.scanned_at) {
+          var at = document.createElement("p");
+          at.className = "muted";
+          at.textContent = when(entry.scanned_at);
+          li.appendChild(at);
+        }
+        resultList.appendChild(li);
+        settle(entry, state);
+      });
+    });
+  }
+
+  /* Once the server answered, the saved trip learns the parcel's real status. */
+  var settled = {};
+
+  function settle(entry, state) {
+    var key = entry.idempotency_key;
+    if (!key || settled[key] || state === "waiting" || state === "error") return;
+    settled[key] = true;
+    markSaved(entry.code, function (parcel) {
+      if (!parcel.local || parcel.local.key !== key) return;
+      if (state === "ok" || state === "duplicate") {
+        parcel.status = entry.action === "deliver" ? "delivered" : "failed";
+      }
+      delete parcel.local;
+    }).catch(function () {});
+    if (current && shortOf(current.code) === shortOf(entry.code) && key === lastKey) {
+      if (state === "ok" || state === "duplicate") {
+        current.status = entry.action === "deliver" ? "delivered" : "failed";
+        current.local = null;
+        showStatus(current.status, null);
+      }
+    }
+  }
+
+  /* ---------- Trips for offline use ---------- */
+
+  var trips = root.querySelector("[data-trips]");
+  var tripList = root.querySelector("[data-trip-list]");
+  var tripsNote = root.querySelector("[data-trips-note]");
+
+  function getJson(url) {
+    return fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Accept-Language": LANG },
+    }).then(function (response) {
+      if (response.status === 401) throw new Error("401");
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    });
+  }
+
+  function downloadTrip(id, button, status) {
+    button.disabled = true;
+    status.textContent = M.trip_saving;
+    return getJson("/api/v1/manifests/" + encodeURIComponent(id))
+      .then(function (manifest) {
+        return saveTrip({
+          id: manifest.id,
+          number: manifest.number,
+          destination: manifest.destination || "",
+          downloaded_at: new Date().toISOString(),
+          parcels: manifest.parcels || [],
+        });
+      })
+      .then(listTrips, function (error) {
+        button.disabled = false;
+        status.textContent = error && error.message === "401" ? M.login_again : M.trip_failed;
+      });
+  }
+
+  function tripItem(id, number, destination, saved) {
+    var li = document.createElement("li");
+    li.className = "door-trip";
+    li.setAttribute("data-trip", id);
+    var text = document.createElement("div");
+    var title = document.createElement("p");
+    title.className = "strong";
+    title.textContent = number + (destination ? " · " + destination : "");
+    text.appendChild(title);
+    var status = document.createElement("p");
+    status.className = "muted";
+    status.setAttribute("data-trip-status", "");
+    if (saved) {
+      status.textContent = say(M.trip_saved, {
+        when: when(saved.downloaded_at),
+        count: (saved.parcels || []).length,
+      });
+    }
+    text.appendChild(status);
+    li.appendChild(text);
+    return { li: li, status: status };
+  }
+
+  function listTrips() {
+    trips.hidden = false;
+    return savedTrips().then(function (saved) {
+      var byId = {};
+      saved.forEach(function (trip) {
+        byId[trip.id] = trip;
+      });
+      var online = navigator.onLine !== false;
+      var listed = online
+        ? getJson("/api/v1/manifests?status=dispatched&per_page=100").then(function (page) {
+            return page.items || [];
+          })
+        : Promise.reject(new Error("offline"));
+      return listed.then(
+        function (items) {
+          tripList.textContent = "";
+          tripsNote.hidden = items.length > 0;
+          tripsNote.textContent = items.length ? "" : M.no_trips;
+          items.forEach(function (manifest) {
+            var item = tripItem(manifest.id, manifest.number, manifest.destination, byId[manifest.id]);
+            var button = document.createElement("button");
+            button.type = "button";
+            button.className = "button-secondary";
+            button.setAttribute("data-save-trip", manifest.id);
+            button.textContent = byId[manifest.id] ? M.trip_update : M.trip_save;
+            button.addEventListener("click", function () {
+              downloadTrip(manifest.id, button, item.status);
+            });
+            item.li.appendChild(button);
+            tripList.appendChild(item.li);
+          });
+        },
+        function (error) {
+          tripList.textContent = "";
+          saved.forEach(function (trip) {
+            tripList.appendChild(tripItem(trip.id, trip.number, trip.destination, trip).li);
+          });
+          tripsNote.hidden = false;
+          tripsNote.textContent = error && error.message === "401" ? M.login_again : M.trips_offline;
+        }
+      );
+    });
+  }
+
+  /* ---------- Camera and photo ---------- */
+
+  function found(text) {
+    codeInput.value = text;
+    if (lookupForm.requestSubmit) lookupForm.requestSubmit();
+    else lookupForm.submit();
+  }
+
+  function scanner() {
+    var cameraButton = root.querySelector("[data-camera]");
+    var photo = root.querySelector("[data-photo]");
+    var photoInput = root.querySelector("[data-photo-input]");
+    var box = root.querySelector("[data-camera-box]");
+    var video = root.querySelector("[data-video]");
+    var stop = root.querySelector("[data-camera-stop]");
+    var s = window.kitlogScanner;
+    if (!s) return;
+    if (s.decodeFile) {
+      photo.hidden = false;
+      photoInput.addEventListener("change", function () {
+        var file = photoInput.files && photoInput.files[0];
+        if (!file) return;
+        Promise.resolve(s.decodeFile(file)).then(
+          function (text) {
+            photoInput.value = "";
+            if (text) found(text);
+            else showLookupError(M.photo_failed);
+          },
+          function () {
+            showLookupError(M.photo_failed);
+          }
+        );
+      });
+    }
+    if (s.start && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+      cameraButton.hidden = false;
+      cameraButton.addEventListener("click", function () {
+        box.hidden = false;
+        showLookupError("");
+        Promise.resolve(
+          s.start(video, function (text) {
+            s.stop();
+            box.hidden = true;
+            found(text);
+          })
+        ).catch(function () {
+          box.hidden = true;
+          showLookupError(M.camera_failed);
+        });
+      });
+      stop.addEventListener("click", function () {
+        s.stop();
+        box.hidden = true;
+      });
+    }
+  }
+
+  /* ---------- Start ---------- */
+
+  function start() {
+    scanner();
+    if (!panel.hidden) {
+      current = {
+        code: panel.getAttribute("data-code"),
+        token: panel.getAttribute("data-token"),
+        status: panel.getAttribute("data-status"),
+        local: null,
+      };
+      locate();
+    } else if (!codeInput.value) {
+      // The service worker answered /deliver/?code=… or a label's /p/<token> with the
+      // saved /deliver/ page: look the parcel up on the phone.
+      var asked = new URLSearchParams(location.search).get("code");
+      var path = /\/p\/([^/?#]+)/i.exec(location.pathname);
+      var wanted = asked || (path ? path[0] : "");
+      if (wanted) {
+        codeInput.value = path && !asked ? path[1] : asked;
+        lookUpSaved(wanted);
+      }
+    }
+    listTrips();
+    var box = outbox();
+    if (box) {
+      if (box.on) box.on("change", renderResults);
+      renderResults();
+    }
+    window.addEventListener("online", listTrips);
+    window.addEventListener("offline", listTrips);
+  }
+
+  start();
+})();
