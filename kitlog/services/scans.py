@@ -1,16 +1,100 @@
 """Scans of parcels: the parcel state machine, idempotent and safe under concurrency.
 
-INTERFACE (implementation pending): see the docstrings; other modules may rely on it.
+    pack     allocated | returned          → packed
+    load     packed (onto an open manifest) → packed, on the manifest
+    deliver  dispatched | failed*           → delivered   (*while its manifest is on the road)
+    fail     dispatched                     → failed      (with a reason)
+    return   dispatched | failed            → returned    (ledger `return`: kits back on the shelf)
+
+Every attempt is a Scan row: accepted (200), refused (409, saying what happened before,
+when and by whom) or of an unknown code (404). Rule 3 (a parcel is delivered at most
+once; a replayed scan changes nothing) is kept by the database:
+
+- the parcel's row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write lock)
+  before its state is read, so two deliveries of one parcel run one after the other and
+  the second sees the first;
+- `scans.idempotency_key` is UNIQUE: the scan is inserted, and the transition applied,
+  inside a SAVEPOINT; a concurrent twin that got in first makes the insert fail, the
+  savepoint is rolled back and the answer is the twin's, as a duplicate.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import LazyString, format_datetime, to_user_timezone
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kitlog.models import Parcel, Scan, User
+from kitlog.models import (
+    FAIL_REASONS,
+    SCAN_ACTIONS,
+    Manifest,
+    ManifestStatus,
+    MovementKind,
+    Parcel,
+    ParcelEvent,
+    ParcelStatus,
+    RoundStatus,
+    Scan,
+    ScanAction,
+    ScanOutcome,
+    StockMovement,
+    User,
+)
+from kitlog.models.base import utcnow
+from kitlog.services.distribution import CLOSED_WITH_ROUND, STATUS_NAMES, find_parcel
+from kitlog.services.errors import FieldError, InvalidValues, NotFound
+from kitlog.services.locking import begin_write, lock_batches
+
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}\Z")
+MAX_CODE = 2000  # what is looked up; the scan row keeps the first 200 characters
+STORED_CODE = 200
+MAX_RECIPIENT_NAME = 120
+MAX_RECIPIENT_RELATION = 40
+MAX_NOTE = 500
+
+DUPLICATE = "duplicate"  # the outcome of a replayed key (never stored: the first scan is)
+
+MANIFEST_STATUS_NAMES: dict[str, LazyString] = {
+    ManifestStatus.OPEN: _l("open"),
+    ManifestStatus.DISPATCHED: _l("dispatched"),
+    ManifestStatus.CLOSED: _l("closed"),
+    ManifestStatus.CANCELLED: _l("cancelled"),
+}
+
+ACTION_NAMES: dict[str, LazyString] = {
+    ScanAction.PACK: _l("pack"),
+    ScanAction.LOAD: _l("load"),
+    ScanAction.DELIVER: _l("deliver"),
+    ScanAction.FAIL: _l("failed delivery"),
+    ScanAction.RETURN: _l("return"),
+}
+
+FAIL_REASON_NAMES: dict[str, LazyString] = {
+    "nobody_home": _l("Nobody home"),
+    "moved": _l("Moved away"),
+    "refused": _l("Refused"),
+    "wrong_address": _l("Wrong address"),
+    "other": _l("Other"),
+}
+
+# What each action turns which statuses into.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    ScanAction.PACK: ((ParcelStatus.ALLOCATED, ParcelStatus.RETURNED), ParcelStatus.PACKED),
+    ScanAction.LOAD: ((ParcelStatus.PACKED,), ParcelStatus.PACKED),
+    ScanAction.DELIVER: ((ParcelStatus.DISPATCHED, ParcelStatus.FAILED), ParcelStatus.DELIVERED),
+    ScanAction.FAIL: ((ParcelStatus.DISPATCHED,), ParcelStatus.FAILED),
+    ScanAction.RETURN: ((ParcelStatus.DISPATCHED, ParcelStatus.FAILED), ParcelStatus.RETURNED),
+}
+
+assert set(TRANSITIONS) == set(SCAN_ACTIONS)  # noqa: S101 - every action has its rule
+assert set(FAIL_REASON_NAMES) == set(FAIL_REASONS)  # noqa: S101
 
 
 @dataclass(frozen=True)
@@ -41,16 +125,555 @@ class ScanResult:
     parcel: Parcel | None
 
 
+@dataclass(frozen=True)
+class _Clean:
+    code: str
+    action: str
+    key: str
+    scanned_at: datetime | None
+    manifest: Manifest | None
+    lat: float | None
+    lon: float | None
+    recipient_name: str
+    recipient_relation: str
+    reason: str | None
+    note: str
+
+
+# -- input ---------------------------------------------------------------------------------
+
+
+def _storable(value: str) -> bool:
+    return not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value) and "\x7f" not in value
+
+
+def _text(errors, field: str, value, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.append(FieldError(field, _l("Enter text.")))
+        return ""
+    value = " ".join(value.split()) if field != "note" else value.strip()
+    if len(value) > limit:
+        errors.append(FieldError(field, _l("Keep this under %(n)s characters.", n=limit)))
+    elif not _storable(value):
+        errors.append(FieldError(field, _l("Contains characters that are not allowed.")))
+    return value
+
+
+def _coordinate(errors, field: str, value, limit: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors.append(FieldError(field, _l("Give a number of degrees.")))
+        return None
+    value = float(value)
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        errors.append(
+            FieldError(field, _l("Give degrees from %(low)s to %(high)s.", low=-limit, high=limit))
+        )
+        return None
+    return value
+
+
+def find_manifest(session: Session, reference) -> Manifest | None:
+    """The manifest an id (number or digits) or a number (SBY-01/2026/0001) names."""
+    if isinstance(reference, bool) or reference is None:
+        return None
+    if isinstance(reference, int):
+        return session.get(Manifest, reference) if 1 <= reference <= 2**31 - 1 else None
+    text_ = str(reference).strip()
+    if text_.isascii() and text_.isdigit() and len(text_) <= 10:
+        found = session.get(Manifest, int(text_)) if 1 <= int(text_) <= 2**31 - 1 else None
+        if found is not None:
+            return found
+    return session.scalars(select(Manifest).where(Manifest.number == text_.upper()[:40])).first()
+
+
+def _clean(session: Session, data: ScanInput) -> _Clean:
+    """Every value checked; InvalidValues lists every bad one."""
+    errors: list[FieldError] = []
+    action = data.action if isinstance(data.action, str) else ""
+    if action not in SCAN_ACTIONS:
+        errors.append(
+            FieldError(
+                "action",
+                _l("Choose one of the actions %(actions)s.", actions=", ".join(SCAN_ACTIONS)),
+            )
+        )
+    key = data.idempotency_key if isinstance(data.idempotency_key, str) else ""
+    if not KEY_PATTERN.match(key):
+        errors.append(
+            FieldError(
+                "idempotency_key",
+                _l("Give a key of 8 to 64 letters, digits and . _ : - (a UUID will do)."),
+            )
+        )
+    code = data.code.strip() if isinstance(data.code, str) else ""
+    if not code:
+        errors.append(FieldError("code", _l("Scan or type the parcel's code.")))
+    elif len(code) > MAX_CODE or not _storable(code):
+        errors.append(FieldError("code", _l("This is not a parcel's code.")))
+    scanned_at = data.scanned_at
+    if scanned_at is not None and (
+        not isinstance(scanned_at, datetime) or scanned_at.utcoffset() is None
+    ):
+        errors.append(FieldError("scanned_at", _l("Give the time in ISO 8601 with its offset.")))
+        scanned_at = None
+    manifest = None
+    if action == ScanAction.LOAD:
+        if data.manifest is None or (isinstance(data.manifest, str) and not data.manifest.strip()):
+            errors.append(FieldError("manifest", _l("Choose the manifest to load onto.")))
+        else:
+            manifest = find_manifest(session, data.manifest)
+            if manifest is None:
+                errors.append(
+                    FieldError(
+                        "manifest",
+                        _l("There is no manifest %(ref)s.", ref=str(data.manifest)[:40]),
+                    )
+                )
+    reason = data.reason
+    if reason is not None and reason not in FAIL_REASONS:
+        errors.append(
+            FieldError(
+                "reason",
+                _l("Choose one of the reasons %(reasons)s.", reasons=", ".join(FAIL_REASONS)),
+            )
+        )
+        reason = None
+    elif action == ScanAction.FAIL and reason is None:
+        errors.append(FieldError("reason", _l("Say why the delivery failed.")))
+    lat = _coordinate(errors, "lat", data.lat, 90)
+    lon = _coordinate(errors, "lon", data.lon, 180)
+    recipient_name = _text(errors, "recipient_name", data.recipient_name, MAX_RECIPIENT_NAME)
+    recipient_relation = _text(
+        errors, "recipient_relation", data.recipient_relation, MAX_RECIPIENT_RELATION
+    )
+    note = _text(errors, "note", data.note, MAX_NOTE)
+    if errors:
+        raise InvalidValues(errors)
+    return _Clean(
+        code=code,
+        action=action,
+        key=key,
+        scanned_at=scanned_at,
+        manifest=manifest,
+        lat=lat,
+        lon=lon,
+        recipient_name=recipient_name if action == ScanAction.DELIVER else "",
+        recipient_relation=recipient_relation if action == ScanAction.DELIVER else "",
+        reason=reason if action == ScanAction.FAIL else None,
+        note=note,
+    )
+
+
+# -- locks ---------------------------------------------------------------------------------
+
+
+def lock_parcels(session: Session, parcel_ids: list[int]) -> None:
+    """Serialise every change of these parcels until the transaction ends, and read them
+    afresh: SELECT ... FOR UPDATE in id order on PostgreSQL; SQLite's write lock."""
+    ids = sorted(set(parcel_ids))
+    if not ids:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        begin_write(session)
+        if session.connection().info.get("sqlite_begin") != "IMMEDIATE":
+            # A transaction that began as a reader takes the write lock now (and fails
+            # rather than go on from a snapshot another writer has since changed).
+            session.execute(text("UPDATE parcels SET id = id WHERE id = :id"), {"id": ids[0]})
+        return
+    session.execute(
+        select(Parcel)
+        .where(Parcel.id.in_(ids))
+        .order_by(Parcel.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def lock_manifest(session: Session, manifest: Manifest) -> Manifest:
+    """Serialise loading and dispatching of one manifest and read it afresh. Taken
+    before any parcel's lock (dispatch_manifest does the same), so they never deadlock."""
+    if session.get_bind().dialect.name == "sqlite":
+        begin_write(session)
+        return manifest
+    return session.execute(
+        select(Manifest)
+        .where(Manifest.id == manifest.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+# -- who did what, when --------------------------------------------------------------------
+
+
+def local_time(moment: datetime, *, now: datetime | None = None) -> str:
+    """3 Dec 14:02 in the deployment's time zone and the reader's language; the year too
+    when it is not this year."""
+    local = to_user_timezone(moment)
+    this_year = to_user_timezone(now or utcnow()).year
+    pattern = "d MMM HH:mm" if local.year == this_year else "d MMM yyyy HH:mm"
+    return format_datetime(moment, pattern)
+
+
+def _on_by(event: ParcelEvent | None, parcel: Parcel, now: datetime) -> LazyString:
+    """ "on 3 Dec 14:02 by Siti Rahayu", from the event (the parcel's last change if none)."""
+    when = local_time(event.created_at if event else parcel.updated_at, now=now)
+    who = event.user.name if event is not None and event.user is not None else None
+    if who:
+        return _l("on %(when)s by %(who)s", when=when, who=who)
+    return _l("on %(when)s", when=when)
+
+
+def _last_event(
+    session: Session, parcel: Parcel, status: str, from_status: str | None = None
+) -> ParcelEvent | None:
+    query = select(ParcelEvent).where(
+        ParcelEvent.parcel_id == parcel.id, ParcelEvent.status == status
+    )
+    if from_status is not None:
+        query = query.where(ParcelEvent.from_status == from_status)
+    return session.scalars(query.order_by(ParcelEvent.id.desc()).limit(1)).first()
+
+
+def _status_refusal(session: Session, parcel: Parcel, action: str, now: datetime) -> LazyString:
+    """Why the parcel's status forbids the action, naming what happened, when and by whom."""
+    status = parcel.status
+    on_by = _on_by(_last_event(session, parcel, status), parcel, now)
+    manifest = parcel.manifest
+    if status == ParcelStatus.DELIVERED:
+        return _l("Already delivered %(on_by)s.", on_by=on_by)
+    if status == ParcelStatus.CANCELLED:
+        event = _last_event(session, parcel, status)
+        if event is not None and event.note == CLOSED_WITH_ROUND:
+            return _l("This parcel was cancelled %(on_by)s, when its round closed.", on_by=on_by)
+        return _l("This parcel was cancelled %(on_by)s.", on_by=on_by)
+    if action == ScanAction.PACK:
+        if status == ParcelStatus.PACKED:
+            return _l("Already packed %(on_by)s.", on_by=on_by)
+        if status == ParcelStatus.DISPATCHED:
+            if manifest is not None:
+                return _l(
+                    "Already dispatched %(on_by)s on manifest %(number)s.",
+                    on_by=on_by,
+                    number=manifest.number,
+                )
+            return _l("Already dispatched %(on_by)s.", on_by=on_by)
+        return _l(
+            "Its delivery failed %(on_by)s: scan it back in (return) before packing it again.",
+            on_by=on_by,
+        )
+    if action == ScanAction.LOAD:
+        if status == ParcelStatus.ALLOCATED:
+            return _l(
+                "Not packed yet (allocated %(on_by)s): pack it before loading it.", on_by=on_by
+            )
+        if status == ParcelStatus.RETURNED:
+            return _l(
+                "Returned to the warehouse %(on_by)s: pack it again before loading it.",
+                on_by=on_by,
+            )
+        if status == ParcelStatus.DISPATCHED:
+            return _l("Already dispatched %(on_by)s.", on_by=on_by)
+        return _l("Its delivery failed %(on_by)s.", on_by=on_by)
+    # deliver, fail, return: the parcel must be on the road
+    if status in (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED):
+        return _l(
+            "Not dispatched: it was %(status)s %(on_by)s.",
+            status=STATUS_NAMES[status],
+            on_by=on_by,
+        )
+    if status == ParcelStatus.FAILED:
+        if action == ScanAction.FAIL:
+            return _l("A failed delivery was already recorded %(on_by)s.", on_by=on_by)
+        # deliver of a failed parcel whose manifest is no longer on the road
+        return _l(
+            "Its delivery failed %(on_by)s and manifest %(number)s is %(status)s: it can no"
+            " longer be delivered on that trip.",
+            on_by=on_by,
+            number=manifest.number if manifest else "-",
+            status=MANIFEST_STATUS_NAMES.get(manifest.status if manifest else "", "-"),
+        )
+    if status == ParcelStatus.RETURNED:  # pragma: no cover - caught above
+        return _l("Already returned %(on_by)s.", on_by=on_by)
+    return _l(
+        "This parcel is %(status)s %(on_by)s.", status=STATUS_NAMES[status], on_by=on_by
+    )  # pragma: no cover - every status is handled above
+
+
+def load_refusal(
+    session: Session, parcel: Parcel, manifest: Manifest, *, now: datetime | None = None
+) -> LazyString | None:
+    """Why the parcel may not be loaded onto the manifest now; None when it may."""
+    now = now or utcnow()
+    if parcel.status != ParcelStatus.PACKED:
+        return _status_refusal(session, parcel, ScanAction.LOAD, now)
+    if manifest.status != ManifestStatus.OPEN:
+        return _l(
+            "Manifest %(number)s is %(status)s: only an open manifest can be loaded.",
+            number=manifest.number,
+            status=MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status),
+        )
+    if parcel.round.warehouse_id != manifest.warehouse_id:
+        return _l(
+            "This parcel is packed in %(parcel_warehouse)s; manifest %(number)s leaves from"
+            " %(manifest_warehouse)s.",
+            parcel_warehouse=parcel.round.warehouse.code,
+            number=manifest.number,
+            manifest_warehouse=manifest.warehouse.code,
+        )
+    current = parcel.manifest
+    if current is not None and current.status == ManifestStatus.OPEN:
+        event = _last_event(session, parcel, ParcelStatus.PACKED, ParcelStatus.PACKED)
+        return _l(
+            "Already loaded onto manifest %(number)s %(on_by)s.",
+            number=current.number,
+            on_by=_on_by(event, parcel, now),
+        )
+    return None
+
+
+def _refusal(session: Session, parcel: Parcel, clean: _Clean, now: datetime) -> LazyString | None:
+    """Why the scan is refused, or None when the parcel's state allows it."""
+    if clean.action == ScanAction.LOAD:
+        assert clean.manifest is not None  # noqa: S101 - _clean requires it
+        return load_refusal(session, parcel, clean.manifest, now=now)
+    allowed, _to = TRANSITIONS[clean.action]
+    if parcel.status not in allowed:
+        return _status_refusal(session, parcel, clean.action, now)
+    if clean.action == ScanAction.PACK and parcel.round.status == RoundStatus.CLOSED:
+        return _l("Its round %(name)s is closed.", name=parcel.round.name)
+    if (
+        clean.action == ScanAction.DELIVER
+        and parcel.status == ParcelStatus.FAILED
+        and (parcel.manifest is None or parcel.manifest.status != ManifestStatus.DISPATCHED)
+    ):
+        return _status_refusal(session, parcel, clean.action, now)
+    return None
+
+
+def allowed_actions(parcel: Parcel) -> list[str]:
+    """The actions the parcel's state allows now, whoever asks (roles are checked by the
+    caller with kitlog.security.SCAN_ACTION_PERMISSIONS)."""
+    status = parcel.status
+    if status in (ParcelStatus.ALLOCATED, ParcelStatus.RETURNED):
+        return [] if parcel.round.status == RoundStatus.CLOSED else [ScanAction.PACK.value]
+    if status == ParcelStatus.PACKED:
+        on_open = parcel.manifest is not None and parcel.manifest.status == ManifestStatus.OPEN
+        return [] if on_open else [ScanAction.LOAD.value]
+    if status == ParcelStatus.DISPATCHED:
+        return [ScanAction.DELIVER.value, ScanAction.FAIL.value, ScanAction.RETURN.value]
+    if status == ParcelStatus.FAILED:
+        on_road = parcel.manifest is not None and parcel.manifest.status == (
+            ManifestStatus.DISPATCHED
+        )
+        return ([ScanAction.DELIVER.value] if on_road else []) + [ScanAction.RETURN.value]
+    return []
+
+
+# -- transitions ---------------------------------------------------------------------------
+
+
+def change_status(
+    session: Session,
+    parcel: Parcel,
+    status: str,
+    *,
+    user: User | None,
+    now: datetime,
+    note: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    scan: Scan | None = None,
+) -> ParcelEvent:
+    """Move the parcel to `status` and record the change as a ParcelEvent."""
+    event = ParcelEvent(
+        parcel=parcel,
+        from_status=parcel.status,
+        status=status,
+        note=note,
+        lat=lat,
+        lon=lon,
+        user=user,
+        scan=scan,
+        created_at=now,
+    )
+    session.add(event)
+    parcel.status = status
+    parcel.updated_at = now
+    return event
+
+
+def return_to_stock(
+    session: Session, parcels: list[Parcel], *, user: User | None, now: datetime
+) -> list[StockMovement]:
+    """Ledger `return` movements for the kits of these parcels (per batch and warehouse,
+    naming the manifest they travelled on), under the batches' lock."""
+    lock_batches(session, [line.batch_id for parcel in parcels for line in parcel.lines])
+    totals: dict[tuple[int, int, int | None], int] = {}
+    for parcel in parcels:
+        for line in parcel.lines:
+            key = (line.batch_id, parcel.round.warehouse_id, parcel.manifest_id)
+            totals[key] = totals.get(key, 0) + line.kits
+    movements = []
+    for (batch_id, warehouse_id, manifest_id), kits in sorted(
+        totals.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)
+    ):
+        movement = StockMovement(
+            batch_id=batch_id,
+            warehouse_id=warehouse_id,
+            kind=MovementKind.RETURN,
+            quantity=kits,
+            reason="",
+            manifest_id=manifest_id,
+            user=user,
+            created_at=now,
+        )
+        session.add(movement)
+        movements.append(movement)
+    return movements
+
+
+def _apply(
+    session: Session, parcel: Parcel, clean: _Clean, scan: Scan, user: User | None, now: datetime
+) -> None:
+    _allowed, to_status = TRANSITIONS[clean.action]
+    common = {"user": user, "now": now, "lat": clean.lat, "lon": clean.lon, "scan": scan}
+    if clean.action == ScanAction.LOAD:
+        assert clean.manifest is not None  # noqa: S101
+        parcel.manifest_id = clean.manifest.id
+        parcel.manifest = clean.manifest
+        change_status(session, parcel, to_status, note=clean.manifest.number, **common)
+        return
+    if clean.action == ScanAction.RETURN:
+        return_to_stock(session, [parcel], user=user, now=now)
+    change_status(session, parcel, to_status, note=clean.note, **common)
+
+
+# -- the scan ------------------------------------------------------------------------------
+
+
+def _existing(session: Session, key: str) -> Scan | None:
+    return session.scalars(
+        select(Scan).where(Scan.idempotency_key == key).execution_options(populate_existing=True)
+    ).first()
+
+
+def _duplicate(session: Session, first: Scan, clean: _Clean, parcel: Parcel | None) -> ScanResult:
+    """The first answer again, with the parcel as it is now; 422 when the key was used
+    for another code or action."""
+    same_code = first.code == clean.code[:STORED_CODE] or (
+        parcel is not None and first.parcel_id == parcel.id
+    )
+    if first.action != clean.action or not same_code:
+        raise InvalidValues(
+            [
+                FieldError(
+                    "idempotency_key",
+                    _l(
+                        "This key was already used for another scan (%(action)s of %(code)s):"
+                        " give each scan its own key.",
+                        action=ACTION_NAMES.get(first.action, first.action),
+                        code=first.code[:60],
+                    ),
+                )
+            ]
+        )
+    current = session.get(Parcel, first.parcel_id) if first.parcel_id is not None else None
+    return ScanResult(DUPLICATE, first.status_code, first.detail, first, current)
+
+
 def record_scan(
     session: Session, data: ScanInput, *, user: User, now: datetime | None = None
 ) -> ScanResult:
     """Apply one scan and record it (accepted or refused); a known idempotency key repeats
     the first answer with outcome "duplicate". Raises InvalidValues for bad input
     (unknown action, fail without a reason, a key reused with another code or action)."""
-    raise NotImplementedError
+    clean = _clean(session, data)
+    now = now or utcnow()
+    if clean.manifest is not None:
+        lock_manifest(session, clean.manifest)
+    try:
+        parcel: Parcel | None = find_parcel(session, clean.code)
+    except NotFound as error:
+        parcel, not_found = None, str(error)
+    else:
+        not_found = ""
+    if parcel is not None:
+        lock_parcels(session, [parcel.id])
+    else:
+        begin_write(session)
+    first = _existing(session, clean.key)
+    if first is not None:
+        return _duplicate(session, first, clean, parcel)
+
+    if parcel is None:
+        outcome, status, detail = ScanOutcome.UNKNOWN, 404, not_found
+    else:
+        refusal = _refusal(session, parcel, clean, now)
+        if refusal is None:
+            outcome, status, detail = ScanOutcome.OK, 200, ""
+        else:
+            outcome, status, detail = ScanOutcome.REFUSED, 409, str(refusal)
+    savepoint = session.begin_nested()
+    try:
+        scan = Scan(
+            idempotency_key=clean.key,
+            code=clean.code[:STORED_CODE],
+            action=clean.action,
+            parcel_id=parcel.id if parcel is not None else None,
+            manifest_id=(
+                clean.manifest.id
+                if clean.manifest is not None
+                else (parcel.manifest_id if parcel is not None else None)
+            ),
+            outcome=outcome,
+            status_code=status,
+            detail=detail,
+            from_status=parcel.status if parcel is not None else None,
+            to_status=TRANSITIONS[clean.action][1] if outcome == ScanOutcome.OK else None,
+            reason=clean.reason,
+            recipient_name=clean.recipient_name,
+            recipient_relation=clean.recipient_relation,
+            note=clean.note,
+            lat=clean.lat,
+            lon=clean.lon,
+            scanned_at=clean.scanned_at,
+            user=user,
+            created_at=now,
+        )
+        session.add(scan)
+        session.flush()  # the key's uniqueness is checked here, before any change
+        if outcome == ScanOutcome.OK:
+            assert parcel is not None  # noqa: S101
+            _apply(session, parcel, clean, scan, user, now)
+            session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        first = _existing(session, clean.key)
+        if first is None:
+            raise
+        return _duplicate(session, first, clean, parcel)
+    return ScanResult(str(outcome), status, detail, scan, parcel)
 
 
-def allowed_actions(parcel: Parcel) -> list[str]:
-    """The actions the parcel's state allows now, whoever asks (roles are checked by the
-    caller with kitlog.security.SCAN_ACTION_PERMISSIONS)."""
-    raise NotImplementedError
+__all__ = [
+    "DUPLICATE",
+    "FAIL_REASON_NAMES",
+    "MANIFEST_STATUS_NAMES",
+    "ScanInput",
+    "ScanResult",
+    "allowed_actions",
+    "change_status",
+    "find_manifest",
+    "load_refusal",
+    "local_time",
+    "lock_manifest",
+    "lock_parcels",
+    "record_scan",
+    "return_to_stock",
+]

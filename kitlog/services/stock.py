@@ -24,6 +24,7 @@ from kitlog.models import (
     MovementKind,
     Parcel,
     ParcelLine,
+    ParcelStatus,
     Round,
     StockMovement,
     Transfer,
@@ -388,7 +389,27 @@ def batch_summaries(
     ).items():
         if batch_id in summaries:
             summaries[batch_id].reserved += kits
+    for batch_id, kits in parcel_kits(
+        session, [ParcelStatus.DELIVERED], batch_ids=batch_ids
+    ).items():
+        if batch_id in summaries:
+            summaries[batch_id].delivered += kits
     return summaries
+
+
+def parcel_kits(
+    session: Session, statuses: list[str], *, batch_ids: list[int] | None = None
+) -> dict[int, int]:
+    """Kits in the lines of parcels of these statuses, by batch: one SUM ... GROUP BY."""
+    query = (
+        select(ParcelLine.batch_id, func.sum(ParcelLine.kits))
+        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
+        .where(Parcel.status.in_([str(s) for s in statuses]))
+        .group_by(ParcelLine.batch_id)
+    )
+    if batch_ids is not None:
+        query = query.where(ParcelLine.batch_id.in_(batch_ids))
+    return {batch_id: int(kits) for batch_id, kits in session.execute(query)}
 
 
 def reconciliation_problems(session: Session) -> list[str]:
@@ -396,6 +417,7 @@ def reconciliation_problems(session: Session) -> list[str]:
     problems: list[str] = []
     batches = {b.id: b for b in session.scalars(select(DonorBatch))}
     summaries = batch_summaries(session)
+    on_the_road = parcel_kits(session, [ParcelStatus.DISPATCHED, ParcelStatus.FAILED])
     reserved_by_batch: dict[int, dict[int, int]] = defaultdict(dict)
     for (warehouse_id, batch_id), kits in reserved_quantities(session).items():
         reserved_by_batch[batch_id][warehouse_id] = kits
@@ -430,6 +452,11 @@ def reconciliation_problems(session: Session) -> list[str]:
                 )
         if s.in_transit < 0:
             problems.append(f"{name}: in transit is negative ({s.in_transit})")
+        if s.in_transit != on_the_road.get(batch_id, 0):
+            problems.append(
+                f"{name}: the ledger has {s.in_transit} in transit but dispatched and failed"
+                f" parcels carry {on_the_road.get(batch_id, 0)}"
+            )
         if not s.reconciled:
             problems.append(
                 f"{name}: received {s.received} + adjusted {s.adjusted} != lost {s.lost}"
