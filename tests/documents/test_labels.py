@@ -1,0 +1,220 @@
+"""Label PDFs: every label on every layout decodes to its parcel's URL, and its words stay
+on their own label."""
+
+from __future__ import annotations
+
+import base64
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+import pytest
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from kitlog.documents.labels import (
+    BOLD,
+    LAYOUTS,
+    Label,
+    fit_text,
+    render_labels,
+    render_test_sheet,
+    wrap_text,
+)
+from kitlog.documents.qr import QUIET_ZONE, dark_runs, qr_matrix
+from tests.documents.pdf import DPI, char_boxes, decode_pages, page_count, page_size_mm, page_texts
+
+BASE = "https://kitlog.example.org"
+MM = 72 / 25.4
+LONG_VILLAGE = "Kelurahan Sumberejo Kidul Wetan Kecamatan Ngantang Kabupaten Malang"
+LONG_ROUND = "KOICA hygiene kits for PMI households, East Java, December 2020, second round"
+
+
+def _token(n: int) -> str:
+    """A parcel token as kitlog makes them: 80 bits, base32, 16 characters."""
+    return base64.b32encode((n * 7919 + 2**70).to_bytes(10, "big")).decode()
+
+
+def _labels(count: int, **changes) -> list[Label]:
+    labels = []
+    for n in range(count):
+        values = {
+            "url": f"{BASE}/p/{_token(n)}",
+            "code": f"ABC-DEF-{n:03d}",
+            "household": f"HH-{n:06d}",
+            "village": LONG_VILLAGE if n % 3 == 0 else "Sedayu",
+            "round_name": LONG_ROUND if n % 2 == 0 else "Round 1",
+            "donor": "KOICA",
+            "kits": "2 kits",
+            "head_name": "Siti Rahayu binti Abdul Rahman Wahyudi" if n % 4 == 0 else None,
+        }
+        values.update(changes)
+        labels.append(Label(**values))
+    return labels
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_every_label_on_every_layout_decodes_to_its_url(name):
+    layout = LAYOUTS[name]
+    count = layout.per_page * 2 + 3 if layout.per_page > 1 else 5  # more than two sheets
+    labels = _labels(count)
+    pdf = render_labels(labels, layout)
+
+    pages = decode_pages(pdf)
+    assert len(pages) == layout.pages_for(count) == page_count(pdf)
+    assert [len(found) for found in pages] == [
+        min(layout.per_page, count - i * layout.per_page) for i in range(len(pages))
+    ]
+    decoded = [found.text for page in pages for found in page]
+    assert sorted(decoded) == sorted(label.url for label in labels)
+    expected_levels = {"M", "Q", "H"} if layout.error_correction == "M" else {"Q", "H"}
+    assert {found.ec_level for page in pages for found in page} <= expected_levels
+    assert page_size_mm(pdf) == (layout.page_width, layout.page_height)
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_labels_show_the_short_code_household_village_round_and_donor(name):
+    label = _labels(1, village="Sedayu", round_name="Round 1", head_name=None)[0]
+    text = page_texts(render_labels([label], LAYOUTS[name]))[0]
+    for words in ("ABC-DEF-000", "HH-000000", "Sedayu", "Round 1", "KOICA", "2 kits"):
+        assert words in text
+
+
+def test_the_head_name_is_printed_only_when_given():
+    with_name, without = _labels(2, head_name=None)
+    with_name = Label(**{**with_name.__dict__, "head_name": "Siti Rahayu"})
+    text = page_texts(render_labels([with_name, without], LAYOUTS["a4-3x8"]))[0]
+    assert text.count("Siti Rahayu") == 1
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_long_texts_stay_on_their_own_label(name):
+    layout = LAYOUTS[name]
+    labels = _labels(
+        layout.per_page,
+        village=LONG_VILLAGE * 2,
+        round_name=LONG_ROUND * 2,
+        head_name="Siti Rahayu binti Abdul Rahman Wahyudi Kusumawardhani",
+        household="HH-WWWWWWWWWWWWWWWWWWWWW",
+    )
+    pdf = render_labels(labels, layout)
+    boxes = _label_boxes(layout)
+    chars = char_boxes(pdf)
+    assert chars
+    for char, (left, bottom, right, top) in chars:
+        centre = ((left + right) / 2, (bottom + top) / 2)
+        home = [b for b in boxes if b[0] <= centre[0] <= b[2] and b[1] <= centre[1] <= b[3]]
+        assert home, (char, centre)
+        b = home[0]
+        assert b[0] <= left and right <= b[2] and b[1] <= bottom and top <= b[3], char
+    text = page_texts(pdf)[0]
+    assert "…" in text  # cut short, not spilled over
+    assert "Kelurahan" in text and "Sumberejo" in text
+
+
+def _label_boxes(layout) -> list[tuple[float, float, float, float]]:
+    """(left, bottom, right, top) of each label of a page, in PDF points."""
+    page_height = layout.page_height * MM
+    return [
+        (
+            left * MM,
+            page_height - (top + layout.label_height) * MM,
+            (left + layout.label_width) * MM,
+            page_height - top * MM,
+        )
+        for left, top in layout.positions()
+    ]
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_the_quiet_zone_around_each_code_is_blank_and_on_its_label(name):
+    layout = LAYOUTS[name]
+    labels = _labels(layout.per_page, village=LONG_VILLAGE * 3, round_name=LONG_ROUND * 3)
+    document = pdfium.PdfDocument(render_labels(labels, layout))
+    objects = [(o.type, o.get_bounds()) for o in document[0].get_objects()]
+    document.close()
+    codes = [bounds for kind, bounds in objects if kind == pdfium_raw.FPDF_PAGEOBJ_PATH]
+    texts = [bounds for kind, bounds in objects if kind == pdfium_raw.FPDF_PAGEOBJ_TEXT]
+    assert len(codes) == len(labels) and texts
+
+    for label, code, box in zip(labels, codes, _label_boxes(layout), strict=True):
+        modules = len(qr_matrix(label.url, layout.error_correction))
+        module = (code[2] - code[0]) / modules
+        assert module >= 0.5 * MM  # big enough for a phone camera at arm's length
+        if layout.dot:  # a whole number of the thermal head's dots
+            dots = module / MM / layout.dot
+            assert dots == pytest.approx(round(dots), abs=1e-6)
+        quiet = QUIET_ZONE * module
+        zone = (code[0] - quiet, code[1] - quiet, code[2] + quiet, code[3] + quiet)
+        assert box[0] <= zone[0] and zone[2] <= box[2] and box[1] <= zone[1] and zone[3] <= box[3]
+        assert not [t for t in texts if _overlap(t, zone)]
+        assert not [c for c in codes if c != code and _overlap(c, zone)]
+
+
+def test_the_printer_offset_moves_every_label_by_its_millimetres():
+    layout = LAYOUTS["a4-3x8"]
+    labels = _labels(layout.per_page)
+    plain = {f.text: f for f in decode_pages(render_labels(labels, layout))[0]}
+    shifted = {
+        f.text: f
+        for f in decode_pages(render_labels(labels, layout, offset_x=4.0, offset_y=-2.5))[0]
+    }
+    assert set(plain) == set(shifted) == {label.url for label in labels}
+    px_per_mm = DPI / 25.4
+    for url, before in plain.items():
+        after = shifted[url]
+        assert after.x - before.x == pytest.approx(4.0 * px_per_mm, abs=1.5)
+        assert after.y - before.y == pytest.approx(-2.5 * px_per_mm, abs=1.5)  # + is down
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_every_layout_keeps_its_labels_on_the_page_and_apart(name):
+    layout = LAYOUTS[name]
+    positions = layout.positions()
+    assert len(positions) == layout.per_page
+    for left, top in positions:
+        assert left >= 0 and left + layout.label_width <= layout.page_width + 1e-9
+        assert top >= 0 and top + layout.label_height <= layout.page_height + 1e-9
+    assert layout.pitch_x >= layout.label_width and layout.pitch_y >= layout.label_height
+
+
+def test_the_sheet_layouts_are_the_avery_geometries():
+    assert (LAYOUTS["a4-3x8"].per_page, LAYOUTS["a4-3x8"].label_height) == (24, 33.9)
+    l7160 = LAYOUTS["a4-3x7"]
+    assert (l7160.per_page, l7160.label_width, l7160.label_height) == (21, 63.5, 38.1)
+    assert (l7160.pitch_x, l7160.pitch_y) == (66.0, 38.1)
+    assert l7160.left == pytest.approx(7.2, abs=0.1) and l7160.top == pytest.approx(15.15)
+    assert (LAYOUTS["thermal-50x30"].page_width, LAYOUTS["thermal-50x30"].per_page) == (50, 1)
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_a_test_sheet_outlines_every_label_and_says_its_shift(name):
+    layout = LAYOUTS[name]
+    pdf = render_test_sheet(layout, offset_x=1.5, offset_y=-2.0, lines=[f"{name} X +1.5 Y -2.0"])
+    assert page_count(pdf) == 1
+    assert page_size_mm(pdf) == (layout.page_width, layout.page_height)
+    assert f"{name} X +1.5 Y -2.0" in page_texts(pdf)[0]
+
+
+def test_a_long_text_shrinks_then_is_cut_short_with_an_ellipsis():
+    width = 60.0
+    assert fit_text("Sedayu", BOLD, 9, width, 6) == ("Sedayu", 9)
+    text, size = fit_text("Sumberejo Kidul", BOLD, 9, width, 6)
+    assert text == "Sumberejo Kidul" and 6 <= size < 9
+    assert stringWidth(text, BOLD, size) <= width
+    text, size = fit_text(LONG_VILLAGE, BOLD, 9, width, 6)
+    assert text.endswith("…") and size == 6 and stringWidth(text, BOLD, size) <= width
+
+
+def test_wrapping_keeps_to_its_lines_and_its_width():
+    lines = wrap_text(LONG_VILLAGE, BOLD, 7, 90.0, 2)
+    assert len(lines) == 2 and lines[0].startswith("Kelurahan") and lines[1].endswith("…")
+    assert all(stringWidth(line, BOLD, 7) <= 90.0 for line in lines)
+    assert wrap_text("Sedayu", BOLD, 7, 90.0, 2) == ["Sedayu"]
+
+
+def test_a_qr_code_is_drawn_as_one_rectangle_per_run_of_dark_modules():
+    matrix = [[True, True, False, True], [False, False, False, False], [True, True, True, True]]
+    assert dark_runs(matrix) == [(0, 0, 2), (0, 3, 1), (2, 0, 4)]
