@@ -1,0 +1,70 @@
+/* kitlog offline: registers the service worker (/sw.js) that keeps the scan station and
+ * the delivery page working with no network, and empties its page cache at logout.
+ *
+ * Include on every page that must work offline:
+ *   <script src=".../js/offline.js" data-sw="{{ url_for('scan.service_worker') }}" defer></script>
+ * (templates/_macros/outbox.html scan_scripts() does.)
+ *
+ * Service workers need a secure context (HTTPS, or localhost): on plain HTTP over a LAN
+ * this does nothing and the pages need the network (README: "Phone cameras need HTTPS").
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var swUrl = (script && script.getAttribute("data-sw")) || "/sw.js";
+  var scope = (script && script.getAttribute("data-scope")) || "/";
+
+  function clearPageCaches() {
+    if (!window.caches) return Promise.resolve();
+    return window.caches.keys().then(function (names) {
+      return Promise.all(
+        names
+          .filter(function (name) {
+            return name.indexOf("kitlog-pages-") === 0;
+          })
+          .map(function (name) {
+            return window.caches.delete(name);
+          })
+      );
+    });
+  }
+
+  // The pages in the cache were rendered for the user who is leaving: never show them
+  // to the next one. (The service worker also clears them when it sees the POST.)
+  function guardLogout() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form || form.tagName !== "FORM" || event.defaultPrevented) return;
+      var action = form.getAttribute("action") || "";
+      if (!/\/logout\/?$/.test(new URL(action, document.baseURI).pathname)) return;
+      if (form.getAttribute("data-caches-cleared") === "yes" || !window.caches) return;
+      event.preventDefault();
+      var sent = false;
+      var send = function () {
+        if (sent) return;
+        sent = true;
+        form.setAttribute("data-caches-cleared", "yes");
+        form.submit(); // does not fire "submit" again
+      };
+      clearPageCaches().then(send, send);
+      window.setTimeout(send, 1500);
+    });
+  }
+
+  function register() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+    navigator.serviceWorker.register(swUrl, { scope: scope, updateViaCache: "none" }).catch(
+      function (error) {
+        if (window.console) console.warn("kitlog: the service worker did not register", error);
+      }
+    );
+  }
+
+  guardLogout();
+  if (document.readyState === "complete") {
+    register();
+  } else {
+    window.addEventListener("load", register);
+  }
+})();
