@@ -304,6 +304,9 @@ def _dump_parcel(parcel: Parcel) -> dict:
     }
 
 
+dump_parcel = _dump_parcel  # the scans and manifests answers show parcels the same way
+
+
 def _dump_parcel_item(parcel: Parcel) -> dict:
     return {
         "code": format_short_code(parcel.short_code),
