@@ -1,0 +1,64 @@
+"""The scan station with no network: opened once online, it reloads from the service
+worker; a scan made offline waits on the device (and says so), survives a reload, and is
+sent when the network is back."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import log_in
+from tests.browser.test_scan_station import allocated_parcels, status_of
+
+pytestmark = pytest.mark.browser
+
+# Resolves once the service worker is active and has kept the station page.
+STATION_CACHED_JS = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  const names = await caches.keys();
+  const pages = names.filter((name) => name.startsWith("kitlog-pages-"));
+  for (const name of pages) {
+    const cache = await caches.open(name);
+    if (await cache.match("/scan/")) return registration.active.state;
+  }
+  return null;
+}"""
+
+
+def test_a_scan_made_offline_waits_survives_a_reload_and_syncs_when_back_online(phone_page, make):
+    (parcel,) = allocated_parcels(make, 1)
+    storekeeper = make.user("warehouse")
+    page = phone_page
+    log_in(page, storekeeper.email)
+    page.goto("/scan/")
+    page.wait_for_function(STATION_CACHED_JS, polling=100)
+
+    context = page.context
+    context.set_offline(True)
+    page.reload()
+    code_input = page.locator("input[name=code]")
+    expect(page.locator("h1")).to_be_visible()
+    expect(code_input).to_be_visible()
+
+    code_input.fill(parcel.short_code)
+    code_input.press("Enter")
+    count = page.locator("[data-outbox-count]")
+    expect(count).to_have_attribute("data-count", "1")
+    expect(count).to_contain_text("1")
+    panel = page.locator("[data-feedback]")
+    expect(panel).to_have_attribute("data-outcome", "waiting")
+    expect(code_input).to_have_value("")
+    assert status_of(parcel.id) == "allocated"
+
+    page.reload()  # still offline: the page and the waiting scan come back
+    expect(count).to_have_attribute("data-count", "1")
+    recent = page.locator("[data-recent] li")
+    expect(recent).to_have_count(1)
+    expect(recent.first).to_have_attribute("data-state", "waiting")
+    assert status_of(parcel.id) == "allocated"
+
+    context.set_offline(False)  # the `online` event sends it
+    expect(count).to_have_attribute("data-count", "0")
+    expect(recent.first).to_have_attribute("data-state", "ok")
+    expect(page.locator("[data-accepted-count]")).to_have_text("1")
+    assert status_of(parcel.id) == "packed"

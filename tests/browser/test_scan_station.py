@@ -1,0 +1,117 @@
+"""A storekeeper packs parcels at the scan station on a phone, with a keyboard-wedge
+scanner: it types the code and presses Enter; the page answers green or red at once, the
+input is empty and ready for the next scan, and the parcel is packed in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from kitlog.extensions import db
+from kitlog.models import Parcel
+from kitlog.services import distribution as dist
+from kitlog.services.parcel_codes import format_short_code
+from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
+
+pytestmark = pytest.mark.browser
+
+EAST_JAVA = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
+
+
+def allocated_parcels(make, count: int) -> list[Parcel]:
+    """`count` allocated parcels of an open round, through the distribution service."""
+    batch = make.batch(received=50)
+    for _ in range(count):
+        make.household(**EAST_JAVA)
+    round_ = dist.create_round(
+        db.session,
+        name="Paket kebersihan KOICA",
+        batches=[batch],
+        warehouse=batch.warehouse,
+        entitlement=1,
+        user=None,
+        **EAST_JAVA,
+    )
+    dist.open_round(db.session, round_, user=None)
+    dist.allocate(db.session, round_, user=None, today=date(2021, 1, 10))
+    db.session.commit()
+    return list(db.session.scalars(select(Parcel).order_by(Parcel.id)))
+
+
+def status_of(parcel_id: int) -> str:
+    db.session.commit()  # a new transaction sees what the server committed
+    return db.session.get(Parcel, parcel_id, populate_existing=True).status
+
+
+def test_a_wedge_scan_packs_the_parcel_and_a_second_scan_is_refused(phone_page, make, app):
+    first, second = allocated_parcels(make, 2)
+    storekeeper = make.user("warehouse")
+    page = phone_page
+    log_in(page, storekeeper.email)
+    page.goto("/scan/")
+    code_input = page.locator("input[name=code]")
+    expect(code_input).to_be_focused()
+    expect(page.locator("[data-outbox-count]")).to_have_attribute("data-count", "0")
+
+    # A wedge scanner types the short code as printed and presses Enter.
+    code_input.press_sequentially(format_short_code(first.short_code))
+    code_input.press("Enter")
+
+    panel = page.locator("[data-feedback]")
+    expect(panel).to_have_attribute("data-outcome", "ok")
+    expect(panel).to_have_class("station-feedback feedback-ok")
+    expect(panel).to_contain_text(format_short_code(first.short_code))
+    expect(code_input).to_have_value("")
+    expect(code_input).to_be_focused()
+    assert status_of(first.id) == "packed"
+    expect(page.locator("[data-accepted-count]")).to_have_text("1")
+    recent = page.locator("[data-recent] li")
+    expect(recent).to_have_count(1)
+    expect(recent.first).to_have_attribute("data-state", "ok")
+    expect(recent.first).to_contain_text(format_short_code(first.short_code))
+
+    # The whole QR URL works the same way (a scanner reading the label's QR code).
+    code_input.press_sequentially(f"{app.config['BASE_URL']}/p/{second.token}")
+    code_input.press("Enter")
+    expect(recent).to_have_count(2)
+    expect(recent.first).to_have_attribute("data-state", "ok")
+    expect(page.locator("[data-accepted-count]")).to_have_text("2")
+    assert status_of(second.id) == "packed"
+
+    # The first parcel again, with a new scan: refused, saying when and by whom.
+    code_input.press_sequentially(first.short_code.lower())
+    code_input.press("Enter")
+    expect(panel).to_have_attribute("data-outcome", "refused")
+    expect(panel).to_have_class("station-feedback feedback-bad")
+    with app.test_request_context():
+        already = translated("Already packed %(on_by)s.", on_by="").rstrip(" .")
+    expect(panel).to_contain_text(already)
+    expect(panel).to_contain_text(storekeeper.name)
+    expect(code_input).to_be_focused()
+    expect(recent).to_have_count(3)
+    expect(recent.first).to_have_attribute("data-state", "refused")
+    expect(page.locator("[data-accepted-count]")).to_have_text("2")
+    assert status_of(first.id) == "packed"
+
+    # The last scans and the count come from the device's outbox: they survive a reload.
+    page.reload()
+    expect(recent).to_have_count(3)
+    expect(page.locator("[data-accepted-count]")).to_have_text("2")
+    expect(page.locator("[data-outbox-count]")).to_have_attribute("data-count", "0")
+    assert_no_sideways_scroll(page)
+
+
+def test_the_station_works_on_a_desktop_too(desktop_page, make):
+    (parcel,) = allocated_parcels(make, 1)
+    storekeeper = make.user("warehouse")
+    page = desktop_page
+    log_in(page, storekeeper.email)
+    page.goto("/scan/?mode=pack")
+    page.locator("input[name=code]").fill(parcel.short_code)
+    page.locator("input[name=code]").press("Enter")
+    expect(page.locator("[data-feedback]")).to_have_attribute("data-outcome", "ok")
+    assert status_of(parcel.id) == "packed"
+    assert_no_sideways_scroll(page)
