@@ -19,7 +19,7 @@ from wtforms.validators import (
 )
 
 from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, KitlogForm, choice
-from kitlog.models import FAIL_REASONS, FailReason
+from kitlog.services.scans import FAIL_REASON_NAMES
 
 # Who took the parcel, as a relation to the household (the household form's words where
 # they fit; the head of household takes it most often).
@@ -32,15 +32,8 @@ RECIPIENT_RELATION_LABELS = {
     "other": _l("Someone else"),
 }
 
-FAIL_REASON_LABELS = {
-    FailReason.NOBODY_HOME.value: _l("Nobody at home"),
-    FailReason.MOVED.value: _l("The household has moved"),
-    FailReason.REFUSED.value: _l("The parcel was refused"),
-    FailReason.WRONG_ADDRESS.value: _l("Wrong address"),
-    FailReason.OTHER.value: _l("Another reason"),
-}
-
-assert set(FAIL_REASON_LABELS) == set(FAIL_REASONS)  # noqa: S101 - a new reason needs a label
+# The scan service's words for the reasons, so a reason reads the same everywhere.
+FAIL_REASON_LABELS = FAIL_REASON_NAMES
 
 # Room for a UUID, with or without hyphens; what the scans table holds at most.
 KEY_LENGTH = 64

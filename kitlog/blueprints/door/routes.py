@@ -190,7 +190,7 @@ def _strings(labels: dict) -> dict[str, str]:
 
 
 def _render_deliver(lookup, parcel=None, forms=None, error=None, status=200):
-    allowed = _allowed(parcel) if parcel is not None else []
+    allowed = [a for a in _allowed(parcel) if a in DOOR_ACTIONS] if parcel is not None else []
     forms = {**_door_forms(parcel, allowed), **(forms or {})}
     return render_template(
         "door/deliver.html",
@@ -202,8 +202,9 @@ def _render_deliver(lookup, parcel=None, forms=None, error=None, status=200):
         deliver_form=forms["deliver"],
         fail_form=forms["fail"],
         lookup_error=error,
-        blank_deliver=DeliveryForm(formdata=None).fresh(""),
-        blank_fail=FailedDeliveryForm(formdata=None).fresh(""),
+        # hidden until deliver.js shows a parcel of a saved trip (or a refusal is posted)
+        blank_deliver=DeliveryForm(formdata=None).fresh(parcel.token if parcel else ""),
+        blank_fail=FailedDeliveryForm(formdata=None).fresh(parcel.token if parcel else ""),
         status_labels=_strings(PARCEL_STATUS_LABELS),
         relation_labels=_strings(RECIPIENT_RELATION_LABELS),
         reason_labels=_strings(FAIL_REASON_LABELS),
@@ -229,6 +230,14 @@ def deliver():
     return _render_deliver(lookup, found)
 
 
+def _hidden_field_errors(form) -> None:
+    """Errors of fields the officer cannot see are said above the form."""
+    if form.lat.errors or form.lon.errors:
+        form.form_errors.append(_("The position the phone gave is not valid: nothing was saved."))
+    if form.code.errors or form.idempotency_key.errors:
+        form.form_errors.append(_("The form is incomplete: reload the page and try again."))
+
+
 def _record_at_door():
     """The no-JS submission of the delivery page: deliver or fail, through record_scan."""
     action = request.form.get("action")
@@ -242,6 +251,7 @@ def _record_at_door():
         return _render_deliver(lookup, error=str(error), status=404)
     lookup.code.data = format_short_code(found.short_code)
     if not form.validate_on_submit():
+        _hidden_field_errors(form)
         return _render_deliver(lookup, found, forms={action: form}, status=422)
     data = scans.ScanInput(
         code=form.code.data,
