@@ -645,7 +645,7 @@
         );
       });
     }
-    if (s.start && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    if (s.start) {
       cameraButton.hidden = false;
       cameraButton.addEventListener("click", function () {
         box.hidden = false;
@@ -656,9 +656,9 @@
             box.hidden = true;
             found(text);
           })
-        ).catch(function () {
+        ).catch(function (error) {
           box.hidden = true;
-          showLookupError(M.camera_failed);
+          showLookupError((error && error.reason && error.message) || M.camera_failed);
         });
       });
       stop.addEventListener("click", function () {
@@ -666,6 +666,37 @@
         box.hidden = true;
       });
     }
+  }
+
+  /* A page the server rendered before this phone recorded the parcel offline (the
+     service worker's copy, or a reload before the sync): what the phone did wins. */
+  var FROM = { deliver: ["dispatched", "failed"], fail: ["dispatched"] };
+
+  function applyWaiting() {
+    var box = outbox();
+    if (!box || !box.recent || !current) return;
+    box.recent(50).then(function (entries) {
+      var newest = (entries || []).filter(function (e) {
+        return (e.action === "deliver" || e.action === "fail") && shortOf(e.code) === shortOf(current.code);
+      })[0];
+      if (!newest) return;
+      var done = newest.action === "deliver" ? "delivered" : "failed";
+      if (newest.state === "waiting") {
+        lastKey = newest.idempotency_key;
+        current.local = done;
+        showStatus(current.status, done);
+        showForms([], done === "delivered" ? M.delivered_waiting : M.failed_waiting);
+        nothingToDo.hidden = true;
+      } else if (
+        (newest.state === "ok" || newest.state === "duplicate") &&
+        FROM[newest.action].indexOf(current.status) >= 0 &&
+        Date.now() - (newest.answered_at || 0) < 12 * 3600 * 1000
+      ) {
+        current.status = done;
+        showStatus(done, null);
+        showForms(allowedHere(done, null), STATUS[done] || done);
+      }
+    });
   }
 
   /* ---------- Start ---------- */
@@ -680,6 +711,7 @@
         local: null,
       };
       locate();
+      applyWaiting();
     } else if (!codeInput.value) {
       // The service worker answered /deliver/?code=… or a label's /p/<token> with the
       // saved /deliver/ page: look the parcel up on the phone.
