@@ -115,3 +115,25 @@ def test_the_station_works_on_a_desktop_too(desktop_page, make):
     expect(page.locator("[data-feedback]")).to_have_attribute("data-outcome", "ok")
     assert status_of(parcel.id) == "packed"
     assert_no_sideways_scroll(page)
+
+
+def test_a_photo_of_the_label_is_decoded_by_kitlogs_own_wasm_and_packs_the_parcel(
+    phone_page, make, app, tmp_path
+):
+    import qrcode
+
+    (parcel,) = allocated_parcels(make, 1)
+    photo = tmp_path / "label.png"
+    qrcode.make(f"{app.config['BASE_URL']}/p/{parcel.token}").save(photo)
+    storekeeper = make.user("warehouse")
+    page = phone_page
+    wasm = []
+    page.on("request", lambda r: wasm.append(r.url) if r.url.endswith(".wasm") else None)
+    log_in(page, storekeeper.email)
+    page.goto("/scan/")
+    expect(page.locator("[data-camera]")).to_be_visible()
+    page.locator("[data-photo]").set_input_files(str(photo))
+    expect(page.locator("[data-feedback]")).to_have_attribute("data-outcome", "ok")
+    assert status_of(parcel.id) == "packed"
+    # The decoder came from kitlog (the new_page fixture fails any outside request).
+    assert wasm and all("/static/vendor/zxing-wasm/zxing_reader.wasm" in url for url in wasm)

@@ -1,0 +1,70 @@
+"""The front-end files kitlog vendors from npm: the versions package.json pins, served by
+kitlog itself (the .wasm as application/wasm), and never a CDN at run time."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "kitlog" / "static" / "vendor"
+WASM = "/static/vendor/zxing-wasm/zxing_reader.wasm"
+
+
+def vendored_versions() -> dict[str, str]:
+    lines = (VENDOR / "VERSIONS.txt").read_text(encoding="utf-8").splitlines()
+    return dict(line.split(" ", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_the_versions_file_matches_package_json_and_the_lock():
+    versions = vendored_versions()
+    pinned = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    for package, version in pinned.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{package} is not pinned: {version}"
+        assert versions.get(package) == version, package
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    for package, version in versions.items():
+        assert lock[f"node_modules/{package}"]["version"] == version, package
+        assert (VENDOR / package).is_dir(), f"{package} is listed but not vendored"
+    assert versions["barcode-detector"] == "3.2.2"
+
+
+def test_no_vendored_or_kitlog_script_names_an_outside_address():
+    scripts = [*VENDOR.rglob("*.js"), *(ROOT / "kitlog" / "static" / "js").glob("*.js")]
+    assert scripts
+    for script in scripts:
+        text = script.read_text(encoding="utf-8")
+        # Comments may cite a URL; code may not fetch one. Vendored files are minified,
+        # so any address in them is code.
+        found = re.findall(r"https?://[^\s\"'`)]+", text)
+        if script.is_relative_to(VENDOR):
+            assert not found, f"{script.relative_to(ROOT)} names {found}"
+        else:
+            code = re.sub(r"/\*.*?\*/|^\s*//.*$", "", text, flags=re.S | re.M)
+            assert not re.findall(r"https?://", code), script.name
+
+
+def test_the_scanner_points_the_polyfill_at_kitlogs_own_wasm():
+    scanner = (ROOT / "kitlog" / "static" / "js" / "scanner.js").read_text(encoding="utf-8")
+    assert "prepareZXingModule" in scanner
+    assert "locateFile" in scanner
+    polyfill = (VENDOR / "barcode-detector" / "polyfill.js").read_text(encoding="utf-8")
+    assert "/static/vendor/zxing-wasm/${" in polyfill  # the default, rewritten by vendor_assets
+
+
+def test_flask_serves_the_wasm_as_application_wasm_and_the_polyfill(client):
+    wasm = client.get(WASM)
+    assert wasm.status_code == 200
+    assert wasm.mimetype == "application/wasm"
+    assert wasm.get_data()[:4] == b"\0asm"
+    polyfill = client.get("/static/vendor/barcode-detector/polyfill.js")
+    assert polyfill.status_code == 200
+    assert polyfill.mimetype in ("text/javascript", "application/javascript")
+
+
+def test_the_station_page_asks_for_the_wasm_at_kitlogs_own_address(client, auth):
+    auth.login("warehouse")
+    html = client.get("/scan/").get_data(as_text=True)
+    assert f'data-zxing-wasm="{WASM}"' in html
+    assert "/static/vendor/barcode-detector/polyfill.js" in html
