@@ -1,3 +1,182 @@
-"""Views; see the package docstring."""
+"""Label sheets for a round's parcels, and the label printers they are tuned for."""
 
 from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from kitlog.blueprints.printing import bp
+from kitlog.blueprints.printing.forms import (
+    IN_WAREHOUSE,
+    LabelChoiceForm,
+    PrinterForm,
+    layout_label,
+)
+from kitlog.blueprints.web import form_page
+from kitlog.documents.labels import LAYOUTS
+from kitlog.extensions import db
+from kitlog.models import LabelPrinter, Round
+from kitlog.security import require
+from kitlog.services import labels as service
+from kitlog.services.errors import DomainError
+
+bp.add_app_template_filter(layout_label, "layout_label")
+
+
+def _choice_form(round_: Round) -> LabelChoiceForm:
+    form = LabelChoiceForm(request.args)
+    form.set_options(service.printers(db.session), service.round_villages(db.session, round_))
+    return form
+
+
+def _selection(form: LabelChoiceForm) -> service.Selection | None:
+    """The form's choice as the labels service takes it; None (the reason shown on the
+    form) when it is not one."""
+    if not form.validate():
+        return None
+    kind, _sep, value = (form.output.data or "").partition(":")
+    printer = db.session.get(LabelPrinter, int(value)) if kind == "printer" else None
+    try:
+        return service.select_labels(
+            layout=value if kind == "layout" else None,
+            printer=printer,
+            statuses=service.IN_WAREHOUSE if form.parcels.data == IN_WAREHOUSE else None,
+            village=form.village.data or None,
+        )
+    except DomainError as error:
+        form.form_errors.append(str(error))
+        return None
+
+
+def _labels_page(round_: Round, form: LabelChoiceForm, selection, status: int | None = None):
+    count = service.count_labels(db.session, round_, selection) if selection else None
+    pages = service.pages_for(selection, count) if selection and count else 0
+    if status is None:
+        status = 200 if selection is not None else 422
+    return render_template(
+        "printing/round_labels.html",
+        round=round_,
+        form=form,
+        selection=selection,
+        count=count,
+        pages=pages,
+        active_nav="distribution.rounds",
+    ), status
+
+
+@bp.route("/rounds/<int:round_id>/labels")
+@require("labels.print")
+def round_labels(round_id: int):
+    """Choose the labels to print for a round: on what, which parcels; how many sheets."""
+    round_ = db.get_or_404(Round, round_id)
+    form = _choice_form(round_)
+    return _labels_page(round_, form, _selection(form))
+
+
+@bp.route("/rounds/<int:round_id>/labels.pdf")
+@require("labels.print")
+def round_labels_pdf(round_id: int):
+    """The chosen labels as a PDF; a choice that prints nothing shows the form again."""
+    round_ = db.get_or_404(Round, round_id)
+    form = _choice_form(round_)
+    selection = _selection(form)
+    if selection is None:
+        return _labels_page(round_, form, None)
+    try:
+        sheet = service.render_round_labels(
+            db.session, round_, selection, base_url=current_app.config["BASE_URL"]
+        )
+    except DomainError as error:
+        form.form_errors.append(str(error))
+        return _labels_page(round_, form, selection, error.status)
+    return Response(
+        sheet.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{sheet.filename}"'},
+    )
+
+
+# -- printers ----------------------------------------------------------------------------------
+
+
+@bp.route("/printers/")
+@require("printers.manage")
+def printers():
+    """The saved label printers with their shifts, and a test sheet for each layout."""
+    return render_template(
+        "printing/printers.html",
+        printers=service.printers(db.session),
+        layouts=list(LAYOUTS),
+    )
+
+
+def _printer_values(form: PrinterForm) -> dict:
+    return {
+        "name": form.name.data,
+        "layout": form.layout.data,
+        "offset_x_mm": form.offset_x_mm.data,
+        "offset_y_mm": form.offset_y_mm.data,
+    }
+
+
+@bp.route("/printers/new", methods=["GET", "POST"])
+@require("printers.manage")
+def new_printer():
+    """Save a printer: its labels and how far it shifts the print."""
+    form = PrinterForm()
+    if form.validate_on_submit():
+        printer = form.save(lambda: service.create_printer(db.session, **_printer_values(form)))
+        if printer is not None:
+            flash(_("The printer %(name)s is saved.", name=printer.name), "success")
+            return redirect(url_for(".printers"))
+    return form_page(
+        "printing/printer_form.html", form, printer=None, active_nav="printing.printers"
+    )
+
+
+@bp.route("/printers/<int:printer_id>/edit", methods=["GET", "POST"])
+@require("printers.manage")
+def edit_printer(printer_id: int):
+    """Correct a printer's shift after a test sheet, or its name or labels."""
+    printer = db.get_or_404(LabelPrinter, printer_id)
+    form = PrinterForm(obj=printer if request.method == "GET" else None)
+    if form.validate_on_submit():
+        saved = form.save(
+            lambda: service.update_printer(db.session, printer, **_printer_values(form))
+        )
+        if saved is not None:
+            flash(_("The printer %(name)s is saved.", name=saved.name), "success")
+            return redirect(url_for(".printers"))
+    return form_page(
+        "printing/printer_form.html", form, printer=printer, active_nav="printing.printers"
+    )
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@bp.route("/printers/<int:printer_id>/test.pdf")
+@require("printers.manage")
+def printer_test_sheet(printer_id: int):
+    """A printer's test sheet: label outlines and centre crosses, shifted as saved."""
+    printer = db.get_or_404(LabelPrinter, printer_id)
+    layout = service.layout_named(printer.layout)
+    return _pdf(
+        service.render_test_sheet(layout, printer),
+        f"kitlog-test-sheet-printer-{printer.id}-{layout.name}.pdf",
+    )
+
+
+@bp.route("/printers/layouts/<layout>/test.pdf")
+@require("printers.manage")
+def layout_test_sheet(layout: str):
+    """A layout's test sheet with no shift, to measure a printer before saving it."""
+    if layout not in LAYOUTS:
+        abort(404)
+    chosen = service.layout_named(layout)
+    return _pdf(service.render_test_sheet(chosen), f"kitlog-test-sheet-{chosen.name}.pdf")
