@@ -1,0 +1,161 @@
+"""API.md, Distribution: manifests. Create (loading the parcels listed), dispatch, list,
+read with the parcels and households the delivery page caches; access per role."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from kitlog.extensions import db
+from kitlog.models import Manifest, MovementKind, StockMovement
+from kitlog.services.parcel_codes import format_short_code
+from tests.api.helpers import assert_problem
+from tests.conftest import ApiClient
+from tests.services.test_scans import ScanWorld
+
+
+@pytest.fixture
+def w(make) -> ScanWorld:
+    return ScanWorld(make)
+
+
+@pytest.fixture
+def as_user(client, make):
+    def build(user, language="en") -> ApiClient:
+        return ApiClient(client, make.token(user), language)
+
+    return build
+
+
+def manifest_body(**changes) -> dict:
+    body = {
+        "warehouse": "SBY-01",
+        "destination": "Desa Sedayu, Kec. Turen",
+        "vehicle": "L 1234 AB",
+        "driver_name": "Joko Susilo",
+        "driver_phone": "0812 3456 7890",
+        "planned_date": "2026-12-04",
+    }
+    return {**body, **changes}
+
+
+def test_creating_a_manifest_numbers_it_and_loads_the_parcels_listed(w, as_user):
+    first, second = w.parcels[:2]
+    w.scan(first, "pack")
+    w.scan(second, "pack")
+    codes = [format_short_code(first.short_code), second.token]
+    response = as_user(w.budi).post("/api/v1/manifests", json=manifest_body(parcels=codes))
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert answer["number"].startswith("SBY-01/") and answer["number"].endswith("/0001")
+    assert answer["status"] == "open" and answer["id"]
+    assert answer["driver_phone"] == "+6281234567890"
+    assert answer["counts"]["parcels"] == 2 and answer["counts"]["kits"] == 2
+    assert {p["code"] for p in answer["parcels"]} == {
+        format_short_code(first.short_code),
+        format_short_code(second.short_code),
+    }
+
+
+def test_a_manifest_with_a_parcel_not_packed_is_refused_whole(w, as_user):
+    first, second = w.parcels[:2]
+    w.scan(first, "pack")
+    response = as_user(w.budi).post(
+        "/api/v1/manifests", json=manifest_body(parcels=[first.short_code, second.short_code])
+    )
+    problem = assert_problem(response, 409, field="parcels")
+    assert format_short_code(second.short_code) in problem["detail"]
+    assert db.session.scalar(select(func.count()).select_from(Manifest)) == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"warehouse": "NOPE"}, "warehouse"),
+        ({"destination": ""}, "destination"),
+        ({"vehicle": "  "}, "vehicle"),
+        ({"driver_name": "123"}, "driver_name"),
+        ({"driver_phone": "555"}, "driver_phone"),
+        ({"parcels": ["ZZZ-ZZZ-ZZZ"]}, "parcels"),
+        ({"planned_date": "tomorrow"}, "planned_date"),
+    ],
+)
+def test_invalid_manifest_values_are_422_naming_the_field(w, as_user, changes, field):
+    response = as_user(w.budi).post("/api/v1/manifests", json=manifest_body(**changes))
+    assert_problem(response, 422, field=field)
+
+
+def test_dispatching_issues_the_stock_and_puts_the_parcels_on_the_road(w, as_user):
+    parcel = w.parcels[0]
+    w.scan(parcel, "pack")
+    api = as_user(w.budi)
+    created = api.post("/api/v1/manifests", json=manifest_body(parcels=[parcel.short_code]))
+    manifest_id = created.get_json()["id"]
+    response = api.post(f"/api/v1/manifests/{manifest_id}/dispatch")
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["status"] == "dispatched" and answer["dispatched_at"]
+    assert answer["parcels"][0]["status"] == "dispatched"
+    movement = db.session.scalars(
+        select(StockMovement).where(StockMovement.kind == MovementKind.DISPATCH)
+    ).one()
+    assert (movement.quantity, movement.manifest_id) == (-1, manifest_id)
+    again = api.post(f"/api/v1/manifests/{manifest_id}/dispatch")
+    assert "only an open manifest" in assert_problem(again, 409)["detail"]
+
+
+def test_an_empty_manifest_cannot_be_dispatched(w, as_user):
+    api = as_user(w.budi)
+    manifest_id = api.post("/api/v1/manifests", json=manifest_body()).get_json()["id"]
+    assert_problem(api.post(f"/api/v1/manifests/{manifest_id}/dispatch"), 409)
+    assert_problem(api.post("/api/v1/manifests/999999/dispatch"), 404)
+
+
+def test_a_manifest_reads_with_its_parcels_households_for_the_delivery_page(w, as_user):
+    parcel = w.parcels[0]
+    manifest = w.on_the_road([parcel])
+    answer = as_user(w.siti).get(f"/api/v1/manifests/{manifest.id}").get_json()
+    (item,) = answer["parcels"]
+    assert item["code"] == format_short_code(parcel.short_code)
+    assert item["token"] == parcel.token and item["kits"] == 1 and item["status"] == "dispatched"
+    household = parcel.household
+    assert item["household"] == {
+        "code": household.code,
+        "head_name": household.head_name,
+        "members": household.members,
+        "village": household.village,
+        "district": household.district,
+    }
+    assert_problem(as_user(w.siti).get("/api/v1/manifests/999999"), 404)
+
+
+def test_the_manifest_list_filters_by_status_and_warehouse(w, as_user, make):
+    make.warehouse("JKT-01")
+    w.on_the_road([w.parcels[0]])
+    w.manifest()
+    api = as_user(w.siti)
+    everything = api.get("/api/v1/manifests").get_json()
+    assert everything["total"] == 2
+    assert [m["status"] for m in everything["items"]] == ["open", "dispatched"]  # newest first
+    dispatched = api.get("/api/v1/manifests?status=dispatched").get_json()
+    assert [m["number"] for m in dispatched["items"]] == ["SBY-01/2026/0001"]
+    assert dispatched["items"][0]["counts"]["dispatched"] == 1
+    assert api.get("/api/v1/manifests?warehouse=JKT-01").get_json()["total"] == 0
+    assert_problem(api.get("/api/v1/manifests?status=lost"), 422, field="status")
+    assert_problem(api.get("/api/v1/manifests?warehouse=NOPE"), 422, field="warehouse")
+
+
+@pytest.mark.parametrize(
+    ("role", "read", "write"),
+    [("admin", 200, 201), ("warehouse", 200, 201), ("field", 200, 403), ("donor", 403, 403)],
+)
+def test_who_may_read_and_write_manifests(w, api, role, read, write):
+    client = api(role)
+    assert client.get("/api/v1/manifests").status_code == read
+    assert client.post("/api/v1/manifests", json=manifest_body()).status_code == write
+
+
+def test_warehouse_staff_see_no_household_names_on_a_manifest(w, as_user):
+    manifest = w.on_the_road([w.parcels[0]])
+    answer = as_user(w.budi).get(f"/api/v1/manifests/{manifest.id}").get_json()
+    assert "head_name" not in answer["parcels"][0]["household"]
