@@ -5,8 +5,9 @@
  * worker, which fills new caches and deletes the old ones.
  *
  * - /static/: cache first (the files are precached at install).
- * - Pages: network first; offline, the cached copy, else the offline page. Only the
- *   offline pages (the scan station, the delivery page) are kept; a parcel page /p/<token>
+ * - Pages: network first; offline, the cached copy, else the offline page (kept with the
+ *   shell: it names no user). Only the offline pages (the station, the delivery page) are
+ *   kept; a parcel page /p/<token>
  *   opened offline gets the delivery page, which reads the token from the address.
  * - Never the API, never anything but GET.
  * - A POST to log in, log out or switch language clears the cached pages: they belong to
@@ -123,15 +124,20 @@ function isParcelPage(url) {
 }
 
 function cachedPage(url) {
+  var offline = function () {
+    return caches.open(SHELL).then(function (cache) {
+      return cache.match(OFFLINE_URL);
+    });
+  };
   return caches.open(PAGES).then(function (cache) {
     return cache.match(pageKey(url)).then(function (hit) {
       if (hit) return hit;
       if (isParcelPage(url) && DELIVER_URL) {
         return cache.match(DELIVER_URL).then(function (deliver) {
-          return deliver || cache.match(OFFLINE_URL);
+          return deliver || offline();
         });
       }
-      return cache.match(OFFLINE_URL);
+      return offline();
     });
   });
 }

@@ -62,3 +62,35 @@ def test_a_scan_made_offline_waits_survives_a_reload_and_syncs_when_back_online(
     expect(recent.first).to_have_attribute("data-state", "ok")
     expect(page.locator("[data-accepted-count]")).to_have_text("1")
     assert status_of(parcel.id) == "packed"
+
+
+KEPT_PAGES_JS = """async () => {
+  const kept = [];
+  for (const name of await caches.keys()) {
+    if (!name.startsWith("kitlog-pages-")) continue;
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) kept.push(new URL(request.url).pathname);
+  }
+  return kept;
+}"""
+
+
+def test_logging_out_leaves_no_page_of_the_user_in_the_cache(phone_page, make):
+    storekeeper = make.user("warehouse")
+    page = phone_page
+    log_in(page, storekeeper.email)
+    page.goto("/scan/")
+    page.wait_for_function(STATION_CACHED_JS, polling=100)
+    assert "/scan/" in page.evaluate(KEPT_PAGES_JS)
+
+    page.locator("[data-menu] summary").click()
+    with page.expect_navigation():
+        page.locator("form[action='/logout'] button:visible").first.click()
+    assert page.locator("input[name=password]").is_visible()
+    assert "/scan/" not in page.evaluate(KEPT_PAGES_JS)
+
+    page.context.set_offline(True)
+    page.goto("/scan/")  # offline, logged out: the offline page, not the station
+    expect(page.locator("a[href='/scan/']")).to_be_visible()
+    expect(page.locator("input[name=code]")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text(storekeeper.name)

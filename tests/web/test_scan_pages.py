@@ -185,7 +185,14 @@ def test_the_service_worker_is_public_scoped_to_the_site_and_never_cached(client
         "/static/vendor/zxing-wasm/zxing_reader.wasm",
     ):
         assert f'"{url}"' in body, url
-    assert client.get("/offline").status_code == 200
+
+
+def test_the_offline_page_names_no_user(client, auth):
+    user = auth.login("warehouse")
+    page = client.get("/offline")
+    assert page.status_code == 200
+    assert user.name not in page.get_data(as_text=True)
+    assert "/logout" not in page.get_data(as_text=True)
 
 
 def test_a_deploy_that_changes_a_precached_file_changes_the_worker(app, client, tmp_path):

@@ -21,7 +21,7 @@ from werkzeug.routing import BuildError
 
 from kitlog.blueprints.scan import bp
 from kitlog.blueprints.scan.forms import MODES, StationForm, mode_label
-from kitlog.extensions import db
+from kitlog.extensions import db, login_manager
 from kitlog.models import Manifest, Parcel, Scan
 from kitlog.models.scanning import ManifestStatus
 from kitlog.security import public, require
@@ -182,7 +182,13 @@ def station():
 @public
 def offline():
     """What the service worker shows for a page it has not kept, with no network."""
-    return render_template("scan/offline.html", deliver_url=_url_or_none("door.deliver"))
+    # The same for everyone, whoever is logged in: the service worker keeps it across
+    # logins, so it must show no user's name.
+    return render_template(
+        "scan/offline.html",
+        deliver_url=_url_or_none("door.deliver"),
+        current_user=login_manager.anonymous_user(),
+    )
 
 
 def _shell_files() -> list[Path]:
@@ -226,13 +232,13 @@ def service_worker():
     shell_urls = [url_for("static", filename=path.relative_to(static).as_posix()) for path in files]
     deliver_url = _url_or_none("door.deliver")
     page_urls = [url for url in (url_for("scan.station"), deliver_url) if url]
-    offline_url = url_for("scan.offline")
+    offline_url = url_for("scan.offline")  # kept with the shell: it names no user
     root = request.script_root
     body = render_template(
         SW_TEMPLATE,
         version=_version(files),
-        shell_urls=shell_urls,
-        page_urls=[*page_urls, offline_url],
+        shell_urls=[*shell_urls, offline_url],
+        page_urls=page_urls,
         offline_url=offline_url,
         deliver_url=deliver_url,
         parcel_prefix=f"{root}/p/",
