@@ -1,0 +1,86 @@
+"""The manifest form, the list's filters and the dispatch button."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from kitlog.forms import FilterForm, IdSelectField, KitlogForm, choice
+from kitlog.models import MANIFEST_STATUSES
+from kitlog.services.errors import DomainError
+from kitlog.services.manifests import MAX_DESTINATION, MAX_NOTE, MAX_PARCELS, MAX_VEHICLE
+
+CHOOSE = _l("Choose…")
+
+# A manifest's status as a badge or a filter shows it (messages use the lower-case names).
+MANIFEST_STATUS_LABELS = {
+    "open": _l("Open"),
+    "dispatched": _l("Dispatched"),
+    "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+}
+assert set(MANIFEST_STATUS_LABELS) == set(MANIFEST_STATUSES)  # noqa: S101
+
+
+class ManifestForm(KitlogForm):
+    warehouse = IdSelectField(
+        _l("Leaves from warehouse"), validators=[DataRequired()], blank=CHOOSE
+    )
+    destination = StringField(
+        _l("Destination"),
+        validators=[DataRequired(), Length(max=MAX_DESTINATION)],
+        description=_l("The village or distribution point, e.g. Desa Sedayu, Kec. Turen."),
+    )
+    vehicle = StringField(
+        _l("Vehicle number plate"),
+        validators=[DataRequired(), Length(max=MAX_VEHICLE)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+    driver_name = StringField(_l("Driver's name"), validators=[DataRequired(), Length(max=120)])
+    driver_phone = StringField(
+        _l("Driver's phone"),
+        validators=[Optional(), Length(max=30)],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    planned_date = DateField(_l("Planned date"), validators=[Optional()])
+    parcels = TextAreaField(
+        _l("Parcels to load now"),
+        validators=[Optional(), Length(max=MAX_PARCELS * 40)],
+        description=_l(
+            "Optional: their short codes, one a line (a scanner types them). Every one must"
+            " be packed. You can also load them later at the scan station."
+        ),
+        render_kw={"rows": 4, "autocomplete": "off", "spellcheck": "false"},
+    )
+    note = TextAreaField(
+        _l("Note"), validators=[Optional(), Length(max=MAX_NOTE)], render_kw={"rows": 2}
+    )
+
+    def parcel_codes(self) -> list[str]:
+        return [c for c in re.split(r"[\s,;]+", self.parcels.data or "") if c]
+
+    def show_error(self, error: DomainError) -> None:
+        """Several refusals at once (InvalidValues) each go on their own field."""
+        errors = getattr(error, "errors", None)
+        if not errors:
+            super().show_error(error)
+            return
+        for item in errors:
+            super().show_error(DomainError(item.message, field=item.field))
+
+
+class ManifestFilterForm(FilterForm):
+    status = SelectField(
+        _l("Status"),
+        choices=[choice("", _l("Every status"))]
+        + [choice(s, MANIFEST_STATUS_LABELS[s]) for s in MANIFEST_STATUSES],
+        validators=[Optional()],
+    )
+    warehouse = IdSelectField(_l("Warehouse"), validators=[Optional()], blank=_l("Every warehouse"))
+
+
+class DispatchForm(KitlogForm):
+    """The Dispatch button: a CSRF token and nothing else."""
