@@ -147,7 +147,7 @@ def _geometry(layout: Layout, modules: int) -> _Geometry:
         qr_left=(left_mm + QUIET_ZONE * module_mm) * MM,
         text_left=text_left_mm * MM,
         text_width=(layout.label_width - text_left_mm - PADDING) * MM,
-        scale=min(layout.label_height / 33.9, 1.12),
+        scale=min(layout.label_height / 33.9, 1.0),  # a taller label wraps, not enlarges
     )
 
 

@@ -12,9 +12,9 @@ from kitlog.services.labels import MAX_OFFSET_MM, MAX_PRINTER_NAME
 
 # Each layout as staff know it: the sheet and the label size.
 LAYOUT_LABELS = {
-    "a4-3x8": _l("A4 sheet, 24 labels of 63.5 × 33.9 mm (3 × 8, like Avery L7159)"),
-    "a4-3x7": _l("A4 sheet, 21 labels of 63.5 × 38.1 mm (3 × 7, like Avery L7160)"),
-    "thermal-50x30": _l("Thermal label printer, one 50 × 30 mm label at a time"),
+    "a4-3x8": _l("A4 sheet of 24 labels (L7159)"),
+    "a4-3x7": _l("A4 sheet of 21 labels (L7160)"),
+    "thermal-50x30": _l("Thermal label 50 × 30 mm"),
 }
 assert set(LAYOUT_LABELS) == set(LAYOUTS)  # noqa: S101 - a new layout needs a label
 
@@ -33,7 +33,11 @@ class LabelChoiceForm(FilterForm):
         _l("Print on"),
         default=f"layout:{DEFAULT_LAYOUT}",
         invalid_choice_message=CHOOSE_FROM_LIST,
-        description=_l("A saved printer also moves the print by its measured shift."),
+        description=_l(
+            "Labels of 63.5 × 33.9 mm (24 a sheet) or 63.5 × 38.1 mm (21 a sheet), or one"
+            " 50 × 30 mm label at a time. A saved printer also moves the print by its"
+            " measured shift."
+        ),
     )
     parcels = RadioField(
         _l("Which parcels"),
