@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,13 +12,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kitlog.models import Donor, Role, User
-from kitlog.services import distribution, reference, stock, users
+from kitlog.models import Donor, Household, Parcel, Role, Round, User, Warehouse
+from kitlog.services import distribution, manifests, reference, scans, stock, users
 from kitlog.services.demo_households import load_demo_households
 from kitlog.services.reference import ContentLine
 
 LOGINS_FILE = "demo-logins.json"
 DEMO_HOUSEHOLDS = 2000
+DEMO_PACKED = 60  # parcels of round 1 packed at the Surabaya warehouse
+DEMO_DISPATCHED = 40  # of them, on manifest SBY-01/<year>/0001, on the road
+DEMO_LOADED = 5  # of them, on a second manifest still open for loading
 
 DEMO_USERS = [
     (Role.ADMIN, "admin@demo.kitlog.id", "Ayu Lestari (Admin)", None, "id"),
@@ -140,6 +144,7 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
     )
     distribution.open_round(session, east_java, user=admin)
     distribution.allocate(session, east_java, user=admin, today=today)
+    _pack_and_dispatch(session, east_java, surabaya, created_users[Role.WAREHOUSE])
     distribution.create_round(
         session,
         name="Putaran 2 – Nusa Tenggara Barat",
@@ -157,6 +162,65 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
     with os.fdopen(fd, "w") as fh:
         json.dump(rows, fh)
     return DemoLogins(created=True, rows=rows)
+
+
+def _pack_and_dispatch(
+    session: Session, round_: Round, warehouse: Warehouse, storekeeper: User
+) -> None:
+    """Round 1 under way, through the same services the pages use: 60 parcels packed
+    (scanned), 40 of them on a dispatched manifest to the district most of them live
+    in, 5 loaded onto a second manifest still open, the rest packed on the shelf."""
+    rows = session.execute(
+        select(Parcel, Household)
+        .join(Household, Household.id == Parcel.household_id)
+        .where(Parcel.round_id == round_.id)
+        .order_by(Household.regency, Household.district, Household.village, Household.code)
+    ).all()
+    if not rows:
+        return
+    by_district = Counter((h.regency, h.district) for _p, h in rows)
+    (regency, district), _n = by_district.most_common(1)[0]
+    # the busiest district's parcels first, so the first trip serves one district
+    rows.sort(key=lambda row: (row[1].regency, row[1].district) != (regency, district))
+    chosen = rows[:DEMO_PACKED]
+    for parcel, _household in chosen:
+        scans.record_scan(
+            session,
+            scans.ScanInput(
+                code=parcel.short_code, action="pack", idempotency_key=f"demo-pack-{parcel.id}"
+            ),
+            user=storekeeper,
+        )
+    trip = [
+        p for p, h in chosen[:DEMO_DISPATCHED] if (h.regency, h.district) == (regency, district)
+    ]
+    trip = trip or [p for p, _h in chosen[:DEMO_DISPATCHED]]
+    first = manifests.create_manifest(
+        session,
+        warehouse=warehouse,
+        destination=f"Kec. {district}, {regency}",
+        vehicle="L 8421 UB",
+        driver_name="Slamet Riyadi",
+        driver_phone="0812 3300 4521",
+        parcels=[p.short_code for p in trip],
+        user=storekeeper,
+    )
+    manifests.dispatch_manifest(session, first, user=storekeeper)
+    rest = [p for p, _h in chosen if p.manifest_id is None]
+    if rest:
+        loading = rest[:DEMO_LOADED]
+        villages = sorted({h.village for p, h in chosen if p in loading})
+        manifests.create_manifest(
+            session,
+            warehouse=warehouse,
+            destination=", ".join(villages[:3]) or "Surabaya",
+            vehicle="W 3170 NF",
+            driver_name="Agus Prasetyo",
+            driver_phone="0857 1234 8890",
+            parcels=[p.short_code for p in loading],
+            user=storekeeper,
+        )
+    session.flush()
 
 
 __all__ = ["DemoLogins", "load_demo"]

@@ -7,10 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kitlog.extensions import db
-from kitlog.models import ManifestStatus, MovementKind, Parcel, ParcelStatus, StockMovement
+from kitlog.models import (
+    Manifest,
+    ManifestStatus,
+    MovementKind,
+    Parcel,
+    ParcelStatus,
+    Scan,
+    StockMovement,
+)
 from kitlog.services import distribution as dist
 from kitlog.services import manifests, stock
 from kitlog.services.errors import Conflict, InvalidValues
@@ -181,3 +189,26 @@ def test_manifest_counts_and_parcels_list_what_is_on_board(w):
         first.id,
         second.id,
     }
+
+
+def test_the_demo_has_round_1_packed_loaded_and_on_the_road_and_reconciles(runner):
+    """`kitlog demo`: 60 parcels packed, 40 on the dispatched SBY-01/<year>/0001 to one
+    district, 5 on an open manifest, the rest on the shelf; `kitlog check` passes."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    first, second = db.session.scalars(select(Manifest).order_by(Manifest.id)).all()
+    assert first.number.startswith("SBY-01/") and first.number.endswith("/0001")
+    assert (first.status, second.status) == ("dispatched", "open")
+    on_first = manifests.manifest_parcels(db.session, first)
+    assert len(on_first) == 40 and {p.status for p in on_first} == {"dispatched"}
+    assert {p.household.district for p in on_first} == {first.destination.split(",")[0][5:]}
+    on_second = manifests.manifest_parcels(db.session, second)
+    assert len(on_second) == 5 and {p.status for p in on_second} == {"packed"}
+    packed = db.session.scalar(
+        select(func.count()).select_from(Parcel).where(Parcel.status == "packed")
+    )
+    assert packed == 20
+    assert db.session.scalar(select(func.count()).select_from(Scan)) == 60
+    check = runner.invoke(args=["check"])
+    assert check.exit_code == 0, check.output
+    assert runner.invoke(args=["demo"]).exit_code == 0  # again: nothing changes
+    assert db.session.scalar(select(func.count()).select_from(Manifest)) == 2
