@@ -81,6 +81,7 @@ def test_an_offline_delivery_waits_survives_a_reload_and_syncs_once_back_online(
     expect(result.first).to_have_attribute("data-state", "waiting")
     waiting = translated("Delivered (waiting to sync)")
     expect(panel.locator("[data-field=status]")).to_have_text(waiting)
+    expect(panel.locator("[data-outcome]")).to_have_attribute("data-state", "waiting")
     assert status_of(parcel.id) == "dispatched"
 
     page.reload()  # still offline: the service worker's page, the waiting delivery

@@ -264,7 +264,19 @@
     locate();
   }
 
+  var outcome = panel.querySelector("[data-outcome]");
+  var OUTCOME_TONES = { waiting: "alert-warning", ok: "alert-ok", duplicate: "alert-ok" };
+
+  /* What became of the delivery just recorded for the parcel shown. */
+  function showOutcome(state, text) {
+    outcome.hidden = !state;
+    outcome.className = "alert door-outcome " + (OUTCOME_TONES[state] || "alert-error");
+    outcome.setAttribute("data-state", state || "");
+    outcome.textContent = text || "";
+  }
+
   function resetForms() {
+    showOutcome(null);
     deliverForm.reset();
     failForm.reset();
     root.querySelectorAll("[data-js-error]").forEach(function (el) {
@@ -406,8 +418,7 @@
         showStatus(current ? current.status : "dispatched", local);
         showForms([], local === "delivered" ? M.delivered_waiting : M.failed_waiting);
         nothingToDo.hidden = true;
-        var source = setField("source", M.saved_offline);
-        if (source) source.hidden = false;
+        showOutcome("waiting", describe(added) + ". " + M.saved_offline);
         return markSaved(code, function (parcel) {
           parcel.local = { status: local, key: lastKey, at: new Date().toISOString() };
         });
@@ -500,10 +511,14 @@
       delete parcel.local;
     }).catch(function () {});
     if (current && shortOf(current.code) === shortOf(entry.code) && key === lastKey) {
+      current.local = null;
       if (state === "ok" || state === "duplicate") {
         current.status = entry.action === "deliver" ? "delivered" : "failed";
-        current.local = null;
         showStatus(current.status, null);
+        showOutcome(state, describe(entry) + ". " + (M[state] || state) + ".");
+      } else {
+        showStatus(current.status, null);
+        showOutcome(state, (M[state] || state) + ": " + (entry.detail || ""));
       }
     }
   }
@@ -712,6 +727,7 @@
       };
       locate();
       applyWaiting();
+      if (location.hash === "#fail" && !failBox.hidden) failBox.open = true;
     } else if (!codeInput.value) {
       // The service worker answered /deliver/?code=… or a label's /p/<token> with the
       // saved /deliver/ page: look the parcel up on the phone.
