@@ -239,6 +239,25 @@ ENDPOINTS = {
             "regency": "optional_place",
         },
     ),
+    "manifests": (
+        "/api/v1/manifests",
+        {
+            "warehouse": "SBY-01",
+            "destination": "Desa Sedayu, Kec. Turen",
+            "vehicle": "L 1234 AB",
+            "driver_name": "Joko Susilo",
+            "driver_phone": "0812 3456 7890",
+            "planned_date": "2026-12-04",
+            "parcels": [],
+        },
+        {
+            "warehouse": "code_ref",
+            "destination": "text",
+            "vehicle": "text",
+            "driver_name": "text",
+            "note": "optional_text",
+        },
+    ),
     "adjustments": (
         "/api/v1/adjustments",
         {"batch": BATCH, "warehouse": "JKT-01", "quantity": -1, "kind": "loss", "reason": "Torn"},

@@ -9,6 +9,7 @@ from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelEvent, Scan
 from kitlog.services.parcel_codes import format_short_code
 from tests.api.helpers import assert_problem
+from tests.api.test_malformed_requests import WHOLE_BODY, _refusal_fault
 from tests.conftest import ApiClient
 from tests.services.test_scans import ScanWorld
 
@@ -266,3 +267,20 @@ def test_my_recent_scans_come_newest_first_and_only_mine(w, as_user):
     assert everyone["total"] == 2  # not an admin: still only mine
     admin_view = as_user(w.admin).get("/api/v1/scans?mine=false").get_json()
     assert admin_view["total"] == 3
+
+
+@pytest.mark.parametrize("path", ["/api/v1/scans", "/api/v1/scans/batch"])
+def test_a_malformed_scan_body_is_refused_with_a_problem_and_records_nothing(
+    w, client, as_user, path
+):
+    scan = body(w.parcels[0], "pack", "malformed-key-1")
+    valid = scan if path.endswith("/scans") else {"scans": [scan]}
+    headers = as_user(w.budi).headers
+    faults = {}
+    for case, build in WHOLE_BODY:
+        data, content_type = build(valid)
+        fault = _refusal_fault(client, path, headers, data, content_type)
+        if fault:
+            faults[case] = fault
+    assert faults == {}
+    assert scan_rows() == 0
