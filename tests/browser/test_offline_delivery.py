@@ -1,7 +1,8 @@
 """Delivery at the door with no signal: the officer saves the trip on the phone while
-online; offline, a typed code finds the household in the saved trip, the delivery waits
-on the phone, survives a reload (and a label's /p/<token> opens from the saved trip too),
-and is sent once the signal is back: delivered in the database exactly once."""
+online and finds the parcel; the signal drops; the delivery waits on the phone, survives a
+reload (the service worker's older copy of the page shows it waiting, not still on the
+road), a label's /p/<token> and a typed code are found in the saved trip, and the delivery
+is sent once the signal is back: delivered in the database exactly once."""
 
 from __future__ import annotations
 
@@ -57,19 +58,16 @@ def test_an_offline_delivery_waits_survives_a_reload_and_syncs_once_back_online(
     expect(trip.locator("[data-trip-status]")).to_contain_text("2")
     expect(trip.locator("[data-save-trip]")).to_have_text(translated("Update"))
 
-    context = page.context
-    context.set_offline(True)
-
-    # Offline: the typed code is found in the saved trip.
+    # Online: the officer finds the parcel (the server answers), then the signal drops.
     code = format_short_code(parcel.short_code)
     lookup = page.locator("form[data-lookup]")
     lookup.locator("input[name=code]").fill(code.lower())
-    lookup.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        lookup.locator("button[type=submit]").click()
     panel = page.locator("[data-parcel]")
     expect(panel.locator("[data-field=head_name]")).to_have_text(world.households[0].head_name)
-    expect(panel.locator("[data-field=household]")).to_have_text(world.households[0].code)
-    expect(panel.locator("[data-field=source]")).to_contain_text(manifest.number)
-    assert_no_sideways_scroll(page)
+    context = page.context
+    context.set_offline(True)
 
     form = page.locator("form[data-door-form=deliver]")
     form.locator("input[name=deliver-recipient_name]").fill("Siti Rahayu")
@@ -84,21 +82,28 @@ def test_an_offline_delivery_waits_survives_a_reload_and_syncs_once_back_online(
     expect(panel.locator("[data-outcome]")).to_have_attribute("data-state", "waiting")
     assert status_of(parcel.id) == "dispatched"
 
-    page.reload()  # still offline: the service worker's page, the waiting delivery
+    # Still offline: the service worker's copy of the page (rendered before the delivery,
+    # when the parcel was still on the road) comes back with the delivery waiting.
+    page.reload()
     expect(count).to_have_attribute("data-count", "1")
     expect(result).to_have_count(1)
     expect(result.first).to_have_attribute("data-state", "waiting")
     expect(result.first).to_contain_text(translated("Delivered to %(name)s", name="Siti Rahayu"))
-    # the same parcel again: delivered on this phone, nothing more to record
-    lookup.locator("input[name=code]").fill(parcel.short_code)
-    lookup.locator("button[type=submit]").click()
     expect(panel.locator("[data-field=status]")).to_have_text(waiting)
     expect(form).to_be_hidden()
 
-    # A label's QR code opened with no signal: the delivery page finds it in the trip.
+    # A label's QR code opened with no signal: the delivery page finds it in the saved trip.
     page.goto(f"/p/{other.token}")
     expect(panel.locator("[data-field=head_name]")).to_have_text(world.households[1].head_name)
+    expect(panel.locator("[data-field=source]")).to_contain_text(manifest.number)
     expect(form).to_be_visible()
+    assert_no_sideways_scroll(page)
+    # and the code typed offline: found in the trip, delivered on this phone already
+    lookup.locator("input[name=code]").fill(code.lower())
+    lookup.locator("button[type=submit]").click()
+    expect(panel.locator("[data-field=household]")).to_have_text(world.households[0].code)
+    expect(panel.locator("[data-field=status]")).to_have_text(waiting)
+    expect(form).to_be_hidden()
     assert deliveries(parcel.id) == []
 
     context.set_offline(False)  # the `online` event sends it

@@ -294,6 +294,18 @@
     }
   }
 
+  /* The address names the parcel shown, so a reload (from the service worker) shows it again. */
+  function remember(code) {
+    if (!window.history || !history.replaceState) return;
+    var url = new URL(lookupForm.getAttribute("action") || location.pathname, location.href);
+    url.searchParams.set("code", code);
+    try {
+      history.replaceState(null, "", url.pathname + url.search);
+    } catch (e) {
+      /* an address the browser refuses: keep the current one */
+    }
+  }
+
   function lookUpSaved(text) {
     var parsed = parseCode(text);
     if (!parsed) {
@@ -310,6 +322,7 @@
       }
       showLookupError("");
       showSaved(found);
+      remember(found.parcel.code);
       return found;
     });
   }
@@ -716,28 +729,35 @@
 
   /* ---------- Start ---------- */
 
+  /* The parcel the address asks for: /deliver/?code=… or a label's /p/<token>. */
+  function asked() {
+    var code = new URLSearchParams(location.search).get("code");
+    if (code) return { text: code, shown: code };
+    var path = /\/p\/([^/?#]+)/i.exec(location.pathname);
+    return path ? { text: path[0], shown: path[1] } : null;
+  }
+
   function start() {
     scanner();
-    if (!panel.hidden) {
-      current = {
-        code: panel.getAttribute("data-code"),
-        token: panel.getAttribute("data-token"),
-        status: panel.getAttribute("data-status"),
-        local: null,
-      };
+    var wanted = asked();
+    var parsed = wanted ? parseCode(wanted.text) : null;
+    var served = !panel.hidden && {
+      code: panel.getAttribute("data-code"),
+      token: panel.getAttribute("data-token"),
+      status: panel.getAttribute("data-status"),
+      local: null,
+    };
+    if (served && (!parsed || matches(served, parsed))) {
+      current = served;
       locate();
       applyWaiting();
       if (location.hash === "#fail" && !failBox.hidden) failBox.open = true;
-    } else if (!codeInput.value) {
-      // The service worker answered /deliver/?code=… or a label's /p/<token> with the
-      // saved /deliver/ page: look the parcel up on the phone.
-      var asked = new URLSearchParams(location.search).get("code");
-      var path = /\/p\/([^/?#]+)/i.exec(location.pathname);
-      var wanted = asked || (path ? path[0] : "");
-      if (wanted) {
-        codeInput.value = path && !asked ? path[1] : asked;
-        lookUpSaved(wanted);
-      }
+    } else if (wanted && (served || !codeInput.value)) {
+      // The service worker answered with its saved copy of the delivery page (which may
+      // show another parcel): look the parcel asked for up on the phone.
+      panel.hidden = true;
+      codeInput.value = wanted.shown;
+      lookUpSaved(wanted.text);
     }
     listTrips();
     var box = outbox();
