@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import LazyString, format_datetime, to_user_timezone
 from flask_babel import lazy_gettext as _l
@@ -220,6 +220,8 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
     ):
         errors.append(FieldError("scanned_at", _l("Give the time in ISO 8601 with its offset.")))
         scanned_at = None
+    elif scanned_at is not None:
+        scanned_at = scanned_at.astimezone(UTC)  # SQLite keeps no offset: store UTC, as *_at are
     manifest = None
     if action == ScanAction.LOAD:
         if data.manifest is None or (isinstance(data.manifest, str) and not data.manifest.strip()):

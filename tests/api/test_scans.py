@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -54,6 +56,18 @@ def test_a_pack_scan_answers_ok_with_the_parcel_and_what_it_allows_now(w, as_use
     assert answer["parcel"]["status"] == "packed"
     assert answer["parcel"]["actions"] == ["load"]
     assert "head_name" not in answer["parcel"]["household"]  # warehouse staff: no names
+
+
+def test_the_device_time_is_kept_as_the_same_instant_whatever_its_offset(w, as_user):
+    parcel = w.parcels[0]
+    response = as_user(w.budi).post(
+        "/api/v1/scans",
+        json=body(parcel, "pack", "device-time-kept-1", scanned_at="2026-12-03T14:02:00+07:00"),
+    )
+    assert response.status_code == 200, response.get_json()
+    stored = db.session.scalars(select(Scan)).one().scanned_at
+    # SQLite hands the value back without its offset: it must be the UTC instant
+    assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2026, 12, 3, 7, 2, tzinfo=UTC)
 
 
 def test_a_refused_scan_is_a_409_problem_saying_who_and_when(w, as_user):

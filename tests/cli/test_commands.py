@@ -27,9 +27,10 @@ def test_demo_loads_the_founding_case_and_reconciles(runner):
             )
         ).all()
     )
-    assert by_warehouse == {"JKT-01": 3490, "SBY-01": 1500}
+    # 1,500 kits went to Surabaya; 40 of them left on the demo's dispatched manifest
+    assert by_warehouse == {"JKT-01": 3490, "SBY-01": 1460}
     kinds = set(db.session.scalars(select(StockMovement.kind)))
-    assert kinds == {"receipt", "loss", "transfer_out", "transfer_in"}
+    assert kinds == {"receipt", "loss", "transfer_out", "transfer_in", "dispatch"}
     check = runner.invoke(args=["check"])
     assert check.exit_code == 0, check.output
     assert "reconcile" in check.output
@@ -69,8 +70,15 @@ def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner
     # the batch is current, so the round could draw on it, and the allocation is reserved
     batch = db.session.scalar(select(DonorBatch))
     assert batch.expiry_date > batch.received_date
+    # every parcel holds its kits in reserve until its truck leaves (40 left on the demo's
+    # dispatched manifest, one kit each)
+    on_the_road = db.session.scalar(
+        select(func.count()).select_from(Parcel).where(Parcel.status == "dispatched")
+    )
+    assert on_the_road == 40
     summary = batch_summaries(db.session)[batch.id]
-    assert summary.reserved == eligible and summary.reconciled
+    assert summary.reserved == eligible - on_the_road and summary.in_transit == on_the_road
+    assert summary.reconciled
 
 
 def test_demo_prints_one_login_per_role_and_is_idempotent(runner):
