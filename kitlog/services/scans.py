@@ -79,7 +79,7 @@ ACTION_NAMES: dict[str, LazyString] = {
 FAIL_REASON_NAMES: dict[str, LazyString] = {
     "nobody_home": _l("Nobody home"),
     "moved": _l("Moved away"),
-    "refused": _l("Refused"),
+    "refused": _l("Refused the parcel"),
     "wrong_address": _l("Wrong address"),
     "other": _l("Other"),
 }
