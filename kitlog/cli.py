@@ -62,7 +62,9 @@ def demo_command() -> None:
     if logins.created:
         click.echo(
             "Demo data loaded: KOICA batch of 5,000 kits, 10 damaged; JKT-01 and SBY-01;"
-            f" {demo_service.DEMO_HOUSEHOLDS:,} households; round 1 (Jawa Timur) allocated."
+            f" {demo_service.DEMO_HOUSEHOLDS:,} households; round 1 (Jawa Timur) allocated,"
+            f" {demo_service.DEMO_PACKED} of its parcels packed and"
+            f" {demo_service.DEMO_DISPATCHED} on the road on a dispatched manifest."
         )
     else:
         click.echo("Demo data is already loaded.")
