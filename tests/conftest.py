@@ -21,13 +21,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 
 import config as kitlog_config
 from kitlog import create_app
 from kitlog.extensions import db
-from kitlog.models import Donor, KitType, Warehouse
-from kitlog.services import households, reference, stock, users
+from kitlog.models import Donor, KitType, Parcel, Warehouse
+from kitlog.services import distribution, households, reference, stock, users
 from kitlog.services.reference import ContentLine
 
 PASSWORD = "correct horse battery"
@@ -314,6 +314,31 @@ class Factory:
         )
         db.session.commit()
         return household
+
+    def allocated_parcels(self, count: int) -> list[Parcel]:
+        """`count` allocated parcels of an open East Java round, one kit each, drawn from a
+        batch of 50 kits (through the distribution services)."""
+        area = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
+        batch = self.batch(received=50)
+        for _ in range(count):
+            self.household(**area)
+        round_ = distribution.create_round(
+            db.session,
+            name="Paket kebersihan KOICA",
+            batches=[batch],
+            warehouse=batch.warehouse,
+            entitlement=1,
+            user=None,
+            **area,
+        )
+        distribution.open_round(db.session, round_, user=None)
+        distribution.allocate(db.session, round_, user=None, today=date(2021, 1, 10))
+        db.session.commit()
+        return list(
+            db.session.scalars(
+                select(Parcel).where(Parcel.round_id == round_.id).order_by(Parcel.id)
+            )
+        )
 
 
 @pytest.fixture

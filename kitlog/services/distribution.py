@@ -52,7 +52,7 @@ from kitlog.services.errors import (
 )
 from kitlog.services.households import MAX_PLACE, clean_province, place_name
 from kitlog.services.households import _Bad as BadValue
-from kitlog.services.locking import begin_write, lock_batches
+from kitlog.services.locking import lock_batches, lock_row
 from kitlog.services.stock import Kits, stock_levels
 
 MAX_ROUND_NAME = 120
@@ -386,19 +386,8 @@ def update_round(
 
 
 def _lock_round(session: Session, round_: Round) -> Round:
-    """Serialise writers of this round until the transaction ends, and read it afresh.
-
-    PostgreSQL: SELECT ... FOR UPDATE on the round's row. SQLite: the write lock.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        begin_write(session)
-        return round_
-    return session.execute(
-        select(Round)
-        .where(Round.id == round_.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    """Serialise writers of this round until the transaction ends, and read it afresh."""
+    return lock_row(session, round_)
 
 
 def open_round(session: Session, round: Round, *, user: User | None, now=None) -> Round:  # noqa: A002

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kitlog.documents.labels import DEFAULT_LAYOUT, LAYOUTS, Label, Layout
@@ -156,7 +156,8 @@ def pages_for(selection: Selection, labels: int) -> int:
 def round_villages(session: Session, round: Round) -> list[str]:  # noqa: A002
     """The villages of the round's parcels that are not cancelled, A to Z."""
     query = (
-        select(distinct(Household.village))
+        select(Household.village)
+        .distinct()
         .join(Parcel, Parcel.household_id == Household.id)
         .where(Parcel.round_id == round.id, Parcel.status != ParcelStatus.CANCELLED)
         .order_by(Household.village)

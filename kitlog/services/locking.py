@@ -3,10 +3,14 @@ BEGIN IMMEDIATE on SQLite."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, scoped_session
 
 from kitlog.models import DonorBatch
+
+T = TypeVar("T")
 
 
 def _dialect(session: Session) -> str:
@@ -27,6 +31,24 @@ def begin_write(session: Session) -> None:
     if transaction is not None and transaction._connections:  # already talking to the db
         return
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def lock_row(session: Session, row: T) -> T:
+    """Serialise writers of this row (a round, a manifest) until the transaction ends, and
+    read it afresh.
+
+    PostgreSQL: SELECT ... FOR UPDATE on the row. SQLite: the database-wide write lock.
+    """
+    if _dialect(session) == "sqlite":
+        begin_write(session)
+        return row
+    model = type(row)
+    return session.execute(
+        select(model)
+        .where(model.id == row.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def lock_batches(session: Session, batch_ids: list[int]) -> None:

@@ -50,7 +50,7 @@ from kitlog.models import (
 from kitlog.models.base import utcnow
 from kitlog.services.distribution import CLOSED_WITH_ROUND, STATUS_NAMES, find_parcel
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
-from kitlog.services.locking import begin_write, lock_batches
+from kitlog.services.locking import begin_write, lock_batches, lock_row
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}\Z")
 MAX_CODE = 2000  # what is looked up; the scan row keeps the first 200 characters
@@ -298,15 +298,7 @@ def lock_parcels(session: Session, parcel_ids: list[int]) -> None:
 def lock_manifest(session: Session, manifest: Manifest) -> Manifest:
     """Serialise loading and dispatching of one manifest and read it afresh. Taken
     before any parcel's lock (dispatch_manifest does the same), so they never deadlock."""
-    if session.get_bind().dialect.name == "sqlite":
-        begin_write(session)
-        return manifest
-    return session.execute(
-        select(Manifest)
-        .where(Manifest.id == manifest.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return lock_row(session, manifest)
 
 
 # -- who did what, when --------------------------------------------------------------------

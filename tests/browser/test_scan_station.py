@@ -4,41 +4,19 @@ input is empty and ready for the next scan, and the parcel is packed in the data
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from kitlog.extensions import db
 from kitlog.models import Parcel
-from kitlog.services import distribution as dist
 from kitlog.services.parcel_codes import format_short_code
 from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
 
 pytestmark = pytest.mark.browser
 
-EAST_JAVA = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
-
 
 def allocated_parcels(make, count: int) -> list[Parcel]:
-    """`count` allocated parcels of an open round, through the distribution service."""
-    batch = make.batch(received=50)
-    for _ in range(count):
-        make.household(**EAST_JAVA)
-    round_ = dist.create_round(
-        db.session,
-        name="Paket kebersihan KOICA",
-        batches=[batch],
-        warehouse=batch.warehouse,
-        entitlement=1,
-        user=None,
-        **EAST_JAVA,
-    )
-    dist.open_round(db.session, round_, user=None)
-    dist.allocate(db.session, round_, user=None, today=date(2021, 1, 10))
-    db.session.commit()
-    return list(db.session.scalars(select(Parcel).order_by(Parcel.id)))
+    return make.allocated_parcels(count)
 
 
 def status_of(parcel_id: int) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,32 +16,15 @@ from sqlalchemy import func, select
 
 from kitlog.extensions import db
 from kitlog.models import Parcel, Scan
-from kitlog.services import distribution as dist
 from kitlog.services import manifests as manifest_service
 from kitlog.services.parcel_codes import format_short_code
 from tests.web.conftest import csrf_token, text_of
 
-EAST_JAVA = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
 KEY_RE = re.compile(r'name="key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="key"')
 
 
 def allocated_parcels(make, count: int) -> list[Parcel]:
-    batch = make.batch(received=50)
-    for _ in range(count):
-        make.household(**EAST_JAVA)
-    round_ = dist.create_round(
-        db.session,
-        name="Paket kebersihan KOICA",
-        batches=[batch],
-        warehouse=batch.warehouse,
-        entitlement=1,
-        user=None,
-        **EAST_JAVA,
-    )
-    dist.open_round(db.session, round_, user=None)
-    dist.allocate(db.session, round_, user=None, today=date(2021, 1, 10))
-    db.session.commit()
-    return list(db.session.scalars(select(Parcel).order_by(Parcel.id)))
+    return make.allocated_parcels(count)
 
 
 def form_of(response) -> dict:
