@@ -45,6 +45,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "printers.manage": frozenset({Role.ADMIN, Role.WAREHOUSE}),
     "manifests.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "manifests.write": frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # a donor reads (and shares) only their own donor's report: the views check which
+    "reports.read": frozenset({Role.ADMIN, Role.DONOR}),
+    "reports.share": frozenset({Role.ADMIN, Role.DONOR}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

@@ -17,6 +17,7 @@ def register_all(app: Flask) -> None:
         manifests,
         printing,
         reference,
+        reports,
         scan,
         stock,
     )
@@ -32,6 +33,7 @@ def register_all(app: Flask) -> None:
         manifests,
         scan,
         door,
+        reports,
         admin,
     ):
         app.register_blueprint(module.bp)

@@ -27,32 +27,40 @@ from kitlog.models.households import (
 from kitlog.models.reference import Donor, KitItem, KitType, Warehouse
 from kitlog.models.scanning import (
     FAIL_REASONS,
+    MANIFEST_OUTCOMES,
     MANIFEST_STATUSES,
     SCAN_ACTIONS,
     SCAN_OUTCOMES,
     FailReason,
     LabelPrinter,
     Manifest,
+    ManifestOutcome,
+    ManifestParcel,
     ManifestStatus,
     Scan,
     ScanAction,
     ScanOutcome,
+    ShareLink,
 )
 from kitlog.models.stock import MOVEMENT_KINDS, DonorBatch, MovementKind, StockMovement, Transfer
 from kitlog.models.users import LANGUAGES, ROLES, ApiToken, LoginFailure, Role, User
 
 __all__ = [
     "FAIL_REASONS",
+    "MANIFEST_OUTCOMES",
     "MANIFEST_STATUSES",
     "SCAN_ACTIONS",
     "SCAN_OUTCOMES",
     "FailReason",
     "LabelPrinter",
     "Manifest",
+    "ManifestOutcome",
+    "ManifestParcel",
     "ManifestStatus",
     "Scan",
     "ScanAction",
     "ScanOutcome",
+    "ShareLink",
     "HOUSEHOLD_STATUSES",
     "IMPORT_STATUSES",
     "PARCEL_STATUSES",

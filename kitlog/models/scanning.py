@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
 )
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.extensions import db
 from kitlog.models.base import created_at_column, sql_in
-from kitlog.models.reference import Warehouse
+from kitlog.models.reference import Donor, Warehouse
 from kitlog.models.users import User
 
 
@@ -63,11 +65,51 @@ class Manifest(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     close_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Copied at dispatch from the parcels and their kit types (DESIGN §3 rule 5): the
+    # printed waybill keeps its figures when a kit type is corrected later.
+    kits_total: Mapped[int | None] = mapped_column(Integer)
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
+    volume_m3: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
 
     warehouse: Mapped[Warehouse] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     dispatched_by: Mapped[User | None] = relationship(foreign_keys=[dispatched_by_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    lines: Mapped[list[ManifestParcel]] = relationship(
+        back_populates="manifest", order_by="ManifestParcel.parcel_id"
+    )
+
+
+class ManifestOutcome(enum.StrEnum):
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+
+
+MANIFEST_OUTCOMES = tuple(o.value for o in ManifestOutcome)
+
+
+class ManifestParcel(db.Model):
+    """A parcel that left on a manifest: written at dispatch and kept, whatever trips the
+    parcel takes later; closing the manifest records what became of it."""
+
+    __tablename__ = "manifest_parcels"
+    __table_args__ = (
+        CheckConstraint("kits >= 1", name="kits_positive"),
+        CheckConstraint(
+            "outcome IS NULL OR " + sql_in("outcome", MANIFEST_OUTCOMES), name="outcome"
+        ),
+    )
+
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id"), primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), primary_key=True, index=True)
+    kits: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # set when the manifest closes
+
+    manifest: Mapped[Manifest] = relationship(back_populates="lines")
 
 
 class ScanAction(enum.StrEnum):
@@ -158,3 +200,28 @@ class LabelPrinter(db.Model):
     offset_x_mm: Mapped[float] = mapped_column(Float, default=0.0)
     offset_y_mm: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class ShareLink(db.Model):
+    """A read-only link to one donor's aggregated report, for someone without an account.
+
+    Only a hash of the token is stored; the link expires and can be revoked.
+    """
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    donor: Mapped[Donor] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])

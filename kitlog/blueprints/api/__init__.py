@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         labels,
         manifests,
         reference,
+        reports,
         scans,
         stock,
     )
@@ -89,7 +90,17 @@ def init_app(app: Flask) -> None:
     api.register_converter(
         CodeConverter, lambda _c: {"type": "string", "pattern": f"^{CODE_PATTERN}$"}
     )
-    for module in (reference, stock, households, imports, distribution, labels, manifests, scans):
+    for module in (
+        reference,
+        stock,
+        households,
+        imports,
+        distribution,
+        labels,
+        manifests,
+        scans,
+        reports,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     # The OpenAPI document describes the API and holds no data: anyone may read it.
     for endpoint in app.view_functions:

@@ -1,0 +1,3 @@
+"""Views; see the package docstring."""
+
+from __future__ import annotations
