@@ -1,17 +1,23 @@
 """Manifests (waybills): one truck or motorbike trip from a warehouse, its parcels, its
-dispatch.
+dispatch, its closing.
 
 A manifest is numbered per warehouse and year (`SBY-01/2026/0001`) from a database
-counter. Parcels are loaded onto it while it is open (listed at creation, or scanned
-with the `load` action); dispatching it issues their kits from the warehouse's stock
-(ledger `dispatch`, one movement per batch, naming the manifest) and puts every parcel
-on the road, all in one transaction.
+counter. Parcels are loaded onto it while it is open (listed at creation, scanned with
+the `load` action, or picked by round and area) and can be taken off until it leaves;
+dispatching it issues their kits from the warehouse's stock (ledger `dispatch`, one
+movement per batch, naming the manifest), writes one ManifestParcel per parcel and
+copies the kits, weight and volume onto the manifest, all in one transaction. Closing
+it reconciles the trip: every parcel that left is delivered or returned (failed and,
+with a reason, never-scanned parcels go back to stock). An open manifest can be
+cancelled: it keeps its number and is void.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
@@ -19,12 +25,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kitlog.models import (
+    DonorBatch,
     Household,
+    KitType,
     Manifest,
+    ManifestOutcome,
+    ManifestParcel,
     ManifestStatus,
     MovementKind,
     Parcel,
+    ParcelLine,
     ParcelStatus,
+    Round,
     StockMovement,
     User,
     Warehouse,
@@ -43,6 +55,7 @@ from kitlog.services.scans import (
     load_refusal,
     lock_manifest,
     lock_parcels,
+    return_to_stock,
 )
 from kitlog.services.stock import stock_levels
 
@@ -51,6 +64,10 @@ MAX_VEHICLE = 40
 MAX_NOTE = 1000
 MAX_PARCELS = 2000  # parcels one manifest may list when it is created
 MAX_NAMED = 10  # bad parcels a refusal names before it says "and N more"
+MAX_REASON = 1000
+# The note of the ParcelEvent that records a parcel taken off a manifest before it left
+# (a load event's note is the bare manifest number).
+UNLOADED = "unloaded:"
 
 
 def _storable(value: str) -> bool:
@@ -232,9 +249,10 @@ def dispatch_manifest(
         raise Conflict(
             _l(
                 "Every parcel on a manifest must be packed before it is dispatched; these are"
-                " not: %(codes)s.",
+                " not: %(codes)s. Take them off the manifest first.",
                 codes=_codes(not_packed),
-            )
+            ),
+            parcels=[format_short_code(p.short_code) for p in not_packed],
         )
     kits: dict[int, int] = defaultdict(int)
     for parcel in parcels:
@@ -269,6 +287,12 @@ def dispatch_manifest(
         change_status(
             session, parcel, ParcelStatus.DISPATCHED, user=user, now=now, note=manifest.number
         )
+        session.add(ManifestParcel(manifest_id=manifest.id, parcel_id=parcel.id, kits=parcel.kits))
+    # The waybill's figures are copied now: a kit type corrected later does not change them.
+    totals = parcel_totals(session, [p.id for p in parcels])
+    manifest.kits_total = totals.kits
+    manifest.weight_kg = totals.weight_kg
+    manifest.volume_m3 = totals.volume_m3
     manifest.status = ManifestStatus.DISPATCHED
     manifest.dispatched_by = user
     manifest.dispatched_at = now
@@ -276,7 +300,372 @@ def dispatch_manifest(
     return manifest
 
 
+def _clean_reason(value, *, required: bool, message) -> str:
+    reason = (value or "").strip() if isinstance(value, str) else ""
+    if required and not reason:
+        raise InvalidValues([FieldError("reason", message)])
+    if len(reason) > MAX_REASON:
+        raise InvalidValues(
+            [FieldError("reason", _l("Keep this under %(n)s characters.", n=MAX_REASON))]
+        )
+    if not _storable(reason):
+        raise InvalidValues([FieldError("reason", _l("Contains characters that are not allowed."))])
+    return reason
+
+
+def _status_name(manifest: Manifest):
+    return MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status)
+
+
+def add_parcels(
+    session: Session,
+    manifest: Manifest,
+    codes: list[str],
+    *,
+    user: User | None,
+    now: datetime | None = None,
+) -> list[Parcel]:
+    """Load the parcels these codes name onto an open manifest (all or nothing)."""
+    codes = list(dict.fromkeys(c for c in codes if isinstance(c, str) and c.strip()))
+    if not codes:
+        raise InvalidValues([FieldError("parcels", _l("List the parcels to load."))])
+    if len(codes) > MAX_PARCELS:
+        raise InvalidValues(
+            [FieldError("parcels", _l("List at most %(n)s parcels at once.", n=MAX_PARCELS))]
+        )
+    errors: list[FieldError] = []
+    found: list[Parcel] = []
+    for code in codes:
+        try:
+            found.append(find_parcel(session, code))
+        except NotFound as error:
+            errors.append(FieldError("parcels", error.message))
+    if errors:
+        raise InvalidValues(errors)
+    found = list({p.id: p for p in found}.values())
+    load_parcels(session, manifest, found, user=user, now=now)
+    return found
+
+
+def _area_query(manifest: Manifest, round_: Round, district: str, village: str) -> Select:
+    """Packed parcels of the round in the area that are on no open manifest."""
+    on_open = select(Manifest.id).where(Manifest.status == ManifestStatus.OPEN)
+    query = (
+        select(Parcel.id)
+        .join(Household, Household.id == Parcel.household_id)
+        .where(
+            Parcel.round_id == round_.id,
+            Parcel.status == ParcelStatus.PACKED,
+            (Parcel.manifest_id.is_(None)) | (Parcel.manifest_id.not_in(on_open)),
+        )
+    )
+    if district:
+        query = query.where(func.lower(Household.district) == district.lower())
+    if village:
+        query = query.where(func.lower(Household.village) == village.lower())
+    return query.order_by(Parcel.id)
+
+
+def add_parcels_by_area(
+    session: Session,
+    manifest: Manifest,
+    *,
+    round: Round | None,  # noqa: A002 - the domain's word
+    district: str = "",
+    village: str = "",
+    user: User | None,
+    now: datetime | None = None,
+) -> list[Parcel]:
+    """Load every packed parcel of the round whose household lives in the district and/or
+    village, that is not on an open manifest, onto this open manifest (its warehouse's
+    parcels only)."""
+    errors: list[FieldError] = []
+    if round is None:
+        errors.append(FieldError("round", _l("Choose the round.")))
+    district = " ".join(str(district or "").split())
+    village = " ".join(str(village or "").split())
+    if not district and not village:
+        errors.append(FieldError("district", _l("Give a district, a village or both.")))
+    if errors:
+        raise InvalidValues(errors)
+    assert round is not None  # noqa: S101 - checked above
+    now = now or utcnow()
+    manifest = lock_manifest(session, manifest)
+    if manifest.status != ManifestStatus.OPEN:
+        raise Conflict(
+            _l(
+                "Manifest %(number)s is %(status)s: only an open manifest can be loaded.",
+                number=manifest.number,
+                status=_status_name(manifest),
+            )
+        )
+    if round.warehouse_id != manifest.warehouse_id:
+        raise Conflict(
+            _l(
+                "Round %(name)s is packed in %(round_warehouse)s; manifest %(number)s leaves"
+                " from %(manifest_warehouse)s.",
+                name=round.name,
+                round_warehouse=round.warehouse.code,
+                number=manifest.number,
+                manifest_warehouse=manifest.warehouse.code,
+            ),
+            field="round",
+        )
+    ids = list(session.scalars(_area_query(manifest, round, district, village)))
+    if ids:
+        lock_parcels(session, ids)
+        ids = list(session.scalars(_area_query(manifest, round, district, village)))
+    if not ids:
+        raise Conflict(
+            _l(
+                "No packed parcel of round %(name)s in %(area)s is waiting for a trip.",
+                name=round.name,
+                area=", ".join(a for a in (village, district) if a),
+            ),
+            field="district",
+        )
+    parcels = list(session.scalars(select(Parcel).where(Parcel.id.in_(ids)).order_by(Parcel.id)))
+    load_parcels(session, manifest, parcels, user=user, now=now)
+    return parcels
+
+
+def _unload(session: Session, manifest: Manifest, parcel: Parcel, user, now, note: str) -> None:
+    parcel.manifest_id = None
+    parcel.manifest = None
+    change_status(session, parcel, parcel.status, user=user, now=now, note=note)
+
+
+def remove_parcel(
+    session: Session,
+    manifest: Manifest,
+    parcel: Parcel,
+    *,
+    user: User | None,
+    now: datetime | None = None,
+) -> Parcel:
+    """Take a parcel off a manifest that has not left yet; it stays packed on the shelf
+    (a parcel cancelled after loading is taken off the same way)."""
+    now = now or utcnow()
+    manifest = lock_manifest(session, manifest)
+    lock_parcels(session, [parcel.id])
+    if parcel.manifest_id != manifest.id:
+        raise NotFound(
+            _l(
+                "Parcel %(code)s is not on manifest %(number)s.",
+                code=format_short_code(parcel.short_code),
+                number=manifest.number,
+            ),
+            field="parcel",
+        )
+    if manifest.status != ManifestStatus.OPEN:
+        raise Conflict(
+            _l(
+                "Manifest %(number)s is %(status)s: parcels can only be taken off before it"
+                " leaves.",
+                number=manifest.number,
+                status=_status_name(manifest),
+            )
+        )
+    _unload(session, manifest, parcel, user, now, UNLOADED + manifest.number)
+    session.flush()
+    return parcel
+
+
+def cancel_manifest(
+    session: Session,
+    manifest: Manifest,
+    *,
+    reason: str,
+    user: User | None,
+    now: datetime | None = None,
+) -> Manifest:
+    """Void an open manifest: it keeps its number, its parcels come off it (still packed)."""
+    reason = _clean_reason(reason, required=True, message=_l("Say why the manifest is cancelled."))
+    now = now or utcnow()
+    manifest = lock_manifest(session, manifest)
+    if manifest.status != ManifestStatus.OPEN:
+        raise Conflict(
+            _l(
+                "Manifest %(number)s is %(status)s: only a manifest that has not left can be"
+                " cancelled.",
+                number=manifest.number,
+                status=_status_name(manifest),
+            )
+        )
+    parcels = list(
+        session.scalars(select(Parcel).where(Parcel.manifest_id == manifest.id).order_by(Parcel.id))
+    )
+    lock_parcels(session, [p.id for p in parcels])
+    for parcel in parcels:
+        _unload(session, manifest, parcel, user, now, UNLOADED + manifest.number)
+    manifest.status = ManifestStatus.CANCELLED
+    manifest.cancelled_by = user
+    manifest.cancelled_at = now
+    manifest.cancel_reason = reason
+    session.flush()
+    return manifest
+
+
+def _lines_of(session: Session, manifest: Manifest) -> list[ManifestParcel]:
+    """The manifest's ManifestParcel rows; written now for a manifest dispatched before
+    they existed (its parcels still name it)."""
+    lines = list(
+        session.scalars(
+            select(ManifestParcel)
+            .where(ManifestParcel.manifest_id == manifest.id)
+            .order_by(ManifestParcel.parcel_id)
+        )
+    )
+    if not lines:
+        for parcel in session.scalars(
+            select(Parcel).where(Parcel.manifest_id == manifest.id).order_by(Parcel.id)
+        ):
+            line = ManifestParcel(manifest_id=manifest.id, parcel_id=parcel.id, kits=parcel.kits)
+            session.add(line)
+            lines.append(line)
+        session.flush()
+    return lines
+
+
+def unaccounted_parcels(session: Session, manifest: Manifest) -> dict[str, list[Parcel]]:
+    """What closing this manifest would return: `failed` parcels and parcels `dispatched`
+    but never scanned since (still on this trip)."""
+    parcels = session.scalars(
+        select(Parcel)
+        .join(Household, Household.id == Parcel.household_id)
+        .where(
+            Parcel.manifest_id == manifest.id,
+            Parcel.status.in_([ParcelStatus.FAILED, ParcelStatus.DISPATCHED]),
+        )
+        .options(selectinload(Parcel.household))
+        .order_by(Household.village, Household.code, Parcel.id)
+    )
+    answer: dict[str, list[Parcel]] = {"failed": [], "dispatched": []}
+    for parcel in parcels:
+        answer[parcel.status].append(parcel)
+    return answer
+
+
+def close_manifest(
+    session: Session,
+    manifest: Manifest,
+    *,
+    reason: str = "",
+    user: User | None,
+    now: datetime | None = None,
+) -> Manifest:
+    """Reconcile a dispatched manifest: failed parcels go back to stock (ledger `return`),
+    and with a reason so do parcels never scanned; without one, any parcel still
+    dispatched refuses the closing (409 listing them). Every parcel that left is then
+    delivered or returned: delivered + returned = dispatched."""
+    reason = _clean_reason(reason, required=False, message="")
+    now = now or utcnow()
+    manifest = lock_manifest(session, manifest)
+    if manifest.status != ManifestStatus.DISPATCHED:
+        raise Conflict(
+            _l(
+                "Manifest %(number)s is %(status)s: only a dispatched manifest can be closed.",
+                number=manifest.number,
+                status=MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status),
+            )
+        )
+    lines = _lines_of(session, manifest)
+    lock_parcels(session, [line.parcel_id for line in lines])
+    parcels = {
+        p.id: p
+        for p in session.scalars(
+            select(Parcel)
+            .where(Parcel.id.in_([line.parcel_id for line in lines]))
+            .options(selectinload(Parcel.lines), selectinload(Parcel.round))
+        )
+    }
+    on_trip = [parcels[line.parcel_id] for line in lines]
+    on_trip = [p for p in on_trip if p.manifest_id == manifest.id]
+    never_scanned = [p for p in on_trip if p.status == ParcelStatus.DISPATCHED]
+    if never_scanned and not reason:
+        raise Conflict(
+            _l(
+                "These parcels were never scanned as delivered, failed or returned: %(codes)s."
+                " A discrepancy needs a reason: give one to return them to stock.",
+                codes=_codes(never_scanned),
+            ),
+            field="reason",
+            parcels=[format_short_code(p.short_code) for p in never_scanned],
+        )
+    coming_back = [p for p in on_trip if p.status in (ParcelStatus.FAILED, ParcelStatus.DISPATCHED)]
+    if coming_back:
+        return_to_stock(session, coming_back, user=user, now=now)
+        for parcel in coming_back:
+            change_status(
+                session,
+                parcel,
+                ParcelStatus.RETURNED,
+                user=user,
+                now=now,
+                note=reason or manifest.number,
+            )
+    delivered = returned = 0
+    for line in lines:
+        parcel = parcels[line.parcel_id]
+        if parcel.manifest_id == manifest.id and parcel.status == ParcelStatus.DELIVERED:
+            line.outcome = ManifestOutcome.DELIVERED
+            delivered += line.kits
+        else:  # returned on this trip (and maybe packed, loaded or cancelled since)
+            line.outcome = ManifestOutcome.RETURNED
+            returned += line.kits
+    dispatched = sum(line.kits for line in lines)
+    assert delivered + returned == dispatched  # noqa: S101 - the manifest reconciles
+    manifest.status = ManifestStatus.CLOSED
+    manifest.closed_by = user
+    manifest.closed_at = now
+    manifest.close_reason = reason
+    session.flush()
+    return manifest
+
+
 # -- reads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Kits, weight and volume of some parcels (weight and volume from the kit types)."""
+
+    kits: int
+    weight_kg: Decimal
+    volume_m3: Decimal
+
+
+def parcel_totals(session: Session, parcel_ids: list[int]) -> Totals:
+    """The parcels' kits, and their weight and volume from their batches' kit types."""
+    kits, weight, volume = 0, Decimal(0), Decimal(0)
+    if parcel_ids:
+        rows = session.execute(
+            select(ParcelLine.kits, KitType.weight_kg, KitType.volume_m3)
+            .join(DonorBatch, DonorBatch.id == ParcelLine.batch_id)
+            .join(KitType, KitType.id == DonorBatch.kit_type_id)
+            .where(ParcelLine.parcel_id.in_(parcel_ids))
+        )
+        for n, kg, m3 in rows:
+            kits += n
+            weight += Decimal(kg or 0) * n
+            volume += Decimal(m3 or 0) * n
+    return Totals(kits, weight.quantize(Decimal("0.001")), volume.quantize(Decimal("0.0001")))
+
+
+def manifest_totals(session: Session, manifest: Manifest) -> tuple[Totals, bool]:
+    """The waybill's totals and whether they are provisional: the figures copied at
+    dispatch once it has left; live figures of the parcels on it before."""
+    if manifest.kits_total is not None:
+        return (
+            Totals(
+                manifest.kits_total,
+                Decimal(manifest.weight_kg or 0),
+                Decimal(manifest.volume_m3 or 0),
+            ),
+            False,
+        )
+    ids = list(session.scalars(select(Parcel.id).where(Parcel.manifest_id == manifest.id)))
+    return parcel_totals(session, ids), True
 
 
 def manifests_query(*, status: str | None = None, warehouse_id: int | None = None) -> Select:
@@ -307,15 +696,33 @@ def manifest_counts(session: Session, manifest_ids: list[int]) -> dict[int, dict
 
 
 def manifest_parcels(session: Session, manifest: Manifest) -> list[Parcel]:
-    """The parcels on a manifest with their households, by village then household."""
+    """The parcels on a manifest with their households, by village then household: those
+    loaded while it is open, those that left on it (ManifestParcel) once it has."""
+    query = select(Parcel).join(Household, Household.id == Parcel.household_id)
+    left = select(ManifestParcel.parcel_id).where(ManifestParcel.manifest_id == manifest.id)
+    if manifest.status in (ManifestStatus.DISPATCHED, ManifestStatus.CLOSED) and session.scalar(
+        select(func.count()).select_from(left.subquery())
+    ):
+        query = query.where(Parcel.id.in_(left))
+    else:
+        query = query.where(Parcel.manifest_id == manifest.id)
     return list(
         session.scalars(
-            select(Parcel)
-            .join(Household, Household.id == Parcel.household_id)
-            .where(Parcel.manifest_id == manifest.id)
-            .options(selectinload(Parcel.household))
-            .order_by(Household.village, Household.code, Parcel.id)
+            query.options(selectinload(Parcel.household)).order_by(
+                Household.village, Household.code, Parcel.id
+            )
         )
+    )
+
+
+def manifest_outcomes(session: Session, manifest: Manifest) -> dict[int, str | None]:
+    """What became of each parcel that left on the manifest (set when it closes)."""
+    return dict(
+        session.execute(
+            select(ManifestParcel.parcel_id, ManifestParcel.outcome).where(
+                ManifestParcel.manifest_id == manifest.id
+            )
+        ).all()
     )
 
 
@@ -327,12 +734,23 @@ def get_manifest(session: Session, manifest_id: int) -> Manifest:
 
 
 __all__ = [
+    "UNLOADED",
+    "Totals",
+    "add_parcels",
+    "add_parcels_by_area",
+    "cancel_manifest",
+    "close_manifest",
     "create_manifest",
     "dispatch_manifest",
     "get_manifest",
     "load_parcels",
     "manifest_counts",
+    "manifest_outcomes",
     "manifest_parcels",
     "manifest_year",
+    "manifest_totals",
     "manifests_query",
+    "parcel_totals",
+    "remove_parcel",
+    "unaccounted_parcels",
 ]

@@ -1,9 +1,12 @@
-"""Manifests: numbered per warehouse and year; loading is all or nothing; dispatching
-needs every parcel packed and issues the kits from the ledger in one transaction."""
+"""Manifests: numbered per warehouse and year; loading is all or nothing (by code or by
+round and area); parcels come off until dispatch; dispatching needs every parcel packed,
+issues the kits from the ledger, writes its lines and copies its totals in one
+transaction; closing reconciles delivered + returned = dispatched; cancelling voids."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
@@ -11,7 +14,9 @@ from sqlalchemy import func, select
 
 from kitlog.extensions import db
 from kitlog.models import (
+    KitType,
     Manifest,
+    ManifestParcel,
     ManifestStatus,
     MovementKind,
     Parcel,
@@ -21,7 +26,7 @@ from kitlog.models import (
 )
 from kitlog.services import distribution as dist
 from kitlog.services import manifests, stock
-from kitlog.services.errors import Conflict, InvalidValues
+from kitlog.services.errors import Conflict, InvalidValues, NotFound
 from kitlog.services.parcel_codes import format_short_code
 from tests.services.test_scans import T0, ScanWorld, events
 
@@ -107,11 +112,19 @@ def test_dispatch_needs_every_parcel_on_the_manifest_packed(w):
     with pytest.raises(Conflict) as error:
         w.dispatch(manifest)
     assert format_short_code(second.short_code) in english(error)
+    assert "Take them off the manifest first" in english(error)
     db.session.rollback()
     assert manifest.status == ManifestStatus.OPEN and first.status == ParcelStatus.PACKED
     assert not db.session.scalars(
         select(StockMovement).where(StockMovement.kind == MovementKind.DISPATCH)
     ).all()
+    # the cancelled parcel is taken off, and the manifest then leaves with the other one
+    manifests.remove_parcel(db.session, manifest, second, user=w.budi, now=T0)
+    db.session.commit()
+    assert second.manifest_id is None and second.status == ParcelStatus.CANCELLED
+    w.dispatch(manifest)
+    assert [line.parcel_id for line in manifest.lines] == [first.id]
+    assert stock.reconciliation_problems(db.session) == []
 
 
 def test_an_empty_or_dispatched_manifest_cannot_be_dispatched(w):
@@ -212,3 +225,279 @@ def test_the_demo_has_round_1_packed_loaded_and_on_the_road_and_reconciles(runne
     assert check.exit_code == 0, check.output
     assert runner.invoke(args=["demo"]).exit_code == 0  # again: nothing changes
     assert db.session.scalar(select(func.count()).select_from(Manifest)) == 2
+
+
+# -- adding by round and area ------------------------------------------------------------
+
+
+def test_adding_by_area_loads_only_packed_parcels_of_the_round_in_the_area(w, make):
+    p0, p1, p2, p3 = w.parcels  # villages Sedayu 0..3, district Turen
+    for parcel in (p0, p1, p2):
+        w.scan(parcel, "pack")  # p3 stays allocated
+    elsewhere = w.manifest([p2])  # p2 is on another open manifest
+    manifest = w.manifest()
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=w.round, district="turen", user=w.budi, now=T0
+    )
+    db.session.commit()
+    assert {p.id for p in added} == {p0.id, p1.id}
+    assert (p0.manifest_id, p1.manifest_id) == (manifest.id, manifest.id)
+    assert p2.manifest_id == elsewhere.id and p3.manifest_id is None
+    # a second pick finds nothing more waiting
+    with pytest.raises(Conflict) as error:
+        manifests.add_parcels_by_area(
+            db.session, manifest, round=w.round, village="Sedayu 3", user=w.budi, now=T0
+        )
+    assert "No packed parcel of round Round 1 in Sedayu 3" in english(error)
+
+
+def test_adding_by_village_takes_that_village_only(w):
+    for parcel in w.parcels:
+        w.scan(parcel, "pack")
+    manifest = w.manifest()
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=w.round, district="Turen", village="Sedayu 1", user=w.budi
+    )
+    assert [p.id for p in added] == [w.parcels[1].id]
+
+
+def test_adding_by_area_needs_an_area_and_a_round_of_the_same_warehouse(w, make):
+    manifest = w.manifest()
+    with pytest.raises(InvalidValues) as error:
+        manifests.add_parcels_by_area(db.session, manifest, round=None, user=w.budi)
+    assert sorted(e.field for e in error.value.errors) == ["district", "round"]
+    jakarta = make.warehouse("JKT-01")
+    other = w.manifest(warehouse=jakarta)
+    with pytest.raises(Conflict) as error:
+        manifests.add_parcels_by_area(
+            db.session, other, round=w.round, district="Turen", user=w.budi
+        )
+    assert "leaves from JKT-01" in english(error)
+
+
+def test_adding_by_code_loads_all_or_nothing(w):
+    first, second = w.parcels[:2]
+    w.scan(first, "pack")
+    manifest = w.manifest()
+    with pytest.raises(Conflict):
+        manifests.add_parcels(
+            db.session, manifest, [first.short_code, second.short_code], user=w.budi
+        )
+    db.session.rollback()
+    assert first.manifest_id is None
+    manifests.add_parcels(db.session, manifest, [format_short_code(first.short_code)], user=w.budi)
+    db.session.commit()
+    assert first.manifest_id == manifest.id
+
+
+# -- removing until dispatch -------------------------------------------------------------
+
+
+def test_a_parcel_comes_off_an_open_manifest_and_an_event_records_it(w):
+    first, second = w.parcels[:2]
+    w.scan(first, "pack")
+    w.scan(second, "pack")
+    manifest = w.manifest([first, second])
+    manifests.remove_parcel(db.session, manifest, first, user=w.budi, now=T0)
+    db.session.commit()
+    assert first.manifest_id is None and first.status == ParcelStatus.PACKED
+    assert events(first)[-1] == ("packed", "packed")
+    assert first.events[-1].note == manifests.UNLOADED + manifest.number
+    with pytest.raises(NotFound):
+        manifests.remove_parcel(db.session, manifest, first, user=w.budi)
+    # it can be loaded again, here or elsewhere
+    w.manifest([first])
+    w.dispatch(manifest)
+    with pytest.raises(Conflict) as error:
+        manifests.remove_parcel(db.session, manifest, second, user=w.budi)
+    assert "can only be taken off before it leaves" in english(error)
+
+
+# -- dispatch writes the lines and copies the totals -------------------------------------
+
+
+def test_dispatch_writes_a_line_per_parcel_and_copies_the_totals(w):
+    parcels = w.parcels[:3]
+    manifest = w.on_the_road(parcels)
+    lines = db.session.scalars(
+        select(ManifestParcel).where(ManifestParcel.manifest_id == manifest.id)
+    ).all()
+    assert sorted((line.parcel_id, line.kits, line.outcome) for line in lines) == sorted(
+        (p.id, 1, None) for p in parcels
+    )
+    assert manifest.kits_total == 3
+    assert Decimal(manifest.weight_kg) == Decimal("19.500")  # 3 x 6.5 kg
+    assert Decimal(manifest.volume_m3) == Decimal("0.1350")  # 3 x 0.045 m3
+    # the kit type is corrected later: the waybill keeps its figures
+    kit_type = db.session.get(KitType, w.batch.kit_type_id)
+    kit_type.weight_kg = Decimal("9.000")
+    db.session.commit()
+    db.session.expire_all()
+    totals, provisional = manifests.manifest_totals(db.session, manifest)
+    assert (totals.kits, totals.weight_kg, provisional) == (3, Decimal("19.500"), False)
+
+
+def test_an_open_manifest_has_live_provisional_totals(w):
+    w.scan(w.parcels[0], "pack")
+    manifest = w.manifest([w.parcels[0]])
+    totals, provisional = manifests.manifest_totals(db.session, manifest)
+    assert (totals.kits, totals.weight_kg, totals.volume_m3, provisional) == (
+        1,
+        Decimal("6.500"),
+        Decimal("0.0450"),
+        True,
+    )
+
+
+# -- closing reconciles -------------------------------------------------------------------
+
+
+def ledger_returns(manifest) -> int:
+    return sum(
+        m.quantity
+        for m in db.session.scalars(
+            select(StockMovement).where(
+                StockMovement.kind == MovementKind.RETURN,
+                StockMovement.manifest_id == manifest.id,
+            )
+        )
+    )
+
+
+def outcomes(manifest) -> dict[int, str | None]:
+    return manifests.manifest_outcomes(db.session, manifest)
+
+
+def test_closing_without_a_reason_refuses_while_parcels_were_never_scanned(w):
+    delivered, failed, silent, _ = w.parcels
+    manifest = w.on_the_road([delivered, failed, silent])
+    w.scan(delivered, "deliver")
+    w.scan(failed, "fail", reason="nobody_home")
+    with pytest.raises(Conflict) as error:
+        manifests.close_manifest(db.session, manifest, user=w.budi, now=T0)
+    assert "A discrepancy needs a reason" in english(error)
+    assert error.value.extra["parcels"] == [format_short_code(silent.short_code)]
+    db.session.rollback()
+    assert manifest.status == ManifestStatus.DISPATCHED and failed.status == ParcelStatus.FAILED
+    assert ledger_returns(manifest) == 0
+
+
+def test_closing_with_a_reason_returns_failed_and_unscanned_parcels_to_stock(w):
+    delivered, failed, silent, _ = w.parcels
+    manifest = w.on_the_road([delivered, failed, silent])
+    w.scan(delivered, "deliver")
+    w.scan(failed, "fail", reason="moved")
+    reserved_before = stock.batch_summaries(db.session)[w.batch.id].reserved
+    later = T0 + timedelta(days=1)
+    manifests.close_manifest(
+        db.session, manifest, reason="Driver lost one parcel list", user=w.admin, now=later
+    )
+    db.session.commit()
+    assert manifest.status == ManifestStatus.CLOSED
+    assert (manifest.closed_by_id, manifest.closed_at.replace(tzinfo=UTC)) == (w.admin.id, later)
+    assert manifest.close_reason == "Driver lost one parcel list"
+    assert delivered.status == ParcelStatus.DELIVERED
+    assert (failed.status, silent.status) == (ParcelStatus.RETURNED, ParcelStatus.RETURNED)
+    assert events(silent)[-1] == ("dispatched", "returned")
+    assert ledger_returns(manifest) == 2
+    summary = stock.batch_summaries(db.session)[w.batch.id]
+    assert summary.reserved == reserved_before + 2  # on the shelf again, held for them
+    assert (summary.in_transit, summary.delivered, summary.returned) == (0, 1, 2)
+    assert outcomes(manifest) == {
+        delivered.id: "delivered",
+        failed.id: "returned",
+        silent.id: "returned",
+    }
+    assert stock.reconciliation_problems(db.session) == []
+
+
+def test_closing_without_a_reason_returns_failed_parcels_and_keeps_delivered_ones(w):
+    delivered, failed, late, returned = w.parcels
+    manifest = w.on_the_road(w.parcels)
+    w.scan(delivered, "deliver")
+    w.scan(failed, "fail", reason="nobody_home")
+    w.scan(late, "fail", reason="nobody_home")
+    w.scan(late, "deliver")  # delivered after all, on the second visit
+    w.scan(returned, "return")
+    manifests.close_manifest(db.session, manifest, user=w.budi, now=T0)
+    db.session.commit()
+    assert manifest.close_reason == ""
+    assert outcomes(manifest) == {
+        delivered.id: "delivered",
+        failed.id: "returned",
+        late.id: "delivered",
+        returned.id: "returned",
+    }
+    assert ledger_returns(manifest) == 2  # one by the return scan, one by the closing
+    lines = manifest.lines
+    sent = sum(line.kits for line in lines)
+    came_back = sum(line.kits for line in lines if line.outcome == "returned")
+    handed_over = sum(line.kits for line in lines if line.outcome == "delivered")
+    assert handed_over + came_back == sent == manifest.kits_total == 4
+    assert stock.reconciliation_problems(db.session) == []
+
+
+def test_a_parcel_returned_and_sent_again_keeps_its_outcome_on_the_first_trip(w):
+    parcel = w.parcels[0]
+    first = w.on_the_road([parcel])
+    w.scan(parcel, "return")
+    w.scan(parcel, "pack")
+    second = w.manifest([parcel])
+    w.dispatch(second)
+    manifests.close_manifest(db.session, first, user=w.budi, now=T0)
+    db.session.commit()
+    assert outcomes(first) == {parcel.id: "returned"}
+    assert parcel.status == ParcelStatus.DISPATCHED and parcel.manifest_id == second.id
+    assert [p.id for p in manifests.manifest_parcels(db.session, first)] == [parcel.id]
+    assert stock.reconciliation_problems(db.session) == []
+
+
+def test_only_a_dispatched_manifest_can_be_closed(w):
+    manifest = w.manifest()
+    with pytest.raises(Conflict) as error:
+        manifests.close_manifest(db.session, manifest, user=w.budi)
+    assert "only a dispatched manifest can be closed" in english(error)
+    db.session.rollback()
+    done = w.on_the_road([w.parcels[0]])
+    w.scan(w.parcels[0], "deliver")
+    manifests.close_manifest(db.session, done, user=w.budi)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        manifests.close_manifest(db.session, done, user=w.budi)
+
+
+# -- cancelling -----------------------------------------------------------------------------
+
+
+def test_cancelling_an_open_manifest_voids_it_keeps_its_number_and_unloads_it(w):
+    first, second = w.parcels[:2]
+    w.scan(first, "pack")
+    w.scan(second, "pack")
+    manifest = w.manifest([first, second])
+    number = manifest.number
+    with pytest.raises(InvalidValues):
+        manifests.cancel_manifest(db.session, manifest, reason="  ", user=w.budi)
+    manifests.cancel_manifest(db.session, manifest, reason="Truck broke down", user=w.budi, now=T0)
+    db.session.commit()
+    assert (manifest.status, manifest.number) == (ManifestStatus.CANCELLED, number)
+    assert manifest.cancel_reason == "Truck broke down" and manifest.cancelled_by_id == w.budi.id
+    assert (first.manifest_id, second.manifest_id) == (None, None)
+    assert {first.status, second.status} == {ParcelStatus.PACKED}
+    assert w.manifest().number == "SBY-01/2026/0002"  # the number is not reused
+    # the parcels can go on another trip
+    again = w.manifest([first, second])
+    w.dispatch(again)
+    assert stock.reconciliation_problems(db.session) == []
+
+
+def test_a_dispatched_or_closed_manifest_cannot_be_cancelled(w):
+    manifest = w.on_the_road([w.parcels[0]])
+    with pytest.raises(Conflict) as error:
+        manifests.cancel_manifest(db.session, manifest, reason="oops", user=w.budi)
+    assert "only a manifest that has not left can be cancelled" in english(error)
+    db.session.rollback()
+    with pytest.raises(Conflict):
+        w.scan(w.parcels[0], "deliver")
+        manifests.close_manifest(db.session, manifest, user=w.budi)
+        db.session.commit()
+        manifests.cancel_manifest(db.session, manifest, reason="oops", user=w.budi)
