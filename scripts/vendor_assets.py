@@ -4,8 +4,9 @@ Run by `make vendor` after `npm ci` (package.json pins the versions; package-loc
 the whole tree). The copies are committed: kitlog never fetches anything from a CDN at
 run time, and node is only needed to refresh them.
 
-For each package it copies the listed files to kitlog/static/vendor/<package>/, and it
-writes kitlog/static/vendor/VERSIONS.txt with each package's installed version.
+For each package (barcode-detector and its zxing-wasm; chart.js) it copies the listed
+files to kitlog/static/vendor/<package>/, and it writes kitlog/static/vendor/VERSIONS.txt
+with each package's installed version.
 
 barcode-detector's polyfill defaults to fetching zxing_reader.wasm from a CDN. kitlog's
 scanner.js points it at our own copy with prepareZXingModule({overrides: {locateFile}})
@@ -30,6 +31,9 @@ LOCAL_WASM_DIR = "/static/vendor/zxing-wasm/"
 FILES: dict[str, list[str]] = {
     "barcode-detector": ["dist/iife/polyfill.js", "LICENSE"],
     "zxing-wasm": ["dist/reader/zxing_reader.wasm", "LICENSE"],
+    # The donor report's deliveries-over-time chart (static/js/report.js); the UMD build
+    # bundles its one dependency (@kurkle/color) and defines window.Chart.
+    "chart.js": ["dist/chart.umd.min.js", "LICENSE.md"],
 }
 
 # The polyfill's default locateFile: `https://<cdn>/npm/zxing-wasm@<v>/dist/${dir}/${file}`.
