@@ -1,0 +1,254 @@
+"""A donor report as spreadsheets: CSV and XLSX tables with an HXL hashtag row under the
+header row (HXL 1.1: hxlstandard.org/standard/1-1final/dictionary). Data in, bytes out.
+
+Every table is built from a `DonorReport` alone, which holds aggregates and no personal data
+of any household (DESIGN §3 rule 6), so no export can carry a name, a NIK or a phone.
+
+Text that a spreadsheet would read as a formula (it starts with =, +, -, @, a tab or a
+carriage return: OWASP "CSV injection") is neutralised: in CSV it is prefixed with an
+apostrophe; in XLSX it is written as a string cell, which Excel and LibreOffice never
+evaluate. Numbers are numbers and dates are dates; only text is ever neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import xlsxwriter
+
+if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Flask-SQLAlchemy
+    from kitlog.services.reports import DonorReport
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SECTOR = "WASH"
+TABLES = ("by_region", "batches", "timeline")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # for people, in the reader's language
+    hashtag: str  # for machines (HXL), never translated
+    kind: str = "text"  # text | int | date
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # by_region | batches | timeline
+    title: str  # the sheet's name, in the reader's language
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+    @property
+    def hashtags(self) -> list[str]:
+        return [column.hashtag for column in self.columns]
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet will show as text: a formula-like start gets an apostrophe."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def report_tables(
+    report: DonorReport, *, organisation: str, gettext: Callable[[str], str] = _same
+) -> dict[str, Table]:
+    """The report's three tables (by region, batches, timeline), keyed as in TABLES."""
+    _ = gettext
+    donor = report.donor
+    kit_types = ", ".join(sorted({batch.kit_type for batch in report.batches}))
+    by_region = Table(
+        "by_region",
+        _("By region"),
+        (
+            Column(_("Donor"), "#org+funder"),
+            Column(_("Donor code"), "#org+funder+code"),
+            Column(_("Implementing organisation"), "#org+impl"),
+            Column(_("Sector"), "#sector"),
+            Column(_("Kit type"), "#item+code"),
+            Column(_("Province"), "#adm1+name"),
+            Column(_("Province code"), "#adm1+code"),
+            Column(_("Regency"), "#adm2+name"),
+            Column(_("Kits delivered"), "#x_kits+delivered", "int"),
+            Column(_("Households reached"), "#reached+hh", "int"),
+            Column(_("People reached"), "#reached+ind", "int"),
+            Column(_("Vulnerable households reached"), "#x_reached+hh+vulnerable", "int"),
+            Column(_("Report date"), "#date+reported", "date"),
+        ),
+        tuple(
+            (
+                donor.name,
+                donor.code,
+                organisation,
+                SECTOR,
+                kit_types,
+                region.province,
+                region.province_code,
+                region.regency,
+                region.delivered,
+                region.households_reached,
+                region.people_reached,
+                region.vulnerable_households_reached,
+                report.today,
+            )
+            for region in report.by_region
+        ),
+    )
+    batches = Table(
+        "batches",
+        _("Batches"),
+        (
+            Column(_("Donor"), "#org+funder"),
+            Column(_("Batch"), "#x_batch+ref"),
+            Column(_("Lot"), "#x_batch+lot"),
+            Column(_("Kit type"), "#item+code"),
+            Column(_("Warehouse"), "#loc+warehouse+code"),
+            Column(_("Received on"), "#date+received", "date"),
+            Column(_("Expires on"), "#date+expiry", "date"),
+            Column(_("Pledged"), "#x_kits+pledged", "int"),
+            Column(_("Received"), "#x_kits+received", "int"),
+            Column(_("Lost"), "#x_kits+lost", "int"),
+            Column(_("Losses by reason"), "#x_kits+lost+reason"),
+            Column(_("Adjusted"), "#x_kits+adjusted", "int"),
+            Column(_("On hand"), "#x_kits+onhand", "int"),
+            Column(_("Reserved (part of on hand)"), "#x_kits+reserved", "int"),
+            Column(_("In transit"), "#x_kits+transit", "int"),
+            Column(_("Delivered"), "#x_kits+delivered", "int"),
+            Column(_("Households reached"), "#reached+hh", "int"),
+            Column(_("People reached"), "#reached+ind", "int"),
+            Column(_("Reconciled"), "#x_reconciled"),
+            Column(_("Report date"), "#date+reported", "date"),
+        ),
+        tuple(
+            (
+                donor.name,
+                batch.reference,
+                batch.lot,
+                batch.kit_type,
+                batch.warehouse,
+                batch.received_date,
+                batch.expiry_date,
+                batch.pledged,
+                batch.received,
+                batch.lost,
+                "; ".join(f"{reason}: {kits}" for reason, kits in batch.lost_by_reason.items()),
+                batch.adjusted,
+                batch.on_hand,
+                batch.reserved,
+                batch.in_transit,
+                batch.delivered,
+                batch.households_reached,
+                batch.people_reached,
+                _("yes") if batch.reconciled else _("no"),
+                report.today,
+            )
+            for batch in report.batches
+        ),
+    )
+    timeline = Table(
+        "timeline",
+        _("Timeline"),
+        (
+            Column(_("Date"), "#date", "date"),
+            Column(_("Kits delivered"), "#x_kits+delivered", "int"),
+            Column(_("Kits delivered, cumulative"), "#x_kits+delivered+cumulative", "int"),
+            Column(_("Target (kits pledged)"), "#x_kits+targeted", "int"),
+        ),
+        tuple((day.date, day.delivered, day.cumulative, report.target) for day in report.timeline),
+    )
+    return {table.key: table for table in (by_region, batches, timeline)}
+
+
+def _csv_cell(value: Any) -> str | int:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise TypeError("a spreadsheet cell holds no bare bool")  # write yes/no, translated
+    if isinstance(value, int):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return neutralise(str(value))
+
+
+def render_csv(table: Table) -> bytes:
+    """One table as CSV: UTF-8 with a BOM (so Excel reads the accents), CRLF line ends,
+    the header row, the HXL row under it, then the data."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(header) for header in table.headers])
+    writer.writerow(table.hashtags)
+    for row in table.rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique, no leading '."""
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'")[:31] or "Sheet"
+    base, n = name, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def render_xlsx(tables: Sequence[Table], *, title: str = "", author: str = "") -> bytes:
+    """The tables as one workbook, a sheet each: the header row (bold, frozen), the HXL
+    row under it, then the data; whole numbers as numbers, dates as dates, text as text."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    workbook.set_properties({"title": title, "author": author, "comments": "kitlog"})
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    hxl = workbook.add_format({"italic": True, "font_color": "#555555"})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    whole = workbook.add_format({"num_format": "#,##0"})
+    taken: set[str] = set()
+    for table in tables:
+        sheet = workbook.add_worksheet(_sheet_name(table.title, taken))
+        for col, column in enumerate(table.columns):
+            sheet.write_string(0, col, column.header, bold)
+            sheet.write_string(1, col, column.hashtag, hxl)
+            width = max(len(column.header) * 0.9, len(column.hashtag), 10)
+            sheet.set_column(col, col, min(width, 40))
+        for r, row in enumerate(table.rows, start=2):
+            for col, (column, value) in enumerate(zip(table.columns, row, strict=True)):
+                if value is None or value == "":
+                    sheet.write_blank(r, col, None)
+                elif column.kind == "int":
+                    sheet.write_number(r, col, value, whole)
+                elif column.kind == "date":
+                    sheet.write_datetime(r, col, _as_datetime(value), day)
+                else:
+                    sheet.write_string(r, col, str(value))
+        sheet.freeze_panes(2, 0)
+        if table.rows:
+            sheet.autofilter(1, 0, 1 + len(table.rows), len(table.columns) - 1)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _as_datetime(value: date) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
