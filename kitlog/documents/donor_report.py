@@ -80,6 +80,7 @@ class Formats:
     datetime: Callable[[datetime], str] = _iso_time
     number: Callable[[int], str] = _number
     percent: Callable[[float], str] = _percent
+    reason: Callable[[str], str] = _same  # a loss reason the system wrote, in words
 
     def signed(self, value: int) -> str:
         """−3, 0, +2 (a true minus sign, for the adjustments)."""
@@ -445,7 +446,7 @@ def _batches(report: DonorReport, f: Formats) -> list:
     flowables: list = [_total_style(_grid(header, rows, widths, numeric=9))]
     losses = [
         _("%(batch)s: %(kits)s kits, %(reason)s")
-        % {"batch": b.reference, "kits": n(kits), "reason": reason}
+        % {"batch": b.reference, "kits": n(kits), "reason": f.reason(reason)}
         for b in bs
         for reason, kits in b.lost_by_reason.items()
     ]

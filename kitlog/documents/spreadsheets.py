@@ -62,9 +62,14 @@ def neutralise(text: str) -> str:
 
 
 def report_tables(
-    report: DonorReport, *, organisation: str, gettext: Callable[[str], str] = _same
+    report: DonorReport,
+    *,
+    organisation: str,
+    gettext: Callable[[str], str] = _same,
+    reason: Callable[[str], str] = _same,
 ) -> dict[str, Table]:
-    """The report's three tables (by region, batches, timeline), keyed as in TABLES."""
+    """The report's three tables (by region, batches, timeline), keyed as in TABLES;
+    `reason` labels a loss reason the system wrote (a person's own words stay as written)."""
     _ = gettext
     donor = report.donor
     kit_types = ", ".join(sorted({batch.kit_type for batch in report.batches}))
@@ -142,7 +147,7 @@ def report_tables(
                 batch.pledged,
                 batch.received,
                 batch.lost,
-                "; ".join(f"{reason}: {kits}" for reason, kits in batch.lost_by_reason.items()),
+                "; ".join(f"{reason(why)}: {kits}" for why, kits in batch.lost_by_reason.items()),
                 batch.adjusted,
                 batch.on_hand,
                 batch.reserved,

@@ -1,0 +1,107 @@
+"""The donor report's exports: .csv, .xlsx and .pdf of the same report as the page.
+
+Every export is built from a `DonorReport` alone (kitlog.documents.spreadsheets and
+.donor_report), so none of them can reach a household's personal data. The JSON API serves
+the same bytes (kitlog.blueprints.api.report_exports) through `export_response`.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
+
+from kitlog.blueprints.labels import reason_label
+from kitlog.blueprints.reports import bp
+from kitlog.blueprints.reports.common import build_report, report_donor
+from kitlog.documents.donor_report import Formats, render_donor_report
+from kitlog.documents.spreadsheets import TABLES, render_csv, render_xlsx, report_tables
+from kitlog.security import require
+from kitlog.services.errors import InvalidValue
+from kitlog.services.reports import DonorReport
+
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _tables(report: DonorReport) -> dict:
+    return report_tables(
+        report,
+        organisation=current_app.config["ORGANISATION"],
+        gettext=gettext,
+        reason=reason_label,
+    )
+
+
+def csv_table(requested: str | None) -> str:
+    """The CSV's table: ?table=by_region (the default), batches or timeline."""
+    table = (requested or "by_region").strip()
+    if table not in TABLES:
+        raise InvalidValue(
+            gettext("Choose one of: %(tables)s.", tables=", ".join(TABLES)), field="table"
+        )
+    return table
+
+
+def export_bytes(report: DonorReport, kind: str, *, table: str = "by_region") -> bytes:
+    """The report as a CSV table, an XLSX workbook of every table, or a PDF."""
+    if kind == "csv":
+        return render_csv(_tables(report)[table])
+    if kind == "xlsx":
+        return render_xlsx(
+            list(_tables(report).values()),
+            title=gettext("Donor report: %(donor)s", donor=report.donor.name),
+            author=current_app.config["ORGANISATION"],
+        )
+    formats = Formats(
+        gettext=gettext,
+        date=lambda day: format_date(day, "long"),
+        short_date=lambda day: format_date(day, "d MMM"),
+        datetime=lambda moment: format_datetime(moment, "d MMM yyyy HH:mm zzz"),
+        number=format_decimal,
+        percent=lambda share: format_percent(share),
+        reason=reason_label,
+    )
+    return render_donor_report(
+        report, organisation=current_app.config["ORGANISATION"], formats=formats
+    )
+
+
+def export_response(
+    report: DonorReport, kind: str, *, table: str = "by_region", private: bool = True
+) -> Response:
+    """The export as a download named after the donor, the day (and the CSV's table)."""
+    name = f"donor-report-{report.donor.code}-{report.today.isoformat()}"
+    if kind == "csv" and table != "by_region":
+        name += f"-{table.replace('_', '-')}"
+    response = Response(export_bytes(report, kind, table=table), mimetype=MIMETYPES[kind])
+    if kind == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    response.headers["Cache-Control"] = "private, no-store" if private else "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/reports/donors/<code>.csv")
+@require("reports.read")
+def donor_report_csv(code: str):
+    """The report as CSV with an HXL row: ?table=by_region (default), batches or timeline."""
+    table = csv_table(request.args.get("table"))
+    return export_response(build_report(report_donor(code)), "csv", table=table)
+
+
+@bp.get("/reports/donors/<code>.xlsx")
+@require("reports.read")
+def donor_report_xlsx(code: str):
+    """The report as an XLSX workbook: by region, batches and timeline, with HXL rows."""
+    return export_response(build_report(report_donor(code)), "xlsx")
+
+
+@bp.get("/reports/donors/<code>.pdf")
+@require("reports.read")
+def donor_report_pdf(code: str):
+    """The report as an A4 PDF a donor can forward."""
+    return export_response(build_report(report_donor(code)), "pdf")
