@@ -142,3 +142,36 @@ class MovementFilterForm(FilterForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+NOT_A_DATE = _l("Enter a date as year-month-day, for example 2026-11-01.")
+
+
+class StockReportForm(FilterForm):
+    """The stock report's period: a warehouse (by code) and two local dates, from the
+    query string (?warehouse=SBY-01&from=2026-11-01&to=2026-11-29)."""
+
+    warehouse = SelectField(
+        _l("Warehouse"), validators=[InputRequired()], invalid_choice_message=CHOOSE_FROM_LIST
+    )
+    date_from = DateField(
+        _l("From"),
+        name="from",
+        validators=[InputRequired()],
+        invalid_value_message=NOT_A_DATE,
+        render_kw={"required": True},
+    )
+    date_to = DateField(
+        _l("To (inclusive)"),
+        name="to",
+        validators=[InputRequired()],
+        invalid_value_message=NOT_A_DATE,
+        render_kw={"required": True},
+    )
+
+    def set_warehouses(self, warehouses) -> None:
+        self.warehouse.choices = [choice(w.code, warehouse_label(w)) for w in warehouses]
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))

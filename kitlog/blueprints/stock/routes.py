@@ -1,25 +1,34 @@
-"""Batches, receiving, transfers, losses and adjustments, and the movement ledger."""
+"""Batches, receiving, transfers, losses and adjustments, the movement ledger and the
+stock report."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import re
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
+from kitlog.blueprints import labels
 from kitlog.blueprints.stock import bp
 from kitlog.blueprints.stock.forms import (
     AdjustmentForm,
     MovementFilterForm,
     ReceiveForm,
+    StockReportForm,
     TransferForm,
     batch_label,
     warehouse_label,
 )
 from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
+from kitlog.documents.stock_report_xlsx import render_stock_report_xlsx
 from kitlog.extensions import db
 from kitlog.models import Donor, DonorBatch, KitType, MovementKind, Warehouse
 from kitlog.security import require
 from kitlog.services import queries
 from kitlog.services import stock as stock_service
+from kitlog.services import stock_report as stock_report_service
+from kitlog.services.errors import InvalidValue
 from kitlog.services.queries import MovementFilter
 
 RECENT_MOVEMENTS = 20
@@ -220,3 +229,79 @@ def movements():
         error_out=False,
     )
     return render_template("stock/movements.html", form=form, page=page, filter_args=filter_args)
+
+
+# -- the stock report ----------------------------------------------------------------------
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _stock_report():
+    """The report's form from the query string over its defaults (the first warehouse,
+    this month so far), and the report when the form is valid (else None)."""
+    warehouses = {w.code: w for w in queries.warehouses_by_code(db.session)}
+    date_from, date_to = stock_report_service.default_period(local_today())
+    values = MultiDict(
+        {
+            "warehouse": next(iter(warehouses), ""),
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+        }
+    )
+    for key in ("warehouse", "from", "to"):
+        value = request.args.get(key, "").strip()
+        if value:
+            values[key] = value[:40]
+    form = StockReportForm(values)
+    form.set_warehouses(warehouses.values())
+    if not warehouses or not form.validate():
+        return form, None
+    try:
+        report = stock_report_service.stock_report(
+            db.session,
+            warehouses[form.warehouse.data],
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+            timezone=current_app.config["TIMEZONE"],
+        )
+    except InvalidValue as error:
+        form.date_to.errors = [*form.date_to.errors, str(error)]
+        return form, None
+    return form, report
+
+
+def _report_args(report) -> dict[str, str]:
+    return {
+        "warehouse": report.warehouse_code,
+        "from": report.date_from.isoformat(),
+        "to": report.date_to.isoformat(),
+    }
+
+
+@bp.route("/report")
+@require("stock.read")
+def report():
+    """The stock report of a warehouse over a period: opening, in, out, losses, closing."""
+    form, report = _stock_report()
+    return render_template(
+        "stock/report.html",
+        form=form,
+        report=report,
+        report_args=_report_args(report) if report else None,
+    ), (200 if report is not None or not form.warehouse.choices else 422)
+
+
+@bp.route("/report.xlsx")
+@require("stock.read")
+def report_xlsx():
+    """The stock report as an XLSX sheet, for the same warehouse and period as the page."""
+    form, report = _stock_report()
+    if report is None:
+        return render_template("stock/report.html", form=form, report=None), 422
+    args = _report_args(report)
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", f"stock-report-{'-'.join(args.values())}.xlsx")
+    return Response(
+        render_stock_report_xlsx(report, gettext=_, reason_label=labels.reason_label),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
