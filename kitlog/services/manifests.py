@@ -19,12 +19,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import format_date, format_decimal, to_user_timezone
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from kitlog.documents.manifest import (
+    ManifestDocument,
+    ManifestRow,
+    ManifestTexts,
+    render_manifest,
+)
 from kitlog.models import (
+    Donor,
     DonorBatch,
     Household,
     KitType,
@@ -745,6 +753,11 @@ __all__ = [
     "get_manifest",
     "load_parcels",
     "manifest_counts",
+    "manifest_document",
+    "manifest_filename",
+    "manifest_pdf",
+    "manifest_url",
+    "manifest_texts",
     "manifest_outcomes",
     "manifest_parcels",
     "manifest_year",
@@ -754,3 +767,149 @@ __all__ = [
     "remove_parcel",
     "unaccounted_parcels",
 ]
+
+
+# -- the printed manifest ------------------------------------------------------------------
+
+
+def manifest_texts() -> ManifestTexts:
+    """The manifest PDF's words in the reader's language."""
+    return ManifestTexts(
+        title=_("Delivery manifest (waybill)"),
+        number=_("Manifest no."),
+        organisation=_("Organisation"),
+        donors=_("Donor"),
+        rounds=_("Round"),
+        date=_("Date"),
+        origin=_("From (warehouse)"),
+        destination=_("Destination"),
+        vehicle=_("Vehicle"),
+        driver=_("Driver"),
+        driver_phone=_("Driver's phone"),
+        status=_("Status"),
+        parcels=_("Parcels"),
+        row=_("No."),
+        parcel=_("Parcel"),
+        household=_("Household"),
+        village=_("Village"),
+        head=_("Head of household"),
+        kits=_("Kits"),
+        received=_("Received (tick or sign)"),
+        totals=_("Totals"),
+        weight=_("Weight"),
+        volume=_("Volume"),
+        provisional=_("Provisional: the manifest has not been dispatched yet."),
+        dispatcher_block=_("Dispatched by"),
+        driver_block=_("Carried by (driver)"),
+        receiver_block=_("Received by (village head)"),
+        name=_("Name"),
+        signature=_("Signature"),
+        signed_on=_("Date"),
+        page=_("Page %(page)s of %(pages)s", page="%(page)s", pages="%(pages)s"),
+        void=_("VOID"),
+        void_reason=_("Cancelled: %(reason)s", reason="%(reason)s"),
+        scan_hint=_("Scan to open this manifest for receiving."),
+        remarks=_("Remarks (short, damaged, refused):"),
+        no_parcels=_("No parcel is on this manifest."),
+    )
+
+
+def manifest_document(
+    session: Session,
+    manifest: Manifest,
+    *,
+    organisation: str,
+    url: str,
+    show_names: bool,
+) -> ManifestDocument:
+    """What the manifest PDF prints: plain strings, no NIK and no phone of any household
+    (the head of household's name only for readers of households, or when the round
+    prints it on its labels)."""
+    parcels = manifest_parcels(session, manifest)
+    round_ids = sorted({p.round_id for p in parcels})
+    rounds = (
+        list(session.scalars(select(Round).where(Round.id.in_(round_ids)).order_by(Round.id)))
+        if round_ids
+        else []
+    )
+    donors = (
+        list(
+            session.scalars(
+                select(Donor.name)
+                .join(DonorBatch, DonorBatch.donor_id == Donor.id)
+                .join(ParcelLine, ParcelLine.batch_id == DonorBatch.id)
+                .where(ParcelLine.parcel_id.in_([p.id for p in parcels]))
+                .distinct()
+                .order_by(Donor.name)
+            )
+        )
+        if parcels
+        else []
+    )
+    named_rounds = {r.id for r in rounds if r.show_head_name}
+    rows = [
+        ManifestRow(
+            short_code=format_short_code(p.short_code),
+            household_code=p.household.code,
+            village=f"{p.household.village}, {p.household.district}",
+            head_name=p.household.head_name if show_names or p.round_id in named_rounds else "",
+            kits=p.kits,
+        )
+        for p in parcels
+    ]
+    totals, provisional = manifest_totals(session, manifest)
+    day = manifest.dispatched_at or None
+    if day is not None:
+        when = format_date(to_user_timezone(day).date(), "long")
+    elif manifest.planned_date is not None:
+        when = format_date(manifest.planned_date, "long")
+    else:
+        when = format_date(to_user_timezone(manifest.created_at).date(), "long")
+    dispatcher = manifest.dispatched_by.name if manifest.dispatched_by is not None else ""
+    return ManifestDocument(
+        organisation=organisation,
+        number=manifest.number,
+        url=url,
+        date=when,
+        origin=f"{manifest.warehouse.code} · {manifest.warehouse.name}",
+        destination=manifest.destination,
+        vehicle=manifest.vehicle,
+        driver_name=manifest.driver_name,
+        driver_phone=manifest.driver_phone,
+        status=str(MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status)),
+        donors=donors,
+        rounds=[r.name for r in rounds],
+        rows=rows,
+        kits_total=format_decimal(totals.kits),
+        weight=_("%(kg)s kg", kg=format_decimal(totals.weight_kg, "#,##0.0##")),
+        volume=_("%(m3)s m³", m3=format_decimal(totals.volume_m3, "#,##0.00##")),
+        provisional=provisional,
+        void=manifest.status == ManifestStatus.CANCELLED,
+        void_reason=manifest.cancel_reason,
+        dispatcher_name=dispatcher,
+        texts=manifest_texts(),
+    )
+
+
+def manifest_pdf(
+    session: Session, manifest: Manifest, *, organisation: str, base_url: str, show_names: bool
+) -> bytes:
+    """The printed manifest; its QR code opens <base_url>/manifests/<id>."""
+    return render_manifest(
+        manifest_document(
+            session,
+            manifest,
+            organisation=organisation,
+            url=manifest_url(base_url, manifest),
+            show_names=show_names,
+        )
+    )
+
+
+def manifest_url(base_url: str, manifest: Manifest) -> str:
+    """The manifest's own page, as its printed QR code encodes it."""
+    return f"{base_url.rstrip('/')}/manifests/{manifest.id}"
+
+
+def manifest_filename(manifest: Manifest) -> str:
+    return "manifest-" + manifest.number.replace("/", "-") + ".pdf"

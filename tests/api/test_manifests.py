@@ -1,5 +1,7 @@
-"""API.md, Distribution: manifests. Create (loading the parcels listed), dispatch, list,
-read with the parcels and households the delivery page caches; access per role."""
+"""API.md, Distribution: manifests. Create (loading the parcels listed), add by code or by
+round and area, take a parcel off, dispatch, close (with and without a reason), cancel,
+the PDF, list, read with the parcels and households the delivery page caches; access per
+role."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from kitlog.extensions import db
-from kitlog.models import Manifest, MovementKind, StockMovement
+from kitlog.models import Manifest, MovementKind, ParcelStatus, StockMovement
+from kitlog.services import stock
 from kitlog.services.parcel_codes import format_short_code
 from tests.api.helpers import assert_problem
 from tests.conftest import ApiClient
@@ -159,3 +162,123 @@ def test_warehouse_staff_see_no_household_names_on_a_manifest(w, as_user):
     manifest = w.on_the_road([w.parcels[0]])
     answer = as_user(w.budi).get(f"/api/v1/manifests/{manifest.id}").get_json()
     assert "head_name" not in answer["parcels"][0]["household"]
+
+
+def delete(client: ApiClient, path: str):
+    return client.client.delete(path, headers=client.headers)
+
+
+def test_parcels_are_added_by_round_and_area_or_by_code_and_taken_off(w, as_user):
+    first, second, third, _ = w.parcels
+    for parcel in (first, second, third):
+        w.scan(parcel, "pack")
+    api = as_user(w.budi)
+    manifest_id = api.post("/api/v1/manifests", json=manifest_body()).get_json()["id"]
+    path = f"/api/v1/manifests/{manifest_id}/parcels"
+    by_area = api.post(path, json={"round": w.round.id, "village": first.household.village})
+    assert by_area.status_code == 200, by_area.get_json()
+    assert [p["code"] for p in by_area.get_json()["parcels"]] == [
+        format_short_code(first.short_code)
+    ]
+    by_code = api.post(path, json={"parcels": [second.short_code, third.token]})
+    assert by_code.get_json()["counts"]["parcels"] == 3
+    again = api.post(path, json={"parcels": [second.short_code]})
+    assert "Already loaded onto manifest" in assert_problem(again, 409, field="parcels")["detail"]
+    assert_problem(api.post(path, json={"round": w.round.id}), 422, field="district")
+    assert_problem(api.post(path, json={}), 422, field="parcels")
+    assert_problem(api.post(path, json={"round": 999999, "district": "Turen"}), 422, field="round")
+    taken_off = delete(api, f"{path}/{format_short_code(second.short_code)}")
+    assert taken_off.status_code == 200, taken_off.get_json()
+    assert taken_off.get_json()["counts"]["parcels"] == 2
+    assert_problem(delete(api, f"{path}/{second.short_code}"), 404)
+    assert_problem(delete(api, f"{path}/ZZZ-ZZZ-ZZZ"), 404)
+    api.post(f"/api/v1/manifests/{manifest_id}/dispatch")
+    assert (
+        "before it leaves"
+        in assert_problem(delete(api, f"{path}/{first.short_code}"), 409)["detail"]
+    )
+
+
+def test_dispatch_answers_the_copied_totals(w, as_user):
+    manifest = w.manifest()
+    w.scan(w.parcels[0], "pack")
+    api = as_user(w.budi)
+    api.post(f"/api/v1/manifests/{manifest.id}/parcels", json={"parcels": [w.parcels[0].token]})
+    answer = api.post(f"/api/v1/manifests/{manifest.id}/dispatch").get_json()
+    assert (answer["kits_total"], answer["weight_kg"], answer["volume_m3"]) == (
+        1,
+        6.5,
+        0.045,
+    )
+
+
+def test_closing_needs_a_reason_for_parcels_never_scanned(w, as_user):
+    delivered, failed, silent, _ = w.parcels
+    manifest = w.on_the_road([delivered, failed, silent])
+    w.scan(delivered, "deliver")
+    w.scan(failed, "fail", reason="refused")
+    api = as_user(w.budi)
+    refused = api.post(f"/api/v1/manifests/{manifest.id}/close", json={})
+    problem = assert_problem(refused, 409, field="reason")
+    assert "A discrepancy needs a reason" in problem["detail"]
+    assert problem["parcels"] == [format_short_code(silent.short_code)]
+    closed = api.post(
+        f"/api/v1/manifests/{manifest.id}/close", json={"reason": "Parcel list left behind"}
+    )
+    assert closed.status_code == 200, closed.get_json()
+    answer = closed.get_json()
+    assert answer["status"] == "closed" and answer["close_reason"] == "Parcel list left behind"
+    assert {p["code"]: p["outcome"] for p in answer["parcels"]} == {
+        format_short_code(delivered.short_code): "delivered",
+        format_short_code(failed.short_code): "returned",
+        format_short_code(silent.short_code): "returned",
+    }
+    assert stock.reconciliation_problems(db.session) == []
+    assert_problem(api.post(f"/api/v1/manifests/{manifest.id}/close", json={}), 409)
+
+
+def test_cancelling_voids_an_open_manifest_only(w, as_user):
+    w.scan(w.parcels[0], "pack")
+    manifest = w.manifest([w.parcels[0]])
+    api = as_user(w.budi)
+    assert_problem(
+        api.post(f"/api/v1/manifests/{manifest.id}/cancel", json={}), 422, field="reason"
+    )
+    answer = api.post(
+        f"/api/v1/manifests/{manifest.id}/cancel", json={"reason": "Truck broke down"}
+    ).get_json()
+    assert (answer["status"], answer["number"], answer["cancel_reason"]) == (
+        "cancelled",
+        manifest.number,
+        "Truck broke down",
+    )
+    assert answer["parcels"] == [] and w.parcels[0].status == ParcelStatus.PACKED
+    gone = w.on_the_road([w.parcels[1]])
+    assert_problem(api.post(f"/api/v1/manifests/{gone.id}/cancel", json={"reason": "x"}), 409)
+
+
+def test_the_manifest_pdf_is_served_to_readers(w, as_user, api):
+    manifest = w.on_the_road([w.parcels[0]])
+    response = as_user(w.siti).get(f"/api/v1/manifests/{manifest.id}.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert "manifest-SBY-01-2026-0001.pdf" in response.headers["Content-Disposition"]
+    assert api("donor").get(f"/api/v1/manifests/{manifest.id}.pdf").status_code == 403
+    assert_problem(as_user(w.siti).get("/api/v1/manifests/999999.pdf"), 404)
+
+
+@pytest.mark.parametrize(("role", "status"), [("field", 403), ("donor", 403), (None, 401)])
+def test_only_warehouse_and_admin_change_manifests(w, api, role, status):
+    w.scan(w.parcels[0], "pack")
+    manifest = w.on_the_road([w.parcels[1]])
+    opened = w.manifest([w.parcels[0]])
+    client = api(role)
+    base = "/api/v1/manifests"
+    code = w.parcels[0].short_code
+    assert client.post(f"{base}/{opened.id}/parcels", json={"parcels": [code]}).status_code == (
+        status
+    )
+    assert delete(client, f"{base}/{opened.id}/parcels/{code}").status_code == status
+    assert client.post(f"{base}/{opened.id}/cancel", json={"reason": "x"}).status_code == status
+    assert client.post(f"{base}/{manifest.id}/close", json={"reason": "x"}).status_code == status
+    assert manifest.status == "dispatched" and opened.status == "open"

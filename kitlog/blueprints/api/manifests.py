@@ -1,10 +1,11 @@
-"""Manifests (waybills): load, dispatch."""
+"""Manifests (waybills): load, take off, dispatch, close, cancel, print."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import marshmallow as ma
+from flask import Response, current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
@@ -12,6 +13,8 @@ from kitlog.blueprints.api.common import (
     MAX_ID,
     ApiBlueprint,
     Code,
+    DecimalNumber,
+    Id,
     IsoDate,
     LocalDateTime,
     PageArgs,
@@ -21,15 +24,22 @@ from kitlog.blueprints.api.common import (
     page_of,
     page_schema,
     resolve,
+    resolve_id,
 )
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
-from kitlog.models import MANIFEST_STATUSES, Manifest, Warehouse
+from kitlog.models import MANIFEST_STATUSES, Manifest, Round, Warehouse
 from kitlog.security import can, require
 from kitlog.services import manifests as service
+from kitlog.services.distribution import find_parcel
 from kitlog.services.parcel_codes import format_short_code
 
-blp = ApiBlueprint("api_manifests", __name__, description="Manifests (waybills): load, dispatch")
+blp = ApiBlueprint(
+    "api_manifests",
+    __name__,
+    description="Manifests (waybills): load, take off, dispatch, close, cancel, print",
+)
+PDF = {"type": "string", "format": "binary"}
 
 MANIFEST_ID = f"<int(min=1, max={MAX_ID}):manifest_id>"
 
@@ -51,6 +61,44 @@ class ManifestCreateSchema(ma.Schema):
         validate=validate.Length(max=service.MAX_PARCELS),
         metadata={"description": "Codes of packed parcels to load (all or none)."},
     )
+
+
+class ManifestAddSchema(ma.Schema):
+    parcels = fields.List(
+        Text(2000),
+        validate=validate.Length(min=1, max=service.MAX_PARCELS),
+        metadata={"description": "Codes of packed parcels to load (all or none)."},
+    )
+    round = Id(
+        metadata={
+            "description": "With district and/or village: load every packed"
+            " parcel of this round in the area that is on no open manifest."
+        }
+    )
+    district = Text(100, load_default="")
+    village = Text(100, load_default="")
+
+    @ma.validates_schema
+    def _one_way(self, data, **kwargs):
+        if ("parcels" in data) == ("round" in data):
+            raise ma.ValidationError(
+                str(_l("Give either parcels or a round with its area.")), "parcels"
+            )
+
+
+class ManifestCloseSchema(ma.Schema):
+    reason = Text(
+        service.MAX_REASON,
+        load_default="",
+        metadata={
+            "description": "Why parcels never scanned go back to stock; needed when any"
+            " parcel is still dispatched."
+        },
+    )
+
+
+class ManifestCancelSchema(ma.Schema):
+    reason = Text(service.MAX_REASON, required=True)
 
 
 class ManifestCountsSchema(ma.Schema):
@@ -77,6 +125,14 @@ class ManifestSchema(ma.Schema):
     created_at = LocalDateTime()
     dispatched_at = LocalDateTime(allow_none=True)
     closed_at = LocalDateTime(allow_none=True)
+    close_reason = fields.String()
+    cancelled_at = LocalDateTime(allow_none=True)
+    cancel_reason = fields.String()
+    kits_total = fields.Integer(
+        allow_none=True, metadata={"description": "Copied at dispatch; null before."}
+    )
+    weight_kg = DecimalNumber(3, allow_none=True, metadata={"description": "Copied at dispatch."})
+    volume_m3 = DecimalNumber(4, allow_none=True, metadata={"description": "Copied at dispatch."})
     counts = fields.Nested(ManifestCountsSchema, required=True)
 
 
@@ -93,6 +149,10 @@ class ManifestParcelSchema(ma.Schema):
     token = fields.String(required=True)
     status = fields.String(required=True)
     kits = fields.Integer(required=True)
+    outcome = fields.String(
+        allow_none=True,
+        metadata={"enum": ["delivered", "returned"], "description": "Set when it closes."},
+    )
     household = fields.Nested(ManifestHouseholdSchema, required=True)
 
 
@@ -125,6 +185,12 @@ def _dump_manifests(manifests: Sequence[Manifest]) -> list[dict]:
             "created_at": m.created_at,
             "dispatched_at": m.dispatched_at,
             "closed_at": m.closed_at,
+            "close_reason": m.close_reason,
+            "cancelled_at": m.cancelled_at,
+            "cancel_reason": m.cancel_reason,
+            "kits_total": m.kits_total,
+            "weight_kg": m.weight_kg,
+            "volume_m3": m.volume_m3,
             "counts": counts[m.id],
         }
         for m in manifests
@@ -133,6 +199,7 @@ def _dump_manifests(manifests: Sequence[Manifest]) -> list[dict]:
 
 def _dump_detail(manifest: Manifest) -> dict:
     names = can("households.read")
+    outcomes = service.manifest_outcomes(db.session, manifest)
     parcels = []
     for parcel in service.manifest_parcels(db.session, manifest):
         household = parcel.household
@@ -150,6 +217,7 @@ def _dump_detail(manifest: Manifest) -> dict:
                 "token": parcel.token,
                 "status": parcel.status,
                 "kits": parcel.kits,
+                "outcome": outcomes.get(parcel.id),
                 "household": household_data,
             }
         )
@@ -217,3 +285,100 @@ def dispatch_manifest(manifest_id):
     )
     db.session.commit()
     return _dump_detail(manifest)
+
+
+@blp.route(f"/manifests/{MANIFEST_ID}/parcels", methods=["POST"])
+@blp.arguments(ManifestAddSchema)
+@blp.response(200, ManifestDetailSchema)
+@problems(blp, *WRITE, 404, 409, 422)
+@require("manifests.write")
+def add_parcels(data, manifest_id):
+    """Load parcels onto an open manifest: listed by code, or every packed parcel of a
+    round in a district and/or village that is on no open manifest (all or nothing)."""
+    manifest = _manifest_or_404(manifest_id)
+    if "parcels" in data:
+        service.add_parcels(db.session, manifest, data["parcels"], user=acting_user())
+    else:
+        service.add_parcels_by_area(
+            db.session,
+            manifest,
+            round=resolve_id(Round, data["round"], "round"),
+            district=data["district"],
+            village=data["village"],
+            user=acting_user(),
+        )
+    db.session.commit()
+    return _dump_detail(manifest)
+
+
+@blp.route(f"/manifests/{MANIFEST_ID}/parcels/<string:code>", methods=["DELETE"])
+@blp.response(200, ManifestDetailSchema)
+@problems(blp, 401, 403, 404, 409)
+@require("manifests.write")
+def remove_parcel(manifest_id, code):
+    """Take a parcel (by short code or token) off a manifest that has not left yet."""
+    manifest = _manifest_or_404(manifest_id)
+    parcel = find_parcel(db.session, code[:200])
+    service.remove_parcel(db.session, manifest, parcel, user=acting_user())
+    db.session.commit()
+    return _dump_detail(manifest)
+
+
+@blp.route(f"/manifests/{MANIFEST_ID}/close", methods=["POST"])
+@blp.arguments(ManifestCloseSchema)
+@blp.response(200, ManifestDetailSchema)
+@problems(blp, *WRITE, 404, 409, 422)
+@require("manifests.write")
+def close_manifest(data, manifest_id):
+    """Close a dispatched manifest: failed parcels (and, with a reason, parcels never
+    scanned) go back to stock as `return`; 409 listing the parcels never scanned when
+    no reason is given."""
+    manifest = service.close_manifest(
+        db.session, _manifest_or_404(manifest_id), reason=data["reason"], user=acting_user()
+    )
+    db.session.commit()
+    return _dump_detail(manifest)
+
+
+@blp.route(f"/manifests/{MANIFEST_ID}/cancel", methods=["POST"])
+@blp.arguments(ManifestCancelSchema)
+@blp.response(200, ManifestDetailSchema)
+@problems(blp, *WRITE, 404, 409, 422)
+@require("manifests.write")
+def cancel_manifest(data, manifest_id):
+    """Cancel a manifest that has not left: it keeps its number, is void, and its parcels
+    come off it (still packed); 409 once dispatched."""
+    manifest = service.cancel_manifest(
+        db.session, _manifest_or_404(manifest_id), reason=data["reason"], user=acting_user()
+    )
+    db.session.commit()
+    return _dump_detail(manifest)
+
+
+@blp.route(f"/manifests/{MANIFEST_ID}.pdf", methods=["GET"])
+@blp.response(
+    200,
+    PDF,
+    content_type="application/pdf",
+    description="The printed manifest: A4 pages with its parcels, totals, signature blocks"
+    " and a QR code of its page; never a household's NIK or phone.",
+)
+@problems(blp, *READ, 404)
+@require("manifests.read")
+def manifest_pdf(manifest_id):
+    """The printed manifest (waybill) as a PDF."""
+    manifest = _manifest_or_404(manifest_id)
+    pdf = service.manifest_pdf(
+        db.session,
+        manifest,
+        organisation=current_app.config["ORGANISATION"],
+        base_url=current_app.config["BASE_URL"],
+        show_names=can("households.read"),
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{service.manifest_filename(manifest)}"'
+        },
+    )

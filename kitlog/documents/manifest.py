@@ -1,0 +1,438 @@
+"""A manifest (waybill) as A4 pages a driver and a village head can sign. Data in, bytes out.
+
+The pages carry the organisation, donors, rounds and the manifest's number; the trip
+(date, origin, destination, vehicle, driver); a table of parcels (short code, household
+code, village, head of household, kits and a column to tick or sign) whose header repeats
+on every page; the totals; signature blocks for the dispatcher, the driver and the
+receiver; "page X of Y" on every page; and a QR code of the manifest's own page, which
+opens it for receiving and closing. A void manifest is watermarked VOID.
+
+The data holds no NIK and no phone of any household: the document cannot print them.
+Texts arrive translated (`ManifestTexts`; the defaults are English): no Flask here.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from kitlog.documents.qr import QUIET_ZONE, draw_qr, qr_matrix
+
+REGULAR = "Helvetica"
+BOLD = "Helvetica-Bold"
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#5f6b7a")
+RULE = colors.HexColor("#9aa5b1")
+SHADE = colors.HexColor("#eef2f6")
+VOID_INK = colors.Color(0.75, 0.1, 0.1, alpha=0.22)
+MARGIN = 14 * mm
+WIDTH = A4[0] - 2 * MARGIN
+QR_SIZE = 30 * mm  # the symbol with its quiet zone
+FOOTER = 9 * mm
+
+
+@dataclass(frozen=True)
+class ManifestTexts:
+    """Every word the pages print, in the reader's language (English by default)."""
+
+    title: str = "Delivery manifest (waybill)"
+    number: str = "Manifest no."
+    organisation: str = "Organisation"
+    donors: str = "Donor"
+    rounds: str = "Round"
+    date: str = "Date"
+    origin: str = "From (warehouse)"
+    destination: str = "Destination"
+    vehicle: str = "Vehicle"
+    driver: str = "Driver"
+    driver_phone: str = "Driver's phone"
+    status: str = "Status"
+    parcels: str = "Parcels"
+    row: str = "No."
+    parcel: str = "Parcel"
+    household: str = "Household"
+    village: str = "Village"
+    head: str = "Head of household"
+    kits: str = "Kits"
+    received: str = "Received (tick or sign)"
+    totals: str = "Totals"
+    weight: str = "Weight"
+    volume: str = "Volume"
+    provisional: str = "Provisional: the manifest has not been dispatched yet."
+    dispatcher_block: str = "Dispatched by"
+    driver_block: str = "Carried by (driver)"
+    receiver_block: str = "Received by (village head)"
+    name: str = "Name"
+    signature: str = "Signature"
+    signed_on: str = "Date"
+    page: str = "Page %(page)s of %(pages)s"
+    void: str = "VOID"
+    void_reason: str = "Cancelled: %(reason)s"
+    scan_hint: str = "Scan to open this manifest for receiving."
+    remarks: str = "Remarks (short, damaged, refused):"
+    no_parcels: str = "No parcel is on this manifest."
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One parcel on the manifest: never the household's NIK or phone."""
+
+    short_code: str
+    household_code: str
+    village: str
+    head_name: str
+    kits: int
+
+
+@dataclass(frozen=True)
+class ManifestDocument:
+    """What the manifest pages print; strings already formatted for the reader."""
+
+    organisation: str
+    number: str
+    url: str  # the QR code: <KITLOG_BASE_URL>/manifests/<id>
+    date: str
+    origin: str
+    destination: str
+    vehicle: str
+    driver_name: str
+    driver_phone: str
+    status: str
+    donors: list[str] = field(default_factory=list)
+    rounds: list[str] = field(default_factory=list)
+    rows: list[ManifestRow] = field(default_factory=list)
+    kits_total: str = "0"
+    weight: str = ""
+    volume: str = ""
+    provisional: bool = False
+    void: bool = False
+    void_reason: str = ""
+    dispatcher_name: str = ""
+    texts: ManifestTexts = field(default_factory=ManifestTexts)
+
+
+def _style(name: str, size: float = 9, font: str = REGULAR, **kw) -> ParagraphStyle:
+    return ParagraphStyle(
+        name, fontName=font, fontSize=size, leading=size * 1.25, textColor=INK, **kw
+    )
+
+
+BODY = _style("body")
+SMALL = _style("small", 8)
+LABEL = _style("label", 7.5)
+CELL = _style("cell", 8.5)
+CELL_BOLD = _style("cell-bold", 8.5, BOLD)
+HEAD = _style("head", 8, BOLD)
+TITLE = _style("title", 15, BOLD)
+ORG = _style("org", 10, BOLD)
+NUMBER = _style("number", 22, BOLD, spaceBefore=2)
+
+
+def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(escape(text or ""), style)
+
+
+def _label_value(label: str, value: str) -> Paragraph:
+    return Paragraph(
+        f'<font size="7" color="#5f6b7a">{escape(label)}</font><br/>{escape(value or "–")}', CELL
+    )
+
+
+class _Pages(Canvas):
+    """Holds each page back until the last one is known, then stamps every page with
+    "page X of Y", the manifest's number and, when void, the watermark."""
+
+    def __init__(self, *args, document: ManifestDocument, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._document = document
+        self._pages: list[dict] = []
+
+    def showPage(self):  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._stamp(number, total)
+            super().showPage()
+        super().save()
+
+    def _stamp(self, page: int, pages: int) -> None:
+        doc, texts = self._document, self._document.texts
+        width, _height = A4
+        self.saveState()
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.5)
+        self.line(MARGIN, FOOTER + 4 * mm, width - MARGIN, FOOTER + 4 * mm)
+        self.setFillColor(MUTED)
+        self.setFont(REGULAR, 8)
+        self.drawString(MARGIN, FOOTER, f"{doc.organisation} · {texts.number} {doc.number}")
+        self.setFont(BOLD, 8)
+        self.drawRightString(width - MARGIN, FOOTER, texts.page % {"page": page, "pages": pages})
+        self.restoreState()
+        if doc.void:
+            self.saveState()
+            self.setFillColor(VOID_INK)
+            self.setFont(BOLD, 130)
+            self.translate(width / 2, A4[1] / 2)
+            self.rotate(40)
+            self.drawCentredString(0, -45, texts.void)
+            self.restoreState()
+
+
+def _header(doc: ManifestDocument) -> list:
+    texts = doc.texts
+    left = [
+        _p(doc.organisation, ORG),
+        Spacer(1, 1 * mm),
+        _p(texts.title, TITLE),
+        Spacer(1, 2 * mm),
+        _p(texts.number, LABEL),
+        _p(doc.number, NUMBER),
+    ]
+    if doc.void:
+        left.append(_p(texts.void_reason % {"reason": doc.void_reason or texts.void}, CELL_BOLD))
+    qr = _QrFlowable(doc.url, texts.scan_hint)
+    top = Table([[left, qr]], colWidths=[WIDTH - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
+    top.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    facts = [
+        [
+            _label_value(texts.donors, ", ".join(doc.donors)),
+            _label_value(texts.rounds, ", ".join(doc.rounds)),
+            _label_value(texts.date, doc.date),
+        ],
+        [
+            _label_value(texts.origin, doc.origin),
+            _label_value(texts.destination, doc.destination),
+            _label_value(texts.status, doc.status),
+        ],
+        [
+            _label_value(texts.vehicle, doc.vehicle),
+            _label_value(texts.driver, doc.driver_name),
+            _label_value(texts.driver_phone, doc.driver_phone),
+        ],
+    ]
+    table = Table(facts, colWidths=[WIDTH / 3] * 3)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return [top, Spacer(1, 3 * mm), table, Spacer(1, 5 * mm)]
+
+
+class _QrFlowable(Table):
+    """The QR code of the manifest's page with a line under it."""
+
+    def __init__(self, url: str, hint: str):
+        self._matrix = qr_matrix(url, "M")
+        super().__init__(
+            [[_Square(self._matrix)], [Paragraph(escape(hint), _style("hint", 6.5))]],
+            colWidths=[QR_SIZE + 4 * mm],
+        )
+        self.setStyle(
+            TableStyle(
+                [
+                    ("LEFTPADDING", (0, 0), (-1, -1), 2 * mm),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 2 * mm),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+
+
+class _Square(Table):
+    def __init__(self, matrix):
+        super().__init__([[""]], colWidths=[QR_SIZE], rowHeights=[QR_SIZE])
+        self._matrix = matrix
+
+    def draw(self):
+        modules = len(self._matrix) + 2 * QUIET_ZONE
+        module = QR_SIZE / modules
+        self.canv.setFillColor(colors.black)
+        draw_qr(
+            self.canv,
+            self._matrix,
+            QUIET_ZONE * module,
+            QR_SIZE - QUIET_ZONE * module,
+            module,
+        )
+
+
+def _parcels(doc: ManifestDocument) -> list:
+    texts = doc.texts
+    header = [
+        _p(texts.row, HEAD),
+        _p(texts.parcel, HEAD),
+        _p(texts.household, HEAD),
+        _p(texts.village, HEAD),
+        _p(texts.head, HEAD),
+        _p(texts.kits, HEAD),
+        _p(texts.received, HEAD),
+    ]
+    rows = [header]
+    for n, row in enumerate(doc.rows, start=1):
+        rows.append(
+            [
+                _p(str(n), CELL),
+                _p(row.short_code, CELL_BOLD),
+                _p(row.household_code, CELL),
+                _p(row.village, CELL),
+                _p(row.head_name, CELL),
+                _p(str(row.kits), CELL),
+                "",
+            ]
+        )
+    widths = [9 * mm, 27 * mm, 27 * mm, 33 * mm, 42 * mm, 11 * mm]
+    widths.append(WIDTH - sum(widths))
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 1), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
+        ("ALIGN", (5, 0), (5, -1), "RIGHT"),
+    ]
+    table.setStyle(TableStyle(style))
+    flow: list = [_p(f"{texts.parcels} ({len(doc.rows)})", HEAD), Spacer(1, 1.5 * mm), table]
+    if not doc.rows:
+        flow.append(_p(texts.no_parcels, CELL))
+    return flow
+
+
+def _totals(doc: ManifestDocument) -> list:
+    texts = doc.texts
+    table = Table(
+        [
+            [
+                _label_value(texts.kits, doc.kits_total),
+                _label_value(texts.weight, doc.weight),
+                _label_value(texts.volume, doc.volume),
+            ]
+        ],
+        colWidths=[WIDTH / 3] * 3,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1, INK),
+                ("INNERGRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    flow: list = [_p(texts.totals, HEAD), Spacer(1, 1.5 * mm), table]
+    if doc.provisional:
+        flow += [Spacer(1, 1 * mm), _p(texts.provisional, CELL_BOLD)]
+    return flow
+
+
+def _signatures(doc: ManifestDocument) -> list:
+    texts = doc.texts
+
+    def block(title: str, name: str = "") -> list:
+        lines = Table(
+            [
+                [_p(texts.name, LABEL), _p(name, CELL)],
+                [_p(texts.signature, LABEL), ""],
+                [_p(texts.signed_on, LABEL), ""],
+            ],
+            colWidths=[18 * mm, WIDTH / 3 - 24 * mm],
+            rowHeights=[9 * mm, 15 * mm, 9 * mm],
+        )
+        lines.setStyle(
+            TableStyle(
+                [
+                    ("LINEBELOW", (1, 0), (1, -1), 0.5, INK),
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            )
+        )
+        return [_p(title, HEAD), Spacer(1, 1 * mm), lines]
+
+    table = Table(
+        [
+            [
+                block(texts.dispatcher_block, doc.dispatcher_name),
+                block(texts.driver_block, doc.driver_name),
+                block(texts.receiver_block),
+            ]
+        ],
+        colWidths=[WIDTH / 3] * 3,
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("INNERGRID", (0, 0), (-1, -1), 0.5, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    remarks = [_p(texts.remarks, CELL), Spacer(1, 12 * mm)]
+    return [KeepTogether([*remarks, table])]
+
+
+def render_manifest(doc: ManifestDocument) -> bytes:
+    """The manifest's A4 pages as a PDF."""
+    buffer = io.BytesIO()
+    template = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=FOOTER + 9 * mm,
+        title=f"{doc.texts.title} {doc.number}",
+        author=doc.organisation,
+        subject=doc.number,
+    )
+    story = [
+        *_header(doc),
+        *_parcels(doc),
+        Spacer(1, 5 * mm),
+        KeepTogether(_totals(doc)),
+        Spacer(1, 6 * mm),
+        *_signatures(doc),
+    ]
+    template.build(story, canvasmaker=lambda *a, **k: _Pages(*a, document=doc, **k))
+    return buffer.getvalue()
+
+
+__all__ = ["ManifestDocument", "ManifestRow", "ManifestTexts", "render_manifest"]
