@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         labels,
         manifests,
         reference,
+        report_exports,
         reports,
         scans,
         stock,
@@ -100,6 +101,7 @@ def init_app(app: Flask) -> None:
         manifests,
         scans,
         reports,
+        report_exports,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     # The OpenAPI document describes the API and holds no data: anyone may read it.

@@ -1,0 +1,86 @@
+"""The donor report as files (API.md, Reports: "the same at .csv, .xlsx … and .pdf").
+
+The same bytes as the report page's downloads (kitlog.blueprints.reports.exports), built
+from the aggregated report alone: no personal data of any household.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from kitlog.blueprints.api.common import ApiBlueprint
+from kitlog.blueprints.api.problems import READ, problems
+from kitlog.blueprints.reports.common import build_report, report_donor
+from kitlog.blueprints.reports.exports import MIMETYPES, export_response
+from kitlog.documents.spreadsheets import TABLES
+from kitlog.security import require
+
+blp = ApiBlueprint(
+    "api_report_exports",
+    __name__,
+    description="Donor reports as CSV, XLSX and PDF files: aggregates only",
+)
+
+FILE = {"type": "string", "format": "binary"}
+# A literal suffix after the code: the code's own pattern has no dot, so ".csv" can
+# never be read as part of the code (and /reports/donors/{code} never sees "KOICA.csv").
+DONOR = "/reports/donors/<code:code>"
+WHO = " An admin reads any donor's; a donor user only their own (403 for any other)."
+
+
+class CsvArgs(ma.Schema):
+    table = fields.String(
+        load_default="by_region",
+        validate=validate.OneOf(TABLES),
+        metadata={
+            "description": "Which table: by_region (3W/4W, the default), batches or timeline."
+        },
+    )
+
+
+@blp.route(f"{DONOR}.csv", methods=["GET"])
+@blp.arguments(CsvArgs, location="query")
+@blp.response(
+    200,
+    FILE,
+    content_type=MIMETYPES["csv"],
+    description="One table as UTF-8 CSV (with a BOM, CRLF line ends): the header row, an HXL"
+    " hashtag row under it, then the data." + WHO,
+)
+@problems(blp, *READ, 404, 422)
+@require("reports.read")
+def donor_report_csv(args, code):
+    """A donor's report as CSV: ?table=by_region (default), batches or timeline."""
+    report = build_report(report_donor(code))
+    return export_response(report, "csv", table=args["table"])
+
+
+@blp.route(f"{DONOR}.xlsx", methods=["GET"])
+@blp.response(
+    200,
+    FILE,
+    content_type=MIMETYPES["xlsx"],
+    description="A workbook with the sheets by region, batches and timeline, each with an"
+    " HXL hashtag row under its header; numbers as numbers, dates as dates." + WHO,
+)
+@problems(blp, *READ, 404)
+@require("reports.read")
+def donor_report_xlsx(code):
+    """A donor's report as an XLSX workbook."""
+    return export_response(build_report(report_donor(code)), "xlsx")
+
+
+@blp.route(f"{DONOR}.pdf", methods=["GET"])
+@blp.response(
+    200,
+    FILE,
+    content_type=MIMETYPES["pdf"],
+    description="The A4 report a donor can forward: headline figures, a chart of deliveries"
+    " against the target, batches, regions, expiring batches and the reconciliation." + WHO,
+)
+@problems(blp, *READ, 404)
+@require("reports.read")
+def donor_report_pdf(code):
+    """A donor's report as a PDF."""
+    return export_response(build_report(report_donor(code)), "pdf")
