@@ -374,3 +374,29 @@ def _timeline(session: Session, batch_ids: list[int], zone: ZoneInfo) -> list[Da
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+@dataclass
+class DonorLine:
+    """A donor in the list of reports."""
+
+    donor: Donor
+    batches: int
+    pledged: int
+    received: int
+
+
+def donors_for_reports(session: Session) -> list[DonorLine]:
+    """Every donor with its number of batches and the kits pledged and received: one query."""
+    rows = session.execute(
+        select(
+            Donor,
+            func.count(DonorBatch.id),
+            func.coalesce(func.sum(DonorBatch.quantity_pledged), 0),
+            func.coalesce(func.sum(DonorBatch.quantity_received), 0),
+        )
+        .outerjoin(DonorBatch, DonorBatch.donor_id == Donor.id)
+        .group_by(Donor.id)
+        .order_by(Donor.code)
+    )
+    return [DonorLine(d, int(n), int(p), int(r)) for d, n, p, r in rows]

@@ -2,6 +2,105 @@
 
 from __future__ import annotations
 
-from kitlog.blueprints.api.common import ApiBlueprint
+import marshmallow as ma
+from marshmallow import fields
+
+from kitlog.blueprints.api.common import ApiBlueprint, LocalDateTime
+from kitlog.blueprints.api.problems import READ, problems
+from kitlog.blueprints.reports.common import build_report, report_data, report_donor
+from kitlog.security import require
 
 blp = ApiBlueprint("api_reports", __name__, description="Donor reports: aggregates only")
+
+
+class LossSchema(ma.Schema):
+    reason = fields.String(required=True, metadata={"example": "damaged at receipt"})
+    kits = fields.Integer(required=True)
+
+
+class ReportBatchSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True, metadata={"description": "Agreement or grant."})
+    lot = fields.String()
+    kit_type = fields.String(metadata={"description": "The kit type's code."})
+    warehouse = fields.String(metadata={"description": "The receiving warehouse's code."})
+    received_date = fields.Date()
+    expiry_date = fields.Date(allow_none=True)
+    pledged = fields.Integer(required=True)
+    received = fields.Integer(required=True)
+    lost = fields.Integer(required=True, metadata={"description": "Kits written off as loss."})
+    lost_by_reason = fields.List(fields.Nested(LossSchema))
+    adjusted = fields.Integer(required=True, metadata={"description": "Signed adjustments."})
+    on_hand = fields.Integer(required=True, metadata={"description": "Reserved included."})
+    reserved = fields.Integer(required=True)
+    in_transit = fields.Integer(required=True)
+    delivered = fields.Integer(required=True)
+    households_reached = fields.Integer(required=True)
+    people_reached = fields.Integer(required=True)
+    reconciled = fields.Boolean()
+
+
+class ReportRegionSchema(ma.Schema):
+    province = fields.String(required=True)
+    province_code = fields.String(metadata={"description": "Kemendagri code (#adm1+code)."})
+    regency = fields.String(required=True)
+    delivered = fields.Integer(required=True, metadata={"description": "Kits."})
+    households_reached = fields.Integer(required=True)
+    people_reached = fields.Integer(required=True)
+    vulnerable_households_reached = fields.Integer()
+
+
+class ReportDaySchema(ma.Schema):
+    date = fields.Date(required=True, metadata={"description": "In KITLOG_TIMEZONE."})
+    delivered = fields.Integer(required=True, metadata={"description": "Kits that day."})
+    cumulative = fields.Integer(metadata={"description": "Kits delivered up to that day."})
+
+
+class ExpiringBatchSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    lot = fields.String(required=True)
+    expiry_date = fields.Date(required=True)
+    on_hand = fields.Integer(required=True)
+
+
+class DonorReportSchema(ma.Schema):
+    donor = fields.String(required=True, metadata={"example": "KOICA"})
+    donor_name = fields.String()
+    generated_at = LocalDateTime()
+    today = fields.Date()
+    timezone = fields.String(metadata={"example": "Asia/Jakarta"})
+    batches = fields.List(fields.Nested(ReportBatchSchema), required=True)
+    by_region = fields.List(fields.Nested(ReportRegionSchema), required=True)
+    timeline = fields.List(fields.Nested(ReportDaySchema), required=True)
+    target = fields.Integer(metadata={"description": "Kits pledged."})
+    households_reached = fields.Integer()
+    people_reached = fields.Integer()
+    vulnerable_households_reached = fields.Integer()
+    parcels_delivered = fields.Integer()
+    parcels_failed = fields.Integer(
+        metadata={"description": "Parcels whose delivery failed and that were not delivered."}
+    )
+    parcels_failed_once = fields.Integer(
+        metadata={"description": "Parcels with at least one failed delivery attempt."}
+    )
+    success_rate = fields.Float(
+        allow_none=True,
+        metadata={"description": "Delivered parcels / parcels whose delivery was attempted."},
+    )
+    expiring = fields.List(fields.Nested(ExpiringBatchSchema))
+    reconciled = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "received + adjusted = lost + on_hand + in_transit + delivered,"
+            " for every batch."
+        },
+    )
+
+
+@blp.route("/reports/donors/<code:code>", methods=["GET"])
+@blp.response(200, DonorReportSchema)
+@problems(blp, *READ, 404)
+@require("reports.read")
+def donor_report(code):
+    """One donor's report in kits: admin any donor, a donor user only their own (else 403)."""
+    return report_data(build_report(report_donor(code)))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__)
 
-from kitlog.blueprints.reports import routes  # noqa: E402,F401
+from kitlog.blueprints.reports import exports, routes  # noqa: E402,F401,I001

@@ -1,0 +1,108 @@
+"""What the report's page, its JSON, its exports and its share links have in common:
+which donor a URL names (and whether the user may read it), and the report itself."""
+
+from __future__ import annotations
+
+from flask import abort, current_app
+from flask_login import current_user
+from sqlalchemy import select
+
+from kitlog.blueprints.web import local_today
+from kitlog.extensions import db
+from kitlog.models import Donor, Role
+from kitlog.services.reports import DonorReport, donor_report
+
+
+def report_donor(code: str) -> Donor:
+    """The donor a URL names: a donor user may name only their own (403 for any other,
+    known or not, so codes cannot be probed); anyone else 404 for an unknown code."""
+    code = (code or "").strip().upper()
+    if current_user.role == Role.DONOR:
+        own = current_user.donor
+        if own is None or own.code != code:
+            abort(403)
+        return own
+    donor = db.session.scalar(select(Donor).where(Donor.code == code))
+    if donor is None:
+        abort(404)
+    return donor
+
+
+def build_report(donor: Donor) -> DonorReport:
+    """The donor's report as of now, its days in the deployment's time zone."""
+    return donor_report(
+        db.session, donor, today=local_today(), timezone=current_app.config["TIMEZONE"]
+    )
+
+
+def report_data(report: DonorReport) -> dict:
+    """The report as API.md's JSON gives it (plus extras); aggregates only, no household."""
+    return {
+        "donor": report.donor.code,
+        "donor_name": report.donor.name,
+        "generated_at": report.generated_at,
+        "today": report.today,
+        "timezone": report.timezone,
+        "batches": [
+            {
+                "id": b.id,
+                "reference": b.reference,
+                "lot": b.lot,
+                "kit_type": b.kit_type,
+                "warehouse": b.warehouse,
+                "received_date": b.received_date,
+                "expiry_date": b.expiry_date,
+                "pledged": b.pledged,
+                "received": b.received,
+                "lost": b.lost,
+                "lost_by_reason": [
+                    {"reason": reason, "kits": kits} for reason, kits in b.lost_by_reason.items()
+                ],
+                "adjusted": b.adjusted,
+                "on_hand": b.on_hand,
+                "reserved": b.reserved,
+                "in_transit": b.in_transit,
+                "delivered": b.delivered,
+                "households_reached": b.households_reached,
+                "people_reached": b.people_reached,
+                "reconciled": b.reconciled,
+            }
+            for b in report.batches
+        ],
+        "by_region": [
+            {
+                "province": r.province,
+                "province_code": r.province_code,
+                "regency": r.regency,
+                "delivered": r.delivered,
+                "households_reached": r.households_reached,
+                "people_reached": r.people_reached,
+                "vulnerable_households_reached": r.vulnerable_households_reached,
+            }
+            for r in report.by_region
+        ],
+        "timeline": [
+            {"date": d.date, "delivered": d.delivered, "cumulative": d.cumulative}
+            for d in report.timeline
+        ],
+        "target": report.target,
+        "households_reached": report.households_reached,
+        "people_reached": report.people_reached,
+        "vulnerable_households_reached": report.vulnerable_households_reached,
+        "parcels_delivered": report.parcels_delivered,
+        "parcels_failed": report.parcels_failed,
+        "parcels_failed_once": report.parcels_failed_once,
+        "success_rate": report.success_rate,
+        "expiring": [
+            {"id": b.id, "lot": b.lot, "expiry_date": b.expiry_date, "on_hand": b.on_hand}
+            for b in report.expiring
+        ],
+        "reconciled": report.reconciled,
+    }
+
+
+def export_endpoints() -> dict[str, str]:
+    """The export formats whose views exist (the exports land separately), by format."""
+    names = {"csv": "reports.donor_report_csv", "xlsx": "reports.donor_report_xlsx"}
+    names["pdf"] = "reports.donor_report_pdf"
+    return {fmt: name for fmt, name in names.items() if name in current_app.view_functions}
