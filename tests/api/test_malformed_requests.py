@@ -445,3 +445,101 @@ def test_a_malformed_path_or_query_is_404_or_422_never_500(api, world, path):
     response = api("admin").get(path)
     assert response.status_code in {404, 422}, response.get_data()[:500]
     assert response.mimetype == PROBLEM_JSON
+
+
+# -- manifests: add parcels, close, cancel --------------------------------------------------
+
+
+@pytest.fixture
+def trips(make):
+    """An open manifest with a packed parcel on it, a packed parcel waiting, and a
+    dispatched manifest whose parcel was never scanned (closing it needs a reason)."""
+    from tests.services.test_scans import ScanWorld
+
+    w = ScanWorld(make)
+    loaded, waiting, away, _allocated = w.parcels
+    for parcel in (loaded, waiting):
+        w.scan(parcel, "pack")
+    w.opened = w.manifest([loaded])
+    w.away = w.on_the_road([away])
+    return w
+
+
+def _manifest_state() -> tuple:
+    from sqlalchemy import func, select
+
+    from kitlog.extensions import db
+    from kitlog.models import Manifest, ManifestParcel, Parcel, ParcelEvent, StockMovement
+
+    db.session.expire_all()
+    return (
+        db.session.execute(select(Manifest.id, Manifest.status).order_by(Manifest.id)).all(),
+        db.session.execute(
+            select(Parcel.id, Parcel.status, Parcel.manifest_id).order_by(Parcel.id)
+        ).all(),
+        *(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (StockMovement, ParcelEvent, ManifestParcel)
+        ),
+    )
+
+
+MANIFEST_BAD_PARCELS = [None, "ABC", [], [5], [None], ["\x00"], ["x" * 2001], ["ZZZ-ZZZ-ZZZ"]]
+MANIFEST_PLACE = HOSTILE_TYPES[1:5] + BAD_TEXT[:-1]
+
+
+def _manifest_endpoints(w) -> dict:
+    """path, a valid body, and each field's malformed values."""
+    return {
+        "add-by-area": (
+            f"/api/v1/manifests/{w.opened.id}/parcels",
+            {"round": w.round.id, "district": "Turen"},
+            {
+                "round": MUTATIONS["id"],
+                "district": MANIFEST_PLACE,
+                "village": MANIFEST_PLACE,
+            },
+        ),
+        "add-by-code": (
+            f"/api/v1/manifests/{w.opened.id}/parcels",
+            {"parcels": [w.parcels[1].short_code]},
+            {"parcels": MANIFEST_BAD_PARCELS + [[w.parcels[3].short_code]]},
+        ),
+        "close": (
+            f"/api/v1/manifests/{w.away.id}/close",
+            {"reason": "The parcel list stayed behind"},
+            {"reason": MUTATIONS["text"]},  # "" and "   ": 409, a parcel was never scanned
+        ),
+        "cancel": (
+            f"/api/v1/manifests/{w.opened.id}/cancel",
+            {"reason": "Truck broke down"},
+            {"reason": MUTATIONS["text"]},
+        ),
+    }
+
+
+@pytest.mark.parametrize("endpoint", ["add-by-area", "add-by-code", "close", "cancel"])
+def test_a_malformed_manifest_request_is_refused_and_changes_nothing(client, api, trips, endpoint):
+    path, valid, kinds = _manifest_endpoints(trips)[endpoint]
+    headers = api("admin").headers
+    before = _manifest_state()
+    requests = [(case, *build(valid)) for case, build in WHOLE_BODY]
+    for field, values in kinds.items():
+        requests += [
+            (f"{field}={_short(v)}", _encode({**valid, field: v}), "application/json")
+            for v in values
+        ]
+        if field in valid:
+            left_out = {k: v for k, v in valid.items() if k != field}
+            requests.append((f"{field} left out", _encode(left_out), "application/json"))
+    faults = {}
+    for label, data, content_type in requests:
+        fault = _refusal_fault(client, path, headers, data, content_type)
+        if fault is None and _manifest_state() != before:
+            fault = "the manifest or its parcels changed"
+        if fault:
+            faults[label] = fault
+    assert faults == {}
+    # the control: the valid body is accepted
+    assert api("admin").post(path, json=valid).status_code == 200
+    assert _manifest_state() != before
