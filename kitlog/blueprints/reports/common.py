@@ -101,8 +101,8 @@ def report_data(report: DonorReport) -> dict:
     }
 
 
-def export_endpoints() -> dict[str, str]:
-    """The export formats whose views exist (the exports land separately), by format."""
-    names = {"csv": "reports.donor_report_csv", "xlsx": "reports.donor_report_xlsx"}
-    names["pdf"] = "reports.donor_report_pdf"
+def export_endpoints(view: str = "donor_report") -> dict[str, str]:
+    """The export formats whose views exist (the exports land separately), by format:
+    `reports.<view>_csv`, `_xlsx`, `_pdf` (view "shared_report" for a share link's)."""
+    names = {fmt: f"reports.{view}_{fmt}" for fmt in ("csv", "xlsx", "pdf")}
     return {fmt: name for fmt, name in names.items() if name in current_app.view_functions}

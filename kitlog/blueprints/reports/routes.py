@@ -152,5 +152,9 @@ def shared_report(token: str):
         db.session.rollback()
         return render_template("reports/shared_missing.html"), 404, NO_INDEX
     db.session.commit()  # the use is counted
-    page = _render_report("reports/shared.html", build_report(donor), exports={}, shared=True)
+    links = [
+        (fmt.upper(), url_for(endpoint, token=token))
+        for fmt, endpoint in export_endpoints("shared_report").items()
+    ]
+    page = _render_report("reports/shared.html", build_report(donor), export_links=links)
     return page, 200, NO_INDEX
