@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from kitlog.extensions import db
+from kitlog.models import ShareLink
+from kitlog.services import share_links
 from kitlog.services.reports import donor_report
 from tests.documents.pdf import page_texts
 from tests.services.test_reports import ReportWorld
@@ -160,3 +163,53 @@ def test_the_downloads_are_not_cached(client, login, world):
     for kind in KINDS:
         response = client.get(f"/reports/donors/KOICA.{kind}")
         assert "no-store" in response.headers["Cache-Control"]
+
+
+def share(donor, *, days=30, now=None, revoked=False) -> str:
+    link, token = share_links.create_share_link(
+        db.session, donor, label="KOICA Seoul office", days=days, user=None, now=now
+    )
+    if revoked:
+        share_links.revoke_share_link(db.session, link, user=None)
+    db.session.commit()
+    return token
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_share_link_downloads_the_same_files_without_an_account(app, client, world, kind):
+    token = share(world.koica)
+    response = client.get(f"/share/{token}.{kind}")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith(f'.{kind}"')
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response.headers["Cache-Control"]
+    link = db.session.scalar(select(ShareLink))
+    db.session.refresh(link)
+    assert link.uses == 1  # a download is a use of the link
+
+
+def test_a_shared_csv_has_the_donors_numbers_and_only_theirs(app, client, world):
+    token = share(world.koica)
+    rows = csv_records(client.get(f"/share/{token}.csv?table=batches").data)[2]
+    report = the_report(app, world.koica)
+    assert [r["#x_batch+lot"] for r in rows] == [b.lot for b in report.batches]
+    assert "LOT-C" not in {r["#x_batch+lot"] for r in rows}  # DFAT's lot
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unknown_expired_or_revoked_link_downloads_nothing(client, world, kind):
+    expired = share(world.koica, days=1, now=datetime.now(UTC) - timedelta(days=2))
+    revoked = share(world.koica, revoked=True)
+    unknown = "A" * 32
+    for token in (expired, revoked, unknown):
+        response = client.get(f"/share/{token}.{kind}")
+        assert response.status_code == 404, token
+        assert response.mimetype == "text/html"
+
+
+def test_the_shared_page_links_to_its_downloads(client, world):
+    token = share(world.koica)
+    page = client.get(f"/share/{token}").get_data(as_text=True)
+    for kind in KINDS:
+        assert f'href="/share/{token}.{kind}"' in page

@@ -7,7 +7,7 @@ the same bytes (kitlog.blueprints.api.report_exports) through `export_response`.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
 
 from kitlog.blueprints.labels import reason_label
@@ -15,7 +15,9 @@ from kitlog.blueprints.reports import bp
 from kitlog.blueprints.reports.common import build_report, report_donor
 from kitlog.documents.donor_report import Formats, render_donor_report
 from kitlog.documents.spreadsheets import TABLES, render_csv, render_xlsx, report_tables
-from kitlog.security import require
+from kitlog.extensions import db
+from kitlog.security import public, require
+from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
 from kitlog.services.reports import DonorReport
 
@@ -69,9 +71,7 @@ def export_bytes(report: DonorReport, kind: str, *, table: str = "by_region") ->
     )
 
 
-def export_response(
-    report: DonorReport, kind: str, *, table: str = "by_region", private: bool = True
-) -> Response:
+def export_response(report: DonorReport, kind: str, *, table: str = "by_region") -> Response:
     """The export as a download named after the donor, the day (and the CSV's table)."""
     name = f"donor-report-{report.donor.code}-{report.today.isoformat()}"
     if kind == "csv" and table != "by_region":
@@ -80,7 +80,7 @@ def export_response(
     if kind == "csv":
         response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    response.headers["Cache-Control"] = "private, no-store" if private else "no-store"
+    response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -105,3 +105,48 @@ def donor_report_xlsx(code: str):
 def donor_report_pdf(code: str):
     """The report as an A4 PDF a donor can forward."""
     return export_response(build_report(report_donor(code)), "pdf")
+
+
+# A share link's files: the same exports, for whoever holds an unexpired, unrevoked link.
+# The token is a secret in the URL: nothing is cached, indexed or sent on as a referrer.
+SHARED_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
+
+
+def _shared_export(token: str, kind: str, table: str = "by_region"):
+    donor = share_links.open_share_link(db.session, token)
+    if donor is None:  # unknown, expired or revoked: the same 404, as the shared page
+        db.session.rollback()
+        return render_template("reports/shared_missing.html"), 404, SHARED_HEADERS
+    db.session.commit()  # the use is counted
+    response = export_response(build_report(donor), kind, table=table)
+    response.headers.update(SHARED_HEADERS)
+    return response
+
+
+@bp.get("/share/<token>.csv")
+@public
+def shared_report_csv(token: str):
+    """A share link's report as CSV (?table= as for the report page's CSV)."""
+    return _shared_export(token, "csv", csv_table(request.args.get("table")))
+
+
+@bp.get("/share/<token>.xlsx")
+@public
+def shared_report_xlsx(token: str):
+    """A share link's report as an XLSX workbook."""
+    return _shared_export(token, "xlsx")
+
+
+@bp.get("/share/<token>.pdf")
+@public
+def shared_report_pdf(token: str):
+    """A share link's report as a PDF."""
+    return _shared_export(token, "pdf")
+
+
+def shared_export_links(token: str) -> list[tuple[str, str]]:
+    """The downloads a share link's page offers: [(label, url)] for `export_links`."""
+    return [
+        (kind.upper(), url_for(f"reports.shared_report_{kind}", token=token))
+        for kind in ("pdf", "xlsx", "csv")
+    ]

@@ -1,0 +1,231 @@
+"""No personal data of any household in any export (issue 5, "done when").
+
+A scenario is played through the services: households registered with distinctive names,
+NIKs and phones; parcels delivered to named recipients; failed deliveries with notes that
+name people. Then every export is fetched (CSV of each table, XLSX, PDF, the JSON; from
+the report page, the API and a share link; and the pages themselves) and searched for
+every household's NIK, phone (+62… and 08…), head's and worker's names, every recipient's
+name and every note. The search is shown able to fail at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import itertools
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import openpyxl
+import pypdfium2 as pdfium
+import pytest
+from sqlalchemy import select
+
+from kitlog.documents.donor_report import render_donor_report
+from kitlog.documents.spreadsheets import render_csv, render_xlsx, report_tables
+from kitlog.extensions import db
+from kitlog.models import Household
+from kitlog.services import share_links
+from kitlog.services.reports import donor_report
+from tests.services.test_reports import DAY1, ReportWorld
+
+# Surnames no report would print by chance; one per household, in letters (no "1" in "12").
+SURNAMES = ["Wiryokusumo", "Hadiningrat", "Kartasasmita", "Djojohadikusumo", "Prawiranegara",
+            "Soerjadarma"]  # fmt: skip
+TABLES = ("by_region", "batches", "timeline")
+
+
+class PrivateWorld(ReportWorld):
+    """ReportWorld with names worth searching for, recipients and notes."""
+
+    def __init__(self, make):
+        surnames = iter(SURNAMES)
+        original = make.household_values
+
+        def distinctive(**values):
+            surname = next(surnames)
+            values.setdefault("head_name", f"Raden Ayu {surname} Kepala")
+            values.setdefault("worker_name", f"Bagus {surname} Pekerja")
+            return original(**values)
+
+        make.household_values = distinctive
+        try:
+            super().__init__(make)
+        finally:
+            make.household_values = original
+        self.recipients = [f"Penerima {surname} Nyonya" for surname in SURNAMES]
+        self.notes = [f"Tetangga {surname} Tetangga bilang pindah ke Batam" for surname in SURNAMES]
+
+    def play(self):
+        w, p, q = self.w, self.p, self.q
+        w.on_the_road(p[:5] + q[:2], at=DAY1)
+        hour = timedelta(hours=1)
+        w.scan(
+            p[0],
+            "deliver",
+            at=DAY1 + hour,
+            recipient_name=self.recipients[0],
+            recipient_relation="spouse",
+            note=self.notes[0],
+        )
+        w.scan(q[0], "deliver", at=DAY1 + hour, recipient_name=self.recipients[0])
+        w.scan(
+            p[1],
+            "deliver",
+            at=DAY1 + 2 * hour,
+            recipient_name=self.recipients[1],
+            note=self.notes[1],
+        )
+        w.scan(p[2], "fail", reason="nobody_home", at=DAY1 + 2 * hour, note=self.notes[2])
+        w.scan(p[2], "deliver", at=DAY1 + 3 * hour, recipient_name=self.recipients[2])
+        w.scan(p[3], "fail", reason="moved", at=DAY1 + 3 * hour, note=self.notes[3])
+        w.scan(p[3], "return", at=DAY1 + timedelta(days=1))
+        w.scan(p[4], "fail", reason="other", at=DAY1 + 4 * hour, note=self.notes[4])
+
+    def secrets(self) -> list[str]:
+        """Everything that must never appear: per household its NIK, both phone forms, the
+        head's and worker's names and their surname; every recipient and every note."""
+        found = []
+        for household in db.session.scalars(select(Household).order_by(Household.id)):
+            found += [household.nik, household.head_name, household.worker_name]
+            if household.phone:
+                assert household.phone.startswith("+62")
+                national = household.phone.removeprefix("+62")
+                found += [household.phone, "0" + national, "62" + national]
+        found += self.recipients + self.notes + SURNAMES
+        assert len(found) > 6 * 7
+        return found
+
+
+@pytest.fixture
+def world(make) -> PrivateWorld:
+    world = PrivateWorld(make)
+    world.play()
+    return world
+
+
+def pdf_text(data: bytes) -> str:
+    document = pdfium.PdfDocument(data)
+    try:
+        pages = [page.get_textpage().get_text_range() for page in document]
+        metadata = " ".join(str(v) for v in document.get_metadata_dict().values())
+    finally:
+        document.close()
+    return "\n".join(pages) + "\n" + metadata
+
+
+def xlsx_text(data: bytes) -> str:
+    """Every XML part of the workbook, unescaped, and every cell as openpyxl reads it."""
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            parts.append(html.unescape(archive.read(name).decode("utf-8")))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        parts.append(sheet.title)
+        for row in sheet.iter_rows(values_only=True):
+            parts.extend(str(value) for value in row if value is not None)
+    return "\n".join(parts)
+
+
+def as_text(response) -> str:
+    assert response.status_code == 200, (response.request.path, response.status_code)
+    mimetype = response.mimetype
+    if mimetype == "application/pdf":
+        return pdf_text(response.data)
+    if mimetype.endswith("spreadsheetml.sheet"):
+        return xlsx_text(response.data)
+    text = response.data.decode("utf-8-sig")
+    if mimetype == "text/csv":
+        assert list(csv.reader(io.StringIO(text, newline="")))  # a CSV, really
+    return html.unescape(text)
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    """The secrets found in the text, case and spacing folded (a PDF wraps long lines)."""
+    folded = " ".join(text.split()).casefold()
+    compact = "".join(text.split()).casefold()  # "0812 0000 0007" or a name split oddly
+    return [
+        s for s in secrets
+        if " ".join(s.split()).casefold() in folded or "".join(s.split()).casefold() in compact
+    ]  # fmt: skip
+
+
+def every_export(client, api_client, token: str) -> dict[str, object]:
+    paths = {}
+    for kind in ("csv", "xlsx", "pdf"):
+        tables = TABLES if kind == "csv" else (None,)
+        for table in tables:
+            query = f"?table={table}" if table else ""
+            paths[f"web {kind} {table or ''}"] = ("web", f"/reports/donors/KOICA.{kind}{query}")
+            paths[f"api {kind} {table or ''}"] = (
+                "api",
+                f"/api/v1/reports/donors/KOICA.{kind}{query}",
+            )
+            paths[f"shared {kind} {table or ''}"] = ("web", f"/share/{token}.{kind}{query}")
+    paths["api json"] = ("api", "/api/v1/reports/donors/KOICA")
+    paths["report page"] = ("web", "/reports/donors/KOICA")
+    paths["shared page"] = ("web", f"/share/{token}")
+    answers = {}
+    for name, (who, path) in paths.items():
+        answers[name] = (api_client if who == "api" else client).get(path)
+    return answers
+
+
+@pytest.mark.parametrize("role", ["admin", "donor"])
+def test_no_export_holds_any_households_personal_data(client, auth, api, world, role):
+    secrets = world.secrets()
+    extra = {"donor": world.koica} if role == "donor" else {}
+    auth.login(role, language="en", **extra)
+    api_client = api(role, **extra)
+    link, token = share_links.create_share_link(
+        db.session, world.koica, label="Seoul", user=None, now=datetime.now(UTC)
+    )
+    db.session.commit()
+
+    answers = every_export(client, api_client, token)
+    assert len(answers) == 3 * (3 + 1 + 1) + 3
+    checked = 0
+    for name, response in answers.items():
+        text = as_text(response)
+        # a real report, not an error page (the timeline is dates and numbers only)
+        assert ("KOICA" in text) != name.endswith("timeline"), name
+        assert leaks(text, secrets) == [], name
+        checked += 1
+    assert checked == len(answers)
+
+
+def test_the_search_finds_a_name_nik_or_phone_in_each_format(app, world):
+    """The same search on exports that were given personal data on purpose: it must find
+    it in the CSV, the XLSX and the PDF, or the test above proves nothing."""
+    household = db.session.scalars(select(Household).order_by(Household.id)).first()
+    national = household.phone.removeprefix("+62")
+    report = donor_report(
+        db.session, world.koica, today=DAY1.date(), timezone=app.config["TIMEZONE"]
+    )
+    secrets = world.secrets()
+    for planted, expected in (
+        (household.head_name, household.head_name),
+        (household.nik, household.nik),
+        ("0" + national, household.phone),  # an 08… phone is found by its +62… form too
+        (world.recipients[1], world.recipients[1]),
+    ):
+        report.by_region[0].regency = planted
+        report.batches[0].lost_by_reason = {world.notes[3]: 1}
+        tables = report_tables(report, organisation="IOM")
+        csv_text = "\n".join(render_csv(t).decode("utf-8-sig") for t in tables.values())
+        xlsx = xlsx_text(render_xlsx(list(tables.values())))
+        pdf = pdf_text(render_donor_report(report, organisation="IOM"))
+        for text in (csv_text, xlsx, pdf):
+            found = leaks(text, secrets)
+            assert world.notes[3] in found
+            assert any(expected in s or s in planted for s in found), (planted, found)
+
+
+def test_the_search_folds_line_breaks_and_spaces():
+    secrets = ["Raden Ayu Wiryokusumo Kepala", "+6281200000007", "081200000007"]
+    assert leaks("Raden Ayu\r\nWiryokusumo  Kepala", secrets) == secrets[:1]
+    assert leaks("0812 0000 0007", secrets) == secrets[2:]
+    assert leaks("nothing here", secrets) == []
+    assert list(itertools.chain(leaks("RADEN AYU WIRYOKUSUMO KEPALA", secrets))) == secrets[:1]
