@@ -1,11 +1,12 @@
-"""Take the documentation's phone screenshots from the demo, in Indonesian.
+"""Take the documentation's phone screenshots (README, user guide) from the demo, in Indonesian.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Builds a fresh demo on a temporary SQLite database, serves it on a loopback port, and
-drives Debian's Chromium (/usr/bin/chromium; never `playwright install`) at 390x844:
-the warehouse scan station after a few scans, delivery at the door with a parcel found,
-and a parcel's page as a field officer sees it.
+drives Debian's Chromium (/usr/bin/chromium; never `playwright install`) at 390x844
+through the flow of docs/user-guide.md: login, receiving a batch, registering a household,
+a round, printing labels, the scan station after a few scans, a manifest, delivery at the
+door with a parcel found, a parcel's page, and the donor's report.
 """
 
 from __future__ import annotations
@@ -83,8 +84,22 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
+            shots: list[str] = []
+
+            def shoot(page, name: str, *, full_page: bool = False) -> None:
+                page.screenshot(path=str(out / name), full_page=full_page)
+                shots.append(name)
+
+            anonymous = browser.new_context(base_url=base, **PHONE).new_page()
+            anonymous.goto("/")
+            shoot(anonymous, "guide-login.png")
+
             station = browser.new_context(base_url=base, **PHONE).new_page()
             log_in(station, *passwords["warehouse"])
+            station.goto("/stock/receive")
+            shoot(station, "guide-receive.png", full_page=True)
+            station.goto("/rounds/1/labels")
+            shoot(station, "guide-labels.png", full_page=True)
             station.goto("/scan/")
             code_input = station.locator("input[name=code]")
             for short_code, _token in codes["allocated"][:2] + codes["packed"][:1]:
@@ -94,18 +109,35 @@ def main() -> None:
                     "data-outcome", "waiting"
                 )
             expect(station.locator("[data-outbox-count]")).to_have_attribute("data-count", "0")
-            station.screenshot(path=str(out / "scan-station-phone.png"))
+            shoot(station, "scan-station-phone.png")
+            station.goto("/manifests/")
+            station.locator("main a[href^='/manifests/']").filter(has_text="/").first.click()
+            shoot(station, "guide-manifest.png")
+
+            admin = browser.new_context(base_url=base, **PHONE).new_page()
+            log_in(admin, *passwords["admin"])
+            admin.goto("/rounds/1")
+            shoot(admin, "guide-round.png")
 
             field = browser.new_context(base_url=base, **PHONE).new_page()
             log_in(field, *passwords["field"])
+            field.goto("/households/new")
+            shoot(field, "guide-household.png", full_page=True)
             short_code, token = codes["dispatched"][0]
             field.goto(f"/deliver/?code={short_code}")
-            field.screenshot(path=str(out / "delivery-phone.png"), full_page=True)
+            shoot(field, "delivery-phone.png", full_page=True)
             field.goto(f"/p/{token}")
-            field.screenshot(path=str(out / "parcel-page-phone.png"), full_page=True)
+            shoot(field, "parcel-page-phone.png", full_page=True)
+
+            donor = browser.new_context(base_url=base, **PHONE).new_page()
+            log_in(donor, *passwords["donor"])
+            donor.goto("/reports/")
+            if donor.locator("canvas").count():
+                donor.wait_for_timeout(500)  # Chart.js animates its first drawing
+                shoot(donor, "donor-report-phone.png", full_page=True)
             browser.close()
         server.shutdown()
-    for name in ("scan-station-phone.png", "delivery-phone.png", "parcel-page-phone.png"):
+    for name in shots:
         print(out / name)
 
 
