@@ -7,7 +7,7 @@ the same bytes (kitlog.blueprints.api.report_exports) through `export_response`.
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
 
 from kitlog.blueprints.labels import reason_label
@@ -142,11 +142,3 @@ def shared_report_xlsx(token: str):
 def shared_report_pdf(token: str):
     """A share link's report as a PDF."""
     return _shared_export(token, "pdf")
-
-
-def shared_export_links(token: str) -> list[tuple[str, str]]:
-    """The downloads a share link's page offers: [(label, url)] for `export_links`."""
-    return [
-        (kind.upper(), url_for(f"reports.shared_report_{kind}", token=token))
-        for kind in ("pdf", "xlsx", "csv")
-    ]
