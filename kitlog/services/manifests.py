@@ -766,6 +766,7 @@ __all__ = [
     "parcel_totals",
     "remove_parcel",
     "unaccounted_parcels",
+    "waiting_areas",
 ]
 
 
@@ -913,3 +914,41 @@ def manifest_url(base_url: str, manifest: Manifest) -> str:
 
 def manifest_filename(manifest: Manifest) -> str:
     return "manifest-" + manifest.number.replace("/", "-") + ".pdf"
+
+
+@dataclass(frozen=True)
+class WaitingAreas:
+    """Where packed parcels of a warehouse wait for a trip: rounds, districts, villages."""
+
+    rounds: list[Round]
+    districts: list[str]
+    villages: list[str]
+
+
+def waiting_areas(session: Session, warehouse_id: int) -> WaitingAreas:
+    """The rounds, districts and villages of the warehouse's packed parcels that are on
+    no open manifest: the choices for adding parcels by area."""
+    on_open = select(Manifest.id).where(Manifest.status == ManifestStatus.OPEN)
+    waiting = (
+        select(Parcel.round_id, Household.district, Household.village)
+        .join(Household, Household.id == Parcel.household_id)
+        .join(Round, Round.id == Parcel.round_id)
+        .where(
+            Round.warehouse_id == warehouse_id,
+            Parcel.status == ParcelStatus.PACKED,
+            (Parcel.manifest_id.is_(None)) | (Parcel.manifest_id.not_in(on_open)),
+        )
+        .distinct()
+    )
+    rows = session.execute(waiting).all()
+    round_ids = sorted({r for r, _d, _v in rows})
+    rounds = (
+        list(session.scalars(select(Round).where(Round.id.in_(round_ids)).order_by(Round.id)))
+        if round_ids
+        else []
+    )
+    return WaitingAreas(
+        rounds=rounds,
+        districts=sorted({d for _r, d, _v in rows}),
+        villages=sorted({v for _r, _d, v in rows}),
+    )

@@ -11,7 +11,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from kitlog.forms import FilterForm, IdSelectField, KitlogForm, choice
 from kitlog.models import MANIFEST_STATUSES
 from kitlog.services.errors import DomainError
-from kitlog.services.manifests import MAX_DESTINATION, MAX_NOTE, MAX_PARCELS, MAX_VEHICLE
+from kitlog.services.manifests import (
+    MAX_DESTINATION,
+    MAX_NOTE,
+    MAX_PARCELS,
+    MAX_REASON,
+    MAX_VEHICLE,
+)
 
 CHOOSE = _l("Choose…")
 
@@ -83,4 +89,40 @@ class ManifestFilterForm(FilterForm):
 
 
 class DispatchForm(KitlogForm):
-    """The Dispatch button: a CSRF token and nothing else."""
+    """The Dispatch (and Remove) buttons: a CSRF token and nothing else."""
+
+
+class AreaForm(KitlogForm):
+    """Load every packed parcel of a round that lives in a district and/or village."""
+
+    round = IdSelectField(_l("Round"), validators=[DataRequired()], blank=CHOOSE)
+    district = StringField(
+        _l("District (kecamatan)"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"list": "waiting-districts", "autocomplete": "off"},
+    )
+    village = StringField(
+        _l("Village (desa/kelurahan)"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"list": "waiting-villages", "autocomplete": "off"},
+    )
+
+
+class CloseForm(KitlogForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=MAX_REASON)],
+        description=_l(
+            "Needed when parcels were never scanned: why they did not come back scanned"
+            " (for example: the list stayed in the truck). They go back to stock."
+        ),
+        render_kw={"rows": 3},
+    )
+
+
+class CancelForm(KitlogForm):
+    reason = TextAreaField(
+        _l("Why is it cancelled?"),
+        validators=[DataRequired(), Length(max=MAX_REASON)],
+        render_kw={"rows": 2},
+    )

@@ -1,15 +1,20 @@
-"""Manifests: list, open a new one, follow one and dispatch it."""
+"""Manifests: list, open a new one, load it by area, take parcels off, dispatch, close,
+cancel, print."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from kitlog.blueprints.manifests import bp
 from kitlog.blueprints.manifests.forms import (
     MANIFEST_STATUS_LABELS,
+    AreaForm,
+    CancelForm,
+    CloseForm,
     DispatchForm,
     ManifestFilterForm,
     ManifestForm,
@@ -17,10 +22,11 @@ from kitlog.blueprints.manifests.forms import (
 from kitlog.blueprints.stock.forms import warehouse_label
 from kitlog.blueprints.web import PER_PAGE, form_page, page_number
 from kitlog.extensions import db
-from kitlog.models import Manifest, Warehouse
-from kitlog.security import require
+from kitlog.models import Manifest, Parcel, Round, Warehouse
+from kitlog.security import can, require
 from kitlog.services import manifests as service
 from kitlog.services import queries
+from kitlog.services.parcel_codes import format_short_code
 
 
 def _manifest_or_404(manifest_id: int) -> Manifest:
@@ -91,18 +97,160 @@ def new_manifest():
     return form_page("manifests/form.html", form)
 
 
-@bp.route("/<int:manifest_id>")
-@require("manifests.read")
-def show(manifest_id: int):
-    """One manifest: the trip, its parcels and households, and the Dispatch button."""
-    manifest = _manifest_or_404(manifest_id)
+def _show(manifest: Manifest, *, area_form=None, cancel_form=None, status: int = 200):
+    """The manifest page, with its forms (refused ones keep their errors)."""
+    areas = service.waiting_areas(db.session, manifest.warehouse_id)
+    area_form = area_form or AreaForm(formdata=None)
+    area_form.round.set_options(areas.rounds, lambda r: r.name)
+    totals, provisional = service.manifest_totals(db.session, manifest)
     return render_template(
         "manifests/show.html",
         manifest=manifest,
         counts=service.manifest_counts(db.session, [manifest.id])[manifest.id],
         parcels=service.manifest_parcels(db.session, manifest),
+        outcomes=service.manifest_outcomes(db.session, manifest),
+        totals=totals,
+        provisional=provisional,
+        areas=areas,
         form=DispatchForm(),
+        area_form=area_form,
+        cancel_form=cancel_form or CancelForm(formdata=None),
         station_url=_station_url(manifest),
+        active_nav="manifests.index",
+    ), status
+
+
+@bp.route("/<int:manifest_id>")
+@require("manifests.read")
+def show(manifest_id: int):
+    """One manifest: the trip, its parcels and households, and what can be done with it."""
+    return _show(_manifest_or_404(manifest_id))
+
+
+@bp.route("/<int:manifest_id>.pdf")
+@require("manifests.read")
+def pdf(manifest_id: int):
+    """The printed manifest (waybill), to sign."""
+    manifest = _manifest_or_404(manifest_id)
+    document = service.manifest_pdf(
+        db.session,
+        manifest,
+        organisation=current_app.config["ORGANISATION"],
+        base_url=current_app.config["BASE_URL"],
+        show_names=can("households.read"),
+    )
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{service.manifest_filename(manifest)}"'
+        },
+    )
+
+
+@bp.route("/<int:manifest_id>/parcels", methods=["POST"])
+@require("manifests.write")
+def add_by_area(manifest_id: int):
+    """Load every packed parcel of a round in a district and/or village onto the manifest."""
+    manifest = _manifest_or_404(manifest_id)
+    form = AreaForm()
+    areas = service.waiting_areas(db.session, manifest.warehouse_id)
+    form.round.set_options(areas.rounds, lambda r: r.name)
+    if form.validate_on_submit():
+        added = form.save(
+            lambda: service.add_parcels_by_area(
+                db.session,
+                manifest,
+                round=db.session.get(Round, form.round.data),
+                district=form.district.data or "",
+                village=form.village.data or "",
+                user=current_user,
+            )
+        )
+        if added is not None:
+            flash(
+                ngettext(
+                    "%(num)s parcel loaded onto %(number)s.",
+                    "%(num)s parcels loaded onto %(number)s.",
+                    len(added),
+                    number=manifest.number,
+                ),
+                "success",
+            )
+            return redirect(url_for(".show", manifest_id=manifest_id))
+    elif form.csrf_token.errors:
+        abort(400)
+    return _show(manifest, area_form=form, status=422)
+
+
+@bp.route("/<int:manifest_id>/parcels/<int:parcel_id>/remove", methods=["POST"])
+@require("manifests.write")
+def remove(manifest_id: int, parcel_id: int):
+    """Take a parcel off a manifest that has not left yet."""
+    manifest = _manifest_or_404(manifest_id)
+    parcel = db.get_or_404(Parcel, parcel_id)
+    form = DispatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    done = form.save(lambda: service.remove_parcel(db.session, manifest, parcel, user=current_user))
+    if done is None:
+        for error in form.form_errors:
+            flash(str(error), "error")
+    else:
+        flash(
+            _(
+                "Parcel %(code)s is off manifest %(number)s; it stays packed.",
+                code=format_short_code(parcel.short_code),
+                number=manifest.number,
+            ),
+            "success",
+        )
+    return redirect(url_for(".show", manifest_id=manifest_id))
+
+
+@bp.route("/<int:manifest_id>/cancel", methods=["POST"])
+@require("manifests.write")
+def cancel(manifest_id: int):
+    """Cancel a manifest that has not left: it stays, numbered, as void."""
+    manifest = _manifest_or_404(manifest_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        done = form.save(
+            lambda: service.cancel_manifest(
+                db.session, manifest, reason=form.reason.data, user=current_user
+            )
+        )
+        if done is not None:
+            flash(_("Manifest %(number)s is cancelled (void).", number=done.number), "success")
+            return redirect(url_for(".show", manifest_id=manifest_id))
+    elif form.csrf_token.errors:
+        abort(400)
+    return _show(manifest, cancel_form=form, status=422)
+
+
+@bp.route("/<int:manifest_id>/close", methods=["GET", "POST"])
+@require("manifests.write")
+def close(manifest_id: int):
+    """Close a dispatched manifest: what did not reach its household goes back to stock."""
+    manifest = _manifest_or_404(manifest_id)
+    if request.method == "GET" and manifest.status != "dispatched":
+        return redirect(url_for(".show", manifest_id=manifest_id))
+    form = CloseForm()
+    if form.validate_on_submit():
+        done = form.save(
+            lambda: service.close_manifest(
+                db.session, manifest, reason=form.reason.data or "", user=current_user
+            )
+        )
+        if done is not None:
+            flash(_("Manifest %(number)s is closed.", number=done.number), "success")
+            return redirect(url_for(".show", manifest_id=manifest_id))
+    return form_page(
+        "manifests/close.html",
+        form,
+        manifest=manifest,
+        counts=service.manifest_counts(db.session, [manifest.id])[manifest.id],
+        coming_back=service.unaccounted_parcels(db.session, manifest),
         active_nav="manifests.index",
     )
 
