@@ -60,11 +60,15 @@ def demo_command() -> None:
     logins = demo_service.load_demo(db.session, current_app.instance_path, today=today)
     db.session.commit()
     if logins.created:
+        story = logins.story
         click.echo(
             "Demo data loaded: KOICA batch of 5,000 kits, 10 damaged; JKT-01 and SBY-01;"
-            f" {demo_service.DEMO_HOUSEHOLDS:,} households; round 1 (Jawa Timur) allocated,"
-            f" {demo_service.DEMO_PACKED} of its parcels packed and"
-            f" {demo_service.DEMO_DISPATCHED} on the road on a dispatched manifest."
+            f" {demo_service.DEMO_HOUSEHOLDS:,} households; round 1 (Jawa Timur) under way"
+            f" over the last three weeks: {story.delivered} of its {story.parcels} parcels"
+            f" delivered on {story.closed_manifests} closed manifests and the truck on the"
+            f" road, {story.failed_returned} failed at the door and back in stock,"
+            f" {story.on_the_road} on the road, {story.loading} loading,"
+            f" {story.packed} packed on the shelf, {story.allocated} still to pack."
         )
     else:
         click.echo("Demo data is already loaded.")

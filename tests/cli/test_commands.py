@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, select, text
 
 from kitlog.extensions import db
-from kitlog.models import DonorBatch, Household, Parcel, Round, StockMovement, User
-from kitlog.services.stock import batch_summaries
+from kitlog.models import (
+    DonorBatch,
+    Household,
+    Manifest,
+    ManifestParcel,
+    ManifestStatus,
+    Parcel,
+    Round,
+    Scan,
+    StockMovement,
+    User,
+    Warehouse,
+)
+from kitlog.services.stock import batch_summaries, stock_levels
+from kitlog.services.stock_report import stock_report
 
 
-def test_demo_loads_the_founding_case_and_reconciles(runner):
+def _parcels_by_status(round_id: int) -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            select(Parcel.status, func.count())
+            .where(Parcel.round_id == round_id)
+            .group_by(Parcel.status)
+        ).all()
+    )
+
+
+def test_demo_loads_the_founding_case_and_reconciles(runner, app):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     batch = db.session.scalar(select(DonorBatch))
@@ -27,13 +53,46 @@ def test_demo_loads_the_founding_case_and_reconciles(runner):
             )
         ).all()
     )
-    # 1,500 kits went to Surabaya; 40 of them left on the demo's dispatched manifest
-    assert by_warehouse == {"JKT-01": 3490, "SBY-01": 1460}
+    # 1,500 kits went to Surabaya; what is delivered or still on the road left it (one kit
+    # per parcel), what failed came back
+    first = db.session.scalars(select(Round).order_by(Round.id)).first()
+    statuses = _parcels_by_status(first.id)
+    gone = statuses["delivered"] + statuses["dispatched"] + statuses.get("failed", 0)
+    assert by_warehouse == {"JKT-01": 3490, "SBY-01": 1500 - gone}
     kinds = set(db.session.scalars(select(StockMovement.kind)))
-    assert kinds == {"receipt", "loss", "transfer_out", "transfer_in", "dispatch"}
+    assert kinds == {"receipt", "loss", "transfer_out", "transfer_in", "dispatch", "return"}
     check = runner.invoke(args=["check"])
     assert check.exit_code == 0, check.output
     assert "reconcile" in check.output
+    # the message tells the story the database holds
+    assert f"{statuses['delivered']} of its {sum(statuses.values())} parcels delivered" in " ".join(
+        result.output.split()
+    )
+    # the stock report over the story balances and closes at the stock on hand
+    today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    for warehouse in db.session.scalars(select(Warehouse)).all():
+        report = stock_report(
+            db.session,
+            warehouse,
+            date_from=today - timedelta(days=30),
+            date_to=today,
+            timezone=app.config["TIMEZONE"],
+        )
+        assert report.balanced
+        assert report.total.opening == 0  # the story starts three weeks ago
+        on_hand = sum(
+            level.on_hand for level in stock_levels(db.session, warehouse_id=warehouse.id)
+        )
+        assert report.total.closing == on_hand
+    sby = db.session.scalar(select(Warehouse).where(Warehouse.code == "SBY-01"))
+    row = stock_report(
+        db.session,
+        sby,
+        date_from=today - timedelta(days=30),
+        date_to=today,
+        timezone=app.config["TIMEZONE"],
+    ).rows[0]
+    assert (row.transfers_in, row.dispatches > 300, row.returns > 5) == (1500, True, True)
 
 
 def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner):
@@ -70,15 +129,67 @@ def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner
     # the batch is current, so the round could draw on it, and the allocation is reserved
     batch = db.session.scalar(select(DonorBatch))
     assert batch.expiry_date > batch.received_date
-    # every parcel holds its kits in reserve until its truck leaves (40 left on the demo's
-    # dispatched manifest, one kit each)
-    on_the_road = db.session.scalar(
-        select(func.count()).select_from(Parcel).where(Parcel.status == "dispatched")
-    )
-    assert on_the_road == 40
+    # parcels on the shelf (allocated, packed, returned) hold their kits in reserve; those
+    # on the road are in transit; one kit each
+    statuses = _parcels_by_status(first.id)
     summary = batch_summaries(db.session)[batch.id]
-    assert summary.reserved == eligible - on_the_road and summary.in_transit == on_the_road
+    assert summary.reserved == statuses["allocated"] + statuses["packed"] + statuses["returned"]
+    assert summary.in_transit == statuses["dispatched"] + statuses["failed"]
+    assert summary.delivered == statuses["delivered"]
     assert summary.reconciled
+
+
+def test_demo_round_one_is_well_under_way(runner, app):
+    """About 60% of round 1 delivered over the last three weeks on closed manifests and a
+    truck still on the road; a few failed (varied reasons) and returned; one manifest
+    loading; parcels packed on the shelf and others still allocated."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    first = db.session.scalars(select(Round).order_by(Round.id)).first()
+    statuses = _parcels_by_status(first.id)
+    total = sum(statuses.values())
+    assert 0.55 <= statuses["delivered"] / total <= 0.65
+    assert statuses["returned"] >= 5 and statuses["failed"] >= 1
+    assert statuses["packed"] >= 10 and statuses["allocated"] >= 50
+    assert statuses["dispatched"] >= 5  # deliveries still to come on the road
+
+    by_status = dict(
+        db.session.execute(select(Manifest.status, func.count()).group_by(Manifest.status)).all()
+    )
+    assert by_status == {"closed": 6, "dispatched": 1, "open": 1}
+    for manifest in db.session.scalars(
+        select(Manifest).where(Manifest.status == ManifestStatus.CLOSED)
+    ):
+        outcomes = dict(
+            db.session.execute(
+                select(ManifestParcel.outcome, func.sum(ManifestParcel.kits))
+                .where(ManifestParcel.manifest_id == manifest.id)
+                .group_by(ManifestParcel.outcome)
+            ).all()
+        )
+        assert outcomes["delivered"] + outcomes["returned"] == manifest.kits_total
+        assert outcomes["delivered"] > 40
+    loading = db.session.scalar(select(Manifest).where(Manifest.status == ManifestStatus.OPEN))
+    on_it = db.session.scalars(select(Parcel).where(Parcel.manifest_id == loading.id)).all()
+    assert {p.status for p in on_it} == {"packed"} and len(on_it) >= 5
+
+    failures = db.session.scalars(
+        select(Scan.reason).where(Scan.action == "fail", Scan.outcome == "ok")
+    ).all()
+    assert len(failures) >= 10 and len(set(failures)) >= 4
+    # deliveries on many different days of the last three weeks, by their device time
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    today = datetime.now(zone).date()
+    deliveries = db.session.scalars(
+        select(Scan).where(Scan.action == "deliver", Scan.outcome == "ok")
+    ).all()
+    assert len(deliveries) == statuses["delivered"]
+    days = {
+        scan.scanned_at.replace(tzinfo=scan.scanned_at.tzinfo or UTC).astimezone(zone).date()
+        for scan in deliveries
+    }
+    assert len(days) >= 10
+    assert min(days) >= today - timedelta(days=21) and max(days) < today
+    assert all(len(scan.recipient_name.split()) >= 1 for scan in deliveries)
 
 
 def test_demo_prints_one_login_per_role_and_is_idempotent(runner):
