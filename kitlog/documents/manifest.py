@@ -313,7 +313,7 @@ def _parcels(doc: ManifestDocument) -> list:
                 "",
             ]
         )
-    widths = [9 * mm, 27 * mm, 27 * mm, 33 * mm, 42 * mm, 11 * mm]
+    widths = [9 * mm, 26 * mm, 24 * mm, 40 * mm, 40 * mm, 10 * mm]
     widths.append(WIDTH - sum(widths))
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = [
