@@ -442,7 +442,7 @@ def _batches(report: DonorReport, f: Formats) -> list:
             n(report.households_reached),
         ]
     )
-    widths = [25, 15, 16, 13, 14, 10, 14, 13, 15, 13, 14, 16]  # mm, for the headers' words
+    widths = [23, 14, 19, 13, 14, 10, 14, 13, 14, 12, 14, 16]  # mm, for the headers' words
     flowables: list = [_total_style(_grid(header, rows, widths, numeric=9))]
     losses = [
         _("%(batch)s: %(kits)s kits, %(reason)s")

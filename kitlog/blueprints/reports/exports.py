@@ -59,7 +59,7 @@ def export_bytes(report: DonorReport, kind: str, *, table: str = "by_region") ->
         )
     formats = Formats(
         gettext=gettext,
-        date=lambda day: format_date(day, "long"),
+        date=lambda day: format_date(day, "medium"),
         short_date=lambda day: format_date(day, "d MMM"),
         datetime=lambda moment: format_datetime(moment, "d MMM yyyy HH:mm zzz"),
         number=format_decimal,
