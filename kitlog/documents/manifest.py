@@ -21,6 +21,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     KeepTogether,
@@ -43,6 +44,7 @@ VOID_INK = colors.Color(0.75, 0.1, 0.1, alpha=0.22)
 MARGIN = 14 * mm
 WIDTH = A4[0] - 2 * MARGIN
 QR_SIZE = 30 * mm  # the symbol with its quiet zone
+CODE_SIZE = 9  # a parcel's short code in the table, in points
 FOOTER = 9 * mm
 
 
@@ -305,7 +307,7 @@ def _parcels(doc: ManifestDocument) -> list:
         rows.append(
             [
                 _p(str(n), CELL),
-                _p(row.short_code, CELL_BOLD),
+                row.short_code,  # a plain string: a code never wraps (see _fit below)
                 _p(row.household_code, CELL),
                 _p(row.village, CELL),
                 _p(row.head_name, CELL),
@@ -313,10 +315,14 @@ def _parcels(doc: ManifestDocument) -> list:
                 "",
             ]
         )
-    widths = [9 * mm, 26 * mm, 24 * mm, 40 * mm, 40 * mm, 10 * mm]
+    widths = [9 * mm, 29 * mm, 23 * mm, 39 * mm, 40 * mm, 10 * mm]
     widths.append(WIDTH - sum(widths))
     table = Table(rows, colWidths=widths, repeatRows=1)
+    code_room = widths[1] - 12  # the cell's default padding: 6 pt each side
     style = [
+        ("FONTNAME", (1, 1), (1, -1), BOLD),
+        ("FONTSIZE", (1, 1), (1, -1), CODE_SIZE),
+        ("TEXTCOLOR", (1, 1), (1, -1), INK),
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("BACKGROUND", (0, 0), (-1, 0), SHADE),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -324,6 +330,10 @@ def _parcels(doc: ManifestDocument) -> list:
         ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
         ("ALIGN", (5, 0), (5, -1), "RIGHT"),
     ]
+    for n, row in enumerate(doc.rows, start=1):  # a wide code shrinks to fit its cell
+        width = stringWidth(row.short_code, BOLD, CODE_SIZE)
+        if width > code_room:
+            style.append(("FONTSIZE", (1, n), (1, n), CODE_SIZE * code_room / width))
     table.setStyle(TableStyle(style))
     flow: list = [_p(f"{texts.parcels} ({len(doc.rows)})", HEAD), Spacer(1, 1.5 * mm), table]
     if not doc.rows:

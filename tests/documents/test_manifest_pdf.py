@@ -128,3 +128,27 @@ def test_the_manifest_pdf_speaks_indonesian(w):
     text = flat(page_texts(pdf_of(manifest, language="id"))[0])
     assert manifest.number in text
     assert "Halaman 1 dari 1" in text and "Kepala keluarga" in text
+
+
+def test_a_wide_short_code_is_printed_whole_on_one_line():
+    """The widest codes (W and M in bold) shrink to fit their cell instead of wrapping
+    at a dash, which left half a code on the next line."""
+    from kitlog.documents.manifest import ManifestDocument, ManifestRow, render_manifest
+
+    codes = ["WWM-MWW-WMW", "MMM-WWW-MMM", "ABC-DEF-GHJ"]
+    document = ManifestDocument(
+        organisation="IOM Indonesia",
+        number="SBY-01/2026/0042",
+        url=f"{BASE_URL}/manifests/42",
+        date="3 December 2026",
+        origin="SBY-01",
+        destination="Turen",
+        vehicle="L 1 AB",
+        driver_name="Joko",
+        driver_phone="",
+        status="open",
+        rows=[ManifestRow(code, "HH-000001", "Sedayu, Turen", "", 1) for code in codes],
+    )
+    lines = page_texts(render_manifest(document))[0].splitlines()
+    for code in codes:
+        assert any(code in line for line in lines), code
