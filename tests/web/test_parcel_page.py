@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelEvent, ParcelStatus, Scan
+from kitlog.services import manifests
 from kitlog.services.parcel_codes import format_short_code
 from tests.conftest import PASSWORD
 from tests.web.conftest import text_of
@@ -207,3 +208,26 @@ def test_the_history_says_who_received_it_or_why_not(client, auth, make, world):
     auth.login("warehouse")
     html = client.get(f"/p/{delivered.token}").get_data(as_text=True)
     assert "Agus Santoso" not in html and "-8.16512" not in html
+
+
+def test_the_history_says_when_a_parcel_was_loaded_and_taken_off_a_manifest(client, auth, world):
+    parcel = world.parcels[0]
+    world.scan(parcel, "pack")
+    trip = manifests.create_manifest(
+        db.session,
+        warehouse=world.warehouse,
+        destination="Desa Sedayu",
+        vehicle="L 1234 AB",
+        driver_name="Slamet",
+        parcels=[parcel.short_code],
+        user=world.storekeeper,
+    )
+    manifests.remove_parcel(db.session, trip, parcel, user=world.storekeeper)
+    db.session.commit()
+    auth.login("warehouse", language="en")
+    page = visible_text(client.get(f"/p/{parcel.token}"))
+    assert f"Taken off manifest {trip.number}" in page
+    assert f"Loaded onto manifest {trip.number}" in page
+    assert "unloaded:" not in page
+    # newest first: taken off, then loaded
+    assert page.index("Taken off manifest") < page.index("Loaded onto manifest")
