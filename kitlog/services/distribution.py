@@ -30,6 +30,7 @@ from kitlog.models import (
     DonorBatch,
     Household,
     HouseholdStatus,
+    ManifestStatus,
     Parcel,
     ParcelEvent,
     ParcelLine,
@@ -59,6 +60,8 @@ MAX_ROUND_NAME = 120
 MAX_ENTITLEMENT = 100
 MAX_MEMBERS_PER_KIT = 50
 MAX_REASON = 500
+# The note of the event that takes a parcel off a manifest before it leaves, + its number.
+UNLOADED = "unloaded:"
 CLOSED_WITH_ROUND = "round closed"  # the note close_round writes; pages show it translated
 CHUNK = 1000  # rows per IN (...) list or per bulk INSERT
 
@@ -808,6 +811,9 @@ def cancel_parcel(
         raise InvalidValue(
             _l("Keep the reason under %(n)s characters.", n=MAX_REASON), field="reason"
         )
+    if parcel.manifest is not None:
+        lock_row(session, parcel.manifest)  # as dispatch does, before the parcel
+    parcel = lock_row(session, parcel)
     if parcel.status not in CANCELLABLE:
         raise Conflict(
             _l(
@@ -829,6 +835,21 @@ def cancel_parcel(
     )
     parcel.status = ParcelStatus.CANCELLED
     parcel.updated_at = now
+    trip = parcel.manifest
+    if trip is not None and trip.status == ManifestStatus.OPEN:
+        # a cancelled parcel does not travel: it comes off the truck it was loaded on
+        parcel.manifest_id = None
+        parcel.manifest = None
+        session.add(
+            ParcelEvent(
+                parcel=parcel,
+                from_status=ParcelStatus.CANCELLED,
+                status=ParcelStatus.CANCELLED,
+                note=UNLOADED + trip.number,
+                user=user,
+                created_at=now,
+            )
+        )
     session.flush()
     return parcel
 

@@ -51,7 +51,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.services import sequences
-from kitlog.services.distribution import find_parcel
+from kitlog.services.distribution import UNLOADED, find_parcel
 from kitlog.services.errors import Conflict, FieldError, InvalidValues, NotFound
 from kitlog.services.households import _Bad as BadValue
 from kitlog.services.households import clean_person_name, clean_phone
@@ -75,7 +75,6 @@ MAX_NAMED = 10  # bad parcels a refusal names before it says "and N more"
 MAX_REASON = 1000
 # The note of the ParcelEvent that records a parcel taken off a manifest before it left
 # (a load event's note is the bare manifest number).
-UNLOADED = "unloaded:"
 
 
 def _storable(value: str) -> bool:

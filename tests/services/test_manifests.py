@@ -101,28 +101,23 @@ def test_listed_parcels_are_loaded_all_or_nothing(w):
     assert events(packed)[-1] == ("packed", "packed")
 
 
-def test_dispatch_needs_every_parcel_on_the_manifest_packed(w):
+def test_cancelling_a_loaded_parcel_takes_it_off_its_open_manifest(w):
     first, second = w.parcels[:2]
     w.scan(first, "pack")
     w.scan(second, "pack")
     manifest = w.manifest([first, second])
     dist.cancel_parcel(db.session, second, user=w.admin)  # cancelled after loading
     db.session.commit()
-    with pytest.raises(Conflict) as error:
-        w.dispatch(manifest)
-    assert format_short_code(second.short_code) in english(error)
-    assert "Take them off the manifest first" in english(error)
-    db.session.rollback()
-    assert manifest.status == ManifestStatus.OPEN and first.status == ParcelStatus.PACKED
-    assert not db.session.scalars(
-        select(StockMovement).where(StockMovement.kind == MovementKind.DISPATCH)
-    ).all()
-    # the cancelled parcel is taken off, and the manifest then leaves with the other one
-    manifests.remove_parcel(db.session, manifest, second, user=w.budi, now=T0)
-    db.session.commit()
     assert second.manifest_id is None and second.status == ParcelStatus.CANCELLED
+    assert events(second)[-2:] == [("packed", "cancelled"), ("cancelled", "cancelled")]
+    assert second.events[-1].note == f"unloaded:{manifest.number}"
+    # the manifest then leaves with the other one only, and the cancelled kits stay home
     w.dispatch(manifest)
     assert [line.parcel_id for line in manifest.lines] == [first.id]
+    dispatched = db.session.scalars(
+        select(StockMovement.quantity).where(StockMovement.kind == MovementKind.DISPATCH)
+    ).all()
+    assert sum(dispatched) == -first.kits
     assert stock.reconciliation_problems(db.session) == []
 
 
