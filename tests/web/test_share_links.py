@@ -61,7 +61,7 @@ def test_the_shared_page_shows_the_report_without_the_app_and_counts_uses(
     login("admin")
     token = token_of(create(browser))
     stranger = app.test_client()  # no account, no session
-    page = stranger.get(f"/share/{token}")
+    page = stranger.get(f"/share/{token}", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     assert page.headers["X-Robots-Tag"].startswith("noindex")
     assert page.headers["Referrer-Policy"] == "no-referrer"
