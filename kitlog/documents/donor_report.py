@@ -35,6 +35,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kitlog.documents.pages import CountedPagesCanvas
+
 if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Flask-SQLAlchemy
     from kitlog.services.reports import BatchFigures, DonorReport
 
@@ -186,31 +188,18 @@ def render_donor_report(
 
 
 def _numbered_canvas(footer: str, page_of: str) -> type[Canvas]:
-    """A canvas that holds its pages until the end, so each can say "page X of Y"."""
+    """A canvas whose every page carries the footer and "page X of Y"."""
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._held: list[dict] = []
-
-        def showPage(self):  # noqa: N802 - reportlab's name
-            self._held.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._held)
-            for number, state in enumerate(self._held, start=1):
-                self.__dict__.update(state)
-                self.setFont(REGULAR, 7.5)
-                self.setFillColor(MUTED)
-                self.setStrokeColor(RULE)
-                self.setLineWidth(0.5)
-                y = MARGIN - 2 * mm
-                self.line(MARGIN, y + 9, A4[0] - MARGIN, y + 9)
-                self.drawString(MARGIN, y, footer)
-                self.drawRightString(A4[0] - MARGIN, y, page_of % {"page": number, "pages": total})
-                super().showPage()
-            super().save()
+    class NumberedCanvas(CountedPagesCanvas):
+        def stamp(self, page: int, pages: int) -> None:
+            self.setFont(REGULAR, 7.5)
+            self.setFillColor(MUTED)
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.5)
+            y = MARGIN - 2 * mm
+            self.line(MARGIN, y + 9, A4[0] - MARGIN, y + 9)
+            self.drawString(MARGIN, y, footer)
+            self.drawRightString(A4[0] - MARGIN, y, page_of % {"page": page, "pages": pages})
 
     return NumberedCanvas
 

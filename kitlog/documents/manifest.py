@@ -22,7 +22,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     KeepTogether,
     Paragraph,
@@ -32,6 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kitlog.documents.pages import CountedPagesCanvas
 from kitlog.documents.qr import QUIET_ZONE, draw_qr, qr_matrix
 
 REGULAR = "Helvetica"
@@ -155,28 +155,15 @@ def _label_value(label: str, value: str) -> Paragraph:
     )
 
 
-class _Pages(Canvas):
-    """Holds each page back until the last one is known, then stamps every page with
-    "page X of Y", the manifest's number and, when void, the watermark."""
+class _Pages(CountedPagesCanvas):
+    """Stamps every page with "page X of Y", the manifest's number and, when void, the
+    watermark."""
 
     def __init__(self, *args, document: ManifestDocument, **kwargs):
         super().__init__(*args, **kwargs)
         self._document = document
-        self._pages: list[dict] = []
 
-    def showPage(self):  # noqa: N802 - reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._stamp(number, total)
-            super().showPage()
-        super().save()
-
-    def _stamp(self, page: int, pages: int) -> None:
+    def stamp(self, page: int, pages: int) -> None:
         doc, texts = self._document, self._document.texts
         width, _height = A4
         self.saveState()

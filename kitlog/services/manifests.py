@@ -104,6 +104,17 @@ def manifest_year(now: datetime) -> int:
     return to_user_timezone(now).year
 
 
+def _parcels_named(session: Session, codes: list[str], errors: list[FieldError]) -> list[Parcel]:
+    """The parcels these codes name; each code that names none adds an error on `parcels`."""
+    found: list[Parcel] = []
+    for code in codes:
+        try:
+            found.append(find_parcel(session, code))
+        except NotFound as error:
+            errors.append(FieldError("parcels", error.message))
+    return found
+
+
 def create_manifest(
     session: Session,
     *,
@@ -148,12 +159,7 @@ def create_manifest(
             FieldError("parcels", _l("List at most %(n)s parcels at once.", n=MAX_PARCELS))
         )
         codes = []
-    found: list[Parcel] = []
-    for code in codes:
-        try:
-            found.append(find_parcel(session, code))
-        except NotFound as error:
-            errors.append(FieldError("parcels", error.message))
+    found = _parcels_named(session, codes, errors)
     if errors:
         raise InvalidValues(errors)
     assert warehouse is not None  # noqa: S101 - checked above
@@ -341,12 +347,7 @@ def add_parcels(
             [FieldError("parcels", _l("List at most %(n)s parcels at once.", n=MAX_PARCELS))]
         )
     errors: list[FieldError] = []
-    found: list[Parcel] = []
-    for code in codes:
-        try:
-            found.append(find_parcel(session, code))
-        except NotFound as error:
-            errors.append(FieldError("parcels", error.message))
+    found = _parcels_named(session, codes, errors)
     if errors:
         raise InvalidValues(errors)
     found = list({p.id: p for p in found}.values())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import Response, current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
@@ -27,6 +26,7 @@ from kitlog.blueprints.api.common import (
     resolve_id,
 )
 from kitlog.blueprints.api.problems import READ, WRITE, problems
+from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
 from kitlog.models import MANIFEST_STATUSES, Manifest, Round, Warehouse
 from kitlog.security import can, require
@@ -367,18 +367,4 @@ def cancel_manifest(data, manifest_id):
 @require("manifests.read")
 def manifest_pdf(manifest_id):
     """The printed manifest (waybill) as a PDF."""
-    manifest = _manifest_or_404(manifest_id)
-    pdf = service.manifest_pdf(
-        db.session,
-        manifest,
-        organisation=current_app.config["ORGANISATION"],
-        base_url=current_app.config["BASE_URL"],
-        show_names=can("households.read"),
-    )
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{service.manifest_filename(manifest)}"'
-        },
-    )
+    return manifest_pdf_response(_manifest_or_404(manifest_id))

@@ -3,7 +3,7 @@ cancel, print."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -19,11 +19,12 @@ from kitlog.blueprints.manifests.forms import (
     ManifestFilterForm,
     ManifestForm,
 )
+from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.blueprints.stock.forms import warehouse_label
 from kitlog.blueprints.web import PER_PAGE, form_page, page_number
 from kitlog.extensions import db
 from kitlog.models import Manifest, Parcel, Round, Warehouse
-from kitlog.security import can, require
+from kitlog.security import require
 from kitlog.services import manifests as service
 from kitlog.services import queries
 from kitlog.services.parcel_codes import format_short_code
@@ -131,21 +132,7 @@ def show(manifest_id: int):
 @require("manifests.read")
 def pdf(manifest_id: int):
     """The printed manifest (waybill), to sign."""
-    manifest = _manifest_or_404(manifest_id)
-    document = service.manifest_pdf(
-        db.session,
-        manifest,
-        organisation=current_app.config["ORGANISATION"],
-        base_url=current_app.config["BASE_URL"],
-        show_names=can("households.read"),
-    )
-    return Response(
-        document,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{service.manifest_filename(manifest)}"'
-        },
-    )
+    return manifest_pdf_response(_manifest_or_404(manifest_id))
 
 
 @bp.route("/<int:manifest_id>/parcels", methods=["POST"])

@@ -1,0 +1,28 @@
+"""The manifest PDF as an HTTP answer, for the page and the API alike."""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+
+from kitlog.extensions import db
+from kitlog.models import Manifest
+from kitlog.security import can
+from kitlog.services import manifests as service
+
+
+def manifest_pdf_response(manifest: Manifest) -> Response:
+    """The waybill, with heads of household named only for roles that read households."""
+    document = service.manifest_pdf(
+        db.session,
+        manifest,
+        organisation=current_app.config["ORGANISATION"],
+        base_url=current_app.config["BASE_URL"],
+        show_names=can("households.read"),
+    )
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{service.manifest_filename(manifest)}"'
+        },
+    )
