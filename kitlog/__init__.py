@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def _init_extensions(app: Flask) -> None:
-    from kitlog import i18n, security
+    from kitlog import headers, i18n, security
     from kitlog.extensions import configure_sqlite, csrf, db, migrate
     from kitlog.services import users
 
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    headers.init_app(app)
     if app.config.get("ARGON2_FAST"):
         users.use_fast_hashing()
 

@@ -4,8 +4,9 @@ The `app` fixture of tests/conftest.py (SQLite or PostgreSQL, as `--db` says) is
 by Werkzeug in a background thread; Playwright for Python drives /usr/bin/chromium.
 Playwright's own browser download is never used (`playwright install` cannot work on
 machines without internet). A test fails when its pages ask for anything outside the
-loopback server (kitlog serves its assets itself: no CDN) or load a stylesheet, script,
-image or font that answers with an error.
+loopback server (kitlog serves its assets itself: no CDN), load a stylesheet, script,
+image or font that answers with an error, or do anything the Content-Security-Policy
+refuses (an inline script or style, say).
 
 Fixtures:
   live_server   base URL of the running app, e.g. http://127.0.0.1:41235
@@ -102,6 +103,7 @@ def new_page(chromium, live_server):
     contexts = []
     outside: list[str] = []
     broken: list[str] = []
+    refused: list[str] = []
 
     def block_outside(route):
         host = urlsplit(route.request.url).hostname or ""
@@ -115,11 +117,16 @@ def new_page(chromium, live_server):
         if response.status >= 400 and response.request.resource_type in ASSET_TYPES:
             broken.append(f"{response.status} {response.url}")
 
+    def note_refused_by_csp(message):
+        if "Content Security Policy" in message.text:
+            refused.append(message.text[:240])
+
     def open_page(size: str = "phone", *, locale: str = "id-ID"):
         context = chromium.new_context(base_url=live_server, locale=locale, **SIZES[size])
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", block_outside)
         context.on("response", note_broken_asset)
+        context.on("console", note_refused_by_csp)
         contexts.append(context)
         return context.new_page()
 
@@ -134,6 +141,10 @@ def new_page(chromium, live_server):
         )
     if broken:
         problems.append("assets that failed to load: " + ", ".join(sorted(set(broken))))
+    if refused:
+        problems.append(
+            "did something the Content-Security-Policy refuses: " + " | ".join(sorted(set(refused)))
+        )
     if problems:
         pytest.fail("the pages " + "; and ".join(problems), pytrace=False)
 

@@ -1,0 +1,48 @@
+"""Security headers on every answer: what a browser may load, frame, sniff or use."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+# No inline script or style anywhere in kitlog's pages (JSON data blocks are not scripts).
+# 'wasm-unsafe-eval' lets the QR decoder compile its WebAssembly; blob: serves photos and
+# the camera's frames; the service worker and the decoder come from kitlog itself.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    # the scan pages use the camera and the delivery page the position; nothing else
+    "Permissions-Policy": (
+        "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), "
+        "interest-cohort=()"
+    ),
+    "X-Frame-Options": "DENY",
+}
+
+
+def _add_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)  # a view may be stricter (share links)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_add_headers)
