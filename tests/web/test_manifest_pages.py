@@ -11,7 +11,6 @@ from kitlog.extensions import db
 from kitlog.models import Manifest, MovementKind, ParcelStatus, StockMovement
 from kitlog.services import stock
 from kitlog.services.parcel_codes import format_short_code
-from tests.documents.pdf import page_texts
 from tests.services.test_scans import ScanWorld
 from tests.web.conftest import csrf_token, field_errors, text_of
 
@@ -286,15 +285,3 @@ def test_warehouse_and_admin_see_the_write_controls(w, login, browser):
     login("admin")
     text = text_of(browser.get(f"/manifests/{manifest.id}"))
     assert "Remove" in text and "Cancel this manifest" in text and "Add parcels by area" in text
-
-
-def test_the_printed_waybill_names_the_heads_of_household_whoever_prints_it(w, login, browser):
-    """The paper is signed against the names at the village; it never carries a NIK or
-    phone (tests/documents/test_manifest_pdf.py searches it for them)."""
-    manifest = w.on_the_road(w.parcels[:2])
-    login("warehouse")
-    response = browser.get(f"/manifests/{manifest.id}.pdf")
-    assert response.status_code == 200
-    text = " ".join(page_texts(response.data))
-    for parcel in w.parcels[:2]:
-        assert parcel.household.head_name in text
