@@ -11,7 +11,9 @@ from kitlog.services import manifests as service
 
 
 def manifest_pdf_response(manifest: Manifest) -> Response:
-    """The waybill, with heads of household named only for roles that read households."""
+    """The waybill. Heads of household are named for roles that read households, or on
+    every copy when the round's `show_head_name` says the programme wants names on paper
+    (as on its labels); never a NIK or phone."""
     document = service.manifest_pdf(
         db.session,
         manifest,
