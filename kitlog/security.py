@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # a donor reads (and shares) only their own donor's report: the views check which
     "reports.read": frozenset({Role.ADMIN, Role.DONOR}),
     "reports.share": frozenset({Role.ADMIN, Role.DONOR}),
+    "audit.read": frozenset({Role.ADMIN}),
+    "households.export": frozenset({Role.ADMIN}),  # personal data leaves kitlog: logged
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

@@ -1,5 +1,6 @@
 """Tables, relationships and database constraints. No business logic lives here."""
 
+from kitlog.models.audit import AuditEvent
 from kitlog.models.distribution import (
     PARCEL_STATUSES,
     RESERVING_STATUSES,
@@ -46,6 +47,7 @@ from kitlog.models.stock import MOVEMENT_KINDS, DonorBatch, MovementKind, StockM
 from kitlog.models.users import LANGUAGES, ROLES, ApiToken, LoginFailure, Role, User
 
 __all__ = [
+    "AuditEvent",
     "FAIL_REASONS",
     "MANIFEST_OUTCOMES",
     "MANIFEST_STATUSES",
