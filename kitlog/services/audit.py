@@ -1,0 +1,165 @@
+"""The audit log: corrections, role changes, exports of personal data and looks at
+household records, with who, from where and when (issue 6, point 3).
+
+Writes add one `AuditEvent` in the caller's transaction, so an act and its record are
+committed, or rolled back, together. Nothing here edits or deletes an event: the
+database refuses it (triggers on audit_events).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from kitlog.documents.spreadsheets import Column, Table
+from kitlog.models import AuditEvent, Household, User
+from kitlog.services.households import household_values
+
+MAX_ADDRESS = 64
+
+
+def _actor(user: Any) -> tuple[int | None, str]:
+    """The id and role of whoever acts: a user, Flask-Login's proxy, or None (a command)."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return None, ""
+    return getattr(user, "id", None), getattr(user, "role", "") or ""
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    user: Any,
+    object_type: str = "",
+    object_ref: str | int = "",
+    detail: dict | None = None,
+    address: str | None = "",
+) -> AuditEvent:
+    """Add one event to the log (flushed, not committed): `detail` holds codes, ids and
+    counts, never personal data itself."""
+    user_id, role = _actor(user)
+    event = AuditEvent(
+        action=action,
+        object_type=object_type,
+        object_ref=str(object_ref)[:64],
+        detail=json.dumps(detail or {}, sort_keys=True, default=str, ensure_ascii=False),
+        user_id=user_id,
+        role=role,
+        address=(address or "")[:MAX_ADDRESS],
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def user_change(
+    session: Session, target: User, *, role: str, active: bool, user: Any, address: str | None
+) -> AuditEvent | None:
+    """Record a change of a user's role or of whether they can log in, before it is made
+    (same transaction); None when neither changes."""
+    detail: dict[str, list] = {}
+    if role != target.role:
+        detail["role"] = [target.role, role]
+    if bool(active) != bool(target.active):
+        detail["active"] = [bool(target.active), bool(active)]
+    if not detail:
+        return None
+    if "role" in detail:
+        action = "user.role_change"
+    else:
+        action = "user.reactivate" if active else "user.deactivate"
+    return record(
+        session,
+        action,
+        user=user,
+        object_type="user",
+        object_ref=target.id,
+        detail=detail,
+        address=address,
+    )
+
+
+# -- reading the log -----------------------------------------------------------------------
+
+
+def events_query(*, action: str | None = None, user_id: int | None = None) -> Select:
+    """The log, newest first; filtered by action and by the acting user."""
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if user_id is not None:
+        query = query.where(AuditEvent.user_id == user_id)
+    return query
+
+
+def logged_actions(session: Session) -> list[str]:
+    """Every action the log holds, for the filter."""
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def logged_users(session: Session) -> list[User]:
+    """Every user who has an event in the log, by name, for the filter."""
+    ids = select(AuditEvent.user_id).where(AuditEvent.user_id.is_not(None)).distinct()
+    return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)))
+
+
+def event_detail(event: AuditEvent) -> dict:
+    try:
+        value = json.loads(event.detail or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# -- the one bulk export of personal data --------------------------------------------------
+
+
+EXPORT_COLUMNS = (
+    ("code", _l("Household code"), "#household+code"),
+    ("head_name", _l("Head of household"), "#contact+name+head"),
+    ("worker_name", _l("Migrant worker"), "#contact+name+worker"),
+    ("worker_relation", _l("Relation"), "#contact+relation"),
+    ("nik", _l("NIK"), "#contact+id+nik"),
+    ("phone", _l("Phone"), "#contact+phone"),
+    ("province", _l("Province"), "#adm1+name"),
+    ("regency", _l("Regency / city"), "#adm2+name"),
+    ("district", _l("District"), "#adm3+name"),
+    ("village", _l("Village"), "#adm4+name"),
+    ("members", _l("Members"), "#reached+ind"),
+    ("vulnerabilities", _l("Vulnerabilities"), "#indicator+vulnerability"),
+    ("consent", _l("Consent"), "#indicator+consent"),
+    ("consent_date", _l("Consent date"), "#date+consent"),
+    ("status", _l("Status"), "#status"),
+    ("created_at", _l("Registered at"), "#date+registered"),
+)
+
+
+def personal_data_export(session: Session, *, user: Any, address: str | None) -> Table:
+    """Every household with all its values, and an `export.personal_data` event saying
+    who took how many rows (same transaction: no export goes unlogged)."""
+    households = session.scalars(select(Household).order_by(Household.code))
+    rows = []
+    for household in households:
+        values = {**household_values(household), "code": household.code}
+        values["vulnerabilities"] = " ".join(values["vulnerabilities"])
+        values["consent"] = "yes" if values["consent"] else "no"
+        values["created_at"] = household.created_at
+        rows.append(tuple(values[key] for key, _label, _tag in EXPORT_COLUMNS))
+    record(
+        session,
+        "export.personal_data",
+        user=user,
+        object_type="household",
+        detail={"rows": len(rows), "format": "csv"},
+        address=address,
+    )
+    return Table(
+        key="households",
+        title=str(_l("Households")),
+        columns=tuple(Column(str(label), tag) for _key, label, tag in EXPORT_COLUMNS),
+        rows=tuple(rows),
+    )
