@@ -158,7 +158,79 @@ def check_command() -> None:
     click.echo(f"All {len(summaries)} batches reconcile.")
 
 
+# -- backup and restore ------------------------------------------------------------------
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return ""  # pragma: no cover
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@with_appcontext
+def backup_command(path: str, force: bool) -> None:
+    """Back the database up to PATH while kitlog runs (SQLite: a copy; PostgreSQL: pg_dump).
+
+    The file holds every household's personal data: store it encrypted, readable only by
+    the people who may restore it.
+    """
+    from kitlog.services import backup as backup_service
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        written = backup_service.backup_database(url, path, force=force)
+    except DomainError as error:
+        _fail(error)
+    click.echo(
+        f"Backed up {backup_service.safe_url(url)} to {written.path}"
+        f" ({written.format}, {_size(written.size)})."
+    )
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the whole database with the backup at PATH, then check that it reconciles.
+
+    Stop kitlog first (every gunicorn worker): on SQLite the database file is swapped
+    underneath it. Everything recorded since the backup is lost.
+    """
+    from kitlog.services import backup as backup_service
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not yes:
+        click.confirm(
+            f"Replace everything in {backup_service.safe_url(url)} with the backup {path}?"
+            " Everything recorded since that backup is lost.",
+            abort=True,
+        )
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours may hold the old database open
+    try:
+        restored = backup_service.restore_database(url, path)
+    except DomainError as error:
+        _fail(error)
+    db.engine.dispose()
+    click.echo(f"Restored {backup_service.safe_url(url)} from {restored.path}.")
+    click.get_current_context().invoke(check_command)
+
+
 def init_app(app: Flask) -> None:
     """The same commands under `flask --app wsgi`, for completeness."""
-    for command in (run_command, demo_command, users_group, tokens_group, check_command):
+    for command in (
+        run_command,
+        demo_command,
+        users_group,
+        tokens_group,
+        check_command,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)
