@@ -1,17 +1,39 @@
-"""User administration: list, create, edit, reset a password."""
+"""User administration: list, create, edit, reset a password; the audit log."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectField
 
 from kitlog.blueprints.admin import bp
 from kitlog.blueprints.admin.forms import PasswordResetForm, UserCreateForm, UserEditForm
-from kitlog.blueprints.web import form_page
+from kitlog.blueprints.web import PER_PAGE, form_page, page_number
 from kitlog.extensions import db
+from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, IdSelectField, choice
 from kitlog.models import Donor, User
 from kitlog.security import require
-from kitlog.services import queries
+from kitlog.services import audit, queries
 from kitlog.services import users as user_service
+
+# What each audited act is called in the log (the stored code stays English).
+AUDIT_ACTION_LABELS = {
+    "household.view": _l("Household record read"),
+    "household.edit": _l("Household corrected"),
+    "export.personal_data": _l("Personal data exported"),
+    "households.anonymise": _l("Households anonymised"),
+    "user.role_change": _l("Role changed"),
+    "user.deactivate": _l("User deactivated"),
+    "user.reactivate": _l("User reactivated"),
+    "stock.adjustment": _l("Stock adjusted"),
+    "stock.loss": _l("Stock loss recorded"),
+    "parcel.cancel": _l("Parcel cancelled"),
+}
+
+
+class AuditFilterForm(FilterForm):
+    action = SelectField(_l("Action"), default="", invalid_choice_message=CHOOSE_FROM_LIST)
+    user = IdSelectField(_l("User"), blank=_l("Everyone"))
 
 
 def _donor_options(form) -> None:
@@ -71,6 +93,14 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user)
     _donor_options(form)
     if form.validate_on_submit():
+        audit.user_change(
+            db.session,
+            user,
+            role=form.role.data,
+            active=form.active.data,
+            user=current_user,
+            address=request.remote_addr,
+        )
         saved = form.save(
             lambda: user_service.update_user(
                 db.session,
@@ -103,3 +133,35 @@ def reset_password(user_id: int):
     edit_form = UserEditForm(formdata=None, obj=user)
     _donor_options(edit_form)
     return _edit_page(user, edit_form, form)
+
+
+@bp.route("/audit")
+@require("audit.read")
+def audit_log():
+    """The audit log, newest first, by action and by user; nobody can change it."""
+    form = AuditFilterForm(request.args)
+    actions = sorted(set(AUDIT_ACTION_LABELS) | set(audit.logged_actions(db.session)))
+    form.action.choices = [choice("", _l("Every action"))] + [
+        choice(code, AUDIT_ACTION_LABELS.get(code, code)) for code in actions
+    ]
+    form.user.set_options(audit.logged_users(db.session), lambda u: f"{u.name} · {u.email}")
+    filter_args = {k: v for k, v in request.args.items() if k in ("action", "user") and v}
+    if not form.validate():
+        return render_template(
+            "admin/audit.html", form=form, page=None, filter_args=filter_args, labels={}
+        ), 422
+    page = db.paginate(
+        audit.events_query(action=form.action.data or None, user_id=form.user.data),
+        page=page_number(),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        filter_args=filter_args,
+        labels=AUDIT_ACTION_LABELS,
+        detail_of=audit.event_detail,
+        active_nav="admin.audit_log",
+    )

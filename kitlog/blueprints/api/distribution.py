@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from kitlog.models import (
     Warehouse,
 )
 from kitlog.security import can, require
+from kitlog.services import audit
 from kitlog.services import distribution as service
 from kitlog.services.errors import FieldError, InvalidValues
 from kitlog.services.parcel_codes import format_short_code
@@ -507,5 +508,13 @@ def cancel_parcel(data, code):
     """Cancel a parcel not yet dispatched; its kits are no longer reserved."""
     parcel = service.find_parcel(db.session, code)
     parcel = service.cancel_parcel(db.session, parcel, user=acting_user(), reason=data["reason"])
+    audit.record(
+        db.session,
+        "parcel.cancel",
+        user=acting_user(),
+        object_type="parcel",
+        object_ref=parcel.short_code,
+        address=request.remote_addr,
+    )
     db.session.commit()
     return _dump_parcel(parcel)

@@ -4,6 +4,7 @@ donor's."""
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import request
 from marshmallow import fields, validate
 
 from kitlog.blueprints.api.common import (
@@ -22,6 +23,7 @@ from kitlog.blueprints.web import local_today
 from kitlog.extensions import db
 from kitlog.models import HOUSEHOLD_STATUSES, RELATIONS, VULNERABILITIES, Household
 from kitlog.security import require
+from kitlog.services import audit
 from kitlog.services import households as household_service
 
 blp = ApiBlueprint("api_households", __name__, description="Migrant workers' households")
@@ -223,7 +225,17 @@ def list_households(args):
 @require("households.read")
 def get_household(code):
     """One household, with every parcel it was allocated in every round."""
-    return _dump_detail(household_service.get_household(db.session, code))
+    household = household_service.get_household(db.session, code)
+    audit.record(
+        db.session,
+        "household.view",
+        user=acting_user(),
+        object_type="household",
+        object_ref=household.code,
+        address=request.remote_addr,
+    )
+    db.session.commit()
+    return _dump_detail(household)
 
 
 @blp.route("/households/<code:code>", methods=["PUT"])
@@ -246,6 +258,14 @@ def update_household(data, code):
         user=acting_user(),
         confirm_duplicate=confirm,
         today=local_today(),
+    )
+    audit.record(
+        db.session,
+        "household.edit",
+        user=acting_user(),
+        object_type="household",
+        object_ref=household.code,
+        address=request.remote_addr,
     )
     db.session.commit()
     return _dump(household)

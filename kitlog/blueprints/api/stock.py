@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -41,6 +41,7 @@ from kitlog.models import (
     Warehouse,
 )
 from kitlog.security import require
+from kitlog.services import audit
 from kitlog.services import stock as stock_service
 from kitlog.services.queries import MovementFilter, batches_query, movements_query
 
@@ -379,6 +380,15 @@ def create_adjustment(data):
         kind=data["kind"],
         reason=data["reason"],
         user=acting_user(),
+    )
+    audit.record(
+        db.session,
+        f"stock.{movement.kind}",
+        user=acting_user(),
+        object_type="batch",
+        object_ref=movement.batch_id,
+        detail={"warehouse": movement.warehouse_id, "quantity": movement.quantity},
+        address=request.remote_addr,
     )
     db.session.commit()
     return _dump_movement(movement)

@@ -23,7 +23,7 @@ from kitlog.extensions import db
 from kitlog.models import DonorBatch, Warehouse
 from kitlog.models.distribution import Parcel, ParcelStatus, Round, RoundStatus
 from kitlog.security import require
-from kitlog.services import distribution, queries
+from kitlog.services import audit, distribution, queries
 from kitlog.services import stock as stock_service
 from kitlog.services.errors import DomainError, OutOfStock
 from kitlog.services.parcel_codes import format_short_code
@@ -321,6 +321,14 @@ def cancel_parcel(round_id: int, parcel_id: int):
     parcel = _parcel_or_404(round_id, parcel_id)
     form = CancelParcelForm()
     if form.validate_on_submit():
+        audit.record(
+            db.session,
+            "parcel.cancel",
+            user=current_user,
+            object_type="parcel",
+            object_ref=parcel.short_code,
+            address=request.remote_addr,
+        )
         cancelled = form.save(
             lambda: distribution.cancel_parcel(
                 db.session, parcel, user=current_user, reason=(form.reason.data or "").strip()

@@ -1,6 +1,6 @@
 """Search, register and correct households; import them from a spreadsheet."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,8 +16,10 @@ from kitlog.blueprints.households.forms import (
     HouseholdSearchForm,
 )
 from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
+from kitlog.documents.spreadsheets import render_csv
 from kitlog.extensions import db
 from kitlog.security import require
+from kitlog.services import audit
 from kitlog.services import households as household_service
 from kitlog.services.errors import InvalidValue
 
@@ -65,6 +67,22 @@ def index():
     ), (200 if page is not None else 422)
 
 
+@bp.route("/export.csv")
+@require("households.export")
+def export_csv():
+    """Every household's personal data as CSV (admins only; each export is logged)."""
+    table = audit.personal_data_export(db.session, user=current_user, address=request.remote_addr)
+    db.session.commit()
+    return Response(
+        render_csv(table),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": "attachment; filename=households.csv",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require("households.write")
 def new():
@@ -101,6 +119,15 @@ def new():
 def show(code: str):
     """One household: its values and every parcel it received, in every round."""
     household = _household(code)
+    audit.record(
+        db.session,
+        "household.view",
+        user=current_user,
+        object_type="household",
+        object_ref=household.code,
+        address=request.remote_addr,
+    )
+    db.session.commit()
     return render_template(
         "households/show.html",
         household=household,
@@ -127,6 +154,14 @@ def edit(code: str):
     else:
         form = HouseholdEditForm()
     if form.validate_on_submit():
+        audit.record(
+            db.session,
+            "household.edit",
+            user=current_user,
+            object_type="household",
+            object_ref=household.code,
+            address=request.remote_addr,
+        )
         saved = form.save(
             lambda: household_service.update_household(
                 db.session,

@@ -25,7 +25,7 @@ from kitlog.documents.stock_report_xlsx import render_stock_report_xlsx
 from kitlog.extensions import db
 from kitlog.models import Donor, DonorBatch, KitType, MovementKind, Warehouse
 from kitlog.security import require
-from kitlog.services import queries
+from kitlog.services import audit, queries
 from kitlog.services import stock as stock_service
 from kitlog.services import stock_report as stock_report_service
 from kitlog.services.errors import InvalidValue
@@ -172,6 +172,15 @@ def adjust():
     _batch_and_warehouse_options(form, "warehouse")
     _prefill(form, batch="batch", warehouse="warehouse")
     if form.validate_on_submit():
+        audit.record(
+            db.session,
+            f"stock.{form.kind.data}",
+            user=current_user,
+            object_type="batch",
+            object_ref=form.batch.data,
+            detail={"warehouse": form.warehouse.data, "quantity": form.signed_quantity()},
+            address=request.remote_addr,
+        )
         movement = form.save(
             lambda: stock_service.adjust_stock(
                 db.session,
