@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from kitlog.extensions import db
 from kitlog.models import ROLES, Donor, User
+from kitlog.services import anonymise as anonymise_service
 from kitlog.services import demo as demo_service
 from kitlog.services import reference as reference_service
 from kitlog.services import stock as stock_service
@@ -222,6 +223,58 @@ def restore_command(path: str, yes: bool) -> None:
     click.get_current_context().invoke(check_command)
 
 
+@main.command("anonymise")
+@click.option("--round", "round_id", type=int, default=None, help="A round's number (id).")
+@click.option(
+    "--before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="A day, YYYY-MM-DD, in the deployment's time zone.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def anonymise_command(round_id: int | None, before: datetime | None, yes: bool) -> None:
+    """End of a programme: remove households' names, NIK, phone and GPS for good.
+
+    \b
+    --round N: the households with a parcel in round N and none (other than cancelled)
+      in any other round.
+    --before YYYY-MM-DD: the households registered before that day and with no parcel
+      (other than cancelled) allocated on or after it.
+    Either way, a household with a parcel still in progress (allocated, packed,
+    dispatched, failed or returned) is left as it is.
+
+    Names become "—", the NIK an ANON marker, the phone empty; the GPS of their parcels'
+    status changes and scans, and the recipients' names and notes, are cleared. Areas,
+    members, vulnerabilities, parcels and the ledger stay: donor reports do not change.
+    Running it again changes nothing more.
+    """
+    if (round_id is None) == (before is None):
+        raise click.UsageError("Give --round N or --before YYYY-MM-DD (one of them).")
+    what = f"round {round_id}" if round_id is not None else f"before {before:%Y-%m-%d}"
+    if not yes:
+        click.confirm(
+            f"Anonymise the households of {what}? Their names, NIK, phone and GPS"
+            " cannot be recovered.",
+            abort=True,
+        )
+    begin_write(db.session)
+    try:
+        result = anonymise_service.anonymise_households(
+            db.session,
+            round_id=round_id,
+            before=before.date() if before is not None else None,
+            timezone=current_app.config["TIMEZONE"],
+        )
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(
+        f"{result.households} household(s) anonymised"
+        f" ({result.selected - result.households} already anonymised)."
+    )
+
+
 def init_app(app: Flask) -> None:
     """The same commands under `flask --app wsgi`, for completeness."""
     for command in (
@@ -230,6 +283,7 @@ def init_app(app: Flask) -> None:
         users_group,
         tokens_group,
         check_command,
+        anonymise_command,
         backup_command,
         restore_command,
     ):

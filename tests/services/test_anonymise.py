@@ -1,0 +1,134 @@
+"""Issue 6, point 8: at the end of a programme, households lose their names, NIK, phone
+and GPS, while the ledger reconciles and the donor report gives the same figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from kitlog.extensions import db
+from kitlog.models import AuditEvent, Donor, Household, ParcelEvent, Scan
+from kitlog.services import anonymise, stock
+from kitlog.services.errors import DomainError
+from kitlog.services.reports import donor_report
+from tests.services.test_scans import T0, ScanWorld
+
+NOW = datetime(2026, 12, 20, tzinfo=UTC)
+
+
+class EndOfRound:
+    """Round 1 of ScanWorld: households 0 and 1 received their kits (at the door, with
+    GPS, the recipient's name and a note); household 2's parcel is still on the shelf."""
+
+    def __init__(self, make):
+        self.w = w = ScanWorld(make, households=3)
+        self.households = list(db.session.scalars(select(Household).order_by(Household.id)))
+        p = w.parcels
+        w.on_the_road(p[:2], at=T0)
+        for parcel in p[:2]:
+            w.scan(
+                parcel,
+                "deliver",
+                lat=-8.16,
+                lon=112.70,
+                recipient_name="Siti Rahayu",
+                recipient_relation="wife",
+                note="Handed to Siti, her phone 0812 1111 2222",
+            )
+        self.koica = db.session.scalar(select(Donor).where(Donor.code == "KOICA"))
+
+    def report(self):
+        return donor_report(
+            db.session, self.koica, today=date(2026, 12, 20), timezone="Asia/Jakarta", now=NOW
+        )
+
+
+@pytest.fixture
+def end(make) -> EndOfRound:
+    return EndOfRound(make)
+
+
+def _snapshot():
+    db.session.expire_all()
+    households = [
+        (h.id, h.head_name, h.worker_name, h.nik, h.phone, h.province, h.village, h.members)
+        for h in db.session.scalars(select(Household).order_by(Household.id))
+    ]
+    scans = [
+        (s.id, s.recipient_name, s.recipient_relation, s.note, s.lat, s.lon)
+        for s in db.session.scalars(select(Scan).order_by(Scan.id))
+    ]
+    events = [
+        (e.id, e.note, e.lat, e.lon)
+        for e in db.session.scalars(select(ParcelEvent).order_by(ParcelEvent.id))
+    ]
+    return households, scans, events
+
+
+def test_a_round_s_served_households_lose_names_nik_phone_and_gps_and_reports_stay(end):
+    report_before = end.report()
+    served, waiting = end.households[:2], end.households[2]
+    waiting_before = (waiting.head_name, waiting.nik, waiting.phone)
+    result = anonymise.anonymise_households(db.session, round_id=end.w.round.id, user=None)
+    db.session.commit()
+    assert (result.households, result.selected) == (2, 2)
+
+    db.session.expire_all()
+    for household in served:
+        assert (household.head_name, household.worker_name, household.phone) == ("—", "—", "")
+        assert household.nik == anonymise.anonymous_nik(household.id)
+        assert not household.nik.isdigit() and len(household.nik) == 16
+        assert (household.province, household.regency, household.members) == (
+            "Jawa Timur",
+            "Kabupaten Malang",
+            4,
+        )
+    assert (waiting.head_name, waiting.nik, waiting.phone) == waiting_before  # still to serve
+    for scan in db.session.scalars(select(Scan).where(Scan.parcel_id.is_not(None))):
+        assert (scan.recipient_name, scan.recipient_relation, scan.note) == ("", "", "")
+        assert (scan.lat, scan.lon) == (None, None)
+    parcel_ids = [p.id for p in end.w.parcels[:2]]
+    for event in db.session.scalars(
+        select(ParcelEvent).where(ParcelEvent.parcel_id.in_(parcel_ids))
+    ):
+        assert (event.lat, event.lon) == (None, None)
+        assert "0812" not in event.note and "Siti" not in event.note
+
+    assert stock.reconciliation_problems(db.session) == []
+    assert end.report() == report_before
+    [event] = db.session.scalars(select(AuditEvent)).all()
+    assert event.action == "households.anonymise"
+    assert json.loads(event.detail)["households"] == 2
+
+
+def test_anonymising_twice_changes_nothing_more(end):
+    anonymise.anonymise_households(db.session, round_id=end.w.round.id)
+    db.session.commit()
+    after_first = _snapshot()
+    again = anonymise.anonymise_households(db.session, round_id=end.w.round.id)
+    db.session.commit()
+    assert (again.households, again.selected) == (0, 2)
+    assert _snapshot() == after_first
+    assert len(db.session.scalars(select(AuditEvent)).all()) == 1
+
+
+def test_by_date_only_households_with_no_parcel_allocated_since_that_day(end):
+    # The round was allocated on 3 Dec 2026 (Jakarta): from that day on, nobody qualifies.
+    none = anonymise.anonymise_households(db.session, before=date(2026, 12, 3))
+    assert none.households == 0
+    served = anonymise.anonymise_households(db.session, before=date(2026, 12, 4))
+    db.session.commit()
+    assert served.households == 2
+    assert [h.head_name for h in end.households] == ["—", "—", end.households[2].head_name]
+
+
+def test_a_round_or_a_date_must_be_named_and_the_round_must_exist(end):
+    with pytest.raises(DomainError):
+        anonymise.anonymise_households(db.session)
+    with pytest.raises(DomainError):
+        anonymise.anonymise_households(db.session, round_id=end.w.round.id, before=date.today())
+    with pytest.raises(DomainError, match="no round"):
+        anonymise.anonymise_households(db.session, round_id=999)
