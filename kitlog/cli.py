@@ -1,4 +1,5 @@
-"""The `kitlog` command: db (Flask-Migrate), run, demo, users, tokens, check."""
+"""The `kitlog` command: db (Flask-Migrate), run, demo, users, tokens, check, backup,
+restore, anonymise."""
 
 from __future__ import annotations
 

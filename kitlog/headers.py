@@ -31,8 +31,7 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     # the scan pages use the camera and the delivery page the position; nothing else
     "Permissions-Policy": (
-        "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), "
-        "interest-cohort=()"
+        "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), interest-cohort=()"
     ),
     "X-Frame-Options": "DENY",
 }

@@ -4,13 +4,14 @@ Retry-After and a clear message, and changes nothing."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from kitlog import create_app
 from kitlog.extensions import db
-from kitlog.models import StockMovement
+from kitlog.models import AuditEvent, StockMovement
 from tests.conftest import IsolatedClient
 
 
@@ -55,3 +56,35 @@ def test_a_write_waiting_too_long_for_the_lock_is_503_and_changes_nothing(
     assert "try again" in response.get_json()["detail"]
     assert reading.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 1
+
+
+def test_looking_at_a_household_while_another_writer_commits_is_logged_not_refused(
+    app, make, database_url, db_backend, client, auth
+):
+    """The look is written in a transaction of its own: the page's read-only transaction
+    saw the database before the other writer committed, and on SQLite it could not have
+    become a writer afterwards."""
+    if db_backend != "sqlite":
+        pytest.skip("the database-wide write lock is SQLite's")
+    household = make.household()
+    auth.login("field")
+    holder = sqlite3.connect(
+        database_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("UPDATE households SET members = members WHERE id = ?", (household.id,))
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        response = client.get(f"/households/{household.code}")
+    finally:
+        release.join()
+        holder.close()
+    assert response.status_code == 200
+    db.session.rollback()
+    looks = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "household.view", AuditEvent.object_ref == household.code
+        )
+    ).all()
+    assert len(looks) == 1

@@ -12,11 +12,12 @@ import json
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from kitlog.documents.spreadsheets import Column, Table
 from kitlog.models import AuditEvent, Household, User
+from kitlog.models.base import utcnow
 from kitlog.services.households import household_values
 
 MAX_ADDRESS = 64
@@ -54,6 +55,37 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_look(
+    session: Session,
+    action: str,
+    *,
+    user: Any,
+    object_type: str = "",
+    object_ref: str | int = "",
+    address: str | None = "",
+) -> None:
+    """Log that someone looked at a record, committed at once in a transaction of its own.
+
+    A page that only reads began its transaction as a reader; on SQLite such a
+    transaction cannot safely become a writer while others write (it would fail instead of
+    waiting), so the look is written through a short writer transaction of its own.
+    """
+    user_id, role = _actor(user)
+    with session.get_bind().engine.begin() as connection:
+        connection.execute(
+            insert(AuditEvent.__table__).values(
+                action=action,
+                object_type=object_type,
+                object_ref=str(object_ref)[:64],
+                detail="{}",
+                user_id=user_id,
+                role=role,
+                address=(address or "")[:MAX_ADDRESS],
+                created_at=utcnow(),
+            )
+        )
 
 
 def user_change(

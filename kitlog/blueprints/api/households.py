@@ -226,7 +226,7 @@ def list_households(args):
 def get_household(code):
     """One household, with every parcel it was allocated in every round."""
     household = household_service.get_household(db.session, code)
-    audit.record(
+    audit.record_look(
         db.session,
         "household.view",
         user=acting_user(),
@@ -234,7 +234,6 @@ def get_household(code):
         object_ref=household.code,
         address=request.remote_addr,
     )
-    db.session.commit()
     return _dump_detail(household)
 
 

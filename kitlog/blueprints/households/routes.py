@@ -119,7 +119,7 @@ def new():
 def show(code: str):
     """One household: its values and every parcel it received, in every round."""
     household = _household(code)
-    audit.record(
+    audit.record_look(
         db.session,
         "household.view",
         user=current_user,
@@ -127,7 +127,6 @@ def show(code: str):
         object_ref=household.code,
         address=request.remote_addr,
     )
-    db.session.commit()
     return render_template(
         "households/show.html",
         household=household,
