@@ -30,6 +30,22 @@ def _actor(user: Any) -> tuple[int | None, str]:
     return getattr(user, "id", None), getattr(user, "role", "") or ""
 
 
+def _values(
+    action: str, user: Any, object_type: str, object_ref: str | int, detail, address
+) -> dict:
+    """An event's columns: `detail` holds codes, ids and counts, never personal data."""
+    user_id, role = _actor(user)
+    return {
+        "action": action,
+        "object_type": object_type,
+        "object_ref": str(object_ref)[:64],
+        "detail": json.dumps(detail or {}, sort_keys=True, default=str, ensure_ascii=False),
+        "user_id": user_id,
+        "role": role,
+        "address": (address or "")[:MAX_ADDRESS],
+    }
+
+
 def record(
     session: Session,
     action: str,
@@ -40,18 +56,8 @@ def record(
     detail: dict | None = None,
     address: str | None = "",
 ) -> AuditEvent:
-    """Add one event to the log (flushed, not committed): `detail` holds codes, ids and
-    counts, never personal data itself."""
-    user_id, role = _actor(user)
-    event = AuditEvent(
-        action=action,
-        object_type=object_type,
-        object_ref=str(object_ref)[:64],
-        detail=json.dumps(detail or {}, sort_keys=True, default=str, ensure_ascii=False),
-        user_id=user_id,
-        role=role,
-        address=(address or "")[:MAX_ADDRESS],
-    )
+    """Add one event to the log in the caller's transaction (flushed, not committed)."""
+    event = AuditEvent(**_values(action, user, object_type, object_ref, detail, address))
     session.add(event)
     session.flush()
     return event
@@ -72,20 +78,9 @@ def record_look(
     transaction cannot safely become a writer while others write (it would fail instead of
     waiting), so the look is written through a short writer transaction of its own.
     """
-    user_id, role = _actor(user)
+    values = _values(action, user, object_type, object_ref, None, address)
     with session.get_bind().engine.begin() as connection:
-        connection.execute(
-            insert(AuditEvent.__table__).values(
-                action=action,
-                object_type=object_type,
-                object_ref=str(object_ref)[:64],
-                detail="{}",
-                user_id=user_id,
-                role=role,
-                address=(address or "")[:MAX_ADDRESS],
-                created_at=utcnow(),
-            )
-        )
+        connection.execute(insert(AuditEvent.__table__).values(**values, created_at=utcnow()))
 
 
 def user_change(
