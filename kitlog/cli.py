@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from kitlog.extensions import db
@@ -35,9 +36,12 @@ def main() -> None:
 
 
 def _fail(error: DomainError) -> None:
+    """Stop with the error's message in English, like every other word the command says."""
     db.session.rollback()
     field = f" ({error.field})" if error.field else ""
-    raise click.ClickException(f"{error}{field}")
+    with force_locale("en"):
+        message = str(error)
+    raise click.ClickException(f"{message}{field}")
 
 
 @main.command("run")

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from kitlog.extensions import db
@@ -130,5 +131,8 @@ def test_a_round_or_a_date_must_be_named_and_the_round_must_exist(end):
         anonymise.anonymise_households(db.session)
     with pytest.raises(DomainError):
         anonymise.anonymise_households(db.session, round_id=end.w.round.id, before=date.today())
-    with pytest.raises(DomainError, match="no round"):
+    with pytest.raises(DomainError) as error:
         anonymise.anonymise_households(db.session, round_id=999)
+    with force_locale("en"):
+        assert str(error.value) == "There is no round 999."
+    assert error.value.field == "round"
