@@ -70,6 +70,7 @@ def record_look(
     user: Any,
     object_type: str = "",
     object_ref: str | int = "",
+    detail: dict | None = None,
     address: str | None = "",
 ) -> None:
     """Log that someone looked at a record, committed at once in a transaction of its own.
@@ -78,7 +79,7 @@ def record_look(
     transaction cannot safely become a writer while others write (it would fail instead of
     waiting), so the look is written through a short writer transaction of its own.
     """
-    values = _values(action, user, object_type, object_ref, None, address)
+    values = _values(action, user, object_type, object_ref, detail, address)
     with session.get_bind().engine.begin() as connection:
         connection.execute(insert(AuditEvent.__table__).values(**values, created_at=utcnow()))
 
@@ -108,6 +109,30 @@ def user_change(
         detail=detail,
         address=address,
     )
+
+
+def printed_names(
+    session: Session,
+    document: str,
+    *,
+    names: int,
+    user: Any,
+    object_type: str,
+    object_ref: str | int,
+    address: str | None,
+) -> None:
+    """Log a printed document (a waybill, a label sheet) that carries heads of households'
+    names, with how many: paper leaves the system too. Nothing is logged for none."""
+    if names:
+        record_look(
+            session,
+            "print.names",
+            user=user,
+            object_type=object_type,
+            object_ref=object_ref,
+            detail={"document": document, "names": names},
+            address=address,
+        )
 
 
 # -- reading the log -----------------------------------------------------------------------

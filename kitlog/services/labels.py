@@ -45,6 +45,7 @@ class LabelSheet:
     pages: int
     layout: str
     filename: str
+    names: int = 0  # labels that print the head of household's name
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ def render_round_labels(
         pages=pages_for(selection, len(labels)),
         layout=selection.layout.name,
         filename=f"kitlog-labels-round-{round.id}-{selection.layout.name}.pdf",
+        names=sum(1 for label in labels if label.head_name),
     )
 
 

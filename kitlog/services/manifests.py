@@ -892,18 +892,27 @@ def manifest_document(
     )
 
 
+@dataclass(frozen=True)
+class PrintedManifest:
+    """A manifest PDF and how many heads of household it names (for the audit log)."""
+
+    pdf: bytes
+    names: int
+
+
 def manifest_pdf(
     session: Session, manifest: Manifest, *, organisation: str, base_url: str, show_names: bool
-) -> bytes:
+) -> PrintedManifest:
     """The printed manifest; its QR code opens <base_url>/manifests/<id>."""
-    return render_manifest(
-        manifest_document(
-            session,
-            manifest,
-            organisation=organisation,
-            url=manifest_url(base_url, manifest),
-            show_names=show_names,
-        )
+    document = manifest_document(
+        session,
+        manifest,
+        organisation=organisation,
+        url=manifest_url(base_url, manifest),
+        show_names=show_names,
+    )
+    return PrintedManifest(
+        pdf=render_manifest(document), names=sum(1 for row in document.rows if row.head_name)
     )
 
 

@@ -46,7 +46,7 @@ def pdf_of(manifest, *, show_names=True, language="en") -> bytes:
             organisation="IOM Indonesia",
             base_url=BASE_URL,
             show_names=show_names,
-        )
+        ).pdf
 
 
 def flat(text: str) -> str:

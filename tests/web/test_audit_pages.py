@@ -204,3 +204,77 @@ def test_cancelling_a_parcel_by_page_and_by_api_is_logged(browser, login, make, 
     assert "Parcel cancelled" in page and "2 events" in page
     assert f"parcel {first.short_code}" in page
     assert db.session.scalars(select(Parcel.status)).all() == ["cancelled", "cancelled"]
+
+
+# -- printed documents that name heads of households ---------------------------------------
+
+
+def _trip(make):
+    from tests.services.test_scans import ScanWorld
+
+    world = ScanWorld(make, households=3)
+    return world, world.on_the_road(world.parcels)
+
+
+def test_a_waybill_naming_households_is_logged_and_one_without_names_is_not(browser, login, make):
+    world, manifest = _trip(make)
+    login("warehouse")  # warehouse staff get the waybill without names
+    assert browser.get(f"/manifests/{manifest.id}.pdf").status_code == 200
+    assert _events("print.names") == []
+
+    browser.client.post("/logout", data={"csrf_token": _token(browser)})
+    officer = login("field")
+    answer = browser.get(f"/manifests/{manifest.id}.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    [event] = _events("print.names")
+    assert (event.user_id, event.object_type, event.object_ref) == (
+        officer.id,
+        "manifest",
+        manifest.number,
+    )
+    assert json.loads(event.detail) == {"document": "waybill", "names": 3}
+
+    browser.client.post("/logout", data={"csrf_token": _token(browser)})
+    login("admin")
+    page = text_of(browser.get("/admin/audit?action=print.names"))
+    assert "Document printed with names" in page and officer.email in page
+
+
+def test_labels_are_logged_only_when_the_round_prints_names(browser, login, make, api):
+    world, _manifest = _trip(make)
+    admin = login("admin")
+    assert browser.get(f"/rounds/{world.round.id}/labels.pdf").status_code == 200
+    assert _events("print.names") == []
+
+    world.round.show_head_name = True
+    db.session.commit()
+    assert browser.get(f"/rounds/{world.round.id}/labels.pdf").status_code == 200
+    [event] = _events("print.names")
+    assert (event.user_id, event.object_type, event.object_ref) == (
+        admin.id,
+        "round",
+        str(world.round.id),
+    )
+    assert json.loads(event.detail) == {"document": "labels", "names": 3}
+
+    storekeeper = api("warehouse")
+    answer = storekeeper.get(f"/api/v1/rounds/{world.round.id}/labels.pdf")
+    assert answer.status_code == 200
+    assert [e.role for e in _events("print.names")] == ["admin", "warehouse"]
+
+
+def test_a_phone_saving_a_trip_with_names_is_logged(client, make):
+    from tests.conftest import ApiClient
+
+    world, manifest = _trip(make)
+    budi = ApiClient(client, make.token(world.budi), "en")
+    assert budi.get(f"/api/v1/manifests/{manifest.id}").status_code == 200
+    assert _events("manifest.households") == []  # no names for warehouse staff
+
+    siti = ApiClient(client, make.token(world.siti), "en")
+    answer = siti.get(f"/api/v1/manifests/{manifest.id}")
+    assert answer.status_code == 200
+    assert all("head_name" in p["household"] for p in answer.get_json()["parcels"])
+    [event] = _events("manifest.households")
+    assert (event.user_id, event.object_ref) == (world.siti.id, manifest.number)
+    assert json.loads(event.detail) == {"households": 3}

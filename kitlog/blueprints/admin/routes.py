@@ -21,6 +21,8 @@ AUDIT_ACTION_LABELS = {
     "household.view": _l("Household record read"),
     "household.edit": _l("Household corrected"),
     "export.personal_data": _l("Personal data exported"),
+    "print.names": _l("Document printed with names"),
+    "manifest.households": _l("Trip households read"),
     "households.anonymise": _l("Households anonymised"),
     "user.role_change": _l("Role changed"),
     "user.deactivate": _l("User deactivated"),

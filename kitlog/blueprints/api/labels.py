@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from marshmallow import fields, validate
 
 from kitlog.blueprints.api.common import MAX_ID, ApiBlueprint, Text, get_or_404, resolve_id
@@ -13,6 +14,7 @@ from kitlog.documents.labels import DEFAULT_LAYOUT, LAYOUTS
 from kitlog.extensions import db
 from kitlog.models import LabelPrinter, Round
 from kitlog.security import require
+from kitlog.services import audit
 from kitlog.services import labels as service
 
 blp = ApiBlueprint("api_labels", __name__, description="Label sheets (PDF) for a round's parcels")
@@ -72,6 +74,15 @@ def round_labels(args, round_id):
     )
     sheet = service.render_round_labels(
         db.session, round_, selection, base_url=current_app.config["BASE_URL"]
+    )
+    audit.printed_names(
+        db.session,
+        "labels",
+        names=sheet.names,
+        user=current_user,
+        object_type="round",
+        object_ref=round_.id,
+        address=request.remote_addr,
     )
     return Response(
         sheet.pdf,

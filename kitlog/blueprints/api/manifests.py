@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
+from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from marshmallow import fields, validate
 
 from kitlog.blueprints.api.common import (
@@ -30,6 +32,7 @@ from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
 from kitlog.models import MANIFEST_STATUSES, Manifest, Round, Warehouse
 from kitlog.security import can, require
+from kitlog.services import audit
 from kitlog.services import manifests as service
 from kitlog.services.distribution import find_parcel
 from kitlog.services.parcel_codes import format_short_code
@@ -270,7 +273,20 @@ def list_manifests(args):
 @require("manifests.read")
 def get_manifest(manifest_id):
     """One manifest with its parcels and their households (the delivery page caches it)."""
-    return _dump_detail(_manifest_or_404(manifest_id))
+    manifest = _manifest_or_404(manifest_id)
+    detail = _dump_detail(manifest)
+    if can("households.read") and detail["parcels"]:
+        # The trip's households with their heads' names, as a phone keeps them offline.
+        audit.record_look(
+            db.session,
+            "manifest.households",
+            user=current_user,
+            object_type="manifest",
+            object_ref=manifest.number,
+            detail={"households": len({p["household"]["code"] for p in detail["parcels"]})},
+            address=request.remote_addr,
+        )
+    return detail
 
 
 @blp.route(f"/manifests/{MANIFEST_ID}/dispatch", methods=["POST"])

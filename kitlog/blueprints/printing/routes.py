@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from kitlog.blueprints.printing import bp
 from kitlog.blueprints.printing.forms import (
@@ -17,6 +18,7 @@ from kitlog.documents.labels import LAYOUTS
 from kitlog.extensions import db
 from kitlog.models import LabelPrinter, Round
 from kitlog.security import require
+from kitlog.services import audit
 from kitlog.services import labels as service
 from kitlog.services.errors import DomainError
 
@@ -89,6 +91,15 @@ def round_labels_pdf(round_id: int):
     except DomainError as error:
         form.form_errors.append(str(error))
         return _labels_page(round_, form, selection, error.status)
+    audit.printed_names(
+        db.session,
+        "labels",
+        names=sheet.names,
+        user=current_user,
+        object_type="round",
+        object_ref=round_.id,
+        address=request.remote_addr,
+    )
     return Response(
         sheet.pdf,
         mimetype="application/pdf",
