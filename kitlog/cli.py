@@ -278,6 +278,8 @@ def anonymise_command(round_id: int | None, before: datetime | None, yes: bool) 
         f"{result.households} household(s) anonymised"
         f" ({result.selected - result.households} already anonymised)."
     )
+    if result.imports:
+        click.echo(f"{result.imports} old household import(s) cleared of their file and errors.")
 
 
 def init_app(app: Flask) -> None:

@@ -17,6 +17,10 @@ of every status change and every scan, and the recipients' names, relations and 
 on the scans (and the notes scans copied onto status changes). What stays: the area
 (province to village), members, vulnerability flags and consent, which the donor report
 aggregates; parcels, their statuses and the ledger.
+
+With `before`, household imports uploaded before that day also lose the file they kept
+and their per-row error list (which names rows of people who were never registered); an
+import still waiting for confirmation is cancelled.
 """
 
 from __future__ import annotations
@@ -27,10 +31,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from kitlog.models import Household, Parcel, ParcelEvent, ParcelStatus, Round, Scan
+from kitlog.models import (
+    Household,
+    HouseholdImport,
+    ImportStatus,
+    Parcel,
+    ParcelEvent,
+    ParcelStatus,
+    Round,
+    Scan,
+)
 from kitlog.services import audit
 from kitlog.services.errors import InvalidValue, NotFound
 from kitlog.services.households import name_key
@@ -51,11 +64,35 @@ CHUNK = 500
 class AnonymiseResult:
     households: int  # anonymised now (not counting those already anonymised)
     selected: int  # every household the rule names, anonymised before or now
+    imports: int = 0  # import jobs whose kept file or row errors were cleared now
 
 
 def anonymous_nik(household_id: int) -> str:
     """16 characters, unique per household, and never a NIK (which is 16 digits)."""
     return f"{NIK_MARKER}{household_id:012d}"
+
+
+def _day_start(before: date, timezone: str) -> datetime:
+    return datetime.combine(before, time.min, tzinfo=ZoneInfo(timezone))
+
+
+def _clear_imports(session: Session, before: date, timezone: str) -> int:
+    """Old import jobs keep no file and no row errors; one still waiting is cancelled.
+    A job being checked or imported right now is left to finish."""
+    old = (
+        HouseholdImport.created_at < _day_start(before, timezone),
+        HouseholdImport.status.not_in((ImportStatus.VALIDATING, ImportStatus.IMPORTING)),
+    )
+    holding = or_(HouseholdImport.content.is_not(None), HouseholdImport.errors != "[]")
+    session.execute(
+        update(HouseholdImport)
+        .where(*old, HouseholdImport.status.in_((ImportStatus.READY, ImportStatus.INVALID)))
+        .values(status=ImportStatus.CANCELLED)
+    )
+    result = session.execute(
+        update(HouseholdImport).where(*old, holding).values(content=None, errors="[]")
+    )
+    return result.rowcount or 0
 
 
 def _selected_ids(
@@ -76,7 +113,7 @@ def _selected_ids(
         )
     else:
         assert before is not None  # noqa: S101
-        start = datetime.combine(before, time.min, tzinfo=ZoneInfo(timezone))
+        start = _day_start(before, timezone)
         later = aliased(Parcel)
         query = query.where(
             Household.created_at < start,
@@ -144,8 +181,9 @@ def anonymise_households(
             .where(Scan.parcel_id.in_(parcel_ids))
             .values(recipient_name="", recipient_relation="", note="", lat=None, lon=None)
         )
+    imports = _clear_imports(session, before, timezone) if before is not None else 0
     session.flush()
-    if changed:
+    if changed or imports:
         audit.record(
             session,
             "households.anonymise",
@@ -154,9 +192,10 @@ def anonymise_households(
             object_ref=round_id if round_id is not None else "",
             detail={
                 "households": changed,
+                "imports": imports,
                 "round": round_id,
                 "before": before.isoformat() if before else None,
             },
             address=address,
         )
-    return AnonymiseResult(households=changed, selected=len(ids))
+    return AnonymiseResult(households=changed, selected=len(ids), imports=imports)

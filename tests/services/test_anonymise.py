@@ -136,3 +136,43 @@ def test_a_round_or_a_date_must_be_named_and_the_round_must_exist(end):
     with force_locale("en"):
         assert str(error.value) == "There is no round 999."
     assert error.value.field == "round"
+
+
+def test_by_date_old_imports_lose_their_file_and_row_errors(end):
+    from kitlog.models import HouseholdImport, ImportStatus
+
+    old = datetime(2026, 11, 1, tzinfo=UTC)
+    errors = json.dumps([{"row": 2, "field": "nik", "message": "Already registered as H-1."}])
+
+    def job(status, *, created_at=old, content=b"head_name,nik\nSiti,3507124501850001\n"):
+        value = HouseholdImport(
+            filename="list.csv",
+            content=content,
+            status=status,
+            errors=errors,
+            created_at=created_at,
+        )
+        db.session.add(value)
+        return value
+
+    waiting = job(ImportStatus.READY)
+    refused = job(ImportStatus.INVALID, content=None)
+    working = job(ImportStatus.IMPORTING)
+    recent = job(ImportStatus.READY, created_at=datetime(2026, 12, 10, tzinfo=UTC))
+    db.session.commit()
+
+    result = anonymise.anonymise_households(db.session, before=date(2026, 12, 4))
+    db.session.commit()
+    db.session.expire_all()
+    assert result.imports == 2
+    assert (waiting.status, waiting.content, waiting.errors) == ("cancelled", None, "[]")
+    assert (refused.status, refused.content, refused.errors) == ("cancelled", None, "[]")
+    assert (working.status, working.errors) == ("importing", errors)  # left to finish
+    assert working.content is not None
+    assert (recent.status, recent.errors) == ("ready", errors) and recent.content is not None
+    event = db.session.scalars(select(AuditEvent)).one()
+    assert json.loads(event.detail)["imports"] == 2
+
+    # By round, imports are not touched.
+    again = anonymise.anonymise_households(db.session, round_id=end.w.round.id)
+    assert again.imports == 0
