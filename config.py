@@ -96,16 +96,23 @@ def sqlite_url(instance_path: str | Path) -> str:
 
 
 def load_or_create_secret_key(instance_path: str | Path) -> str:
-    """Read the instance folder's secret key, creating it (mode 0600) on first start."""
+    """Read the instance folder's secret key, creating it (mode 0600) on first start.
+
+    Several workers may start at once: the key is written to a file of its own and then
+    linked into place, so a worker never reads a file that is still empty, and every
+    worker ends up with the one key that won."""
     path = Path(instance_path) / SECRET_KEY_FILE
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker won the race: use its key
-        return path.read_text().strip()
+    draft = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+        fh.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)  # atomic; fails when another worker's key is already there
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()

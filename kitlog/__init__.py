@@ -27,6 +27,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
+        if app.config.get("SESSION_COOKIE_SECURE"):  # KITLOG_ENV=production
+            raise RuntimeError(
+                "KITLOG_ENV=production needs KITLOG_SECRET_KEY: one random value, the same on"
+                " every worker and every app server (sessions and CSRF tokens are signed with"
+                " it). Make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+            )
         app.config["SECRET_KEY"] = kitlog_config.load_or_create_secret_key(app.instance_path)
     url = app.config.get("DATABASE_URL") or kitlog_config.sqlite_url(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = url

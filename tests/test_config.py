@@ -50,3 +50,48 @@ def test_app_without_a_secret_key_generates_one_in_its_instance_folder(tmp_path,
         {"DATABASE_URL": database_url, "SECRET_KEY": None}, instance_path=str(tmp_path / "i")
     )
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_workers_starting_together_all_get_the_one_key_that_won(tmp_path):
+    """Eight processes create the instance key at the same moment on a slow disk: none
+    reads a file still empty, all use the same key, and no draft file is left behind."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(kitlog_config.__file__).resolve().parent
+    start = tmp_path / "go"
+    # A slow disk: the key's file exists a while before its key is written in it.
+    script = (
+        "import os, sys, time, config\n"
+        "real_fdopen = os.fdopen\n"
+        "def slow_fdopen(*args, **kwargs):\n"
+        "    time.sleep(0.2)\n"
+        "    return real_fdopen(*args, **kwargs)\n"
+        "os.fdopen = slow_fdopen\n"
+        f"while not os.path.exists({str(start)!r}): time.sleep(0.001)\n"
+        f"print(config.load_or_create_secret_key({str(tmp_path / 'i')!r}))\n"
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(8)
+    ]
+    start.touch()
+    keys = [worker.communicate(timeout=30)[0].strip() for worker in workers]
+    assert all(len(key) == 64 for key in keys), keys
+    assert len(set(keys)) == 1
+    assert sorted(p.name for p in (tmp_path / "i").iterdir()) == ["secret_key"]
+
+
+def test_production_refuses_to_start_without_a_shared_secret_key(monkeypatch, tmp_path):
+    import pytest
+
+    from kitlog import create_app
+
+    monkeypatch.setenv("KITLOG_ENV", "production")
+    monkeypatch.setattr(kitlog_config.ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="KITLOG_SECRET_KEY"):
+        create_app(instance_path=str(tmp_path / "production"))
+    assert not (tmp_path / "production" / "secret_key").exists()

@@ -211,6 +211,7 @@ def test_in_production_both_cookies_are_secure(monkeypatch, database_url, tmp_pa
     user = make.user("warehouse")
     monkeypatch.setenv("KITLOG_ENV", "production")
     monkeypatch.setattr(kitlog_config.ProductionConfig, "DATABASE_URL", database_url)
+    monkeypatch.setattr(kitlog_config.ProductionConfig, "SECRET_KEY", "a-shared-production-key")
     production = create_app(instance_path=str(tmp_path / "production"))
     assert production.config["SESSION_COOKIE_SECURE"] is True
     production.test_client_class = IsolatedClient
