@@ -26,6 +26,9 @@ CATALOG_LANGUAGES ?= id en
 BENCH_ARGS ?=
 # and for the import benchmark, e.g. `make bench BENCH_IMPORT_ARGS="--rows 100000"`.
 BENCH_IMPORT_ARGS ?=
+# and for the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
+# e.g. `make bench BENCH_SOAK_ARGS="--duration 10"`.
+BENCH_SOAK_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
 	test-sqlite test-postgresql test-browser install install-dev clean vendor
@@ -101,9 +104,10 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Time the stock ledger (1,000,000 movements) and a 50,000-household import (SQLite, and PostgreSQL if reachable)
+bench: $(STAMP_DEV) ## Time the stock ledger (1,000,000 movements) and a 50,000-household import (SQLite, and PostgreSQL if reachable); soak 16 scanners against gunicorn and PostgreSQL for 2 minutes
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
+	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
 
 vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
 	npm ci --no-audit --no-fund
