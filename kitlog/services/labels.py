@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import func, select
@@ -33,6 +34,11 @@ LABEL_STATUSES = tuple(s.value for s in ParcelStatus if s != ParcelStatus.CANCEL
 # Parcels not yet on a truck: the reprint a warehouse needs most.
 IN_WAREHOUSE = (ParcelStatus.ALLOCATED.value, ParcelStatus.PACKED.value)
 MAX_PRINTER_NAME = 80
+# One PDF is made within one request, which gunicorn cuts off after 30 s: at about 400
+# labels a second on a small server, 6,000 labels take 15 s. A bigger choice is refused
+# (and the labels page says so before anyone waits): print it village by village.
+MAX_LABELS = 6000
+LABELS_PER_SECOND = 400  # for the page's estimate of how long a PDF takes
 MAX_OFFSET_MM = 20.0  # ck_label_printers_offset_*_range
 
 
@@ -149,6 +155,23 @@ def count_labels(session: Session, round: Round, selection: Selection) -> int:  
     return int(session.scalar(_matching(query, round, selection)) or 0)
 
 
+def seconds_for(labels: int) -> int:
+    """About how many seconds that many labels take to prepare (at least 1)."""
+    return max(1, math.ceil(labels / LABELS_PER_SECOND))
+
+
+def too_many(labels: int) -> Conflict:
+    """The refusal of a choice of more than MAX_LABELS labels."""
+    return Conflict(
+        _l(
+            "%(count)s labels are too many for one file: print at most %(max)s at a time."
+            " Choose a village, or only the parcels still in the warehouse.",
+            count=format_decimal(labels),
+            max=format_decimal(MAX_LABELS),
+        )
+    )
+
+
 def pages_for(selection: Selection, labels: int) -> int:
     """The sheets (or thermal labels) that many labels take."""
     return math.ceil(labels / selection.layout.per_page) if labels else 0
@@ -220,7 +243,11 @@ def render_round_labels(
     base_url: str,
 ) -> LabelSheet:
     """The selected parcels' labels as a PDF; 409 when no parcel matches (an empty PDF
-    would look like a printer fault)."""
+    would look like a printer fault), and when more than MAX_LABELS do (a PDF that
+    outlasts the request's time limit never arrives)."""
+    count = count_labels(session, round, selection)
+    if count > MAX_LABELS:
+        raise too_many(count)
     labels = round_labels(session, round, selection, base_url=base_url)
     if not labels:
         raise Conflict(
@@ -354,6 +381,8 @@ def render_test_sheet(layout: Layout, printer: LabelPrinter | None = None) -> by
 __all__ = [
     "IN_WAREHOUSE",
     "LABEL_STATUSES",
+    "LABELS_PER_SECOND",
+    "MAX_LABELS",
     "LabelSheet",
     "Selection",
     "count_labels",
@@ -366,6 +395,8 @@ __all__ = [
     "render_test_sheet",
     "round_labels",
     "round_villages",
+    "seconds_for",
     "select_labels",
+    "too_many",
     "update_printer",
 ]

@@ -4,6 +4,7 @@ on their own label."""
 from __future__ import annotations
 
 import base64
+import re
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
@@ -218,3 +219,30 @@ def test_wrapping_keeps_to_its_lines_and_its_width():
 def test_a_qr_code_is_drawn_as_one_rectangle_per_run_of_dark_modules():
     matrix = [[True, True, False, True], [False, False, False, False], [True, True, True, True]]
     assert dark_runs(matrix) == [(0, 0, 2), (0, 3, 1), (2, 0, 4)]
+
+
+def test_a_choice_of_more_labels_than_one_file_takes_is_refused_and_the_page_says_so(
+    api, client, auth, make, monkeypatch
+):
+    from kitlog.services import labels as label_service
+    from tests.documents.rounds import labelled_round
+
+    monkeypatch.setattr(label_service, "MAX_LABELS", 5)  # 6 households in Sedayu, 2 in Turen
+    round_id = labelled_round(make, villages={"Sedayu": 6, "Turen": 2}).round.id
+    path = f"/api/v1/rounds/{round_id}/labels.pdf"
+    warehouse = api("warehouse")
+
+    refused = warehouse.get(path)
+    assert refused.status_code == 409
+    assert "print at most 5 at a time" in refused.get_json()["detail"]
+    assert "8 labels are too many" in refused.get_json()["detail"]
+    village = warehouse.get(path, query_string={"village": "Turen"})
+    assert village.status_code == 200 and village.headers["X-Label-Count"] == "2"
+
+    auth.login("warehouse", language="en")
+    page = client.get(f"/rounds/{round_id}/labels", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert "8 labels" in html and "print at most 5 labels at a time" in html
+    assert re.search(r"<button[^>]*formaction=[^>]*disabled", html)
+    pdf = client.get(f"/rounds/{round_id}/labels.pdf", headers={"Accept-Language": "en"})
+    assert pdf.status_code == 409 and "print at most 5 at a time" in pdf.get_data(as_text=True)

@@ -62,6 +62,8 @@ def _labels_page(round_: Round, form: LabelChoiceForm, selection, status: int | 
         selection=selection,
         count=count,
         pages=pages,
+        seconds=service.seconds_for(count) if count else 0,
+        max_labels=service.MAX_LABELS,
         active_nav="distribution.rounds",
     ), status
 
