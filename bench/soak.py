@@ -176,7 +176,8 @@ def households_csv(count: int) -> bytes:
     ]
     lines = [",".join(columns)]
     for n in range(1, count + 1):
-        nik = f"350712{(n % 28) + 1:02d}0{(n % 9) + 1}85{n:04d}"
+        # a valid NIK, unique for n below 9,999 x 28: birth day and serial from n
+        nik = f"350712{(n // 9999) % 28 + 1:02d}0{(n % 9) + 1}85{n % 9999 + 1:04d}"
         lines.append(
             ",".join(
                 [
@@ -894,10 +895,11 @@ def main(argv: list[str] | None = None) -> int:
         and 0 < args.duration <= 3600
         and 0 < args.baseline <= 60
         and 8 <= args.parcels <= 20_000
+        and args.scanners * args.parcels <= imports.MAX_ROWS
     ):
         parser.error(
             "--scanners 1-64, --workers 1-32, --duration up to 3600 s, --baseline up to 60 s"
-            " and --parcels 8-20000"
+            f" and --parcels 8-20000, with at most {imports.MAX_ROWS:,} parcels in all"
         )
 
     # A TERM (make interrupted, a timeout) unwinds like Ctrl+C: gunicorn is stopped and the
