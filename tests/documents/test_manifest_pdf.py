@@ -58,11 +58,15 @@ def test_a_60_parcel_manifest_prints_every_parcel_and_page_x_of_y(w):
     pdf = pdf_of(manifest)
     texts = [flat(t) for t in page_texts(pdf)]
     pages = page_count(pdf)
-    assert pages >= 3
+    assert pages >= 2
+    with_rows = 0
     for n, text in enumerate(texts, start=1):
         assert f"Page {n} of {pages}" in text
         assert manifest.number in text  # every loose sheet names its manifest
-        assert "Household" in text and "Received (tick or sign)" in text  # header repeats
+        if any(format_short_code(p.short_code) in text for p in w.parcels):
+            with_rows += 1  # the table's header repeats on every page it runs onto
+            assert "Household" in text and "Received (tick or sign)" in text
+    assert with_rows >= 2
     everything = " ".join(texts)
     for parcel in w.parcels:
         assert format_short_code(parcel.short_code) in everything
