@@ -93,13 +93,21 @@ DROP FUNCTION IF EXISTS kitlog_killed_midway();
 def pause_point(app, db_backend):
     """PostgreSQL: the trigger that stops the child half-way, for this test only (it does
     nothing in a session that did not ask for it). SQLite: the child brings its own."""
-    if db_backend != "postgresql":
-        yield
-        return
-    db.session.remove()
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql(PG_NO_PAUSE + PG_PAUSE)
+    if db_backend == "postgresql":
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(PG_NO_PAUSE + PG_PAUSE)
     yield
+    # A failed test never leaves its child waiting, nor the gate it waits for.
+    while _children:
+        process = _children.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    while _gates:
+        _gates.pop().invalidate()  # really closed: its advisory lock goes with it
+    if db_backend != "postgresql":
+        return
     db.session.remove()
     with db.engine.begin() as connection:
         connection.exec_driver_sql(PG_NO_PAUSE)
@@ -180,6 +188,7 @@ class Killed:
             # Its backend goes on, finds its client gone and rolls the transaction back.
             self.gate.execute(text("SELECT pg_advisory_unlock(:gate)"), {"gate": GATE})
             self.gate.close()
+            _gates.remove(self.gate)
         db.session.remove()
         db.engine.dispose()  # every check after this opens the database afresh
         if self.backend_pid is not None:
@@ -199,19 +208,6 @@ class Killed:
                 return
             assert time.monotonic() < deadline, f"backend {self.backend_pid} outlived its client"
             time.sleep(0.05)
-
-
-@pytest.fixture(autouse=True)
-def _no_stray_child():
-    """A failed test never leaves its child sleeping."""
-    yield
-    while _children:
-        process = _children.pop()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    while _gates:
-        _gates.pop().close()
 
 
 _children: list[subprocess.Popen] = []
