@@ -14,7 +14,15 @@ from babel.numbers import get_decimal_symbol
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, Form, IntegerField, SelectChoice, SelectField
+from wtforms import (
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+)
 
 from kitlog.extensions import db
 from kitlog.i18n import FormTranslations
@@ -59,6 +67,7 @@ def _plural_messages(ngettext):
 
 
 CHOOSE_FROM_LIST = _l("Choose one from the list.")
+NOT_STORABLE = _l("Contains characters that are not allowed.")
 
 # Whole numbers of kits: a numeric keypad on phones, no spinner wheel surprises.
 KITS_INPUT = {"inputmode": "numeric", "step": "1", "autocomplete": "off"}
@@ -151,9 +160,34 @@ class SubForm(Form):
         pass
 
 
+def _unstorable(text: str) -> bool:
+    """Control characters (NUL breaks PostgreSQL), as the API refuses them; tab and line
+    breaks are text."""
+    return any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text) or "\x7f" in text
+
+
+def _leaf_fields(form):
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _leaf_fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _leaf_fields(field.form)
+        else:
+            yield field
+
+
 class KitlogForm(FlaskForm):
     class Meta(TranslatedMeta):
         pass
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in _leaf_fields(self):
+            if isinstance(field.data, str) and _unstorable(field.data):
+                field.errors = [*field.errors, str(NOT_STORABLE)]
+                ok = False
+        return ok
 
     def error_field(self, name: str):
         """The field a service's error names: `code`, or `contents.2.quantity`."""

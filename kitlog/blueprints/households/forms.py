@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kitlog.forms import FilterForm, KitlogForm, choice
@@ -171,6 +172,7 @@ class HouseholdEditForm(HouseholdForm):
 class HouseholdSearchForm(FilterForm):
     q = StringField(
         _l("Name, household code, NIK or village"),
+        validators=[Length(max=200)],  # longer than any name; SQLite refuses huge LIKEs
         render_kw={"type": "search", "autocomplete": "off", "enterkeyhint": "search"},
     )
     province = SelectField(

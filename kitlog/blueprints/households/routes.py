@@ -1,6 +1,14 @@
 """Search, register and correct households; import them from a spreadsheet."""
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +24,7 @@ from kitlog.blueprints.households.forms import (
     HouseholdSearchForm,
 )
 from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
-from kitlog.documents.spreadsheets import render_csv
+from kitlog.documents.spreadsheets import csv_chunks
 from kitlog.extensions import db
 from kitlog.security import require
 from kitlog.services import audit
@@ -54,6 +62,10 @@ def index():
     form = HouseholdSearchForm(request.args)
     filter_args = {k: v for k, v in request.args.items() if k in ("q", "province") and v}
     page = None
+    if not form.q.validate(form):  # too long to be any name: refused, never searched
+        return render_template(
+            "households/index.html", form=form, page=None, filter_args=filter_args
+        ), 422
     try:
         query = household_service.households_query(
             form.q.data or "", province=form.province.data or None
@@ -72,9 +84,10 @@ def index():
 def export_csv():
     """Every household's personal data as CSV (admins only; each export is logged)."""
     table = audit.personal_data_export(db.session, user=current_user, address=request.remote_addr)
-    db.session.commit()
+    db.session.commit()  # the export is logged before its first row leaves
+    # The rows stream from a session of their own: no request context is needed to send them.
     return Response(
-        render_csv(table),
+        csv_chunks(table, audit.personal_data_rows(db.engine)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": "attachment; filename=households.csv",

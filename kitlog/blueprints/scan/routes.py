@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
@@ -161,6 +162,8 @@ def station():
             status = 422
     elif request.method == "POST":
         status = 422
+        if form.key.errors or form.mode.errors:  # fields the page shows no error beside
+            form.form_errors.append(_("The form is incomplete: reload the page and try again."))
     else:
         form = _fresh_form(None, manifests)
     recent, accepted = _recent_scans()
