@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -190,13 +190,30 @@ def _csv_cell(value: Any) -> str | int:
 def render_csv(table: Table) -> bytes:
     """One table as CSV: UTF-8 with a BOM (so Excel reads the accents), CRLF line ends,
     the header row, the HXL row under it, then the data."""
+    return b"".join(csv_chunks(table, table.rows))
+
+
+def csv_chunks(
+    table: Table, rows: Iterable[tuple[Any, ...]], *, rows_per_chunk: int = 1000
+) -> Iterator[bytes]:
+    """`render_csv` of the table's columns with these rows, as it is written: the BOM,
+    header and HXL rows first, then the rows a chunk at a time (a long export streams
+    and is never held whole)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow([neutralise(header) for header in table.headers])
     writer.writerow(table.hashtags)
-    for row in table.rows:
+    waiting = 0
+    for row in rows:
         writer.writerow([_csv_cell(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        waiting += 1
+        if waiting == rows_per_chunk:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            waiting = 0
+    yield buffer.getvalue().encode("utf-8")
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:

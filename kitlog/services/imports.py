@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from pathlib import PurePath
 from xml.etree.ElementTree import ParseError, iterparse
 
@@ -31,7 +32,7 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-from sqlalchemy import insert, select, update
+from sqlalchemy import Boolean, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,7 +49,7 @@ from kitlog.services.errors import Conflict, FieldError, InvalidValue, InvalidVa
 from kitlog.services.households import (
     FIELDS,
     PROVINCE_NAMES,
-    clean_household,
+    clean_household_columns,
     clean_nik,
     household_codes,
 )
@@ -124,13 +125,22 @@ class Spreadsheet:
 
     def records(self) -> Iterator[tuple[int, dict]]:
         """(line, {field: cell}) for every row that is not blank."""
-        columns = list(self.columns.items())
+        fields = tuple(self.columns)
+        positions = tuple(self.columns.values())
+        width = max(positions) + 1
+        pick = (
+            itemgetter(*positions) if len(positions) > 1 else lambda cells: (cells[positions[0]],)
+        )
         try:
             for line, cells in self.rows:
-                if all(_blank(c) for c in cells):
+                for cell in cells:  # skip a blank row (all(_blank(c) for c in cells), inline)
+                    if cell is not None and (not isinstance(cell, str) or cell.strip()):
+                        break
+                else:
                     continue
-                n = len(cells)
-                yield line, {f: (cells[i] if i < n else None) for f, i in columns}
+                if len(cells) < width:
+                    cells = [*cells, *([None] * (width - len(cells)))]
+                yield line, dict(zip(fields, pick(cells), strict=True))
         except ImportFileError:
             raise
         except _UNREADABLE as e:
@@ -450,14 +460,15 @@ class _Workbook:
         xml = self._read(self.sheet).decode("utf-8")
         positions: dict[str, int] = {}
         row_number = 0
+        cells_of = _CELL_RE.findall
         for row in _ROW_RE.finditer(xml):
-            number = _R_RE.search(row.group(1))
+            row_attrs, body = row.group(1, 2)
+            number = _R_RE.search(row_attrs)
             row_number = int(number.group(1)) if number else row_number + 1
             cells: list = []
+            filled = 0  # len(cells)
             column = 0
-            for attrs, letters, style, kind, text, inline, rest in _CELL_RE.findall(
-                row.group(2) or ""
-            ):
+            for attrs, letters, style, kind, text, inline, rest in cells_of(body or ""):
                 if (
                     (not letters and ' r="' in attrs)
                     or (not style and ' s="' in attrs)
@@ -470,7 +481,9 @@ class _Workbook:
                     column = positions.get(letters)
                     if column is None:
                         column = positions[letters] = _column_index(letters)
-                if inline:
+                if text and kind == "s":  # the usual cell: a shared string (no inline text)
+                    value = shared[int(text)]
+                elif inline:
                     value = _unescape(inline)
                 elif kind == "inlineStr":
                     if not rest:
@@ -499,9 +512,15 @@ class _Workbook:
                         value = datetime.fromisoformat(text.strip())
                     else:  # str (a formula's text), e (an error such as #N/A)
                         value = _unescape(text)
-                if column >= len(cells):
-                    cells.extend([None] * (column - len(cells) + 1))
-                cells[column] = value
+                if column == filled:
+                    cells.append(value)
+                    filled += 1
+                elif column > filled:
+                    cells.extend([None] * (column - filled))
+                    cells.append(value)
+                    filled = column + 1
+                else:
+                    cells[column] = value
                 column += 1
             yield row_number, cells
 
@@ -587,23 +606,24 @@ def check_rows(
         raise ImportFileError(_l("The file has column names but no households under them."))
     if progress is not None:
         progress(0, total)
-    for count, (line, raw) in enumerate(records, start=1):
-        try:
-            values = clean_household(raw, today=today, row=line)
-        except InvalidValues as invalid:
-            checked.errors.extend(invalid.errors)
-            if not any(e.field == "nik" for e in invalid.errors):
-                lines_of_nik[clean_nik(raw.get("nik"))].append(line)
-            continue
-        finally:
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress(count, total)
-        columns = values.columns()
-        lines_of_nik[columns["nik"]].append(line)
-        if _excel_number(raw.get("nik")):
-            checked.errors.append(FieldError("nik", EXCEL_NUMBER_NIK, line))
-        else:
-            checked.rows.append((line, columns))
+    good = checked.rows
+    for start in range(0, total, PROGRESS_EVERY):
+        for line, raw in records[start : start + PROGRESS_EVERY]:
+            try:
+                columns = clean_household_columns(raw, today=today, row=line)
+            except InvalidValues as invalid:
+                checked.errors.extend(invalid.errors)
+                if not any(e.field == "nik" for e in invalid.errors):
+                    lines_of_nik[clean_nik(raw.get("nik"))].append(line)
+                continue
+            lines_of_nik[columns["nik"]].append(line)
+            if _excel_number(raw.get("nik")):
+                checked.errors.append(FieldError("nik", EXCEL_NUMBER_NIK, line))
+            else:
+                good.append((line, columns))
+        if progress is not None and start + PROGRESS_EVERY <= total:
+            progress(start + PROGRESS_EVERY, total)
+    records.clear()
     duplicates: set[int] = set()
     for lines in lines_of_nik.values():
         if len(lines) > 1:
@@ -663,39 +683,25 @@ def import_households(
     user: User | None,
     now: datetime | None = None,
     job: HouseholdImport | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Insert every row of a file without problems, in bulk, in one transaction.
 
     Under the write lock the registry is checked again (someone may have registered one
     of these NIKs since the file was checked); the unique NIK in the database is the
-    last guard. With a job, the job is marked done in the same transaction.
+    last guard. With a job, the job is marked done in the same transaction, last: a job
+    stopped meanwhile (cancelled, anonymised) matches no row and nothing is imported.
+    Until then the job's row is not locked, so `progress` (rows inserted, rows to insert,
+    after every chunk) can be written by another connection on PostgreSQL.
     """
     if checked.errors:
         raise InvalidValues(checked.errors, _l("Some rows are not valid: nothing was imported."))
     if not checked.rows:
         raise ImportFileError(_l("The file has column names but no households under them."))
     now = now or utcnow()
+    total = len(checked.rows)
     begin_write(session)
-    if job is not None:
-        # Take the job first: on PostgreSQL its row lock keeps a second import of it out.
-        taken = session.execute(
-            update(HouseholdImport)
-            .where(HouseholdImport.id == job.id, HouseholdImport.status == ImportStatus.IMPORTING)
-            .values(
-                status=ImportStatus.DONE,
-                imported_rows=len(checked.rows),
-                good_rows=len(checked.rows),
-                total_rows=checked.total_rows,
-                processed_rows=checked.total_rows,
-                content=None,
-                errors="[]",
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken != 1:
-            raise Conflict(_l("This import was stopped or already imported: nothing was imported."))
-    codes = household_codes(session, len(checked.rows))
+    codes = household_codes(session, total)
     registered = registered_niks(session, [columns["nik"] for _line, columns in checked.rows])
     if registered:
         lines = {columns["nik"]: line for line, columns in checked.rows}
@@ -712,12 +718,8 @@ def import_households(
         "created_at": now,
         "updated_at": now,
     }
-    values = [
-        {**columns, **common, "code": code}
-        for (_line, columns), code in zip(checked.rows, codes, strict=True)
-    ]
     try:
-        _bulk_insert(session, values)
+        _bulk_insert(session, checked.rows, codes, common, progress)
     except IntegrityError:
         # A household with one of these NIKs was registered between the check and the insert.
         raise Conflict(
@@ -728,33 +730,109 @@ def import_households(
             field="nik",
         ) from None
     if job is not None:
+        taken = session.execute(
+            update(HouseholdImport)
+            .where(HouseholdImport.id == job.id, HouseholdImport.status == ImportStatus.IMPORTING)
+            .values(
+                status=ImportStatus.DONE,
+                imported_rows=total,
+                good_rows=total,
+                total_rows=checked.total_rows,
+                processed_rows=checked.total_rows,
+                content=None,
+                errors="[]",
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            raise Conflict(_l("This import was stopped or already imported: nothing was imported."))
         session.expire(job)
-    return len(values)
+    return total
 
 
-def _bulk_insert(session: Session, values: list[dict]) -> None:
-    """INSERT the rows in chunks; the values are complete and already clean.
+def _bulk_insert(
+    session: Session,
+    rows: list[tuple[int, dict]],
+    codes: list[str],
+    common: dict,
+    progress: Progress | None,
+) -> None:
+    """INSERT the rows in chunks of INSERT_CHUNK; the values are complete and clean.
 
-    The table, not the ORM class: a Core executemany skips the ORM's per-row
-    bookkeeping. On PostgreSQL psycopg's own executemany (pipelined) is faster still
-    than SQLAlchemy's batches, and it adapts dates, times and booleans itself.
+    Below the ORM and SQLAlchemy's per-row parameter processing: tuples straight to the
+    driver. PostgreSQL takes them with COPY (psycopg adapts dates, times and booleans
+    itself); SQLite with executemany, the values that need it (dates) converted by the
+    column types' own bind processors, so they are stored exactly as the ORM stores them.
     """
     table = Household.__table__
-    columns = list(values[0])
-    if session.get_bind().dialect.name == "postgresql":
-        # The names are the table's own columns, never anything read from the file.
-        if not set(columns) <= set(table.c.keys()):
-            raise ValueError(f"not columns of {table.name}: {set(columns) - set(table.c.keys())}")
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(columns)})"  # noqa: S608 - see above
-            f" VALUES ({', '.join(f'%({c})s' for c in columns)})"
+    names = [*rows[0][1], *common, "code"]
+    # The names are the table's own columns, never anything read from the file.
+    if not set(names) <= set(table.c.keys()):
+        raise ValueError(f"not columns of {table.name}: {set(names) - set(table.c.keys())}")
+    connection = session.connection()
+    dialect = connection.dialect
+    file_columns = names[: len(rows[0][1])]
+    processors = {}
+    for name in names:
+        column_type = table.c[name].type
+        processor = (
+            None
+            if isinstance(column_type, Boolean)
+            else column_type.dialect_impl(dialect).bind_processor(dialect)
         )
-        connection = session.connection()
-        for start in range(0, len(values), INSERT_CHUNK):
-            connection.exec_driver_sql(sql, values[start : start + INSERT_CHUNK])
-        return
-    for start in range(0, len(values), INSERT_CHUNK):
-        session.execute(insert(table), values[start : start + INSERT_CHUNK])
+        if processor is not None:
+            processors[name] = processor
+    # The same for every row: processed once.
+    shared = tuple(
+        processors[name](value) if name in processors else value for name, value in common.items()
+    )
+    row_processors = [
+        (i, processors[name]) for i, name in enumerate(file_columns) if name in processors
+    ]
+    total = len(rows)
+    pick = itemgetter(*file_columns)
+
+    def chunks() -> Iterator[list[tuple]]:
+        for start in range(0, total, INSERT_CHUNK):
+            chunk = []
+            for (_line, columns), code in zip(
+                rows[start : start + INSERT_CHUNK], codes[start : start + INSERT_CHUNK], strict=True
+            ):
+                values = list(pick(columns))
+                for i, processor in row_processors:
+                    values[i] = processor(values[i])
+                chunk.append((*values, *shared, code))
+            yield chunk
+
+    if progress is not None:
+        progress(0, total)
+    done = 0
+    if dialect.name == "postgresql":
+        sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+        driver = connection.connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(sql) as copy:
+                for chunk in chunks():
+                    for values in chunk:
+                        copy.write_row(values)
+                    done += len(chunk)
+                    if progress is not None and done < total:
+                        progress(done, total)
+        except dialect.loaded_dbapi.IntegrityError as error:
+            raise IntegrityError(sql, None, error) from error
+    else:
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)})"  # noqa: S608 - see above
+            f" VALUES ({', '.join('?' * len(names))})"
+        )
+        for chunk in chunks():
+            connection.exec_driver_sql(sql, chunk)
+            done += len(chunk)
+            if progress is not None and done < total:
+                progress(done, total)
+    if progress is not None:
+        progress(total, total)
 
 
 def import_spreadsheet(

@@ -282,3 +282,47 @@ def test_the_upload_page_lists_the_users_recent_imports(client, auth, inline):
     upload(client, csv_file([row_values(0)]), "januari.csv")
     html = client.get(UPLOAD).get_data(as_text=True)
     assert "januari.csv" in html and "ready to import" in html
+
+
+def test_the_progress_advances_while_the_rows_are_inserted(
+    client, auth, inline, monkeypatch, db_backend
+):
+    """The confirmed import's bar: the check again is its first half, the insert its
+    second; on PostgreSQL another connection sees it move while the rows go in."""
+    from kitlog.blueprints.households import imports as pages
+
+    auth.login("field", language="en")
+    monkeypatch.setattr(imports, "INSERT_CHUNK", 10)
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 10)
+    response = upload(client, csv_file([row_values(i) for i in range(40)]), "h.csv")
+    page = response.headers["Location"]
+    job_id = int(page.rsplit("/", 1)[1])
+    writer = pages._progress
+    seen = []  # what a fresh connection reads after each report
+
+    def watched(job):
+        report = writer(job)
+
+        def write(done, total):
+            report(done, total)
+            with db.engine.connect() as connection:
+                seen.append(
+                    connection.execute(
+                        select(HouseholdImport.processed_rows).where(HouseholdImport.id == job)
+                    ).scalar_one()
+                )
+
+        return write
+
+    monkeypatch.setattr(pages, "_progress", watched)
+    post_form(client, page, f"/households/imports/{job_id}/confirm")
+    assert household_count() == 40
+    assert seen == sorted(seen)  # it never goes back
+    checked = [n for n in seen if n <= 20]
+    assert checked[:5] == [0, 5, 10, 15, 20]  # the check again: the first half
+    inserting = [n for n in seen if n > 20]
+    if db_backend == "postgresql":
+        assert inserting == [25, 30, 35, 40]  # each chunk of 10 rows, seen as it goes in
+    else:  # the import holds SQLite's write lock: nobody else can write until it commits
+        assert inserting == []
+    assert "40 households were imported." in text_of(client.get(page))

@@ -284,13 +284,28 @@ def import_job_rows(app: Flask, job_id: int) -> None:
     with app.app_context():
         try:
             job = db.session.get(HouseholdImport, job_id)
+            report = _progress(job_id)
+            # The bar's first half is the check again, its second half the insert.
             checked = import_service.recheck_import(
-                db.session, job, today=local_today(), progress=_progress(job_id)
+                db.session,
+                job,
+                today=local_today(),
+                progress=lambda done, total: report(done // 2, total),
             )
             user = job.user
             db.session.commit()  # end the reading; the import begins as a writer
             begin_write(db.session)
-            import_service.import_households(db.session, checked, user=user, job=job)
+            total = checked.total_rows
+            inserting = None
+            if db.engine.dialect.name != "sqlite":
+                # SQLite: the import holds the database's write lock, so no other
+                # connection can write the progress until it commits (a short wait).
+                def inserting(done, rows):
+                    report((total + done * total // rows) // 2, total)
+
+            import_service.import_households(
+                db.session, checked, user=user, job=job, progress=inserting
+            )
             db.session.commit()
         except Exception as error:  # noqa: BLE001 - whatever happens, the job must say so
             db.session.rollback()
