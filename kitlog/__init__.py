@@ -38,7 +38,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if url.startswith("postgresql"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+        engine_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        engine_options.setdefault("pool_pre_ping", True)
+        # PostgreSQL's JIT compiles any plan whose estimated cost is high, such as a report
+        # over a million ledger rows: seconds of compiling for a query that runs in
+        # milliseconds. kitlog's queries are short, so it is off on kitlog's connections
+        # (unless the URL sets its own ?options=).
+        if "options=" not in url:
+            engine_options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
 
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:

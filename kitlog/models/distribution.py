@@ -170,7 +170,11 @@ class ParcelLine(db.Model):
     """The kits of one batch in one parcel: where a parcel's reservation comes from."""
 
     __tablename__ = "parcel_lines"
-    __table_args__ = (CheckConstraint("kits >= 1", name="kits_positive"),)
+    __table_args__ = (
+        CheckConstraint("kits >= 1", name="kits_positive"),
+        # a batch's lines (the primary key starts with the parcel), read from the index
+        Index("ix_parcel_lines_batch", "batch_id", "parcel_id", "kits"),
+    )
 
     parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("donor_batches.id"), primary_key=True)
@@ -190,10 +194,12 @@ class ParcelEvent(db.Model):
             "from_status IS NULL OR " + sql_in("from_status", PARCEL_STATUSES),
             name="from_status",
         ),
+        # a parcel's events of one status (has it failed? its last delivery?): one probe
+        Index("ix_parcel_events_parcel_status", "parcel_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"))
     from_status: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.extensions import db
@@ -115,7 +115,24 @@ class StockMovement(db.Model):
             name="transfer_has_document",
         ),
         Index("ix_stock_movements_balance", "batch_id", "warehouse_id", "kind", "quantity"),
-        Index("ix_stock_movements_warehouse_created", "warehouse_id", "created_at"),
+        # the stock report of a warehouse, read from the index alone
+        Index(
+            "ix_stock_movements_warehouse_report",
+            "warehouse_id",
+            "created_at",
+            "batch_id",
+            "kind",
+            "quantity",
+        ),
+        # a donor report's losses by reason
+        Index(
+            "ix_stock_movements_loss",
+            "batch_id",
+            "reason",
+            "quantity",
+            sqlite_where=text("kind = 'loss'"),
+            postgresql_where=text("kind = 'loss'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,10 +13,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from kitlog.models import (
+    RESERVING_STATUSES,
     Donor,
     DonorBatch,
     Household,
@@ -32,7 +44,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.services.households import PROVINCE_CODE_OF
-from kitlog.services.stock import batch_summaries
+from kitlog.services.stock import ledger_summaries
 
 EXPIRY_WARNING_DAYS = 90  # a batch with kits on hand expiring within this many days is listed
 
@@ -138,14 +150,18 @@ def donor_report(
     delivering scan's device time (`scanned_at`, when the phone was offline it is when the
     kit was handed over) when present, else the time the delivery was recorded (the
     delivered event's `created_at`, the server's time).
+
+    The queries: the donor's batches; the ledger's sums for them (a covering index); their
+    losses by reason (a partial index); one pass over the donor's parcel lines that gives
+    the per-batch, per-region and per-parcel figures at once; and the timeline.
     """
     now = now or utcnow()
     batches = _batches(session, donor)
     batch_ids = [row.id for row in batches]
-    figures = _batch_figures(session, batches, batch_ids)
-    regions = _regions(session, batch_ids)
-    delivered_parcels, failed_parcels, failed_once = _parcel_outcomes(session, batch_ids)
-    timeline = _timeline(session, batch_ids, ZoneInfo(timezone))
+    lines = _LineFigures.of(session, batch_ids, ZoneInfo(timezone))
+    figures = _batch_figures(session, batches, batch_ids, lines)
+    regions = lines.regions
+    timeline = lines.timeline
     horizon = today + timedelta(days=EXPIRY_WARNING_DAYS)
     expiring = sorted(
         (
@@ -166,9 +182,9 @@ def donor_report(
         households_reached=sum(r.households_reached for r in regions),
         people_reached=sum(r.people_reached for r in regions),
         vulnerable_households_reached=sum(r.vulnerable_households_reached for r in regions),
-        parcels_delivered=delivered_parcels,
-        parcels_failed=failed_parcels,
-        parcels_failed_once=failed_once,
+        parcels_delivered=lines.parcels_delivered,
+        parcels_failed=lines.parcels_failed,
+        parcels_failed_once=lines.parcels_failed_once,
         expiring=expiring,
         timezone=timezone,
     )
@@ -193,23 +209,215 @@ def _batches(session: Session, donor: Donor):
     ).all()
 
 
-def _delivered_lines(batch_ids: list[int]):
-    """The donor's lines of parcels delivered now: (parcel, household, batch, kits)."""
-    return (
-        select(ParcelLine.parcel_id, Parcel.household_id, ParcelLine.batch_id, ParcelLine.kits)
-        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
-        .where(ParcelLine.batch_id.in_(batch_ids), Parcel.status == ParcelStatus.DELIVERED)
-    )
-
-
 def _vulnerable():
     return or_(Household.elderly, Household.disability, Household.pregnant, Household.under5)
 
 
-def _batch_figures(session: Session, batches, batch_ids: list[int]) -> list[BatchFigures]:
+@dataclass
+class _LineFigures:
+    """What the donor's parcel lines say, from one statement: the lines (joined to their
+    parcel and household, and whether the parcel ever failed) are read once, as a common
+    table expression, and grouped three ways (by batch, by region, by parcel)."""
+
+    # batch id -> (kits reserved on a shelf, kits delivered, households reached, people)
+    by_batch: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
+    regions: list[RegionFigures] = field(default_factory=list)
+    parcels_delivered: int = 0
+    parcels_failed: int = 0  # failed at least once and not delivered since
+    parcels_failed_once: int = 0
+    timeline: list[DayFigures] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, session: Session, batch_ids: list[int], zone: ZoneInfo) -> _LineFigures:
+        found = cls()
+        if not batch_ids:
+            return found
+        delivered_value = ParcelStatus.DELIVERED.value
+        ever_failed = (
+            select(ParcelEvent.id)
+            .where(
+                ParcelEvent.parcel_id == ParcelLine.parcel_id,
+                ParcelEvent.status == ParcelStatus.FAILED.value,
+            )
+            .exists()
+        )
+        # A delivered parcel's moment: its last delivered event's scan's device time, else
+        # the time that event was recorded, else the parcel's last change.
+        recorded = (
+            select(func.coalesce(Scan.scanned_at, ParcelEvent.created_at))
+            .select_from(ParcelEvent)
+            .outerjoin(Scan, Scan.id == ParcelEvent.scan_id)
+            .where(
+                ParcelEvent.parcel_id == ParcelLine.parcel_id,
+                ParcelEvent.status == delivered_value,
+            )
+            .order_by(ParcelEvent.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        d = (
+            select(
+                case(
+                    (
+                        Parcel.status == delivered_value,
+                        func.coalesce(recorded, Parcel.updated_at),
+                    ),
+                    else_=None,
+                ).label("moment"),
+                ParcelLine.batch_id,
+                ParcelLine.parcel_id,
+                ParcelLine.kits,
+                Parcel.household_id,
+                case((Parcel.status == delivered_value, 1), else_=0).label("delivered"),
+                case((Parcel.status.in_([s.value for s in RESERVING_STATUSES]), 1), else_=0).label(
+                    "reserving"
+                ),
+                case((ever_failed, 1), else_=0).label("failed"),
+                Household.province,
+                Household.regency,
+                Household.members,
+                case((_vulnerable(), 1), else_=0).label("vulnerable"),
+            )
+            .join(Parcel, Parcel.id == ParcelLine.parcel_id)
+            .join(Household, Household.id == Parcel.household_id)
+            .where(ParcelLine.batch_id.in_(batch_ids))
+            .cte("donor_lines")
+        )
+        delivered_kits = case((d.c.delivered == 1, d.c.kits), else_=0)
+        # A household counts once per batch, however many of its parcels drew on it.
+        per_household = (
+            select(
+                d.c.batch_id,
+                func.sum(delivered_kits).label("kits"),
+                func.sum(d.c.reserving * d.c.kits).label("reserved"),
+                func.max(d.c.members).label("members"),
+            )
+            .group_by(d.c.batch_id, d.c.household_id)
+            .subquery()
+        )
+        reached = per_household.c.kits > 0
+        by_batch = select(
+            literal(0).label("part"),
+            per_household.c.batch_id,
+            literal("").label("province"),
+            literal("").label("regency"),
+            func.sum(per_household.c.reserved),
+            func.sum(per_household.c.kits),
+            func.sum(case((reached, 1), else_=0)),
+            func.sum(case((reached, per_household.c.members), else_=0)),
+        ).group_by(per_household.c.batch_id)
+        reached_households = (
+            select(
+                d.c.province,
+                d.c.regency,
+                func.sum(d.c.kits).label("kits"),
+                func.max(d.c.members).label("members"),
+                func.max(d.c.vulnerable).label("vulnerable"),
+            )
+            .where(d.c.delivered == 1)
+            .group_by(d.c.household_id, d.c.province, d.c.regency)
+            .subquery()
+        )
+        by_region = select(
+            literal(1),
+            literal(0),
+            reached_households.c.province,
+            reached_households.c.regency,
+            func.sum(reached_households.c.kits),
+            func.count(),
+            func.sum(reached_households.c.members),
+            func.sum(reached_households.c.vulnerable),
+        ).group_by(reached_households.c.province, reached_households.c.regency)
+        parcels = (
+            select(
+                func.max(d.c.delivered).label("delivered"),
+                func.max(d.c.failed).label("failed"),
+            )
+            .group_by(d.c.parcel_id)
+            .subquery()
+        )
+        outcomes = select(
+            literal(2),
+            literal(0),
+            literal(""),
+            literal(""),
+            func.sum(parcels.c.delivered),
+            func.sum(case((parcels.c.delivered == 1, 0), else_=parcels.c.failed)),
+            func.sum(parcels.c.failed),
+            literal(0),
+        )
+        # The timeline: kits by local day. SQLite keeps UTC instants as text and knows no
+        # time zones: group by quarter hour (every zone's offset is a whole number of
+        # quarter hours), then place each quarter on its local day here, a few rows a day
+        # whatever the number of parcels.
+        if session.get_bind().dialect.name == "postgresql":
+            day = cast(cast(func.timezone(zone.key, d.c.moment), Date), String)
+            quarter = literal(0)
+        else:
+            day = func.strftime("%Y-%m-%d %H", d.c.moment)
+            quarter = cast(func.strftime("%M", d.c.moment), Integer) // literal(15)
+        by_time = (
+            select(
+                literal(3),
+                quarter,
+                day,
+                literal(""),
+                func.sum(d.c.kits),
+                literal(0),
+                literal(0),
+                literal(0),
+            )
+            .where(d.c.delivered == 1)
+            .group_by(day, quarter)
+        )
+        regions = []
+        per_day: dict[date, int] = defaultdict(int)
+        for part, batch_id, province, regency, a, b, c, e in session.execute(
+            union_all(by_batch, by_region, outcomes, by_time)
+        ):
+            a, b, c, e = (int(v or 0) for v in (a, b, c, e))
+            if part == 3:
+                if len(province) == 10:  # PostgreSQL: the local day
+                    per_day[date.fromisoformat(province)] += a
+                else:
+                    instant = datetime.strptime(province, "%Y-%m-%d %H").replace(tzinfo=UTC)
+                    instant += timedelta(minutes=15 * int(batch_id))
+                    per_day[instant.astimezone(zone).date()] += a
+            elif part == 0:
+                found.by_batch[batch_id] = (a, b, c, e)
+            elif part == 1:
+                regions.append(
+                    RegionFigures(
+                        province=province,
+                        province_code=PROVINCE_CODE_OF.get(province, ""),
+                        regency=regency,
+                        delivered=a,
+                        households_reached=b,
+                        people_reached=c,
+                        vulnerable_households_reached=e,
+                    )
+                )
+            else:
+                found.parcels_delivered, found.parcels_failed, found.parcels_failed_once = a, b, c
+        found.regions = sorted(regions, key=lambda r: (r.province, r.regency))
+        running = 0
+        for day_ in sorted(per_day):
+            running += per_day[day_]
+            found.timeline.append(
+                DayFigures(date=day_, delivered=per_day[day_], cumulative=running)
+            )
+        return found
+
+
+def _batch_figures(
+    session: Session, batches, batch_ids: list[int], lines: _LineFigures
+) -> list[BatchFigures]:
     if not batch_ids:
         return []
-    summaries = batch_summaries(session, batch_ids)
+    summaries = ledger_summaries(session, batch_ids)
+    for batch_id, (reserved, delivered, _households, _people) in lines.by_batch.items():
+        summaries[batch_id].reserved = reserved
+        summaries[batch_id].delivered = delivered
     lost_by_reason: dict[int, dict[str, int]] = defaultdict(dict)
     for batch_id, reason, kits in session.execute(
         select(StockMovement.batch_id, StockMovement.reason, -func.sum(StockMovement.quantity))
@@ -218,26 +426,10 @@ def _batch_figures(session: Session, batches, batch_ids: list[int]) -> list[Batc
         .order_by(StockMovement.batch_id, StockMovement.reason)
     ):
         lost_by_reason[batch_id][reason] = int(kits)
-    # A household counts once per batch, however many of its parcels drew on it.
-    reached = (
-        select(ParcelLine.batch_id, Parcel.household_id)
-        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
-        .where(ParcelLine.batch_id.in_(batch_ids), Parcel.status == ParcelStatus.DELIVERED)
-        .distinct()
-        .subquery()
-    )
-    people: dict[int, tuple[int, int]] = {
-        batch_id: (int(households), int(members or 0))
-        for batch_id, households, members in session.execute(
-            select(reached.c.batch_id, func.count(), func.sum(Household.members))
-            .join(Household, Household.id == reached.c.household_id)
-            .group_by(reached.c.batch_id)
-        )
-    }
     figures = []
     for row in batches:
         s = summaries[row.id]
-        households, members = people.get(row.id, (0, 0))
+        _reserved, _delivered, households, members = lines.by_batch.get(row.id, (0, 0, 0, 0))
         figures.append(
             BatchFigures(
                 id=row.id,
@@ -261,119 +453,6 @@ def _batch_figures(session: Session, batches, batch_ids: list[int]) -> list[Batc
             )
         )
     return figures
-
-
-def _regions(session: Session, batch_ids: list[int]) -> list[RegionFigures]:
-    if not batch_ids:
-        return []
-    lines = _delivered_lines(batch_ids).subquery()
-    kits = {
-        (province, regency): int(total)
-        for province, regency, total in session.execute(
-            select(Household.province, Household.regency, func.sum(lines.c.kits))
-            .join(Household, Household.id == lines.c.household_id)
-            .group_by(Household.province, Household.regency)
-        )
-    }
-    households = select(lines.c.household_id).distinct().subquery()
-    regions = []
-    for province, regency, count, members, vulnerable in session.execute(
-        select(
-            Household.province,
-            Household.regency,
-            func.count(),
-            func.sum(Household.members),
-            func.sum(case((_vulnerable(), 1), else_=0)),
-        )
-        .join(households, households.c.household_id == Household.id)
-        .group_by(Household.province, Household.regency)
-        .order_by(Household.province, Household.regency)
-    ):
-        regions.append(
-            RegionFigures(
-                province=province,
-                province_code=PROVINCE_CODE_OF.get(province, ""),
-                regency=regency,
-                delivered=kits.get((province, regency), 0),
-                households_reached=int(count),
-                people_reached=int(members or 0),
-                vulnerable_households_reached=int(vulnerable or 0),
-            )
-        )
-    return regions
-
-
-def _parcel_outcomes(session: Session, batch_ids: list[int]) -> tuple[int, int, int]:
-    """(parcels delivered, failed and not delivered since, failed at least once)."""
-    if not batch_ids:
-        return 0, 0, 0
-    donors_parcels = select(ParcelLine.parcel_id).where(ParcelLine.batch_id.in_(batch_ids))
-    ever_failed = (
-        select(ParcelEvent.parcel_id)
-        .where(ParcelEvent.status == ParcelStatus.FAILED)
-        .distinct()
-        .subquery()
-    )
-    delivered = Parcel.status == ParcelStatus.DELIVERED
-    row = session.execute(
-        select(
-            func.sum(case((delivered, 1), else_=0)),
-            func.sum(case((and_(ever_failed.c.parcel_id.is_not(None), ~delivered), 1), else_=0)),
-            func.sum(case((ever_failed.c.parcel_id.is_not(None), 1), else_=0)),
-        )
-        .select_from(Parcel)
-        .outerjoin(ever_failed, ever_failed.c.parcel_id == Parcel.id)
-        .where(Parcel.id.in_(donors_parcels))
-    ).one()
-    return tuple(int(value or 0) for value in row)  # type: ignore[return-value]
-
-
-def _timeline(session: Session, batch_ids: list[int], zone: ZoneInfo) -> list[DayFigures]:
-    """Kits delivered per local day, with the running total: one GROUP BY."""
-    if not batch_ids:
-        return []
-    last_delivery = (
-        select(ParcelEvent.parcel_id, func.max(ParcelEvent.id).label("event_id"))
-        .where(ParcelEvent.status == ParcelStatus.DELIVERED)
-        .group_by(ParcelEvent.parcel_id)
-        .subquery()
-    )
-    lines = _delivered_lines(batch_ids).subquery()
-    moment = func.coalesce(Scan.scanned_at, ParcelEvent.created_at, Parcel.updated_at)
-    base = (
-        select(func.sum(lines.c.kits))
-        .select_from(lines)
-        .join(Parcel, Parcel.id == lines.c.parcel_id)
-        .outerjoin(last_delivery, last_delivery.c.parcel_id == lines.c.parcel_id)
-        .outerjoin(ParcelEvent, ParcelEvent.id == last_delivery.c.event_id)
-        .outerjoin(Scan, Scan.id == ParcelEvent.scan_id)
-    )
-    per_day: dict[date, int] = defaultdict(int)
-    if session.get_bind().dialect.name == "postgresql":
-        day = cast(func.timezone(zone.key, moment), Date)
-        for kits, day_value in session.execute(base.add_columns(day).group_by(day)):
-            per_day[_as_date(day_value)] += int(kits)
-    else:
-        # SQLite keeps UTC instants as text and knows no time zones: group by quarter hour
-        # (every zone's offset is a whole number of quarter hours), then place each quarter
-        # on its local day here, a few rows a day whatever the number of parcels.
-        hour = func.strftime("%Y-%m-%d %H", moment)
-        quarter = cast(func.strftime("%M", moment), Integer) / literal(15)
-        for kits, hour_text, q in session.execute(
-            base.add_columns(hour, quarter).group_by(hour, quarter)
-        ):
-            instant = datetime.strptime(hour_text, "%Y-%m-%d %H").replace(tzinfo=UTC)
-            instant += timedelta(minutes=15 * int(q))
-            per_day[instant.astimezone(zone).date()] += int(kits)
-    timeline, running = [], 0
-    for day_ in sorted(per_day):
-        running += per_day[day_]
-        timeline.append(DayFigures(date=day_, delivered=per_day[day_], cumulative=running))
-    return timeline
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 @dataclass

@@ -358,7 +358,21 @@ def stock_level(session: Session, *, batch_id: int, warehouse_id: int) -> StockL
 def batch_summaries(
     session: Session, batch_ids: list[int] | None = None
 ) -> dict[int, BatchSummary]:
-    """Every batch's received, adjusted, lost, on hand, reserved, in transit and delivered."""
+    """Every batch's received, adjusted, lost, on hand, reserved, in transit and delivered:
+    one GROUP BY over the ledger, one over the parcels' lines."""
+    summaries = ledger_summaries(session, batch_ids)
+    for batch_id, reserved, delivered in shelf_and_delivered_kits(session, batch_ids):
+        if batch_id in summaries:
+            summaries[batch_id].reserved += reserved
+            summaries[batch_id].delivered += delivered
+    return summaries
+
+
+def ledger_summaries(
+    session: Session, batch_ids: list[int] | None = None
+) -> dict[int, BatchSummary]:
+    """The ledger's part of batch_summaries() (reserved and delivered left at 0): one
+    SUM ... GROUP BY, answered from the covering index ix_stock_movements_balance."""
     kind = StockMovement.kind
     query = select(
         StockMovement.batch_id,
@@ -384,17 +398,30 @@ def batch_summaries(
         s.returned += int(ret or 0)
         s.on_hand += int(total or 0)
         s.by_warehouse[warehouse_id] = int(total or 0)
-    for (_warehouse_id, batch_id), kits in reserved_quantities(
-        session, batch_ids=batch_ids
-    ).items():
-        if batch_id in summaries:
-            summaries[batch_id].reserved += kits
-    for batch_id, kits in parcel_kits(
-        session, [ParcelStatus.DELIVERED], batch_ids=batch_ids
-    ).items():
-        if batch_id in summaries:
-            summaries[batch_id].delivered += kits
     return summaries
+
+
+def shelf_and_delivered_kits(
+    session: Session, batch_ids: list[int] | None = None
+) -> list[tuple[int, int, int]]:
+    """(batch id, kits reserved on a shelf, kits delivered) from the parcels' lines, in
+    one SUM ... GROUP BY: the same figures as reserved_quantities() summed over the
+    warehouses, and parcel_kits() of delivered parcels."""
+    reserving = [s.value for s in RESERVING_STATUSES]
+    status = Parcel.status
+    query = (
+        select(
+            ParcelLine.batch_id,
+            func.sum(case((status.in_(reserving), ParcelLine.kits), else_=0)),
+            func.sum(case((status == ParcelStatus.DELIVERED.value, ParcelLine.kits), else_=0)),
+        )
+        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
+        .where(status.in_([*reserving, ParcelStatus.DELIVERED.value]))
+        .group_by(ParcelLine.batch_id)
+    )
+    if batch_ids is not None:
+        query = query.where(ParcelLine.batch_id.in_(batch_ids))
+    return [(b, int(r or 0), int(d or 0)) for b, r, d in session.execute(query)]
 
 
 def parcel_kits(
