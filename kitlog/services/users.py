@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kitlog.models import LANGUAGES, ROLES, ApiToken, Donor, LoginFailure, Role, User
 from kitlog.models.base import utcnow
@@ -176,7 +176,11 @@ def user_for_token(session: Session, token: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
     if not token or len(token) > 200:
         return None
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    record = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _token_hash(token))
+        .options(joinedload(ApiToken.user, innerjoin=True))  # one statement, not two
+    )
     if record is None or record.revoked_at is not None or not record.user.active:
         return None
     return record.user

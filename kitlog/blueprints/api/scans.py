@@ -269,8 +269,12 @@ def create_scan(data):
     if _forbidden(scan_input.action):
         return problem(403)
     result = service.record_scan(db.session, scan_input, user=acting_user())
-    db.session.commit()
+    # The answer is built before the commit, from what this transaction wrote and read
+    # under the parcel's lock: the commit expires every object, and building it after
+    # would read the parcel, its household, lines and history again in a new transaction.
+    # If the commit fails, the request fails (500) and this answer is never sent.
     answer = _result(result, scan_input.idempotency_key)
+    db.session.commit()
     if result.status == 200:
         return answer
     detail = answer.pop("detail", None) or translated_title(result.status)
