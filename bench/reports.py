@@ -308,6 +308,19 @@ FROM {d.numbers(last)} WHERE {where}"""
         ),
         event("returned", "'failed'", 3, "s >= 90 AND s < 93"),
     ]
+    # What kitlog records on the parcel when its status changes (Parcel.record_status),
+    # from the events and scans just written: the last delivery's moment, ever failed.
+    facts = [
+        f"""
+UPDATE parcels SET failed_once = {true}
+WHERE id IN (SELECT parcel_id FROM parcel_events WHERE status = 'failed')""",
+        """
+UPDATE parcels SET delivered_at = COALESCE((SELECT COALESCE(s.scanned_at, e.created_at)
+  FROM parcel_events e LEFT JOIN scans s ON s.id = e.scan_id
+  WHERE e.parcel_id = parcels.id AND e.status = 'delivered' ORDER BY e.id DESC LIMIT 1),
+  updated_at)
+WHERE status = 'delivered'""",
+    ]
     movement_cols = (
         "INSERT INTO stock_movements"
         " (batch_id, warehouse_id, kind, quantity, reason, transfer_id, created_at)"
@@ -347,7 +360,7 @@ SELECT {b0} + (n / 10) % {BATCHES},
   CASE WHEN n % 10 IN (6, 7) THEN {t0} + (n / 10) % {TRANSFERS} END,
   {d.instant("2025-01-03", "n * 90")}
 FROM {d.numbers(rows)}"""
-    return [households, parcel_rows, *lines, scans, *events, *dispatches, filler]
+    return [households, parcel_rows, *lines, scans, *events, *facts, *dispatches, filler]
 
 
 def fill(ids: Ids, parcels: int, rows: int) -> None:

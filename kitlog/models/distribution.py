@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -154,6 +155,12 @@ class Parcel(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
+    # Facts recorded when the status changes (record_status), read by the donor report
+    # instead of searching the events: when the kit was handed over (the delivering scan's
+    # device time, else when the delivery was recorded; None unless delivered), and
+    # whether the parcel ever failed.
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_once: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     round: Mapped[Round] = relationship()
     household: Mapped[Household] = relationship()
@@ -164,6 +171,14 @@ class Parcel(db.Model):
     events: Mapped[list[ParcelEvent]] = relationship(
         back_populates="parcel", order_by="ParcelEvent.id"
     )
+
+    def record_status(self, status: str, now: datetime, scanned_at: datetime | None) -> None:
+        """Keep delivered_at and failed_once in step with a move to `status` (recorded by
+        an event created `now`, by a scan made on the device at `scanned_at`): the moment
+        of the last delivery, and whether it ever failed."""
+        self.delivered_at = (scanned_at or now) if status == ParcelStatus.DELIVERED else None
+        if status == ParcelStatus.FAILED:
+            self.failed_once = True
 
 
 class ParcelLine(db.Model):

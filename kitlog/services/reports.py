@@ -35,10 +35,8 @@ from kitlog.models import (
     KitType,
     MovementKind,
     Parcel,
-    ParcelEvent,
     ParcelLine,
     ParcelStatus,
-    Scan,
     StockMovement,
     Warehouse,
 )
@@ -233,34 +231,14 @@ class _LineFigures:
         if not batch_ids:
             return found
         delivered_value = ParcelStatus.DELIVERED.value
-        ever_failed = (
-            select(ParcelEvent.id)
-            .where(
-                ParcelEvent.parcel_id == ParcelLine.parcel_id,
-                ParcelEvent.status == ParcelStatus.FAILED.value,
-            )
-            .exists()
-        )
-        # A delivered parcel's moment: its last delivered event's scan's device time, else
-        # the time that event was recorded, else the parcel's last change.
-        recorded = (
-            select(func.coalesce(Scan.scanned_at, ParcelEvent.created_at))
-            .select_from(ParcelEvent)
-            .outerjoin(Scan, Scan.id == ParcelEvent.scan_id)
-            .where(
-                ParcelEvent.parcel_id == ParcelLine.parcel_id,
-                ParcelEvent.status == delivered_value,
-            )
-            .order_by(ParcelEvent.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        # A delivered parcel's moment and whether it ever failed are recorded on the parcel
+        # when its status changes (Parcel.record_status): no search of its events per line.
         d = (
             select(
                 case(
                     (
                         Parcel.status == delivered_value,
-                        func.coalesce(recorded, Parcel.updated_at),
+                        func.coalesce(Parcel.delivered_at, Parcel.updated_at),
                     ),
                     else_=None,
                 ).label("moment"),
@@ -272,7 +250,7 @@ class _LineFigures:
                 case((Parcel.status.in_([s.value for s in RESERVING_STATUSES]), 1), else_=0).label(
                     "reserving"
                 ),
-                case((ever_failed, 1), else_=0).label("failed"),
+                case((Parcel.failed_once, 1), else_=0).label("failed"),
                 Household.province,
                 Household.regency,
                 Household.members,

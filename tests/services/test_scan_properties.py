@@ -6,7 +6,8 @@ under their idempotency key. After every step: a replayed key answers the first 
 and changes nothing; every other attempt is exactly one new Scan row; a scan is accepted
 exactly when a model of the state machine says the parcel's state allows it; every
 parcel's history is a chain of allowed transitions ending in its status, with at most one
-delivery; and the ledger reconciles.
+delivery, and the parcel's delivered_at and failed_once agree with it; and the ledger
+reconciles.
 
 Hypothesis reuses one database for all its examples: each example allocates in its own
 regency, so its round holds its own parcels only.
@@ -279,6 +280,14 @@ class _World:
             assert parcel.status == previous
             delivered = [e for e in events if e.status == S.DELIVERED]
             assert len(delivered) <= 1  # delivered at most once
+            # the facts the donor report reads, recorded when the status changed
+            assert parcel.failed_once == any(e.status == S.FAILED for e in events)
+            if parcel.status == S.DELIVERED:
+                scan = delivered[-1].scan
+                moment = scan.scanned_at if scan is not None else None
+                assert parcel.delivered_at == (moment or delivered[-1].created_at)
+            else:
+                assert parcel.delivered_at is None
             if parcel.status in (S.DISPATCHED, S.FAILED, S.DELIVERED):
                 assert parcel.manifest is not None
         for trip in self.manifests:

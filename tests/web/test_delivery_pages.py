@@ -227,6 +227,12 @@ def test_a_delivery_confirmed_at_the_door_is_recorded_with_the_recipient(client,
     )
     assert (scan.lat, scan.lon) == (-8.16512, 112.70831)
     assert scan.user_id == officer.id
+    # the moment the donor report places it on: when the delivery was recorded (no device time)
+    delivered = db.session.get(Parcel, parcel.id)
+    event = delivered.events[-1]
+    assert (event.status, event.scan_id) == (ParcelStatus.DELIVERED, scan.id)
+    assert scan.scanned_at is None
+    assert (delivered.delivered_at, delivered.failed_once) == (event.created_at, False)
     # the page now says there is nothing more to do at this door
     nothing = "There is nothing to record at the door for this parcel (Delivered)."
     assert nothing in visible_text(response)
