@@ -26,7 +26,13 @@ CATALOG_LANGUAGES ?= id en
 BENCH_ARGS ?=
 # and for the import benchmark, e.g. `make bench BENCH_IMPORT_ARGS="--rows 100000"`.
 BENCH_IMPORT_ARGS ?=
-# and for the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
+# and for the label and manifest PDFs, e.g. `make bench BENCH_LABELS_ARGS="--parcels 1000"`,
+BENCH_LABELS_ARGS ?=
+# the donor report and stock pages over 1M ledger rows, e.g. BENCH_REPORTS_ARGS="--rows 200000",
+BENCH_REPORTS_ARGS ?=
+# scan throughput under gunicorn, e.g. BENCH_SCANS_ARGS="--duration 3 --sqlite-only",
+BENCH_SCANS_ARGS ?=
+# and the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
 # e.g. `make bench BENCH_SOAK_ARGS="--duration 10"`.
 BENCH_SOAK_ARGS ?=
 
@@ -104,9 +110,13 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Time the stock ledger (1,000,000 movements) and a 50,000-household import (SQLite, and PostgreSQL if reachable); soak 16 scanners against gunicorn and PostgreSQL for 2 minutes
+bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, reports, scans, soak
+	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
+	$(BIN)/python bench/labels.py $(BENCH_LABELS_ARGS)
+	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
+	$(BIN)/python bench/scans.py $(BENCH_SCANS_ARGS)
 	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
 
 vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
