@@ -3,7 +3,8 @@
 Builds a 50,000-row workbook of realistic households (shared strings, as Excel saves
 them; names, places, phones, vulnerabilities, consent words in English and Indonesian),
 then, on a scratch SQLite file and, when PostgreSQL answers, on the scratch database
-`kitlog_bench_imports` (created and dropped as bench/ledger.py does), times:
+`kitlog_bench_imports` (created and dropped as bench/ledger.py does,
+with bench/common.py), times:
 
   - parse + validate: services.imports.check_spreadsheet() (read every cell, clean every
     row as a household registered by hand, repeated NIKs, the registry check)
@@ -49,10 +50,11 @@ from kitlog.services import imports
 from kitlog.services.households import FIELDS, PROVINCES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ledger  # noqa: E402 - the sibling bench script, for its scratch database
+from common import ScratchDatabase, add_postgresql_option  # noqa: E402 - bench/common.py
 
 # The scratch database of this bench, not ledger's: the two may run at the same time.
-ledger.BENCH_DATABASE = BENCH_DATABASE = "kitlog_bench_imports"
+BENCH_DATABASE = "kitlog_bench_imports"
+SCRATCH = ScratchDatabase(BENCH_DATABASE, "kitlog bench scratch database: safe to drop")
 
 TODAY = date(2020, 12, 10)
 FIRST = ["Siti", "Agus", "Dewi", "Budi", "Ni Luh", "I Made", "Nur", "Rina", "Joko", "Yohana"]
@@ -359,12 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000, help="households (50,000)")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
-    parser.add_argument(
-        "--postgresql",
-        default=kitlog_config.TestConfig.POSTGRES_TEST_URL,
-        help="a URL on the PostgreSQL server to use (default: KITLOG_TEST_DATABASE_URL);"
-        f" the bench creates and drops its own database {BENCH_DATABASE!r} there",
-    )
+    add_postgresql_option(parser, kitlog_config.TestConfig.POSTGRES_TEST_URL, BENCH_DATABASE)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     args = parser.parse_args(argv)
     if not 1 <= args.rows <= imports.MAX_ROWS:
@@ -382,15 +379,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         timings += found
         problems += wrong
-        server = None if args.sqlite_only else ledger.postgres_server(args.postgresql)
-        if server is not None and ledger.create_bench_database(server[0]):
-            try:
-                found, wrong = bench_database("PostgreSQL", server[1], content, args.rows, workdir)
-                timings += found
-                problems += wrong
-            finally:
-                if not args.keep:
-                    ledger.drop_bench_database(server[0])
+
+        def on_postgresql(url: str) -> None:
+            found, wrong = bench_database("PostgreSQL", url, content, args.rows, workdir)
+            timings.extend(found)
+            problems.extend(wrong)
+
+        SCRATCH.bench(
+            args.postgresql, on_postgresql, skip=args.sqlite_only, keep=args.keep, say_kept=False
+        )
     finally:
         if args.keep:
             print(f"Scratch files kept in {workdir}")

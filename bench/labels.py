@@ -27,11 +27,8 @@ from __future__ import annotations
 import argparse
 import io
 import logging
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +41,15 @@ from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/common.py
+
+from common import (  # noqa: E402
+    free_port,
+    households_csv,
+    hygiene_kit,
+    start_gunicorn,
+    stop_gunicorn,
+)
 
 from kitlog import create_app  # noqa: E402
 from kitlog.extensions import db  # noqa: E402
@@ -60,18 +66,8 @@ HTTP_TIMEOUT = 600
 # -- the world -------------------------------------------------------------------------------
 
 
-def households_csv(count: int) -> bytes:
-    columns = "head_name,worker_name,worker_relation,nik,phone,province,regency,district,"
-    columns += "village,members,vulnerabilities,consent"
-    lines = [columns]
-    for n in range(1, count + 1):
-        nik = f"350712{(n % 28) + 1:02d}0{(n % 9) + 1}85{n:04d}"
-        village = f"Sumberejo Kidul {n % VILLAGES}" if n % 3 else f"Sedayu {n % VILLAGES}"
-        lines.append(
-            f"Siti Rahayu {n},Agus Santoso {n},spouse,{nik},0812{n:08d},"
-            f"{AREA['province']},{AREA['regency']},Turen,{village},{1 + n % 7},,yes"
-        )
-    return ("\n".join(lines) + "\n").encode()
+def village(n: int) -> str:
+    return f"Sumberejo Kidul {n % VILLAGES}" if n % 3 else f"Sedayu {n % VILLAGES}"
 
 
 @dataclass
@@ -86,14 +82,7 @@ class World:
 def build_world(parcels: int, on_manifest: int) -> World:
     session = db.session
     donor = reference.create_donor(session, code="KOICA", name="KOICA", country="Korea")
-    kit = reference.create_kit_type(
-        session,
-        code="HK-FAM",
-        name="Family hygiene kit",
-        weight_kg="6.5",
-        volume_m3="0.045",
-        contents=[reference.ContentLine("Mask", 10, "pcs")],
-    )
+    kit = hygiene_kit(session)
     warehouse = reference.create_warehouse(
         session, code="SBY-01", name="Gudang Surabaya", province=AREA["province"], regency="Kota"
     )
@@ -112,7 +101,9 @@ def build_world(parcels: int, on_manifest: int) -> World:
         user=None,
     )
     session.commit()
-    checked = imports.check_spreadsheet(session, households_csv(parcels), "bench.csv", today=TODAY)
+    checked = imports.check_spreadsheet(
+        session, households_csv(parcels, AREA, village), "bench.csv", today=TODAY
+    )
     if checked.errors:
         raise SystemExit(f"the generated households do not import: {checked.errors[:3]}")
     imports.import_households(session, checked, user=None)
@@ -181,12 +172,6 @@ def build_world(parcels: int, on_manifest: int) -> World:
 # -- gunicorn ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(port: int, path: str, token: str | None = None) -> tuple[int, dict, bytes]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
     if token:
@@ -196,46 +181,6 @@ def get(port: int, path: str, token: str | None = None) -> tuple[int, dict, byte
             return answer.status, dict(answer.headers), answer.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
-
-
-def start_gunicorn(url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "KITLOG_DATABASE_URL": url,
-        "KITLOG_SECRET_KEY": "bench-secret-key",
-        "KITLOG_ENV": "production",
-        "KITLOG_DEMO": "0",
-        "KITLOG_BASE_URL": BASE_URL,
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-            + ["--timeout", "120", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if get(port, "/login")[0] == 200:
-                return process
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise SystemExit("gunicorn did not start:\n" + log.read_text())
-        time.sleep(0.2)
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # -- the baselines -----------------------------------------------------------------------------
@@ -422,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
 
         port = free_port()
         log = workdir / "gunicorn.log"
-        server = start_gunicorn(url, args.workers, port, log)
+        server = start_gunicorn(
+            url, args.workers, port, log, extra_env={"KITLOG_BASE_URL": BASE_URL}, timeout=120
+        )
         try:
             labels_path = f"/api/v1/rounds/{world.round_id}/labels.pdf"
             manifest_path = f"/api/v1/manifests/{world.manifest_id}.pdf"
@@ -439,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             table_s, _runs, _table_pdf = median_s(lambda: plain_table(table_rows), args.repeat)
         finally:
-            stop_gunicorn(server)
+            stop_gunicorn(server, timeout=30)
 
         if status != 200:
             problems.append(f"labels: HTTP {status}: {pdf[:300]!r}")

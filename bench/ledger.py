@@ -20,30 +20,35 @@ non-zero only if kitlog and the raw SQL disagree about the stock.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/common.py
 
-import config as kitlog_config
-from kitlog import create_app
-from kitlog.extensions import db
-from kitlog.services import reference, stock
+from common import (  # noqa: E402
+    ScratchDatabase,
+    add_postgresql_option,
+    hygiene_kit,
+    kitlog_call,
+    median_ms,
+    save_timings,
+)
+from sqlalchemy import text  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
+import config as kitlog_config  # noqa: E402
+from kitlog import create_app  # noqa: E402
+from kitlog.extensions import db  # noqa: E402
+from kitlog.services import reference, stock  # noqa: E402
+
 BENCH_DATABASE = "kitlog_bench"
-MARKER = "kitlog bench scratch database: safe to drop"
+SCRATCH = ScratchDatabase(BENCH_DATABASE, "kitlog bench scratch database: safe to drop")
 BATCHES = 40
 WAREHOUSES = 12
 TRANSFERS = 50
@@ -111,28 +116,11 @@ class Timing:
         return self.kitlog_ms / self.raw_ms if self.raw_ms else float("nan")
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    result = fn()  # warm-up: caches, query plans, the ORM's compiled statements
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 def build_reference_data() -> tuple[list[int], list[int], list[int]]:
     """Donor, kit type, warehouses, batches and transfers, through kitlog's own services."""
     session = db.session
     donor = reference.create_donor(session, code="KOICA", name="KOICA", country="Korea")
-    kit = reference.create_kit_type(
-        session,
-        code="HK-FAM",
-        name="Family hygiene kit",
-        weight_kg="6.5",
-        volume_m3="0.045",
-        contents=[reference.ContentLine("Mask", 10, "pcs")],
-    )
+    kit = hygiene_kit(session)
     warehouses = [
         reference.create_warehouse(
             session, code=f"WH-{i:02d}", name=f"Gudang {i}", province="Jawa", regency="Kota"
@@ -216,16 +204,6 @@ def raw_query(sql: str) -> Callable[[], list[tuple]]:
     return run
 
 
-def kitlog_call(fn: Callable[[], object]) -> Callable[[], object]:
-    def run() -> object:
-        try:
-            return fn()
-        finally:
-            db.session.rollback()
-
-    return run
-
-
 def bench_database(
     name: str, url: str, rows: int, repeat: int, workdir: Path
 ) -> tuple[list[Timing], list[str]]:
@@ -290,78 +268,6 @@ def bench_database(
     return timings, problems
 
 
-def postgres_server(url: str) -> tuple[str, str] | None:
-    """(admin URL, bench URL) when PostgreSQL answers at url within 5 s, else None."""
-    import psycopg
-
-    base = make_url(url)
-    try:
-        with psycopg.connect(libpq(base), connect_timeout=5):
-            pass
-    except psycopg.Error as error:
-        print(f"PostgreSQL not reachable at {base.render_as_string()}: SQLite only.")
-        print(f"  ({' '.join(str(error).split())})")
-        return None
-    return base.render_as_string(False), base.set(database=BENCH_DATABASE).render_as_string(False)
-
-
-def libpq(url) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(False)
-
-
-def create_bench_database(admin_url: str) -> bool:
-    """Create kitlog_bench (or reset one this bench left behind); False if it is not ours."""
-    try:
-        return _create_bench_database(admin_url)
-    except SQLAlchemyError as error:
-        print(f"Cannot create the database {BENCH_DATABASE!r}: skipping PostgreSQL.")
-        print(f"  ({' '.join(str(error.orig or error).split())})")
-        return False
-
-
-def _create_bench_database(admin_url: str) -> bool:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            comment = conn.execute(
-                text(
-                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
-                    " WHERE datname = :name"
-                ),
-                {"name": BENCH_DATABASE},
-            ).first()
-            if comment is not None:
-                if comment[0] != MARKER:
-                    print(
-                        f"A database {BENCH_DATABASE!r} exists that this bench did not create:"
-                        " leaving it alone and skipping PostgreSQL."
-                    )
-                    return False
-                conn.exec_driver_sql(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {BENCH_DATABASE}")
-            conn.exec_driver_sql(f"COMMENT ON DATABASE {BENCH_DATABASE} IS '{MARKER}'")
-    finally:
-        engine.dispose()
-    return True
-
-
-def drop_bench_database(admin_url: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            comment = conn.execute(
-                text(
-                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
-                    " WHERE datname = :name"
-                ),
-                {"name": BENCH_DATABASE},
-            ).scalar()
-            if comment == MARKER:
-                conn.exec_driver_sql(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
-    finally:
-        engine.dispose()
-
-
 def print_table(timings: list[Timing], rows: int, repeat: int) -> None:
     print()
     print(
@@ -377,35 +283,12 @@ def print_table(timings: list[Timing], rows: int, repeat: int) -> None:
         )
 
 
-def save(timings: list[Timing], rows: int, repeat: int) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"ledger-{stamp}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "rows": rows,
-                "repeat": repeat,
-                "at": stamp,
-                "timings": [asdict(t) | {"ratio": t.ratio} for t in timings],
-            },
-            indent=2,
-        )
-    )
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="ledger rows (1,000,000)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query (5)")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
-    parser.add_argument(
-        "--postgresql",
-        default=kitlog_config.TestConfig.POSTGRES_TEST_URL,
-        help="a URL on the PostgreSQL server to use (default: KITLOG_TEST_DATABASE_URL);"
-        f" the bench creates and drops its own database {BENCH_DATABASE!r} there",
-    )
+    add_postgresql_option(parser, kitlog_config.TestConfig.POSTGRES_TEST_URL, BENCH_DATABASE)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
@@ -421,19 +304,13 @@ def main(argv: list[str] | None = None) -> int:
         found, wrong = bench_database("SQLite", sqlite_url, args.rows, args.repeat, workdir)
         timings += found
         problems += wrong
-        server = None if args.sqlite_only else postgres_server(args.postgresql)
-        if server is not None and create_bench_database(server[0]):
-            try:
-                found, wrong = bench_database(
-                    "PostgreSQL", server[1], args.rows, args.repeat, workdir
-                )
-                timings += found
-                problems += wrong
-            finally:
-                if not args.keep:
-                    drop_bench_database(server[0])
-                else:
-                    print(f"PostgreSQL database {BENCH_DATABASE!r} kept")
+
+        def on_postgresql(url: str) -> None:
+            found, wrong = bench_database("PostgreSQL", url, args.rows, args.repeat, workdir)
+            timings.extend(found)
+            problems.extend(wrong)
+
+        SCRATCH.bench(args.postgresql, on_postgresql, skip=args.sqlite_only, keep=args.keep)
     finally:
         if args.keep:
             print(f"Scratch files kept in {workdir}")
@@ -442,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print_table(timings, args.rows, args.repeat)
     if not args.no_save:
-        print(f"\nSaved to {save(timings, args.rows, args.repeat)}")
+        saved = save_timings("ledger", {"rows": args.rows, "repeat": args.repeat}, timings)
+        print(f"\nSaved to {saved}")
     for problem in problems:
         print(f"DISAGREEMENT: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -37,34 +37,39 @@ only if kitlog's figures and the raw SQL's disagree.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/common.py
 
-import config as kitlog_config
-from kitlog import create_app
-from kitlog.extensions import db
-from kitlog.models import Round, round_batches
-from kitlog.services import reference, reports, stock, stock_report, users
-from kitlog.services.households import PROVINCES
+from common import (  # noqa: E402
+    ScratchDatabase,
+    add_postgresql_option,
+    hygiene_kit,
+    kitlog_call,
+    median_ms,
+    save_timings,
+)
+from sqlalchemy import text  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
+import config as kitlog_config  # noqa: E402
+from kitlog import create_app  # noqa: E402
+from kitlog.extensions import db  # noqa: E402
+from kitlog.models import Round, round_batches  # noqa: E402
+from kitlog.services import reference, reports, stock, stock_report, users  # noqa: E402
+from kitlog.services.households import PROVINCES  # noqa: E402
+
 BENCH_DATABASE = "kitlog_bench_reports"
-MARKER = "kitlog reports bench scratch database: safe to drop"
+SCRATCH = ScratchDatabase(BENCH_DATABASE, "kitlog reports bench scratch database: safe to drop")
 DONORS = 5
 BATCHES = 40  # batch i belongs to donor i % DONORS
 WAREHOUSES = 12  # round r is served from warehouse r
@@ -125,16 +130,6 @@ class Timing:
         return self.kitlog_ms / self.raw_ms if self.raw_ms else float("nan")
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    result = fn()  # warm-up: caches, query plans, the ORM's compiled statements
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 # --- Building the data ---------------------------------------------------------------
 
 
@@ -157,14 +152,7 @@ def build_reference_data() -> Ids:
         )
         for i in range(DONORS)
     ]
-    kit = reference.create_kit_type(
-        session,
-        code="HK-FAM",
-        name="Family hygiene kit",
-        weight_kg="6.5",
-        volume_m3="0.045",
-        contents=[reference.ContentLine("Mask", 10, "pcs")],
-    )
+    kit = hygiene_kit(session)
     warehouses = [
         reference.create_warehouse(
             session,
@@ -473,16 +461,6 @@ def raw_query(sql: str | list[str]) -> Callable[[], list[list[tuple]]]:
     return run
 
 
-def kitlog_call(fn: Callable[[], object]) -> Callable[[], object]:
-    def run() -> object:
-        try:
-            return fn()
-        finally:
-            db.session.rollback()
-
-    return run
-
-
 def page(client, path: str) -> Callable[[], str]:
     def get() -> str:
         response = client.get(path, headers={"Accept-Language": "en"})
@@ -683,66 +661,6 @@ def bench_database(
     return timings, problems
 
 
-def postgres_server(url: str) -> tuple[str, str] | None:
-    """(admin URL, bench URL) when PostgreSQL answers at url within 5 s, else None."""
-    import psycopg
-
-    base = make_url(url)
-    try:
-        with psycopg.connect(
-            base.set(drivername="postgresql").render_as_string(False), connect_timeout=5
-        ):
-            pass
-    except psycopg.Error as error:
-        print(f"PostgreSQL not reachable at {base.render_as_string()}: SQLite only.")
-        print(f"  ({' '.join(str(error).split())})")
-        return None
-    return base.render_as_string(False), base.set(database=BENCH_DATABASE).render_as_string(False)
-
-
-def _marker(conn) -> str | None:
-    row = conn.execute(
-        text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :name"),
-        {"name": BENCH_DATABASE},
-    ).first()
-    return None if row is None else (row[0] or "")
-
-
-def create_bench_database(admin_url: str) -> bool:
-    """Create the scratch database (or reset one this bench left); False if not ours."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            marker = _marker(conn)
-            if marker is not None:
-                if marker != MARKER:
-                    print(
-                        f"A database {BENCH_DATABASE!r} exists that this bench did not create:"
-                        " leaving it alone and skipping PostgreSQL."
-                    )
-                    return False
-                conn.exec_driver_sql(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {BENCH_DATABASE}")
-            conn.exec_driver_sql(f"COMMENT ON DATABASE {BENCH_DATABASE} IS '{MARKER}'")
-    except SQLAlchemyError as error:
-        print(f"Cannot create the database {BENCH_DATABASE!r}: skipping PostgreSQL.")
-        print(f"  ({' '.join(str(error.orig or error).split())})")
-        return False
-    finally:
-        engine.dispose()
-    return True
-
-
-def drop_bench_database(admin_url: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            if _marker(conn) == MARKER:
-                conn.exec_driver_sql(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
-    finally:
-        engine.dispose()
-
-
 def print_table(timings: list[Timing], parcels: int, rows: int, repeat: int) -> None:
     print()
     print(
@@ -759,25 +677,6 @@ def print_table(timings: list[Timing], parcels: int, rows: int, repeat: int) -> 
         )
 
 
-def save(timings: list[Timing], parcels: int, rows: int, repeat: int) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS / f"reports-{stamp}.json"
-    path.write_text(
-        json.dumps(
-            {
-                "rows": rows,
-                "parcels": parcels,
-                "repeat": repeat,
-                "at": stamp,
-                "timings": [asdict(t) | {"ratio": t.ratio} for t in timings],
-            },
-            indent=2,
-        )
-    )
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="ledger rows (1,000,000)")
@@ -787,12 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per measure (5)")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--postgresql-only", action="store_true", help="skip SQLite")
-    parser.add_argument(
-        "--postgresql",
-        default=kitlog_config.TestConfig.POSTGRES_TEST_URL,
-        help="a URL on the PostgreSQL server to use (default: KITLOG_TEST_DATABASE_URL);"
-        f" the bench creates and drops its own database {BENCH_DATABASE!r} there",
-    )
+    add_postgresql_option(parser, kitlog_config.TestConfig.POSTGRES_TEST_URL, BENCH_DATABASE)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
@@ -815,19 +709,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             timings += found
             problems += wrong
-        server = None if args.sqlite_only else postgres_server(args.postgresql)
-        if server is not None and create_bench_database(server[0]):
-            try:
-                found, wrong = bench_database(
-                    "PostgreSQL", server[1], args.parcels, args.rows, args.repeat, workdir
-                )
-                timings += found
-                problems += wrong
-            finally:
-                if not args.keep:
-                    drop_bench_database(server[0])
-                else:
-                    print(f"PostgreSQL database {BENCH_DATABASE!r} kept")
+
+        def on_postgresql(url: str) -> None:
+            found, wrong = bench_database(
+                "PostgreSQL", url, args.parcels, args.rows, args.repeat, workdir
+            )
+            timings.extend(found)
+            problems.extend(wrong)
+
+        SCRATCH.bench(args.postgresql, on_postgresql, skip=args.sqlite_only, keep=args.keep)
     finally:
         if args.keep:
             print(f"Scratch files kept in {workdir}")
@@ -836,7 +726,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print_table(timings, args.parcels, args.rows, args.repeat)
     if not args.no_save:
-        print(f"\nSaved to {save(timings, args.parcels, args.rows, args.repeat)}")
+        fields = {"rows": args.rows, "parcels": args.parcels, "repeat": args.repeat}
+        print(f"\nSaved to {save_timings('reports', fields, timings)}")
     for problem in problems:
         print(f"DISAGREEMENT: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -38,7 +38,6 @@ import io
 import json
 import logging
 import multiprocessing
-import os
 import pstats
 import shutil
 import signal
@@ -52,15 +51,17 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/soak.py
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/soak.py, bench/common.py
 
-from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+import common  # noqa: E402
+from common import ScratchDatabase, free_port, percentile, stop_gunicorn  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "kitlog_bench_scans"
-MARKER = "kitlog scan bench scratch database: safe to drop"
+SCRATCH = ScratchDatabase(
+    BENCH_DATABASE, "kitlog scan bench scratch database: safe to drop", skip="SQLite only"
+)
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SECRET = "bench-scans-secret-key"  # noqa: S105 - a scratch server's, on loopback
 HTTP_TIMEOUT = 60
@@ -71,68 +72,6 @@ LABELS = {
     "read": "GET /api/v1/warehouses/SBY-01",
     "scan": "POST /api/v1/scans (pack)",
 }
-
-
-# -- the scratch PostgreSQL database (as bench/soak.py, under our own name) ----------------
-
-
-def _libpq(url) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(False)
-
-
-def postgres_server(url: str) -> tuple[str, str] | None:
-    import psycopg
-
-    base = make_url(url)
-    try:
-        with psycopg.connect(_libpq(base), connect_timeout=5):
-            pass
-    except psycopg.Error as error:
-        print(f"PostgreSQL not reachable at {base.render_as_string()}: SQLite only.")
-        print(f"  ({' '.join(str(error).split())})")
-        return None
-    return base.render_as_string(False), base.set(database=BENCH_DATABASE).render_as_string(False)
-
-
-def _marker(conn) -> tuple[bool, str | None]:
-    row = conn.execute(
-        text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
-        {"n": BENCH_DATABASE},
-    ).first()
-    return row is not None, (row[0] if row is not None else None)
-
-
-def create_database(admin_url: str) -> bool:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            exists, comment = _marker(conn)
-            if exists:
-                if comment != MARKER:
-                    print(f"A database {BENCH_DATABASE!r} exists that this bench did not create:")
-                    print("  leaving it alone, SQLite only.")
-                    return False
-                conn.exec_driver_sql(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {BENCH_DATABASE}")
-            conn.exec_driver_sql(f"COMMENT ON DATABASE {BENCH_DATABASE} IS '{MARKER}'")
-    except SQLAlchemyError as error:
-        print(f"Cannot create the database {BENCH_DATABASE!r}: SQLite only.")
-        print(f"  ({' '.join(str(error.orig or error).split())})")
-        return False
-    finally:
-        engine.dispose()
-    return True
-
-
-def drop_database(admin_url: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            exists, comment = _marker(conn)
-            if exists and comment == MARKER:
-                conn.exec_driver_sql(f"DROP DATABASE {BENCH_DATABASE} WITH (FORCE)")
-    finally:
-        engine.dispose()
 
 
 # -- the client: raw HTTP/1.1 over a socket, reconnecting when the server closes ---------
@@ -336,42 +275,19 @@ def measure(jobs: list[Job], port: int, duration: float, procs: int) -> Phase:
 # -- gunicorn ----------------------------------------------------------------------------------
 
 
-def start_gunicorn(url: str, args, port: int, log: Path, instance: Path) -> subprocess.Popen:
-    from soak import stop_gunicorn
-
-    env = {
-        **os.environ,
-        "KITLOG_DATABASE_URL": url,
-        "KITLOG_SECRET_KEY": SECRET,
-        "KITLOG_ENV": "production",
-        "KITLOG_DEMO": "0",
-    }
-    command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers)]
-    command += ["-b", f"127.0.0.1:{port}", "--timeout", "60", "--backlog", "2048"]
+def start_gunicorn(url: str, args, port: int, log: Path) -> subprocess.Popen:
+    extra = ["--backlog", "2048"]
     if args.worker_class != "sync":
-        command += ["-k", args.worker_class, "--threads", str(args.threads)]
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + 60
-    probe = raw_request("GET", "/api/v1/warehouses", None)
-    try:
-        while True:
-            try:
-                client = Client(port)
-                status, _ = client.send(probe)
-                client.close()
-                if status == 401:
-                    return process
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start:\n" + log.read_text())
-            time.sleep(0.2)
-    except BaseException:
-        stop_gunicorn(process)
-        raise
+        extra += ["-k", args.worker_class, "--threads", str(args.threads)]
+    return common.start_gunicorn(
+        url,
+        args.workers,
+        port,
+        log,
+        extra_env={"KITLOG_SECRET_KEY": SECRET},
+        extra_args=extra,
+        ready=("/api/v1/warehouses", 401),  # no token: the API answers, the app is loaded
+    )
 
 
 # -- one database --------------------------------------------------------------------------------
@@ -488,7 +404,7 @@ def verify(run: Run, ok: list[tuple[str, str]]) -> None:
 
 def bench_database(name: str, url: str, args, workdir: Path) -> Run:
     from flask_migrate import upgrade
-    from soak import build_world, free_port, stop_gunicorn
+    from soak import build_world
 
     from kitlog import create_app
     from kitlog.extensions import db
@@ -517,7 +433,7 @@ def bench_database(name: str, url: str, args, workdir: Path) -> Run:
         ok: list[tuple[str, str]] = []
         port = free_port()
         log = workdir / f"gunicorn-{name}.log"
-        server = start_gunicorn(url, args, port, log, instance)
+        server = start_gunicorn(url, args, port, log)
         try:
             offset = 0
             for clients in CLIENT_COUNTS:
@@ -567,13 +483,6 @@ def bench_database(name: str, url: str, args, workdir: Path) -> Run:
 
 
 # -- the report ----------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def report(args, runs: list[Run]) -> None:
@@ -656,8 +565,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Scan bench on SQLite ...", flush=True)
         runs.append(bench_database("sqlite", f"sqlite:///{workdir / 'kitlog.db'}", args, workdir))
         if not args.sqlite_only:
-            server = postgres_server(args.postgresql)
-            if server is not None and create_database(server[0]):
+            server = SCRATCH.server(args.postgresql)
+            if server is not None and SCRATCH.create(server[0]):
                 print(f"Scan bench on PostgreSQL database {BENCH_DATABASE!r} ...", flush=True)
                 runs.append(bench_database("postgresql", server[1], args, workdir))
             else:
@@ -667,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kept: {workdir}" + (f" and database {BENCH_DATABASE!r}" if server else ""))
         else:
             if server is not None:
-                drop_database(server[0])
+                SCRATCH.drop(server[0])
             shutil.rmtree(workdir, ignore_errors=True)
     report(args, runs)
     problems = [p for run in runs for p in run.problems]

@@ -41,7 +41,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,18 +51,33 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/common.py
 
-from kitlog import create_app
-from kitlog.extensions import db
-from kitlog.models import Manifest, Parcel, ParcelEvent, Scan
-from kitlog.services import distribution, imports, reference, stock, users
+from common import (  # noqa: E402
+    ScratchDatabase,
+    free_port,
+    households_csv,
+    hygiene_kit,
+    percentile,
+    start_gunicorn,
+    stop_gunicorn,
+)
+from sqlalchemy import func, select  # noqa: E402
+
+from kitlog import create_app  # noqa: E402
+from kitlog.extensions import db  # noqa: E402
+from kitlog.models import Manifest, Parcel, ParcelEvent, Scan  # noqa: E402
+from kitlog.services import distribution, imports, reference, stock, users  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SOAK_DATABASE = "kitlog_soak"
-MARKER = "kitlog soak scratch database: safe to drop"
+SCRATCH = ScratchDatabase(
+    SOAK_DATABASE,
+    "kitlog soak scratch database: safe to drop",
+    owner="soak",
+    missing="no soak test",
+    skip="no soak test",
+)
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WAREHOUSE = "SBY-01"
 AREA = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
@@ -80,72 +94,6 @@ SECOND_DELIVERY = 0.15  # a trip where a delivered parcel is scanned "deliver" a
 FAIL_REASONS = ("nobody_home", "moved", "refused", "wrong_address")
 
 
-# -- the scratch database ------------------------------------------------------------------
-
-
-def libpq(url) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(False)
-
-
-def postgres_server(url: str) -> tuple[str, str] | None:
-    """(admin URL, soak URL) when PostgreSQL answers at url within 5 s, else None."""
-    import psycopg
-
-    base = make_url(url)
-    try:
-        with psycopg.connect(libpq(base), connect_timeout=5):
-            pass
-    except psycopg.Error as error:
-        print(f"PostgreSQL not reachable at {base.render_as_string()}: no soak test.")
-        print(f"  ({' '.join(str(error).split())})")
-        return None
-    return base.render_as_string(False), base.set(database=SOAK_DATABASE).render_as_string(False)
-
-
-def _marker(conn) -> tuple[bool, str | None]:
-    row = conn.execute(
-        text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
-        {"n": SOAK_DATABASE},
-    ).first()
-    return row is not None, (row[0] if row is not None else None)
-
-
-def create_soak_database(admin_url: str) -> bool:
-    """Create kitlog_soak (or reset one this soak left behind); False if it is not ours."""
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            exists, comment = _marker(conn)
-            if exists:
-                if comment != MARKER:
-                    print(
-                        f"A database {SOAK_DATABASE!r} exists that this soak did not create:"
-                        " leaving it alone, no soak test."
-                    )
-                    return False
-                conn.exec_driver_sql(f"DROP DATABASE {SOAK_DATABASE} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {SOAK_DATABASE}")
-            conn.exec_driver_sql(f"COMMENT ON DATABASE {SOAK_DATABASE} IS '{MARKER}'")
-    except SQLAlchemyError as error:
-        print(f"Cannot create the database {SOAK_DATABASE!r}: no soak test.")
-        print(f"  ({' '.join(str(error.orig or error).split())})")
-        return False
-    finally:
-        engine.dispose()
-    return True
-
-
-def drop_soak_database(admin_url: str) -> None:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            exists, comment = _marker(conn)
-            if exists and comment == MARKER:
-                conn.exec_driver_sql(f"DROP DATABASE {SOAK_DATABASE} WITH (FORCE)")
-    finally:
-        engine.dispose()
-
-
 # -- the world, through kitlog's services ----------------------------------------------------
 
 
@@ -159,58 +107,11 @@ class Crew:
     parcels: list[str]  # short codes, all allocated at the start
 
 
-def households_csv(count: int) -> bytes:
-    columns = [
-        "head_name",
-        "worker_name",
-        "worker_relation",
-        "nik",
-        "phone",
-        "province",
-        "regency",
-        "district",
-        "village",
-        "members",
-        "vulnerabilities",
-        "consent",
-    ]
-    lines = [",".join(columns)]
-    for n in range(1, count + 1):
-        # a valid NIK, unique for n below 9,999 x 28: birth day and serial from n
-        nik = f"350712{(n // 9999) % 28 + 1:02d}0{(n % 9) + 1}85{n % 9999 + 1:04d}"
-        lines.append(
-            ",".join(
-                [
-                    f"Siti Rahayu {n}",
-                    f"Agus Santoso {n}",
-                    "spouse",
-                    nik,
-                    f"0812{n:08d}",
-                    AREA["province"],
-                    AREA["regency"],
-                    "Turen",
-                    f"Sedayu {n % 40}",
-                    str(1 + n % 7),
-                    "",
-                    "yes",
-                ]
-            )
-        )
-    return ("\n".join(lines) + "\n").encode()
-
-
 def build_world(scanners: int, per_scanner: int) -> list[Crew]:
     session = db.session
     users.use_fast_hashing()  # 2 x scanners users whose passwords are never used
     donor = reference.create_donor(session, code="KOICA", name="KOICA", country="Korea")
-    kit = reference.create_kit_type(
-        session,
-        code="HK-FAM",
-        name="Family hygiene kit",
-        weight_kg="6.5",
-        volume_m3="0.045",
-        contents=[reference.ContentLine("Mask", 10, "pcs")],
-    )
+    kit = hygiene_kit(session)
     warehouse = reference.create_warehouse(
         session,
         code=WAREHOUSE,
@@ -234,7 +135,9 @@ def build_world(scanners: int, per_scanner: int) -> list[Crew]:
         user=None,
     )
     session.commit()
-    checked = imports.check_spreadsheet(session, households_csv(total), "soak.csv", today=TODAY)
+    checked = imports.check_spreadsheet(
+        session, households_csv(total, AREA, lambda n: f"Sedayu {n % 40}"), "soak.csv", today=TODAY
+    )
     if checked.errors:
         raise SystemExit(f"the generated households do not import: {checked.errors[:3]}")
     imports.import_households(session, checked, user=None)
@@ -277,55 +180,6 @@ def build_world(scanners: int, per_scanner: int) -> list[Crew]:
 
 
 # -- gunicorn ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(url: str, workers: int, port: int, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "KITLOG_DATABASE_URL": url,
-        "KITLOG_SECRET_KEY": "soak-secret-key",
-        "KITLOG_ENV": "production",
-        "KITLOG_DEMO": "0",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-            + ["--timeout", "60", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                status, _answer, _ms = request(port, "GET", "/login", None)
-                if status == 200:
-                    return process
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start:\n" + log.read_text())
-            time.sleep(0.2)
-    except BaseException:  # not started, or interrupted while starting: leave nothing behind
-        stop_gunicorn(process)
-        raise
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # -- the clients -----------------------------------------------------------------------------
@@ -706,13 +560,6 @@ def verify(sent: list[Sent], url: str) -> Verdict:
 # -- the report --------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def latency_row(name: str, values: list[float], seconds: float, errors: int | str) -> str:
     return (
         f"{name:<34} {len(values):>8,} {len(values) / seconds:>8.1f}"
@@ -822,7 +669,9 @@ def soak(args, url: str, workdir: Path) -> int:
         )
         port = free_port()
         log = workdir / "gunicorn.log"
-        server = start_gunicorn(url, args.workers, port, log)
+        server = start_gunicorn(
+            url, args.workers, port, log, extra_env={"KITLOG_SECRET_KEY": "soak-secret-key"}
+        )
         try:
             print(
                 f"  gunicorn -w {args.workers} on 127.0.0.1:{port}; baseline for"
@@ -905,8 +754,8 @@ def main(argv: list[str] | None = None) -> int:
     # A TERM (make interrupted, a timeout) unwinds like Ctrl+C: gunicorn is stopped and the
     # scratch database dropped by the `finally` blocks below.
     signal.signal(signal.SIGTERM, _terminated)
-    server = postgres_server(args.postgresql)
-    if server is None or not create_soak_database(server[0]):
+    server = SCRATCH.server(args.postgresql)
+    if server is None or not SCRATCH.create(server[0]):
         return 0
     workdir = Path(tempfile.mkdtemp(prefix="kitlog-soak-"))
     print(f"Soak test on PostgreSQL database {SOAK_DATABASE!r} ...", flush=True)
@@ -917,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             print(f"PostgreSQL database {SOAK_DATABASE!r} and {workdir} kept")
         else:
-            drop_soak_database(server[0])
+            SCRATCH.drop(server[0])
             shutil.rmtree(workdir, ignore_errors=True)
     if failures:
         print(f"\nSOAK FAILED: {failures} problem(s)", file=sys.stderr)
