@@ -57,7 +57,6 @@ import common  # noqa: E402
 from common import ScratchDatabase, free_port, percentile, stop_gunicorn  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "kitlog_bench_scans"
 SCRATCH = ScratchDatabase(
     BENCH_DATABASE, "kitlog scan bench scratch database: safe to drop", skip="SQLite only"
