@@ -126,11 +126,32 @@ def _worker_database(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+_EMPTY_ALL: dict[str, str] = {}
+
+
 def _truncate_all(url: str) -> None:
+    """Empty every table and restart every id at 1, as TRUNCATE … RESTART IDENTITY does.
+
+    A DELETE of nearly empty tables costs a fraction of a TRUNCATE (which rewrites each
+    table's files): about 20 ms against 110 ms here, for each of some 1,900 tests. The
+    append-only triggers (ledger, scans, audit log) and foreign keys are user triggers,
+    which `session_replication_role = replica` leaves out for this one transaction."""
     engine = create_engine(url)
-    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if url not in _EMPTY_ALL:
+            sequences = conn.execute(
+                text(
+                    "SELECT pg_get_serial_sequence(format('%I', c.table_name), c.column_name)"
+                    " FROM information_schema.columns c WHERE c.table_schema = 'public'"
+                    " AND (c.column_default LIKE 'nextval%' OR c.is_identity = 'YES')"
+                )
+            ).scalars()
+            _EMPTY_ALL[url] = " ".join(
+                ["SET LOCAL session_replication_role = replica;"]
+                + [f"DELETE FROM {t.name};" for t in reversed(db.metadata.sorted_tables)]  # noqa: S608
+                + [f"SELECT setval('{name}', 1, false);" for name in sequences if name]
+            )
+        conn.exec_driver_sql(_EMPTY_ALL[url])
     engine.dispose()
 
 
