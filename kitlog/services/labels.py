@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
@@ -26,6 +27,7 @@ from kitlog.documents.labels import DEFAULT_LAYOUT, LAYOUTS, Label, Layout
 from kitlog.documents.labels import render_labels as render_label_pdf
 from kitlog.documents.labels import render_test_sheet as render_test_pdf
 from kitlog.models import Household, LabelPrinter, Parcel, ParcelStatus, Round
+from kitlog.services import audit
 from kitlog.services.errors import Conflict, Duplicate, FieldError, InvalidValue, InvalidValues
 from kitlog.services.parcel_codes import format_short_code
 
@@ -241,10 +243,13 @@ def render_round_labels(
     selection: Selection,
     *,
     base_url: str,
+    user: Any,
+    address: str | None,
 ) -> LabelSheet:
     """The selected parcels' labels as a PDF; 409 when no parcel matches (an empty PDF
     would look like a printer fault), and when more than MAX_LABELS do (a PDF that
-    outlasts the request's time limit never arrives)."""
+    outlasts the request's time limit never arrives). A sheet that names heads of
+    households is logged in the audit log."""
     count = count_labels(session, round, selection)
     if count > MAX_LABELS:
         raise too_many(count)
@@ -261,13 +266,23 @@ def render_round_labels(
         offset_y=dy,
         title=str(_l("Labels: %(round)s", round=round.name)),
     )
+    names = sum(1 for label in labels if label.head_name)
+    audit.printed_names(
+        session,
+        "labels",
+        names=names,
+        user=user,
+        object_type="round",
+        object_ref=round.id,
+        address=address,
+    )
     return LabelSheet(
         pdf=pdf,
         labels=len(labels),
         pages=pages_for(selection, len(labels)),
         layout=selection.layout.name,
         filename=f"kitlog-labels-round-{round.id}-{selection.layout.name}.pdf",
-        names=sum(1 for label in labels if label.head_name),
+        names=names,
     )
 
 

@@ -14,7 +14,6 @@ from kitlog.documents.labels import DEFAULT_LAYOUT, LAYOUTS
 from kitlog.extensions import db
 from kitlog.models import LabelPrinter, Round
 from kitlog.security import require
-from kitlog.services import audit
 from kitlog.services import labels as service
 
 blp = ApiBlueprint("api_labels", __name__, description="Label sheets (PDF) for a round's parcels")
@@ -73,15 +72,11 @@ def round_labels(args, round_id):
         village=args["village"],
     )
     sheet = service.render_round_labels(
-        db.session, round_, selection, base_url=current_app.config["BASE_URL"]
-    )
-    audit.printed_names(
         db.session,
-        "labels",
-        names=sheet.names,
+        round_,
+        selection,
+        base_url=current_app.config["BASE_URL"],
         user=current_user,
-        object_type="round",
-        object_ref=round_.id,
         address=request.remote_addr,
     )
     return Response(

@@ -18,7 +18,6 @@ from kitlog.documents.labels import LAYOUTS
 from kitlog.extensions import db
 from kitlog.models import LabelPrinter, Round
 from kitlog.security import require
-from kitlog.services import audit
 from kitlog.services import labels as service
 from kitlog.services.errors import DomainError
 
@@ -88,20 +87,16 @@ def round_labels_pdf(round_id: int):
         return _labels_page(round_, form, None)
     try:
         sheet = service.render_round_labels(
-            db.session, round_, selection, base_url=current_app.config["BASE_URL"]
+            db.session,
+            round_,
+            selection,
+            base_url=current_app.config["BASE_URL"],
+            user=current_user,
+            address=request.remote_addr,
         )
     except DomainError as error:
         form.form_errors.append(str(error))
         return _labels_page(round_, form, selection, error.status)
-    audit.printed_names(
-        db.session,
-        "labels",
-        names=sheet.names,
-        user=current_user,
-        object_type="round",
-        object_ref=round_.id,
-        address=request.remote_addr,
-    )
     return Response(
         sheet.pdf,
         mimetype="application/pdf",
