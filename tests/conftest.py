@@ -155,15 +155,57 @@ def _truncate_all(url: str) -> None:
     engine.dispose()
 
 
+class WorkerApp:
+    """One app per test process, built once: building it costs about 0.2 s (werkzeug
+    compiles ~140 URL rules, flask-smorest documents the API), which on some 1,900 tests
+    per database was several minutes of every run.
+
+    Every test still starts from nothing: a fresh copy of the migrated database at the
+    same URL, an empty instance folder, and the config as it was built."""
+
+    def __init__(self, url: str, instance: Path):
+        self.url = url
+        self.instance = instance
+        self.flask = create_app({"DATABASE_URL": url}, instance_path=str(instance))
+        self.flask.test_client_class = IsolatedClient
+        self.flask.test_cli_runner_class = IsolatedCliRunner
+        self.config = dict(self.flask.config)
+
+    def reset(self) -> None:
+        """Forget what the last test did to the config and the instance folder."""
+        self.flask.config.clear()
+        self.flask.config.update(self.config)
+        shutil.rmtree(self.instance, ignore_errors=True)
+        self.instance.mkdir(parents=True)
+
+
+@pytest.fixture(scope="session")
+def worker_app(db_backend, database_template, tmp_path_factory) -> WorkerApp:
+    folder = tmp_path_factory.mktemp("app")
+    url = f"sqlite:///{folder / 'kitlog.db'}" if db_backend == "sqlite" else database_template
+    return WorkerApp(url, folder / "instance")
+
+
+def _replace_sqlite_file(template: str, url: str) -> None:
+    """Put a copy of the template where url points, as a new file: a connection some test
+    left open keeps the old file, and the old write-ahead log goes with it."""
+    path = Path(url.removeprefix("sqlite:///"))
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    copy = path.with_name(path.name + ".new")
+    shutil.copyfile(template.removeprefix("sqlite:///"), copy)
+    os.replace(copy, path)
+
+
 @pytest.fixture
-def database_url(db_backend, database_template, tmp_path) -> str:
-    """A fresh, empty, migrated database for one test."""
+def database_url(db_backend, database_template, worker_app) -> str:
+    """A fresh, empty, migrated database for one test (the same URL for every test of a
+    process: the worker's app is bound to it)."""
     if db_backend == "sqlite":
-        path = tmp_path / "kitlog.db"
-        shutil.copyfile(database_template.removeprefix("sqlite:///"), path)
-        return f"sqlite:///{path}"
-    _truncate_all(database_template)
-    return database_template
+        _replace_sqlite_file(database_template, worker_app.url)
+    else:
+        _truncate_all(database_template)
+    return worker_app.url
 
 
 class IsolatedClient(FlaskClient):
@@ -187,14 +229,16 @@ class IsolatedCliRunner(FlaskCliRunner):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app({"DATABASE_URL": database_url}, instance_path=str(tmp_path / "instance"))
-    app.test_client_class = IsolatedClient
-    app.test_cli_runner_class = IsolatedCliRunner
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+def app(database_url, worker_app):
+    worker_app.reset()
+    app = worker_app.flask
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        worker_app.reset()
 
 
 @pytest.fixture
