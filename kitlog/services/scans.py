@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import LazyString, format_datetime, to_user_timezone
 from flask_babel import lazy_gettext as _l
@@ -56,6 +56,11 @@ from kitlog.services.locking import begin_write, lock_batches, lock_row
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}\Z")
 MAX_CODE = 2000  # what is looked up; the scan row keeps the first 200 characters
 STORED_CODE = 200
+# A phone's clock is believed within this window around the server's: an offline queue
+# may send a scan days late, a clock may run a little fast. Outside it (a phone reset to
+# 1970, a year typed as 0127) the scan still counts, at the time the server received it.
+DEVICE_TIME_PAST = timedelta(days=366)
+DEVICE_TIME_AHEAD = timedelta(hours=1)
 MAX_RECIPIENT_NAME = 120
 MAX_RECIPIENT_RELATION = 40
 MAX_NOTE = 500
@@ -611,6 +616,18 @@ def _duplicate(session: Session, first: Scan, clean: _Clean, parcel: Parcel | No
     return ScanResult(DUPLICATE, first.status_code, first.detail, first, current)
 
 
+def believable_device_time(scanned_at: datetime | None, now: datetime) -> datetime | None:
+    """The phone's time of a scan, or None when its clock cannot be right: more than a year
+    before the server received the scan or more than an hour after. A delivery time from a
+    wrong clock would put the delivery in another year of the donor's report."""
+    if scanned_at is None:
+        return None
+    received = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    if received - DEVICE_TIME_PAST <= scanned_at <= received + DEVICE_TIME_AHEAD:
+        return scanned_at
+    return None
+
+
 def record_scan(
     session: Session, data: ScanInput, *, user: User, now: datetime | None = None
 ) -> ScanResult:
@@ -619,6 +636,7 @@ def record_scan(
     (unknown action, fail without a reason, a key reused with another code or action)."""
     clean = _clean(session, data)
     now = now or utcnow()
+    scanned_at = believable_device_time(clean.scanned_at, now)
     if clean.manifest is not None:
         lock_manifest(session, clean.manifest)
     try:
@@ -666,7 +684,7 @@ def record_scan(
             note=clean.note,
             lat=clean.lat,
             lon=clean.lon,
-            scanned_at=clean.scanned_at,
+            scanned_at=scanned_at,
             user=user,
             created_at=now,
         )

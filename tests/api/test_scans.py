@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,8 @@ from tests.api.helpers import assert_problem
 from tests.api.test_malformed_requests import WHOLE_BODY, _refusal_fault
 from tests.conftest import ApiClient
 from tests.services.test_scans import ScanWorld
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
@@ -45,7 +48,7 @@ def test_a_pack_scan_answers_ok_with_the_parcel_and_what_it_allows_now(w, as_use
             parcel,
             "pack",
             "8c3e5a0e-4f4e-4d8a-9f57-3f1c2b8d9e01",
-            scanned_at="2026-12-03T14:02:00+07:00",
+            scanned_at=an_hour_ago_in_jakarta().isoformat(),
         ),
     )
     assert response.status_code == 200, response.get_json()
@@ -58,16 +61,46 @@ def test_a_pack_scan_answers_ok_with_the_parcel_and_what_it_allows_now(w, as_use
     assert "head_name" not in answer["parcel"]["household"]  # warehouse staff: no names
 
 
+def an_hour_ago_in_jakarta() -> datetime:
+    return (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).astimezone(JAKARTA)
+
+
 def test_the_device_time_is_kept_as_the_same_instant_whatever_its_offset(w, as_user):
     parcel = w.parcels[0]
+    phone_time = an_hour_ago_in_jakarta()
     response = as_user(w.budi).post(
         "/api/v1/scans",
-        json=body(parcel, "pack", "device-time-kept-1", scanned_at="2026-12-03T14:02:00+07:00"),
+        json=body(parcel, "pack", "device-time-kept-1", scanned_at=phone_time.isoformat()),
     )
     assert response.status_code == 200, response.get_json()
     stored = db.session.scalars(select(Scan)).one().scanned_at
     # SQLite hands the value back without its offset: it must be the UTC instant
-    assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2026, 12, 3, 7, 2, tzinfo=UTC)
+    assert stored.replace(tzinfo=stored.tzinfo or UTC) == phone_time.astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    "phone_time",
+    ["0127-01-01T10:00:00+07:00", "1970-01-01T07:00:00+07:00", "2999-12-31T23:59:00+07:00"],
+)
+def test_a_phone_clock_that_cannot_be_right_still_counts_the_scan_at_the_server_time(
+    w, as_user, phone_time
+):
+    """A phone reset to 1970 (or a year mistyped) must not put a delivery in another year of
+    the donor's report: the scan stands, dated when the server received it."""
+    parcel = w.parcels[0]
+    before = datetime.now(UTC).replace(microsecond=0)
+    response = as_user(w.budi).post(
+        "/api/v1/scans",
+        json=body(parcel, "pack", f"wrong-clock-{phone_time[:4]}", scanned_at=phone_time),
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["parcel"]["status"] == "packed"
+    scan = db.session.scalars(select(Scan)).one()
+    assert scan.scanned_at is None
+    listed = as_user(w.budi).get("/api/v1/scans").get_json()["items"]
+    assert [item["scanned_at"] for item in listed] == [None]
+    created = scan.created_at.replace(tzinfo=scan.created_at.tzinfo or UTC)
+    assert before <= created <= datetime.now(UTC)
 
 
 def test_a_refused_scan_is_a_409_problem_saying_who_and_when(w, as_user):
