@@ -37,11 +37,13 @@ LABEL_STATUSES = tuple(s.value for s in ParcelStatus if s != ParcelStatus.CANCEL
 IN_WAREHOUSE = (ParcelStatus.ALLOCATED.value, ParcelStatus.PACKED.value)
 MAX_PRINTER_NAME = 80
 # One PDF is made within one request, which gunicorn cuts off after 30 s: at about 400
-# labels a second on a small server, 6,000 labels take 15 s. A bigger choice is refused
-# (and the labels page says so before anyone waits): print it village by village.
+# labels a second on a small server, 6,000 labels take 15 s. A bigger choice is printed in
+# parts of at most this many labels, in the same order (the labels page lists them), or
+# village by village.
 MAX_LABELS = 6000
 LABELS_PER_SECOND = 400  # for the page's estimate of how long a PDF takes
-MAX_OFFSET_MM = 20.0  # ck_label_printers_offset_*_range
+MAX_OFFSET_MM = 20.0
+MAX_PARTS = 10_000  # ck_label_printers_offset_*_range
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Selection:
     printer: LabelPrinter | None
     statuses: tuple[str, ...]
     village: str | None
+    part: int | None = None  # 1, 2, ...: that part of MAX_LABELS labels; None: all
 
     @property
     def offset(self) -> tuple[float, float]:
@@ -119,6 +122,7 @@ def select_labels(
     printer: LabelPrinter | None = None,
     statuses: Iterable[str] | None = None,
     village: str | None = None,
+    part: int | None = None,
 ) -> Selection:
     """Check a label request: a printer brings its layout and offsets; a layout named
     besides must be the printer's."""
@@ -138,10 +142,26 @@ def select_labels(
         printer=printer,
         statuses=label_statuses(statuses),
         village=(village or "").strip() or None,
+        part=_part(part),
     )
 
 
+def _part(value) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= MAX_PARTS:
+        raise InvalidValue(_l("Choose a part from the list."), field="part")
+    return number
+
+
 # -- which parcels -----------------------------------------------------------------------------
+
+
+_PRINTING_ORDER = (Household.village, Household.code, Parcel.id)
 
 
 def _matching(query, round_: Round, selection: Selection):
@@ -163,15 +183,70 @@ def seconds_for(labels: int) -> int:
 
 
 def too_many(labels: int) -> Conflict:
-    """The refusal of a choice of more than MAX_LABELS labels."""
+    """The refusal of a choice of more than MAX_LABELS labels in one file."""
     return Conflict(
         _l(
             "%(count)s labels are too many for one file: print at most %(max)s at a time."
-            " Choose a village, or only the parcels still in the warehouse.",
+            " Print them in %(parts)s parts, or choose a village, or only the parcels still"
+            " in the warehouse.",
             count=format_decimal(labels),
             max=format_decimal(MAX_LABELS),
+            parts=format_decimal(parts_for(labels)),
         )
     )
+
+
+def parts_for(labels: int) -> int:
+    """How many files of at most MAX_LABELS labels that many labels take."""
+    return math.ceil(labels / MAX_LABELS) if labels else 0
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file of a choice too big for one: labels `first` to `last` (1-based, in the
+    printing order), from village `from_village` to `to_village`."""
+
+    number: int
+    first: int
+    last: int
+    from_village: str
+    to_village: str
+
+    @property
+    def labels(self) -> int:
+        return self.last - self.first + 1
+
+
+def label_parts(session: Session, round: Round, selection: Selection) -> list[Part]:  # noqa: A002
+    """The parts a choice prints in, each with the villages it starts and ends with, in one
+    query over the choice's labels numbered in printing order."""
+    numbered = _matching(
+        select(
+            Household.village.label("village"),
+            func.row_number().over(order_by=_PRINTING_ORDER).label("n"),
+        )
+        .select_from(Parcel)
+        .join(Household),
+        round,
+        selection,
+    ).subquery()
+    count = count_labels(session, round, selection)
+    edges = {n for part in range(parts_for(count)) for n in _edges(part, count)}
+    if not edges:
+        return []
+    query = select(numbered.c.n, numbered.c.village).where(numbered.c.n.in_(edges))
+    villages = {row.n: row.village for row in session.execute(query)}
+    parts = []
+    for index in range(parts_for(count)):
+        first, last = _edges(index, count)
+        parts.append(
+            Part(index + 1, first, last, villages.get(first) or "", villages.get(last) or "")
+        )
+    return parts
+
+
+def _edges(index: int, count: int) -> tuple[int, int]:
+    return index * MAX_LABELS + 1, min(count, (index + 1) * MAX_LABELS)
 
 
 def pages_for(selection: Selection, labels: int) -> int:
@@ -211,9 +286,9 @@ def round_labels(
     show_head = bool(round.show_head_name)
     if show_head:
         columns.append(Household.head_name)
-    query = _matching(select(*columns).join(Household), round, selection).order_by(
-        Household.village, Household.code, Parcel.id
-    )
+    query = _matching(select(*columns).join(Household), round, selection).order_by(*_PRINTING_ORDER)
+    if selection.part is not None:
+        query = query.offset((selection.part - 1) * MAX_LABELS).limit(MAX_LABELS)
     base = base_url.rstrip("/")
     donors = round_donors(round)
     kits_text: dict[int, str] = {}
@@ -251,8 +326,17 @@ def render_round_labels(
     outlasts the request's time limit never arrives). A sheet that names heads of
     households is logged in the audit log."""
     count = count_labels(session, round, selection)
-    if count > MAX_LABELS:
+    if count > MAX_LABELS and selection.part is None:
         raise too_many(count)
+    if selection.part is not None and count and selection.part > parts_for(count):
+        raise Conflict(
+            _l(
+                "These %(count)s labels print in %(parts)s parts: there is no part %(part)s.",
+                count=format_decimal(count),
+                parts=format_decimal(parts_for(count)),
+                part=selection.part,
+            )
+        )
     labels = round_labels(session, round, selection, base_url=base_url)
     if not labels:
         raise Conflict(
@@ -267,6 +351,7 @@ def render_round_labels(
         title=str(_l("Labels: %(round)s", round=round.name)),
     )
     names = sum(1 for label in labels if label.head_name)
+    part = "" if selection.part is None else f"-part-{selection.part}-of-{parts_for(count)}"
     audit.printed_names(
         session,
         "labels",
@@ -281,7 +366,7 @@ def render_round_labels(
         labels=len(labels),
         pages=pages_for(selection, len(labels)),
         layout=selection.layout.name,
-        filename=f"kitlog-labels-round-{round.id}-{selection.layout.name}.pdf",
+        filename=f"kitlog-labels-round-{round.id}-{selection.layout.name}{part}.pdf",
         names=names,
     )
 
@@ -399,12 +484,15 @@ __all__ = [
     "LABELS_PER_SECOND",
     "MAX_LABELS",
     "LabelSheet",
+    "Part",
     "Selection",
     "count_labels",
     "create_printer",
     "label_statuses",
+    "label_parts",
     "layout_named",
     "pages_for",
+    "parts_for",
     "printers",
     "render_round_labels",
     "render_test_sheet",

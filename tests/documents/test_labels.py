@@ -221,28 +221,60 @@ def test_a_qr_code_is_drawn_as_one_rectangle_per_run_of_dark_modules():
     assert dark_runs(matrix) == [(0, 0, 2), (0, 3, 1), (2, 0, 4)]
 
 
-def test_a_choice_of_more_labels_than_one_file_takes_is_refused_and_the_page_says_so(
-    api, client, auth, make, monkeypatch
+def _decoded(pdf: bytes) -> list[str]:
+    return [found.text for page in decode_pages(pdf) for found in page]
+
+
+def test_a_choice_of_more_labels_than_one_file_takes_prints_in_parts_that_cover_it_once(
+    app, api, client, auth, make, monkeypatch
 ):
     from kitlog.services import labels as label_service
     from tests.documents.rounds import labelled_round
 
     monkeypatch.setattr(label_service, "MAX_LABELS", 5)  # 6 households in Sedayu, 2 in Turen
-    round_id = labelled_round(make, villages={"Sedayu": 6, "Turen": 2}).round.id
+    labelled = labelled_round(make, villages={"Sedayu": 6, "Turen": 2})
+    round_id = labelled.round.id
     path = f"/api/v1/rounds/{round_id}/labels.pdf"
     warehouse = api("warehouse")
 
     refused = warehouse.get(path)
     assert refused.status_code == 409
-    assert "print at most 5 at a time" in refused.get_json()["detail"]
-    assert "8 labels are too many" in refused.get_json()["detail"]
+    detail = refused.get_json()["detail"]
+    assert "8 labels are too many" in detail and "print at most 5 at a time" in detail
+    assert "in 2 parts" in detail
     village = warehouse.get(path, query_string={"village": "Turen"})
     assert village.status_code == 200 and village.headers["X-Label-Count"] == "2"
+
+    first = warehouse.get(path, query_string={"part": 1})
+    second = warehouse.get(path, query_string={"part": "2"})
+    assert first.status_code == second.status_code == 200
+    assert (first.headers["X-Label-Count"], second.headers["X-Label-Count"]) == ("5", "3")
+    assert "part-2-of-2" in second.headers["Content-Disposition"]
+    one, two = _decoded(first.data), _decoded(second.data)
+    base = app.config["BASE_URL"]
+    sedayu = labelled.urls(base, labelled.parcels_where(village="Sedayu"))
+    everything = labelled.urls(base, labelled.parcels)
+    assert len(one) == 5 and set(one) <= sedayu  # village by village: Sedayu comes first
+    assert len(two) == 3 and not set(one) & set(two)
+    assert set(one) | set(two) == everything  # every parcel once
+
+    beyond = warehouse.get(path, query_string={"part": 3})
+    assert beyond.status_code == 409 and "no part 3" in beyond.get_json()["detail"]
+    for bad in ("0", "two", "-1"):
+        answer = warehouse.get(path, query_string={"part": bad})
+        assert answer.status_code == 422, (bad, answer.get_json())
 
     auth.login("warehouse", language="en")
     page = client.get(f"/rounds/{round_id}/labels", headers={"Accept-Language": "en"})
     html = page.get_data(as_text=True)
-    assert "8 labels" in html and "print at most 5 labels at a time" in html
+    assert "8 labels" in html and "at most 5 labels" in html
     assert re.search(r"<button[^>]*formaction=[^>]*disabled", html)
+    links = re.findall(r'href="([^"]*labels\.pdf[^"]*part=(\d)[^"]*)"', html)
+    assert [number for _link, number in links] == ["1", "2"]
+    assert "Part 1 of 2 (PDF)" in html and "labels 1 to 5 (Sedayu)" in html
+    assert "labels 6 to 8 (Sedayu – Turen)" in html
+    downloaded = client.get(links[1][0].replace("&amp;", "&"), headers={"Accept-Language": "en"})
+    assert downloaded.status_code == 200 and downloaded.mimetype == "application/pdf"
+    assert set(_decoded(downloaded.data)) == set(two)
     pdf = client.get(f"/rounds/{round_id}/labels.pdf", headers={"Accept-Language": "en"})
     assert pdf.status_code == 409 and "print at most 5 at a time" in pdf.get_data(as_text=True)

@@ -44,6 +44,14 @@ class LabelArgs(ma.Schema):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "A saved label printer's id: its layout and X/Y offsets."},
     )
+    part = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=service.MAX_PARTS),
+        metadata={
+            "description": "A choice of more labels than one file takes prints in parts of"
+            f" at most {service.MAX_LABELS:,}, in the same order (village, household): 1, 2, …"
+        },
+    )
 
     @ma.pre_load
     def _drop_empty(self, data, **kwargs):
@@ -70,6 +78,7 @@ def round_labels(args, round_id):
         printer=printer,
         statuses=(args["status"] or "").split(","),
         village=args["village"],
+        part=args["part"],
     )
     sheet = service.render_round_labels(
         db.session,

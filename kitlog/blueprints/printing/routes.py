@@ -30,9 +30,9 @@ def _choice_form(round_: Round) -> LabelChoiceForm:
     return form
 
 
-def _selection(form: LabelChoiceForm) -> service.Selection | None:
-    """The form's choice as the labels service takes it; None (the reason shown on the
-    form) when it is not one."""
+def _selection(form: LabelChoiceForm, part: str | None = None) -> service.Selection | None:
+    """The form's choice (and the part of it, from a part's link) as the labels service
+    takes it; None (the reason shown on the form) when it is not one."""
     if not form.validate():
         return None
     kind, _sep, value = (form.output.data or "").partition(":")
@@ -43,6 +43,7 @@ def _selection(form: LabelChoiceForm) -> service.Selection | None:
             printer=printer,
             statuses=service.IN_WAREHOUSE if form.parcels.data == IN_WAREHOUSE else None,
             village=form.village.data or None,
+            part=part,
         )
     except DomainError as error:
         form.form_errors.append(str(error))
@@ -52,6 +53,11 @@ def _selection(form: LabelChoiceForm) -> service.Selection | None:
 def _labels_page(round_: Round, form: LabelChoiceForm, selection, status: int | None = None):
     count = service.count_labels(db.session, round_, selection) if selection else None
     pages = service.pages_for(selection, count) if selection and count else 0
+    parts = (
+        service.label_parts(db.session, round_, selection)
+        if selection and count and count > service.MAX_LABELS
+        else []
+    )
     if status is None:
         status = 200 if selection is not None else 422
     return render_template(
@@ -63,6 +69,9 @@ def _labels_page(round_: Round, form: LabelChoiceForm, selection, status: int | 
         pages=pages,
         seconds=service.seconds_for(count) if count else 0,
         max_labels=service.MAX_LABELS,
+        parts=parts,
+        part_args={k: v for k, v in request.args.items() if k != "part"},
+        seconds_for=service.seconds_for,
         active_nav="distribution.rounds",
     ), status
 
@@ -82,7 +91,7 @@ def round_labels_pdf(round_id: int):
     """The chosen labels as a PDF; a choice that prints nothing shows the form again."""
     round_ = db.get_or_404(Round, round_id)
     form = _choice_form(round_)
-    selection = _selection(form)
+    selection = _selection(form, request.args.get("part"))
     if selection is None:
         return _labels_page(round_, form, None)
     try:

@@ -104,6 +104,80 @@
     });
   }
 
+  // A PDF that takes seconds to make (labels): fetched here, so that the page can say it
+  // is being prepared, count the seconds, and say when it has arrived. Without this script
+  // (or when the answer is not a PDF) the link or button works as a plain request.
+  function preparing() {
+    var status = document.querySelector("[data-preparing-status]");
+    if (!status || !window.fetch || !window.URL || !URL.createObjectURL) return;
+    var busy = false;
+    function say(text) {
+      status.textContent = text;
+      status.hidden = false;
+    }
+    function target(trigger) {
+      if (trigger.tagName === "A") return trigger.href;
+      var form = trigger.form;
+      var query = new URLSearchParams(new FormData(form)).toString();
+      return trigger.getAttribute("formaction") + (query ? "?" + query : "");
+    }
+    function filename(response) {
+      var found = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+      return found ? found[1] : "kitlog.pdf";
+    }
+    document.querySelectorAll("[data-preparing]").forEach(function (trigger) {
+      if (trigger.form) {
+        // a button disabled for the counted choice: another choice may be printable
+        trigger.form.addEventListener("change", function () {
+          trigger.disabled = false;
+        });
+      }
+      trigger.addEventListener("click", function (event) {
+        if (trigger.disabled) return;
+        event.preventDefault();
+        if (busy) return;
+        busy = true;
+        var url = target(trigger);
+        var started = Date.now();
+        var message = trigger.getAttribute("data-preparing");
+        var elapsed = status.getAttribute("data-elapsed") || "{s}";
+        function tick() {
+          var seconds = Math.floor((Date.now() - started) / 1000);
+          say(message + " " + elapsed.replace("{s}", String(seconds)));
+        }
+        tick();
+        var timer = window.setInterval(tick, 1000);
+        fetch(url, { credentials: "same-origin" })
+          .then(function (response) {
+            var type = response.headers.get("Content-Type") || "";
+            if (!response.ok || type.indexOf("application/pdf") !== 0) {
+              throw new Error("not a PDF");
+            }
+            return response.blob().then(function (blob) {
+              var link = document.createElement("a");
+              link.href = URL.createObjectURL(blob);
+              link.download = filename(response);
+              document.body.appendChild(link);
+              link.click();
+              link.remove();
+              window.setTimeout(function () {
+                URL.revokeObjectURL(link.href);
+              }, 60000);
+              say(status.getAttribute("data-ready").replace("{name}", link.download));
+            });
+          })
+          .catch(function () {
+            status.hidden = true;
+            window.location.href = url; // the server's own answer: the form and its message
+          })
+          .then(function () {
+            window.clearInterval(timer);
+            busy = false;
+          });
+      });
+    });
+  }
+
   // Filters that fold away on phones stand open on wider screens.
   function openWide() {
     if (!window.matchMedia || !window.matchMedia("(min-width: 48em)").matches) return;
@@ -119,6 +193,7 @@
     contentLines();
     receiptResult();
     copyButtons();
+    preparing();
   }
 
   if (document.readyState === "loading") {

@@ -1,0 +1,83 @@
+"""Printing a round's labels from a phone and from a desk: a choice too big for one file
+is offered in parts, each download says it is being prepared and when it has arrived, and
+the file holds exactly the labels the page promised."""
+
+from __future__ import annotations
+
+import pytest
+
+from kitlog.services import labels as label_service
+from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
+from tests.documents.pdf import decode_pages
+from tests.documents.rounds import labelled_round
+
+pytestmark = pytest.mark.browser
+
+
+def _codes(path) -> set[str]:
+    with open(path, "rb") as pdf:
+        return {found.text for page in decode_pages(pdf.read()) for found in page}
+
+
+@pytest.fixture
+def big_round(app, make, monkeypatch):
+    monkeypatch.setattr(label_service, "MAX_LABELS", 5)  # 6 households in Sedayu, 2 in Turen
+    return labelled_round(make, villages={"Sedayu": 6, "Turen": 2})
+
+
+def test_a_round_too_big_for_one_file_is_printed_in_parts_from_a_phone(
+    app, phone_page, make, big_round
+):
+    user = make.user("warehouse")
+    page = phone_page
+    log_in(page, user.email)
+    page.goto(f"/rounds/{big_round.round.id}/labels")
+    assert_no_sideways_scroll(page)
+    download_button = page.locator("button[formaction$='labels.pdf']")
+    assert download_button.is_disabled()  # 8 labels, at most 5 in one file
+    parts = page.locator(".label-parts a")
+    assert parts.count() == 2
+
+    with page.expect_download() as arrived:
+        parts.nth(1).click()
+    download = arrived.value
+    assert download.suggested_filename.endswith("-part-2-of-2.pdf")
+    base = app.config["BASE_URL"]
+    second = _codes(download.path())
+    assert len(second) == 3
+    status = page.locator("[data-preparing-status]")
+    ready = translated("Ready: %(name)s is in your downloads.", name=download.suggested_filename)
+    assert status.inner_text() == ready
+
+    with page.expect_download() as arrived:
+        parts.nth(0).click()
+    first = _codes(arrived.value.path())
+    assert len(first) == 5 and not first & second
+    assert first | second == big_round.urls(base, big_round.parcels)
+
+
+def test_choosing_one_village_on_a_desk_downloads_only_its_labels(
+    app, desktop_page, make, big_round
+):
+    user = make.user("warehouse")
+    page = desktop_page
+    log_in(page, user.email)
+    page.goto(f"/rounds/{big_round.round.id}/labels")
+    button = page.locator("button[formaction$='labels.pdf']")
+    assert button.is_disabled()
+    page.select_option("select[name=village]", "Turen")
+    assert button.is_enabled()  # another choice may fit in one file
+    with page.expect_download() as arrived:
+        button.click()
+    turen = big_round.urls(app.config["BASE_URL"], big_round.parcels_where(village="Turen"))
+    assert _codes(arrived.value.path()) == turen
+    assert page.locator("[data-preparing-status]").is_visible()
+
+    # a choice that is still too big: the server's answer, the form with its message
+    page.select_option("select[name=village]", "")
+    with page.expect_navigation():
+        button.click()
+    assert "labels.pdf" in page.url
+    alert = page.get_by_role("alert")
+    assert alert.is_visible() and "8" in alert.inner_text()
+    assert page.locator(".label-parts a").count() == 2
