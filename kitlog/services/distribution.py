@@ -874,9 +874,10 @@ def _token_of(text: str) -> str | None:
     return text if _TOKEN.match(text) else None
 
 
-def find_parcel(session: Session, code: str) -> Parcel:
-    """The parcel a short code (any case, with or without hyphens), a token, or a whole
-    QR URL names; NotFound otherwise, saying when a short code has a typo."""
+def parcel_condition(code: str):
+    """The WHERE clause that finds the parcel a short code (any case, with or without
+    hyphens), a token, or a whole QR URL names; NotFound when the code cannot name one,
+    saying when a short code has a typo."""
     text = (code or "").strip()[:2000]
     if parcel_codes.looks_like_short_code(text):
         short = parcel_codes.normalise_short_code(text)
@@ -887,14 +888,23 @@ def find_parcel(session: Session, code: str) -> Parcel:
                     code=parcel_codes.format_short_code(parcel_codes.clean_symbols(text)),
                 )
             )
-        parcel = session.scalars(select(Parcel).where(Parcel.short_code == short)).first()
-    else:
-        token = _token_of(text)
-        parcel = (
-            session.scalars(select(Parcel).where(Parcel.token == token)).first() if token else None
-        )
+        return Parcel.short_code == short
+    token = _token_of(text)
+    if token is None:
+        raise not_a_parcel(code)
+    return Parcel.token == token
+
+
+def not_a_parcel(code: str) -> NotFound:
+    return NotFound(_l("No parcel has the code %(code)s.", code=(code or "").strip()[:60]))
+
+
+def find_parcel(session: Session, code: str) -> Parcel:
+    """The parcel a short code, a token or a whole QR URL names (parcel_condition);
+    NotFound otherwise."""
+    parcel = session.scalars(select(Parcel).where(parcel_condition(code))).first()
     if parcel is None:
-        raise NotFound(_l("No parcel has the code %(code)s.", code=text[:60]))
+        raise not_a_parcel(code)
     return parcel
 
 
@@ -973,6 +983,8 @@ __all__ = [
     "close_round",
     "create_round",
     "find_parcel",
+    "not_a_parcel",
+    "parcel_condition",
     "open_round",
     "parcels_query",
     "plan_allocation",

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import LazyString, format_datetime, to_user_timezone
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -49,7 +49,12 @@ from kitlog.models import (
     User,
 )
 from kitlog.models.base import utcnow
-from kitlog.services.distribution import CLOSED_WITH_ROUND, STATUS_NAMES, find_parcel
+from kitlog.services.distribution import (
+    CLOSED_WITH_ROUND,
+    STATUS_NAMES,
+    not_a_parcel,
+    parcel_condition,
+)
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
 from kitlog.services.locking import begin_write, lock_batches, lock_row
 
@@ -313,21 +318,25 @@ _SCAN_LOADS = (
 )
 
 
-def _lock_for_scan(session: Session, parcel: Parcel) -> Parcel:
-    """lock_parcels for one parcel, read afresh together with what the scan and its
-    answer read of it: on PostgreSQL the same statement takes the row lock (FOR UPDATE
-    OF parcels only: the joined rows are read, not locked)."""
+def _lock_for_scan(session: Session, condition) -> Parcel | None:
+    """The parcel the condition finds (distribution.parcel_condition), locked as
+    lock_parcels does and read afresh together with what the scan and its answer read of
+    it, in one statement: on PostgreSQL it also takes the row lock (FOR UPDATE OF parcels
+    only: the joined rows are read, not locked). None when no parcel matches."""
     query = (
         select(Parcel)
-        .where(Parcel.id == parcel.id)
+        .where(condition)
         .options(*_SCAN_LOADS)
         .execution_options(populate_existing=True)
     )
     if session.get_bind().dialect.name == "sqlite":
-        lock_parcels(session, [parcel.id])
+        begin_write(session)
+        if session.connection().info.get("sqlite_begin") != "IMMEDIATE":
+            # a transaction that began as a reader takes the write lock now (lock_parcels)
+            session.execute(update(Parcel).where(condition).values(id=Parcel.id))
     else:
         query = query.with_for_update(of=Parcel)
-    return session.execute(query).unique().scalar_one()
+    return session.execute(query).unique().scalar_one_or_none()
 
 
 def lock_manifest(session: Session, manifest: Manifest) -> Manifest:
@@ -639,20 +648,16 @@ def record_scan(
     scanned_at = believable_device_time(clean.scanned_at, now)
     if clean.manifest is not None:
         lock_manifest(session, clean.manifest)
+    parcel: Parcel | None = None
     try:
-        parcel: Parcel | None = find_parcel(session, clean.code)
+        parcel = _lock_for_scan(session, parcel_condition(clean.code))
     except NotFound as error:
-        parcel, not_found = None, str(error)
+        not_found = str(error)
     else:
-        not_found = ""
-    if parcel is not None:
-        parcel = _lock_for_scan(session, parcel)
-    else:
-        begin_write(session)
-    first = _existing(session, clean.key)
-    if first is not None:
-        return _duplicate(session, first, clean, parcel)
-
+        not_found = "" if parcel is not None else str(not_a_parcel(clean.code))
+    begin_write(session)
+    # A key seen before is found by the unique index when the scan is inserted (below):
+    # its first answer is repeated then, whatever this attempt would have answered.
     if parcel is None:
         outcome, status, detail = ScanOutcome.UNKNOWN, 404, not_found
     else:
@@ -689,11 +694,10 @@ def record_scan(
             created_at=now,
         )
         session.add(scan)
-        session.flush()  # the key's uniqueness is checked here, before any change
         if outcome == ScanOutcome.OK:
             assert parcel is not None  # noqa: S101
             _apply(session, parcel, clean, scan, user, now)
-            session.flush()
+        session.flush()  # one flush: a known key fails it, and the savepoint undoes it all
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()
