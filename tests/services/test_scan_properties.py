@@ -152,7 +152,9 @@ class _World:
         if status == S.DISPATCHED:
             return (["deliver", "deliver", "fail", "fail", "return", "deliver"][choice], index)
         if status == S.FAILED:
-            return (["deliver", "return", "deliver", "return", "close", "close"][choice], index)
+            if choice >= 4:  # its trip comes home, with or without a reason
+                return ("close", self.from_newest(trip) if trip else 0, choice % 2 == 0)
+            return (["deliver", "return", "deliver", "return"][choice], index)
         # delivered or cancelled: scanned again (refused), or its trip comes home
         if choice < 3:
             return (["deliver", "return", "fail"][choice], index)
