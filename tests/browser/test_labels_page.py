@@ -25,16 +25,22 @@ def big_round(app, make, monkeypatch):
     return labelled_round(make, villages={"Sedayu": 6, "Turen": 2})
 
 
+def _labels_page(page, make, labelled):
+    """A storekeeper on the round's labels page; its download button, disabled: 8 labels
+    are too many for one file of at most 5."""
+    log_in(page, make.user("warehouse").email)
+    page.goto(f"/rounds/{labelled.round.id}/labels")
+    button = page.locator("button[formaction$='labels.pdf']")
+    assert button.is_disabled()
+    return button
+
+
 def test_a_round_too_big_for_one_file_is_printed_in_parts_from_a_phone(
     app, phone_page, make, big_round
 ):
-    user = make.user("warehouse")
     page = phone_page
-    log_in(page, user.email)
-    page.goto(f"/rounds/{big_round.round.id}/labels")
+    _labels_page(page, make, big_round)
     assert_no_sideways_scroll(page)
-    download_button = page.locator("button[formaction$='labels.pdf']")
-    assert download_button.is_disabled()  # 8 labels, at most 5 in one file
     parts = page.locator(".label-parts a")
     assert parts.count() == 2
 
@@ -59,12 +65,8 @@ def test_a_round_too_big_for_one_file_is_printed_in_parts_from_a_phone(
 def test_choosing_one_village_on_a_desk_downloads_only_its_labels(
     app, desktop_page, make, big_round
 ):
-    user = make.user("warehouse")
     page = desktop_page
-    log_in(page, user.email)
-    page.goto(f"/rounds/{big_round.round.id}/labels")
-    button = page.locator("button[formaction$='labels.pdf']")
-    assert button.is_disabled()
+    button = _labels_page(page, make, big_round)
     page.select_option("select[name=village]", "Turen")
     assert button.is_enabled()  # another choice may fit in one file
     with page.expect_download() as arrived:
