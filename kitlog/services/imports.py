@@ -941,6 +941,7 @@ def record_check(
         job.content = None  # it can never be imported: keep no personal data
     else:
         job.status = ImportStatus.READY
+        job.content = pack_checked(result)  # the checked rows, not the file: no second read
     session.flush()
     return job
 
@@ -962,10 +963,57 @@ def begin_import(session: Session, job: HouseholdImport, *, now: datetime | None
 def recheck_import(
     session: Session, job: HouseholdImport, *, today: date, progress: Progress | None = None
 ) -> CheckedFile:
-    """The confirmed file read and checked again, just before it is imported."""
+    """The confirmed job's rows as they were checked (what record_check kept), ready to
+    import; a job kept as the uploaded file (before kitlog kept checked rows) is read and
+    checked again. What may have changed since the check, a NIK registered meanwhile, is
+    checked again by import_households under the write lock."""
     if job.status != ImportStatus.IMPORTING or job.content is None:
         raise Conflict(_l("This import is not waiting to be imported."))
-    return check_spreadsheet(session, job.content, job.filename, today=today, progress=progress)
+    checked = unpack_checked(job.content)
+    if checked is None:
+        return check_spreadsheet(session, job.content, job.filename, today=today, progress=progress)
+    if progress is not None:
+        progress(checked.total_rows, checked.total_rows)
+    return checked
+
+
+_PACKED = b"kitlog-checked-rows/1\n"
+
+
+def pack_checked(checked: CheckedFile) -> bytes:
+    """A checked file's good rows (and its row count) as compressed JSON; dates as ISO
+    text, named so that unpack_checked gives them back as dates."""
+    dates = sorted(
+        {key for _line, columns in checked.rows for key, v in columns.items() if _is_date(v)}
+    )
+    rows = [
+        [line, {key: v.isoformat() if _is_date(v) else v for key, v in columns.items()}]
+        for line, columns in checked.rows
+    ]
+    payload = {"total_rows": checked.total_rows, "dates": dates, "rows": rows}
+    return _PACKED + zlib.compress(json.dumps(payload, ensure_ascii=False).encode(), 1)
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def unpack_checked(content: bytes) -> CheckedFile | None:
+    """The rows pack_checked kept; None when the content is an uploaded file instead."""
+    if not content.startswith(_PACKED):
+        return None
+    try:
+        payload = json.loads(zlib.decompress(content[len(_PACKED) :]))
+    except (zlib.error, ValueError):
+        return None
+    dates = payload["dates"]
+    rows = []
+    for line, columns in payload["rows"]:
+        for key in dates:
+            if columns.get(key) is not None:
+                columns[key] = date.fromisoformat(columns[key])
+        rows.append((line, columns))
+    return CheckedFile(total_rows=payload["total_rows"], rows=rows)
 
 
 def fail_import(

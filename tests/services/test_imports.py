@@ -146,6 +146,24 @@ def test_a_good_file_imports_every_row_like_households_registered_by_hand(app, m
     assert {h.created_by_id for h in found} == {admin.id}
 
 
+def test_the_checked_rows_a_job_keeps_come_back_as_they_were_checked(app):
+    rows = [row_values(i) for i in range(3)]
+    rows[1]["consent_date"] = "2020-12-01"
+    rows[2].update(consent="tidak", head_name="Siti “Ibu” Rahayu — Désa")
+    content = csv_file(rows)
+    checked = check(content)
+    packed = imports.pack_checked(checked)
+    assert content not in packed and len(packed) < len(content) * 2
+    back = imports.unpack_checked(packed)
+    assert back.total_rows == checked.total_rows == 3
+    assert back.rows == checked.rows  # dates as dates, None as None, text as typed
+    assert back.rows[1][1]["consent_date"] == date(2020, 12, 1)
+    assert back.rows[2][1]["consent_date"] is None
+    # an uploaded file (or a damaged packing) is not taken for checked rows
+    assert imports.unpack_checked(content) is None
+    assert imports.unpack_checked(packed[:40]) is None
+
+
 def test_codes_continue_after_households_registered_by_hand(app, make):
     make.household()
     imports.import_spreadsheet(
