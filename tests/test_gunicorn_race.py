@@ -168,9 +168,15 @@ def test_workers_racing_on_stock_and_parcels_keep_every_rule(make, gunicorn):
                 )
             )
     transfer = {"batch": w.batch.id, "from_warehouse": "SBY-01", "to_warehouse": jakarta.code}
-    # six transfers of a third of what the round does not need: at most three can go, and
-    # whichever goes first, the round's kits stay available for its allocation
-    portion = (available - needed) // 3
+    # six transfers of `portion` kits, chosen so that whichever of them, the returns (the
+    # failed parcels' kits come back during the race) and the allocation go first, what the
+    # transfers leave always covers the round: its allocation must succeed
+    returning = sum(p.kits for p in to_fail)
+    portion = next(
+        size
+        for size in range(needed + 1, available)
+        if all((available + back) % size >= needed for back in range(returning + 1))
+    )
     for _ in range(6):
         calls.append((gunicorn, "/api/v1/transfers", storekeeper, transfer | {"quantity": portion}))
     for _ in range(3):
@@ -182,8 +188,9 @@ def test_workers_racing_on_stock_and_parcels_keep_every_rule(make, gunicorn):
     transfers, allocations = statuses[48:54], statuses[54:]
     assert deliveries.count(200) == len(on_the_road) and deliveries.count(409) == 28
     assert returns.count(200) == len(to_fail) and returns.count(409) == 14
-    # the shelf held `available` kits (+2 coming back): the transfers never overdraw it
-    assert 1 <= transfers.count(201) <= 3 and set(transfers) <= {201, 409}
+    # the shelf held `available` kits (+ `returning` coming back): never overdrawn
+    most = (available + returning) // portion
+    assert 1 <= transfers.count(201) <= most and set(transfers) <= {201, 409}, ANSWERS
     assert allocations.count(200) >= 1 and set(allocations) <= {200, 409}, ANSWERS
 
     db.session.rollback()  # see what the workers committed
