@@ -42,8 +42,8 @@ MAX_PRINTER_NAME = 80
 # village by village.
 MAX_LABELS = 6000
 LABELS_PER_SECOND = 400  # for the page's estimate of how long a PDF takes
-MAX_OFFSET_MM = 20.0
-MAX_PARTS = 10_000  # ck_label_printers_offset_*_range
+MAX_OFFSET_MM = 20.0  # ck_label_printers_offset_*_range
+MAX_PARTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -217,9 +217,17 @@ class Part:
         return self.last - self.first + 1
 
 
-def label_parts(session: Session, round: Round, selection: Selection) -> list[Part]:  # noqa: A002
-    """The parts a choice prints in, each with the villages it starts and ends with, in one
-    query over the choice's labels numbered in printing order."""
+def label_parts(
+    session: Session,
+    round: Round,  # noqa: A002
+    selection: Selection,
+    count: int,
+) -> list[Part]:
+    """The parts the choice's `count` labels print in, each with the villages it starts and
+    ends with, in one query over the labels numbered in printing order."""
+    edges = [_edges(index, count) for index in range(parts_for(count))]
+    if not edges:
+        return []
     numbered = _matching(
         select(
             Household.village.label("village"),
@@ -230,19 +238,13 @@ def label_parts(session: Session, round: Round, selection: Selection) -> list[Pa
         round,
         selection,
     ).subquery()
-    count = count_labels(session, round, selection)
-    edges = {n for part in range(parts_for(count)) for n in _edges(part, count)}
-    if not edges:
-        return []
-    query = select(numbered.c.n, numbered.c.village).where(numbered.c.n.in_(edges))
-    villages = {row.n: row.village for row in session.execute(query)}
-    parts = []
-    for index in range(parts_for(count)):
-        first, last = _edges(index, count)
-        parts.append(
-            Part(index + 1, first, last, villages.get(first) or "", villages.get(last) or "")
-        )
-    return parts
+    wanted = {n for pair in edges for n in pair}
+    query = select(numbered.c.n, numbered.c.village).where(numbered.c.n.in_(wanted))
+    villages = {row.n: row.village or "" for row in session.execute(query)}
+    return [
+        Part(number, first, last, villages.get(first, ""), villages.get(last, ""))
+        for number, (first, last) in enumerate(edges, start=1)
+    ]
 
 
 def _edges(index: int, count: int) -> tuple[int, int]:

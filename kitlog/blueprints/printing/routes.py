@@ -54,7 +54,7 @@ def _labels_page(round_: Round, form: LabelChoiceForm, selection, status: int | 
     count = service.count_labels(db.session, round_, selection) if selection else None
     pages = service.pages_for(selection, count) if selection and count else 0
     parts = (
-        service.label_parts(db.session, round_, selection)
+        service.label_parts(db.session, round_, selection, count)
         if selection and count and count > service.MAX_LABELS
         else []
     )
