@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import LazyString, format_datetime, to_user_timezone
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -284,6 +284,20 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
 # -- locks ---------------------------------------------------------------------------------
 
 
+def _sqlite_write_lock(session: Session, parcels) -> None:
+    """SQLite's database-wide write lock. A transaction that began as a reader takes it now
+    by touching the parcels the condition finds (and fails rather than go on from a
+    snapshot another writer has since changed)."""
+    begin_write(session)
+    if session.connection().info.get("sqlite_begin") != "IMMEDIATE":
+        session.execute(
+            update(Parcel)
+            .where(parcels)
+            .values(id=Parcel.id)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def lock_parcels(session: Session, parcel_ids: list[int]) -> None:
     """Serialise every change of these parcels until the transaction ends, and read them
     afresh: SELECT ... FOR UPDATE in id order on PostgreSQL; SQLite's write lock."""
@@ -291,11 +305,7 @@ def lock_parcels(session: Session, parcel_ids: list[int]) -> None:
     if not ids:
         return
     if session.get_bind().dialect.name == "sqlite":
-        begin_write(session)
-        if session.connection().info.get("sqlite_begin") != "IMMEDIATE":
-            # A transaction that began as a reader takes the write lock now (and fails
-            # rather than go on from a snapshot another writer has since changed).
-            session.execute(text("UPDATE parcels SET id = id WHERE id = :id"), {"id": ids[0]})
+        _sqlite_write_lock(session, Parcel.id == ids[0])
         return
     session.execute(
         select(Parcel)
@@ -330,10 +340,7 @@ def _lock_for_scan(session: Session, condition) -> Parcel | None:
         .execution_options(populate_existing=True)
     )
     if session.get_bind().dialect.name == "sqlite":
-        begin_write(session)
-        if session.connection().info.get("sqlite_begin") != "IMMEDIATE":
-            # a transaction that began as a reader takes the write lock now (lock_parcels)
-            session.execute(update(Parcel).where(condition).values(id=Parcel.id))
+        _sqlite_write_lock(session, condition)
     else:
         query = query.with_for_update(of=Parcel)
     return session.execute(query).unique().scalar_one_or_none()

@@ -55,3 +55,25 @@ def test_an_api_read_begins_as_a_reader(api, world, statements):
     statements.clear()
     assert client.get("/api/v1/stock").status_code == 200
     assert statements[0] == "BEGIN DEFERRED"
+
+
+def test_a_scan_in_a_transaction_that_began_as_a_reader_takes_the_write_lock(make, statements):
+    """SQLite: a transaction that has only read so far must take the write lock before it
+    reads the parcel it will change (lock_parcels and the scan share the way it does)."""
+    from kitlog.models import Parcel
+    from kitlog.services import scans
+    from kitlog.services.distribution import parcel_condition
+
+    parcel = make.allocated_parcels(1)[0]
+    db.session.commit()
+    db.session.get(Parcel, parcel.id)  # the transaction begins as a reader
+    statements.clear()
+    locked = scans._lock_for_scan(db.session, parcel_condition(parcel.short_code))
+    assert locked.id == parcel.id
+    assert statements[0].startswith("UPDATE parcels SET id=parcels.id WHERE parcels.short_code")
+    db.session.rollback()
+    statements.clear()
+    db.session.get(Parcel, parcel.id)
+    scans.lock_parcels(db.session, [parcel.id])
+    assert statements[-1].startswith("UPDATE parcels SET id=parcels.id WHERE parcels.id")
+    db.session.rollback()
