@@ -713,6 +713,20 @@ def _code_of(text: str) -> str | None:
     return f"{CODE_PREFIX}{int(digits):06d}"
 
 
+def search_kind(q: str) -> str:
+    """What a search box holds, as `households_query` reads it: "code", "nik", "text",
+    or "" for nothing."""
+    text = squeeze(q or "")
+    if not text:
+        return ""
+    if _code_of(text) is not None:
+        return "code"
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.isascii() and digits.isdigit() and len(digits) == 16:
+        return "nik"
+    return "text"
+
+
 def households_query(
     q: str = "",
     *,

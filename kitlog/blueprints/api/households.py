@@ -22,8 +22,9 @@ from kitlog.blueprints.api.problems import PROBLEM_JSON, READ, WRITE, ProblemSch
 from kitlog.blueprints.web import local_today
 from kitlog.extensions import db
 from kitlog.models import HOUSEHOLD_STATUSES, RELATIONS, VULNERABILITIES, Household
+from kitlog.models.base import utcnow
 from kitlog.security import require
-from kitlog.services import audit
+from kitlog.services import audit, personal_data
 from kitlog.services import households as household_service
 
 blp = ApiBlueprint("api_households", __name__, description="Migrant workers' households")
@@ -100,8 +101,24 @@ class HouseholdSchema(ma.Schema):
     head_name = fields.String(required=True)
     worker_name = fields.String(required=True)
     worker_relation = fields.String(required=True, metadata={"enum": list(RELATIONS)})
-    nik = fields.String(required=True)
-    phone = fields.String(required=True)
+    nik = fields.String(
+        required=True,
+        metadata={
+            "description": "In full on one household's record (and in the answer to a"
+            " registration or a correction); in a list, masked to its last four digits:"
+            " `************0001`.",
+            "example": "3507124506850001",
+        },
+    )
+    phone = fields.String(
+        required=True,
+        metadata={
+            "description": "In full on one household's record (and in the answer to a"
+            " registration or a correction); in a list, masked to its country code and"
+            " last four digits: `+62*******7890`. Empty when unknown.",
+            "example": "+6281234567890",
+        },
+    )
     province = fields.String(required=True)
     regency = fields.String(required=True)
     district = fields.String(required=True)
@@ -167,6 +184,14 @@ def _dump(household: Household) -> dict:
     }
 
 
+def _dump_masked(household: Household) -> dict:
+    """A household in a list: its NIK and phone masked (the record has them in full)."""
+    answer = _dump(household)
+    answer["nik"] = personal_data.mask_nik(answer["nik"])
+    answer["phone"] = personal_data.mask_phone(answer["phone"])
+    return answer
+
+
 def _dump_detail(household: Household) -> dict:
     parcels = household_service.household_parcels(db.session, household)
     return {
@@ -208,31 +233,47 @@ def create_household(data):
 
 @blp.route("/households", methods=["GET"])
 @blp.arguments(HouseholdArgs, location="query")
-@blp.response(200, page_schema(HouseholdSchema, "HouseholdPage"))
-@problems(blp, *READ, 422)
+@blp.response(
+    200,
+    page_schema(HouseholdSchema, "HouseholdPage"),
+    description="A page of households, their NIK and phone masked to the last four digits"
+    " (one household's record has them in full). Each page read is logged, and a user reads"
+    " at most 500 households an hour (an administrator 5,000): past that, 429 with"
+    " Retry-After.",
+)
+@problems(blp, *READ, 422, 429)
 @require("households.read")
 def list_households(args):
     """Search households by name, code, NIK or village; by province and regency."""
     query = household_service.households_query(
         args.get("q", ""), province=args.get("province"), regency=args.get("regency")
     )
-    return page_of(query, args["page"], args["per_page"], _dump)
+    answer = page_of(query, args["page"], args["per_page"], _dump_masked)
+    personal_data.record_list_read(
+        db.session,
+        user=acting_user(),
+        count=len(answer["items"]),
+        page=args["page"],
+        per_page=args["per_page"],
+        list_filter=personal_data.ListFilter(
+            q=args.get("q", ""), province=args.get("province"), regency=args.get("regency")
+        ),
+        address=request.remote_addr,
+        now=utcnow(),
+    )
+    return answer
 
 
 @blp.route("/households/<code:code>", methods=["GET"])
 @blp.response(200, HouseholdDetailSchema)
-@problems(blp, *READ, 404)
+@problems(blp, *READ, 404, 429)
 @require("households.read")
 def get_household(code):
-    """One household, with every parcel it was allocated in every round."""
+    """One household, with every parcel it was allocated in every round; its NIK and
+    phone in full (each read is logged and counts towards the hourly limit)."""
     household = household_service.get_household(db.session, code)
-    audit.record_look(
-        db.session,
-        "household.view",
-        user=acting_user(),
-        object_type="household",
-        object_ref=household.code,
-        address=request.remote_addr,
+    personal_data.record_view(
+        db.session, household.code, user=acting_user(), address=request.remote_addr, now=utcnow()
     )
     return _dump_detail(household)
 

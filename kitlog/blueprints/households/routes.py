@@ -25,9 +25,11 @@ from kitlog.blueprints.households.forms import (
 )
 from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
 from kitlog.documents.spreadsheets import csv_chunks
+from kitlog.errors import problem
 from kitlog.extensions import db
+from kitlog.models.base import utcnow
 from kitlog.security import require
-from kitlog.services import audit
+from kitlog.services import audit, personal_data
 from kitlog.services import households as household_service
 from kitlog.services.errors import InvalidValue
 
@@ -43,7 +45,30 @@ def _labels():
         "parcel_status_labels": PARCEL_STATUS_LABELS,
         "parcel_tones": PARCEL_STATUS_TONES,
         "parcel_last_change": household_service.parcel_last_change,
+        "mask_phone": personal_data.mask_phone,
     }
+
+
+@bp.app_errorhandler(personal_data.TooManyReads)
+def _too_many_reads(error: personal_data.TooManyReads):
+    """429 with Retry-After, in the user's language, on the pages and in the API."""
+    db.session.rollback()
+    if request.path.startswith("/api/"):
+        response = problem(error.status, str(error))
+    else:
+        response = current_app.make_response(
+            (
+                render_template(
+                    "errors/error.html",
+                    status=error.status,
+                    title=_("Too many households read"),
+                    detail=str(error),
+                ),
+                error.status,
+            )
+        )
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _household(code: str):
@@ -74,6 +99,18 @@ def index():
         form.province.errors = [str(error)]
     else:
         page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+        personal_data.record_list_read(
+            db.session,
+            user=current_user,
+            count=len(page.items),
+            page=page.page,
+            per_page=PER_PAGE,
+            list_filter=personal_data.ListFilter(
+                q=form.q.data or "", province=form.province.data or None
+            ),
+            address=request.remote_addr,
+            now=utcnow(),
+        )
     return render_template(
         "households/index.html", form=form, page=page, filter_args=filter_args
     ), (200 if page is not None else 422)
@@ -132,13 +169,8 @@ def new():
 def show(code: str):
     """One household: its values and every parcel it received, in every round."""
     household = _household(code)
-    audit.record_look(
-        db.session,
-        "household.view",
-        user=current_user,
-        object_type="household",
-        object_ref=household.code,
-        address=request.remote_addr,
+    personal_data.record_view(
+        db.session, household.code, user=current_user, address=request.remote_addr, now=utcnow()
     )
     return render_template(
         "households/show.html",
