@@ -36,7 +36,9 @@ from kitlog.models import (
     ROUND_STATUSES,
     DonorBatch,
     Parcel,
+    ParcelEvent,
     Round,
+    ScanAction,
     Warehouse,
 )
 from kitlog.security import can, require
@@ -210,7 +212,14 @@ class ParcelEventSchema(ma.Schema):
     status = fields.String(required=True)
     at = LocalDateTime(required=True)
     by = fields.String(allow_none=True, metadata={"description": "Who; null for the system."})
-    note = fields.String(required=True)
+    note = fields.String(
+        required=True,
+        metadata={
+            "description": "What kitlog noted (a manifest's number, a reason), or the text typed"
+            " with a scan (a failed delivery's note), which only users who may read households"
+            " see: empty for the others."
+        },
+    )
 
 
 class ParcelSchema(ma.Schema):
@@ -268,6 +277,19 @@ def _dump_skip(skip: service.Skip) -> dict:
     return {"household": skip.household.code, "reason": skip.reason, "message": str(skip.message)}
 
 
+def typed_note_hidden(event: ParcelEvent) -> bool:
+    """A note typed with a scan (a failed delivery's note may hold a NIK or a phone) is
+    for users who may read households, as on the parcel's page; a load's note is the
+    manifest's number, which kitlog writes."""
+    scan = event.scan
+    return (
+        bool(event.note)
+        and scan is not None
+        and scan.action != ScanAction.LOAD
+        and not can("households.read")
+    )
+
+
 def _dump_parcel(parcel: Parcel) -> dict:
     household = parcel.household
     household_data = {
@@ -298,7 +320,7 @@ def _dump_parcel(parcel: Parcel) -> dict:
                 "status": event.status,
                 "at": event.created_at,
                 "by": event.user.name if event.user else None,
-                "note": event.note,
+                "note": "" if typed_note_hidden(event) else event.note,
             }
             for event in parcel.events
         ],
