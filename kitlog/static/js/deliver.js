@@ -139,12 +139,20 @@
     });
   }
 
+  // A trip saved more than 7 days ago is not used: kitlog.js deletes it at the next page.
+  var TRIP_DAYS = 7;
+
+  function fresh(trip) {
+    var saved = Date.parse((trip && trip.downloaded_at) || "");
+    return saved > Date.now() - TRIP_DAYS * 24 * 3600 * 1000;
+  }
+
   function savedTrips() {
     return tripStore("readonly", function (store) {
       return store.getAll();
     }).then(
       function (trips) {
-        return trips || [];
+        return (trips || []).filter(fresh);
       },
       function () {
         return [];

@@ -186,7 +186,145 @@
     });
   }
 
+  /* Trips saved on this phone for delivery with no signal (IndexedDB "kitlog-trips", see
+     deliver.js) hold households' names: they are deleted at logout, on any page seen
+     logged out, and after 7 days. The scans waiting to be sent ("kitlog-outbox") are
+     never touched here: they are not lost. */
+  var TRIPS_DB = "kitlog-trips";
+  var TRIP_DAYS = 7;
+
+  function tripsExist() {
+    if (!window.indexedDB) return Promise.resolve(false);
+    if (!indexedDB.databases) return Promise.resolve(true);
+    return indexedDB.databases().then(
+      function (list) {
+        return list.some(function (info) {
+          return info.name === TRIPS_DB;
+        });
+      },
+      function () {
+        return true;
+      }
+    );
+  }
+
+  // Delete the saved trips `doomed(trip)` picks; resolves to how many were deleted.
+  function deleteTrips(doomed) {
+    return tripsExist().then(function (exist) {
+      if (!exist) return 0;
+      return new Promise(function (resolve) {
+        var request = indexedDB.open(TRIPS_DB, 1);
+        request.onupgradeneeded = function () {
+          request.result.createObjectStore("trips", { keyPath: "id" }); // as deliver.js does
+        };
+        request.onerror = function () {
+          resolve(0);
+        };
+        request.onsuccess = function () {
+          var db = request.result;
+          var deleted = 0;
+          var tx;
+          try {
+            tx = db.transaction("trips", "readwrite");
+          } catch (error) {
+            db.close();
+            resolve(0);
+            return;
+          }
+          var cursor = tx.objectStore("trips").openCursor();
+          cursor.onsuccess = function () {
+            var at = cursor.result;
+            if (!at) return;
+            if (doomed(at.value)) {
+              at.delete();
+              deleted += 1;
+            }
+            at.continue();
+          };
+          tx.oncomplete = function () {
+            db.close();
+            resolve(deleted);
+          };
+          tx.onerror = tx.onabort = function () {
+            db.close();
+            resolve(0);
+          };
+        };
+      });
+    });
+  }
+
+  function tooOld(trip) {
+    var saved = Date.parse((trip && trip.downloaded_at) || "");
+    return !(saved > Date.now() - TRIP_DAYS * 24 * 3600 * 1000);
+  }
+
+  function everyTrip() {
+    return true;
+  }
+
+  function say(message) {
+    var main = document.querySelector("main");
+    if (!main || !message) return;
+    var flashes = main.querySelector(".flashes");
+    if (!flashes) {
+      flashes = document.createElement("div");
+      flashes.className = "flashes";
+      main.insertBefore(flashes, main.firstChild);
+    }
+    var note = document.createElement("p");
+    note.className = "flash flash-info";
+    note.setAttribute("role", "status");
+    note.setAttribute("data-trips-expired", "");
+    note.textContent = message;
+    flashes.appendChild(note);
+  }
+
+  function forgetTrips() {
+    if (!document.body.classList.contains("signed-in")) {
+      // logged out (the login page after a logout, even if the logout's script did not run)
+      deleteTrips(everyTrip);
+      return;
+    }
+    var logout = document.querySelector("form[data-trips-expired]");
+    deleteTrips(tooOld).then(function (deleted) {
+      if (deleted && logout) say(logout.getAttribute("data-trips-expired"));
+    });
+  }
+
+  // Before the logout form is sent: delete every saved trip, and whatever else a script
+  // asked for (offline.js empties the page cache), then send it; never wait long.
+  function guardLogout() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form || form.tagName !== "FORM" || event.defaultPrevented) return;
+      var action = new URL(form.getAttribute("action") || "", document.baseURI).pathname;
+      if (!/\/logout\/?$/.test(action) || form.getAttribute("data-cleared") === "yes") return;
+      event.preventDefault();
+      var sent = false;
+      var send = function () {
+        if (sent) return;
+        sent = true;
+        form.setAttribute("data-cleared", "yes");
+        form.submit(); // does not fire "submit" again
+      };
+      var work = [deleteTrips(everyTrip)];
+      (window.kitlogBeforeLogout || []).forEach(function (task) {
+        try {
+          work.push(Promise.resolve(task()));
+        } catch (error) {
+          /* one failed task must not keep the user logged in */
+        }
+      });
+      Promise.all(work).then(send, send);
+      window.setTimeout(send, 1500);
+    });
+  }
+
+  guardLogout();
+
   function start() {
+    forgetTrips();
     menu();
     openWide();
     confirmations();

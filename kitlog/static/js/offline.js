@@ -31,25 +31,10 @@
   }
 
   // The pages in the cache were rendered for the user who is leaving: never show them
-  // to the next one. (The service worker also clears them when it sees the POST.)
+  // to the next one. kitlog.js holds the logout form until this is done (with the saved
+  // trips); the service worker also clears them when it sees the POST.
   function guardLogout() {
-    document.addEventListener("submit", function (event) {
-      var form = event.target;
-      if (!form || form.tagName !== "FORM" || event.defaultPrevented) return;
-      var action = form.getAttribute("action") || "";
-      if (!/\/logout\/?$/.test(new URL(action, document.baseURI).pathname)) return;
-      if (form.getAttribute("data-caches-cleared") === "yes" || !window.caches) return;
-      event.preventDefault();
-      var sent = false;
-      var send = function () {
-        if (sent) return;
-        sent = true;
-        form.setAttribute("data-caches-cleared", "yes");
-        form.submit(); // does not fire "submit" again
-      };
-      clearPageCaches().then(send, send);
-      window.setTimeout(send, 1500);
-    });
+    (window.kitlogBeforeLogout = window.kitlogBeforeLogout || []).push(clearPageCaches);
   }
 
   function register() {
