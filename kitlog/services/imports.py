@@ -14,7 +14,6 @@ so that any worker can show its progress; the functions at the end move a job al
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import re
@@ -26,16 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from pathlib import PurePath
-from xml.etree.ElementTree import ParseError, iterparse
 
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from sqlalchemy import Boolean, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kitlog.documents.spreadsheet_reader import Limits, SpreadsheetError, read_xlsx
 from kitlog.models import (
     RELATIONS,
     VULNERABILITIES,
@@ -59,7 +56,7 @@ from kitlog.services.stock import Kits
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 # An XLSX is a zip: what its parts may grow to once unpacked (a zip bomb is refused).
-MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024
 PROGRESS_EVERY = 1_000
 NIK_CHUNK = 1_000
 INSERT_CHUNK = 5_000
@@ -96,7 +93,6 @@ _FIELD_OF = {_header_key(f): f for f in FIELDS}
 # What reading a damaged file raises, deep inside the csv, zipfile or XML code.
 _UNREADABLE = (
     csv.Error,
-    ParseError,
     zipfile.BadZipFile,
     KeyError,
     IndexError,
@@ -285,244 +281,44 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
 
 # XLSX --------------------------------------------------------------------------------------
 
-_MAIN_NS = (
-    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "http://purl.oclc.org/ooxml/spreadsheetml/main",
-)
-_REL_NS = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+# Why kitlog.documents.spreadsheet_reader refused a workbook, in the uploader's words.
+_REFUSALS: dict[str, Callable[..., object]] = {
+    "damaged": lambda: _l(
+        "This XLSX file is damaged and cannot be opened. Open it in Excel, save"
+        " it again, and upload the new copy."
+    ),
+    "not_workbook": lambda: _l(
+        "This zip file is not an Excel workbook. Upload the households as"
+        " CSV (UTF-8) or XLSX (Excel)."
+    ),
+    "no_sheet": lambda: _l("The workbook has no sheet with households."),
+    "too_large_unpacked": lambda mb: _l(
+        "The workbook is too large once unpacked. Split it into smaller files."
+    ),
+    "too_many_columns": lambda columns: _l(
+        "The sheet has cells beyond column %(columns)s. Delete the columns that are not"
+        " household fields, or copy the households to a new sheet, and upload it again.",
+        columns=Kits(columns),
+    ),
+    "too_many_cells": lambda cells, rows=0, columns=0: _l(
+        "The sheet's cells spread over more than %(cells)s cells (from A1 to its last row"
+        " and column). Delete the cells outside the households, or split the file.",
+        cells=Kits(cells),
+    ),
+    "too_slow": lambda seconds: _l(
+        "Reading the file took longer than %(seconds)s seconds and was stopped. Split it"
+        " into smaller files.",
+        seconds=Kits(int(seconds)),
+    ),
+}
+READ_LIMITS = Limits(unpacked_bytes=MAX_UNPACKED_BYTES)
 
 
-def _xml_events(data: bytes, events: tuple[str, ...] = ("end",)):
-    """The small parts of a workbook (its sheet list, relations, styles), parsed.
-
-    ElementTree resolves no external entities, and the expat it ships with (2.4.1 or
-    later) refuses entity amplification ("billion laughs"); parts are size-checked first.
-    """
-    return iterparse(io.BytesIO(data), events=events)  # noqa: S314 - see the docstring
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-_P = r"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix: <x:c> is <c>
-_ROW_RE = re.compile(rf"<{_P}row\b([^>]*?)(?:/>|>(.*?)</{_P}row>)", re.S)
-# One cell: its attributes, then the column letters, style and type when they come in
-# the usual order (r, s, t), then a leading <v> text or a plain inline string, then the rest.
-_CELL_RE = re.compile(
-    rf'<{_P}c((?: r="([A-Z]+)\d*")?(?: s="(\d+)")?(?: t="(\w+)")?[^>]*?)'
-    rf"(?:/>|>(?:<{_P}v>([^<]*)</{_P}v>|<{_P}is><{_P}t(?: [^>]*)?>([^<]*)</{_P}t></{_P}is>)?"
-    rf"(.*?)</{_P}c>)",
-    re.S,
-)
-_ATTR_RE = re.compile(r'\b([rst])="([^"]*)"')
-_R_RE = re.compile(r'\br="(\d+)"')
-_V_RE = re.compile(rf"<{_P}v>(.*?)</{_P}v>", re.S)
-_T_RE = re.compile(rf"<{_P}t\b[^>]*?(?:/>|>(.*?)</{_P}t>)", re.S)
-_RPH_RE = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
-_SI_RE = re.compile(rf"<{_P}si\b[^>]*?(?:/>|>(.*?)</{_P}si>)", re.S)
-_ESCAPED_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def _unescape(text: str) -> str:
-    """XML entities, and the _xHHHH_ escapes Excel writes for control characters."""
-    if "&" in text:
-        text = html.unescape(text)
-    if "_x" in text:
-        text = _ESCAPED_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    return text
-
-
-def _string_text(body: str) -> str:
-    """The text of a shared or inline string: its <t> runs, without phonetic hints."""
-    if "<" not in body:
-        return _unescape(body)
-    if "rPh" in body:
-        body = _RPH_RE.sub("", body)
-    return _unescape("".join(t or "" for t in _T_RE.findall(body)))
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
-class _Workbook:
-    """Just enough of an XLSX to read the first sheet's cell values, fast.
-
-    openpyxl reads 50,000 rows in tens of seconds; kitlog needs the values only, so it
-    parses the sheet's XML with the standard library's C parser and borrows openpyxl's
-    date-format rules for dates stored as numbers.
-    """
-
-    def __init__(self, content: bytes):
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(content))
-            names = set(self.zip.namelist())
-            if sum(i.file_size for i in self.zip.infolist()) > MAX_UNPACKED_BYTES:
-                raise ImportFileError(
-                    _l("The workbook is too large once unpacked. Split it into smaller files.")
-                )
-            if "xl/workbook.xml" not in names:
-                raise ImportFileError(
-                    _l(
-                        "This zip file is not an Excel workbook. Upload the households as"
-                        " CSV (UTF-8) or XLSX (Excel)."
-                    )
-                )
-            sheet, strings, styles = self._parts(names)
-            self.sheet = sheet
-            self.date1904 = self._date1904()
-            self.shared = self._shared_strings(strings) if strings in names else []
-            self.date_styles = self._date_styles(styles) if styles in names else frozenset()
-        except ImportFileError:
-            raise
-        except _UNREADABLE as e:
-            raise ImportFileError(
-                _l(
-                    "This XLSX file is damaged and cannot be opened. Open it in Excel, save"
-                    " it again, and upload the new copy."
-                )
-            ) from e
-
-    def _read(self, name: str) -> bytes:
-        return self.zip.read(name)
-
-    def _parts(self, names: set[str]) -> tuple[str, str, str]:
-        """The first sheet's part, and the shared strings' and styles' parts."""
-        targets = {}
-        types = {}
-        rels = "xl/_rels/workbook.xml.rels"
-        if rels in names:
-            for _event, el in _xml_events(self._read(rels)):
-                if el.tag == _PKG_REL:
-                    target = el.get("Target", "")
-                    target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                    targets[el.get("Id")] = target
-                    types[el.get("Type", "").rpartition("/")[2]] = target
-        first = None
-        for _event, el in _xml_events(self._read("xl/workbook.xml")):
-            if _local(el.tag) == "sheet" and first is None:
-                rid = next((el.get(f"{{{ns}}}id") for ns in _REL_NS if el.get(f"{{{ns}}}id")), "")
-                first = targets.get(rid)
-        if first is None or first not in names:
-            first = "xl/worksheets/sheet1.xml"
-        if first not in names:
-            raise ImportFileError(_l("The workbook has no sheet with households."))
-        strings = types.get("sharedStrings", "xl/sharedStrings.xml")
-        styles = types.get("styles", "xl/styles.xml")
-        return first, strings, styles
-
-    def _date1904(self) -> bool:
-        for _event, el in _xml_events(self._read("xl/workbook.xml")):
-            if _local(el.tag) == "workbookPr":
-                return el.get("date1904", "0").lower() in ("1", "true")
-        return False
-
-    def _shared_strings(self, name: str) -> list[str]:
-        text = self._read(name).decode("utf-8")
-        return [_string_text(body or "") for body in _SI_RE.findall(text)]
-
-    def _date_styles(self, name: str) -> frozenset[int]:
-        """The style indexes whose number format shows a date."""
-        formats = dict(BUILTIN_FORMATS)
-        xfs: list[int] = []
-        in_cell_xfs = False
-        for event, el in _xml_events(self._read(name), ("start", "end")):
-            tag = _local(el.tag)
-            if event == "start":
-                if tag == "cellXfs":
-                    in_cell_xfs = True
-                continue
-            if tag == "numFmt":
-                formats[int(el.get("numFmtId", "0"))] = el.get("formatCode", "")
-            elif tag == "cellXfs":
-                in_cell_xfs = False
-            elif tag == "xf" and in_cell_xfs:
-                xfs.append(int(el.get("numFmtId", "0")))
-        return frozenset(i for i, fmt_id in enumerate(xfs) if is_date_format(formats.get(fmt_id)))
-
-    def rows(self) -> Iterator[tuple[int, list]]:
-        """(row number, cell values) of the first sheet, with gaps as None.
-
-        Regular expressions over the sheet's XML: a sheet is a flat list of rows of
-        cells, and one expression per row is several times faster than an XML parser.
-        """
-        shared = self.shared
-        date_styles = {str(i) for i in self.date_styles}
-        epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
-        xml = self._read(self.sheet).decode("utf-8")
-        positions: dict[str, int] = {}
-        row_number = 0
-        cells_of = _CELL_RE.findall
-        for row in _ROW_RE.finditer(xml):
-            row_attrs, body = row.group(1, 2)
-            number = _R_RE.search(row_attrs)
-            row_number = int(number.group(1)) if number else row_number + 1
-            cells: list = []
-            filled = 0  # len(cells)
-            column = 0
-            for attrs, letters, style, kind, text, inline, rest in cells_of(body or ""):
-                if (
-                    (not letters and ' r="' in attrs)
-                    or (not style and ' s="' in attrs)
-                    or (not kind and ' t="' in attrs)
-                ):  # attributes in an unusual order
-                    found = dict(_ATTR_RE.findall(attrs))
-                    letters = "".join(ch for ch in found.get("r", "") if ch.isalpha())
-                    style, kind = found.get("s", ""), found.get("t", "")
-                if letters:
-                    column = positions.get(letters)
-                    if column is None:
-                        column = positions[letters] = _column_index(letters)
-                if text and kind == "s":  # the usual cell: a shared string (no inline text)
-                    value = shared[int(text)]
-                elif inline:
-                    value = _unescape(inline)
-                elif kind == "inlineStr":
-                    if not rest:
-                        column += 1
-                        continue
-                    value = _string_text(rest)
-                else:
-                    if not text:
-                        found_v = _V_RE.search(rest) if rest else None
-                        if found_v is None or not found_v.group(1):
-                            column += 1
-                            continue
-                        text = found_v.group(1)
-                    if kind == "s":
-                        value = shared[int(text)]
-                    elif kind == "" or kind == "n":
-                        if "." in text or "E" in text or "e" in text:
-                            value = float(text)
-                        else:
-                            value = int(text)
-                        if style and style in date_styles:
-                            value = from_excel(value, epoch)
-                    elif kind == "b":
-                        value = text.strip() in ("1", "true")
-                    elif kind == "d":
-                        value = datetime.fromisoformat(text.strip())
-                    else:  # str (a formula's text), e (an error such as #N/A)
-                        value = _unescape(text)
-                if column == filled:
-                    cells.append(value)
-                    filled += 1
-                elif column > filled:
-                    cells.extend([None] * (column - filled))
-                    cells.append(value)
-                    filled = column + 1
-                else:
-                    cells[column] = value
-                column += 1
-            yield row_number, cells
+def _refusal(error: SpreadsheetError) -> ImportFileError:
+    """The reader's refusal as a message in the uploader's language."""
+    if error.reason not in _REFUSALS:
+        return ImportFileError(_REFUSALS["damaged"]())
+    return ImportFileError(_REFUSALS[error.reason](**error.params))
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
@@ -533,8 +329,18 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
                 " Excel and save it as Excel Workbook (.xlsx), or upload a CSV UTF-8 file."
             )
         )
-    workbook = _Workbook(content)
-    return workbook.rows()
+    try:
+        rows = read_xlsx(content, READ_LIMITS)
+    except SpreadsheetError as error:
+        raise _refusal(error) from error
+    return _refused_as_import_errors(rows)
+
+
+def _refused_as_import_errors(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    try:
+        yield from rows
+    except SpreadsheetError as error:
+        raise _refusal(error) from error
 
 
 # -- checking the rows ---------------------------------------------------------------------
