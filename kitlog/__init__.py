@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as kitlog_config
+from kitlog.markup import JSONProvider
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         instance_path=instance_path,
         instance_relative_config=True,
     )
+    app.json = JSONProvider(app)
     app.config.from_object(
         kitlog_config.TestConfig if test_config is not None else kitlog_config.config_class()
     )

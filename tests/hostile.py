@@ -8,6 +8,7 @@ digits and overflowing numbers, and a field sent twice.
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 HUGE = "x" * 100_000
 
@@ -90,3 +91,55 @@ RAW_MARKUP = re.compile(r"<script>alert\(1\)|<img src=x onerror", re.I)
 def short(value) -> str:
     text = repr(value)
     return text if len(text) <= 30 else f"{text[:24]}..{len(text)}"
+
+
+# -- stored markup: planted in the database, it must come back as text -------------------------
+
+# What an attacker stores to take over an administrator's page (CSP stops scripts, not this).
+META = '<meta http-equiv="refresh" content="0;url=http://evil.example/">'
+BOLD = "<b>x</b>"
+
+
+def planted(tag: str, limit: int | None) -> str:
+    """A stored value that names its column (tag) and carries markup, within the column's size."""
+    value = f"{tag}{META}{BOLD}"
+    return value if limit is None or len(value) <= limit else f"{tag}{BOLD}"
+
+
+class _Page(HTMLParser):
+    """The elements, text and attribute values of a page, as a browser parses them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.planted_elements: list[str] = []
+        self.texts: list[str] = []
+        self.attributes: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        planted_meta = tag == "meta" and "evil.example" in (dict(attrs).get("content") or "")
+        if tag == "b" or planted_meta:
+            self.planted_elements.append(self.get_starttag_text() or tag)
+        self.attributes += [value for _name, value in attrs if value]
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+
+class ParsedPage:
+    """A page parsed by the standard library's HTML parser: what became an element, and
+    what stayed text (in a text node or an attribute, such as an option group's label)."""
+
+    def __init__(self, html: str):
+        parser = _Page()
+        parser.feed(html)
+        parser.close()
+        self.planted_elements = parser.planted_elements
+        self.text = "".join(parser.texts)
+        self.attributes = parser.attributes
+
+    def shows(self, value: str) -> bool:
+        """The value is on the page as text: in a text node or whole in an attribute."""
+        return value in self.text or any(value in attribute for attribute in self.attributes)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import uuid
 import zipfile
@@ -22,13 +23,13 @@ from urllib.parse import quote
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import select, text
+from sqlalchemy import String, select, text
 
 from kitlog.extensions import db
-from kitlog.models import Donor, Household
+from kitlog.models import Donor, Household, HouseholdImport
+from kitlog.services import audit, imports, manifests, share_links, stock, users
 from kitlog.services import distribution as dist
 from kitlog.services import labels as label_service
-from kitlog.services import share_links, users
 from tests.hostile import (
     ALONE,
     BAD_BYTES,
@@ -39,7 +40,9 @@ from tests.hostile import (
     RAW_MARKUP,
     SCRIPT,
     SWEEP,
+    ParsedPage,
     Twice,
+    planted,
 )
 from tests.hostile import short as _short
 from tests.services.test_scans import ScanWorld
@@ -844,3 +847,251 @@ def test_nul_in_a_text_field_is_refused_or_dropped_never_stored(browser, login, 
     assert response.status_code == 422
     assert "Contains characters that are not allowed." in field_errors(response, "name")
     assert db.session.scalars(select(Donor)).all() == []
+
+
+# -- markup stored in the database comes back as text on every page ----------------------------
+
+# Every text column of the schema is either planted with markup below (free text some page
+# shows) or listed here with why it cannot carry markup: a new column must be classified.
+NOT_FREE_TEXT = {
+    "counters.name": "an internal sequence name",
+    "donors.code": "codes are letters, digits, - and _",
+    "kit_types.code": "codes are letters, digits, - and _",
+    "warehouses.code": "codes are letters, digits, - and _",
+    "households.code": "generated",
+    "manifests.number": "generated",
+    "parcels.token": "generated",
+    "parcels.short_code": "generated",
+    "label_printers.layout": "one of the layouts",
+    "login_failures.email": "never shown",
+    "login_failures.address": "never shown",
+    "users.role": "one of the roles",
+    "users.language": "id or en",
+    "users.password_hash": "never shown",
+    "api_tokens.token_hash": "never shown",
+    "api_tokens.prefix": "generated",
+    "share_links.token_hash": "never shown",
+    "audit_events.action": "the audit log is append-only: planted through audit.record",
+    "audit_events.object_type": "planted through audit.record",
+    "audit_events.object_ref": "planted through audit.record",
+    "audit_events.detail": "planted through audit.record",
+    "audit_events.role": "planted through audit.record",
+    "audit_events.address": "planted through audit.record",
+    "household_imports.status": "one of the statuses",
+    "household_imports.language": "id or en",
+    "household_imports.errors": "JSON: planted as JSON below",
+    "households.name_key": "never shown (the duplicate check's key)",
+    "households.nik": "16 digits",
+    "households.worker_relation": "one of the relations",
+    "households.status": "one of the statuses",
+    "manifests.status": "one of the statuses",
+    "rounds.status": "one of the statuses",
+    "parcels.status": "one of the statuses",
+    "stock_movements.kind": "one of the kinds",
+    "manifest_parcels.outcome": "one of the outcomes",
+    "scans.idempotency_key": "never shown",
+    "scans.detail": "written by kitlog (it may quote the code, planted)",
+    "scans.action": "one of the actions",
+    "scans.outcome": "one of the outcomes",
+    "scans.from_status": "one of the statuses",
+    "scans.to_status": "one of the statuses",
+    "scans.reason": "one of the reasons",
+    "parcel_events.from_status": "one of the statuses",
+    "parcel_events.status": "one of the statuses",
+}
+APPEND_ONLY = {"stock_movements", "scans"}
+# Unique columns get their markup on one row only.
+ONE_ROW = {"users.email": "budi", "label_printers.name": None}
+
+
+def _text_columns() -> list:
+    return [
+        column
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, String)
+    ]
+
+
+def test_every_text_column_is_planted_with_markup_or_says_why_not():
+    """A new text column is planted by the page walk below, or explained here."""
+    assert {f"{c.table.name}.{c.name}" for c in _text_columns()} >= set(NOT_FREE_TEXT)
+
+
+def _planted_values() -> dict[str, str]:
+    """The markup each free-text column gets, named by its column."""
+    columns = [c for c in _text_columns() if f"{c.table.name}.{c.name}" not in NOT_FREE_TEXT]
+    return {
+        f"{c.table.name}.{c.name}": planted(f"[{n}]", c.type.length) for n, c in enumerate(columns)
+    }
+
+
+class MarkedWorld(World):
+    """The forms' world with a delivery, a failed one, a closed and a cancelled manifest,
+    an import, a transfer and an adjustment, then markup in every free-text column (the
+    ledger and the scans are append-only: they are written with the markup)."""
+
+    def __init__(self, make, admin):
+        super().__init__(make, admin)
+        self.values = values = _planted_values()
+        w = self.scan_world
+        w.scan(
+            self.away_parcel,
+            "deliver",
+            recipient_name=values["scans.recipient_name"],
+            recipient_relation=values["scans.recipient_relation"],
+        )
+        self.closed = failed_trip = w.on_the_road([self.to_act])
+        w.scan(self.to_act, "fail", reason="other", note=values["scans.note"])
+        w.scan(None, "pack", code=values["scans.code"])
+        manifests.close_manifest(db.session, failed_trip, reason="Back", user=w.budi)
+        self.cancelled = w.manifest([])
+        manifests.cancel_manifest(db.session, self.cancelled, reason="No truck", user=w.budi)
+        stock.transfer_stock(
+            db.session,
+            batch=self.batch,
+            from_warehouse=self.sby,
+            to_warehouse=self.jkt,
+            quantity=1,
+            note="Moved",
+            user=admin,
+        )
+        stock.adjust_stock(
+            db.session,
+            batch=self.batch,
+            warehouse=self.sby,
+            quantity=-1,
+            kind="loss",
+            reason=values["stock_movements.reason"],
+            user=admin,
+        )
+        self.job = imports.create_import(
+            db.session,
+            filename="households.csv",
+            content=imports.template_csv(),
+            user=admin,
+            language="en",
+        )
+        self.link, self.share_token = share_links.create_share_link(
+            db.session, self.donor, label="Board", user=None
+        )
+        db.session.commit()
+        self._plant(admin)
+
+    def _plant(self, admin) -> None:
+        """Markup into every free-text column of every row."""
+        for column in _text_columns():
+            name = f"{column.table.name}.{column.name}"
+            if name in NOT_FREE_TEXT or column.table.name in APPEND_ONLY:
+                continue
+            update = column.table.update().values({column.name: self.values[name]})
+            if name == "users.email":
+                update = update.where(column.table.c.id == self.scan_world.budi.id)
+            db.session.execute(update)
+        errors = [{"row": 2, "field": "head_name", "message": self.values["households.head_name"]}]
+        db.session.execute(HouseholdImport.__table__.update().values(errors=json.dumps(errors)))
+        event = planted("[audit]", 64)
+        audit.record(
+            db.session,
+            "household.view",
+            user=admin,
+            object_type="household",
+            object_ref=event,
+            detail={"reason": event},
+        )
+        self.values["audit_events.object_ref"] = event
+        db.session.commit()
+
+
+def _marked_pages(x: MarkedWorld) -> dict[str, set[str]]:
+    """Every page that shows stored text, for an administrator: the columns it shows
+    (every page but the shared report also shows the user's name in its menu)."""
+    r, m, hh, donor = x.round.id, x.opened.id, x.household.code, x.donor.code
+    household = {"households.head_name", "households.district", "households.village"}
+    place = {"households.province", "households.regency"}
+    trip = {"manifests.destination", "manifests.vehicle", "manifests.driver_name"}
+    trip |= {"manifests.driver_phone", "manifests.note", "warehouses.name"}
+    parcel = household | {"donor_batches.lot", "households.regency", "parcel_events.note"}
+    parcel |= {"rounds.name"}
+    stock = {"donor_batches.lot", "warehouses.name"}
+    warehouse = {"warehouses.name", "warehouses.province", "warehouses.regency"}
+    kit = {"kit_items.item", "kit_items.unit", "kit_types.name"}
+    report = {"donor_batches.lot", "donor_batches.reference", "donors.name"}
+    report |= place | {"stock_movements.reason"}
+    pages = {
+        "/dashboard": stock | warehouse,
+        "/profile": {"api_tokens.name"},
+        "/donors": {"donors.name", "donors.country"},
+        f"/donors/{donor}/edit": {"donors.name", "donors.country"},
+        "/kit-types": kit,
+        f"/kit-types/{x.kit.code}/edit": kit,
+        "/warehouses": warehouse | {"warehouses.address"},
+        "/warehouses/JKT-01/edit": warehouse | {"warehouses.address"},
+        "/printers/": {"label_printers.name"},
+        f"/printers/{x.printer.id}/edit": {"label_printers.name"},
+        "/stock/batches": {"donor_batches.lot"},
+        f"/stock/batches/{x.batch.id}": report - place | {"kit_types.name", "warehouses.name"},
+        "/stock/receive": {"donors.name", "kit_types.name", "warehouses.name"},
+        "/stock/transfer": stock,
+        "/stock/adjust": stock,
+        "/stock/movements": stock | {"stock_movements.reason"},
+        "/stock/report": stock | {"donors.name"},
+        "/households/": household | place | {"households.worker_name"},
+        f"/households/{hh}": household
+        | place
+        | {"households.worker_name", "households.phone"}
+        | {"rounds.name"},
+        f"/households/{hh}/edit": household
+        | {"households.regency", "households.worker_name", "households.phone"},
+        "/households/imports/new": {"household_imports.filename"},
+        f"/households/imports/{x.job.id}": {"household_imports.filename", "households.head_name"},
+        "/rounds/": {"rounds.name", "rounds.province", "rounds.regency"},
+        "/rounds/new": stock,
+        f"/rounds/{r}": stock
+        | {"households.village", "rounds.name"}
+        | {"rounds.province", "rounds.regency"},
+        f"/rounds/{r}/edit": stock | {"rounds.name", "rounds.regency"},
+        f"/rounds/{r}/labels": {"households.village", "label_printers.name", "rounds.name"},
+        f"/rounds/{r}/parcels/{x.away_parcel.id}": parcel,
+        f"/rounds/{r}/parcels/{x.to_act.id}": parcel,
+        "/manifests/": {"manifests.destination", "manifests.vehicle"},
+        "/manifests/new": {"warehouses.name"},
+        f"/manifests/{m}": trip | household | {"rounds.name"},
+        f"/manifests/{x.away.id}": trip | household,
+        f"/manifests/{x.cancelled.id}": trip | {"manifests.cancel_reason"},
+        f"/manifests/{x.closed.id}": trip | household | {"manifests.close_reason"},
+        "/scan/": {"manifests.destination", "manifests.vehicle"},
+        f"/deliver/?code={x.away_parcel.short_code}": household | {"rounds.name"},
+        f"/p/{x.to_act.token}": household | {"rounds.name", "scans.note", "parcel_events.note"},
+        "/reports/": {"donors.name"},
+        f"/reports/donors/{donor}": report,
+        f"/reports/donors/{donor}/share": {"donors.name", "share_links.label"},
+        "/admin/users": {"users.email"},
+        "/admin/users/new": {"donors.name"},
+        f"/admin/users/{x.scan_world.budi.id}": {"donors.name", "users.email"},
+        "/admin/audit": {"audit_events.object_ref"},
+    }
+    pages = {path: shown | {"users.name"} for path, shown in pages.items()}
+    pages[f"/share/{x.share_token}"] = report
+    return pages
+
+
+def test_markup_stored_in_any_text_column_comes_back_as_text_on_every_page(
+    app, client, make, login
+):
+    """A warehouse user's printer called <meta http-equiv=refresh ...> redirected the
+    administrator's browser from the labels page: a lazy string was taken as markup.
+    Every page parses with no planted element, and shows each planted value as text."""
+    admin = login("admin")
+    x = MarkedWorld(make, admin)
+    faults = {}
+    for path, shown in _marked_pages(x).items():
+        response = client.get(path)
+        if response.status_code != 200:
+            faults[path] = f"status {response.status_code}"
+            continue
+        page = ParsedPage(response.get_data(as_text=True))
+        missing = sorted(name for name in shown if not page.shows(x.values[name]))
+        if page.planted_elements or missing:
+            faults[path] = {"parsed as markup": page.planted_elements, "not shown": missing}
+    assert faults == {}
