@@ -299,3 +299,36 @@ def test_a_request_over_the_limit_is_413_with_a_clear_message_and_changes_nothin
     assert api.mimetype == "application/problem+json"
     assert api.get_json()["detail"] == "The upload is larger than allowed."
     assert _count(Donor) == 0
+
+
+# -- the login's next= -------------------------------------------------------------------------
+
+BAD_NEXTS = ["%0d%0a/x", "/%0a/evil", "/x%0d%0aSet-Cookie:%20a=b", "/%09/evil", "/x%00y"]
+
+
+@pytest.mark.parametrize("target", BAD_NEXTS)
+def test_a_next_with_a_line_break_is_ignored_after_the_login(client, make, target):
+    """A line break cannot go into the Location header: it answered 500."""
+    user = make.user("warehouse")
+    page = client.get(f"/login?next={target}")
+    assert page.status_code == 200
+    response = client.post(
+        f"/login?next={target}",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/dashboard"
+
+
+@pytest.mark.parametrize("target", BAD_NEXTS)
+def test_a_next_with_a_line_break_is_ignored_when_already_logged_in(client, auth, target):
+    auth.login("warehouse")
+    response = client.get(f"/login?next={target}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/dashboard"
+
+
+def test_a_next_within_the_site_is_still_followed(client, auth):
+    auth.login("warehouse")
+    response = client.get("/login?next=/stock/batches%3Fpage%3D2")
+    assert response.headers["Location"] == "/stock/batches?page=2"

@@ -22,8 +22,9 @@ from kitlog.services import users as user_service
 
 
 def _safe_next(target: str | None) -> str:
-    """Only redirect within this site after login."""
-    if target:
+    """Only redirect within this site after login, to a path without control characters
+    (a line break cannot go into the Location header)."""
+    if target and target.isprintable():
         parts = urlsplit(target)
         if (
             not parts.scheme
