@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 # No inline script or style anywhere in kitlog's pages (JSON data blocks are not scripts).
 # 'wasm-unsafe-eval' lets the QR decoder compile its WebAssembly; blob: serves photos and
@@ -36,10 +36,22 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+# Answers a browser or a proxy may keep: static files (CSS, scripts, fonts, vendored
+# libraries), and the service worker's script, which holds no personal data and is
+# revalidated (no-cache). The service worker keeps its offline pages in the Cache API,
+# which no HTTP header governs.
+CACHEABLE_ENDPOINTS = frozenset({"static", "scan.service_worker"})
+
 
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)  # a view may be stricter (share links)
+    if request.endpoint not in CACHEABLE_ENDPOINTS and "no-store" not in (
+        response.headers.get("Cache-Control") or ""
+    ):
+        # pages, API answers, exports and PDFs may hold personal data: no copy is kept
+        # on a shared phone's disk or in a proxy
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

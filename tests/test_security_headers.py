@@ -4,8 +4,12 @@ script, no framing, no sniffing, and the camera only for kitlog itself."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from kitlog.extensions import db
 from kitlog.headers import CONTENT_SECURITY_POLICY
+from kitlog.models import Household
+from tests.services.test_scans import ScanWorld
 
 
 def directives(policy: str) -> dict[str, list[str]]:
@@ -46,3 +50,81 @@ def test_a_view_that_sets_a_stricter_header_keeps_it(client):
     assert response.status_code == 404
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+# -- no copy of personal data is kept by a browser or a proxy -------------------------------------
+
+
+@pytest.fixture
+def trip(make, auth):
+    """A round of two parcels, one on a dispatched manifest; an administrator logged in,
+    and an API token of another."""
+    w = ScanWorld(make, households=2)
+    away, _home = w.parcels
+    manifest = w.on_the_road([away])
+    admin = auth.login("admin", language="en")
+    household = db.session.scalars(select(Household).order_by(Household.id)).first()
+    return {
+        "round": w.round.id,
+        "parcel": away.id,
+        "short_code": away.short_code,
+        "token": away.token,
+        "manifest": manifest.id,
+        "household": household.code,
+        "admin": admin,
+        "api_token": make.token(make.user("admin")),
+    }
+
+
+PERSONAL_PAGES = [
+    "/households/",
+    "/households/?q={household}",
+    "/households/{household}",
+    "/households/{household}/edit",
+    "/households/export.csv",
+    "/rounds/{round}",
+    "/rounds/{round}/parcels/{parcel}",
+    "/rounds/{round}/labels",
+    "/rounds/{round}/labels.pdf",
+    "/p/{token}",
+    "/deliver/?code={short_code}",
+    "/manifests/",
+    "/manifests/{manifest}",
+    "/manifests/{manifest}.pdf",
+    "/dashboard",
+]
+PERSONAL_API = [
+    "/api/v1/households",
+    "/api/v1/households/{household}",
+    "/api/v1/parcels?code={short_code}",
+    "/api/v1/rounds/{round}/parcels",
+    "/api/v1/parcels/{short_code}",
+    "/api/v1/manifests",
+    "/api/v1/rounds",
+]
+
+
+@pytest.mark.parametrize("path", PERSONAL_PAGES)
+def test_pages_with_personal_data_are_never_stored_by_the_browser(client, trip, path):
+    response = client.get(path.format(**trip))
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", PERSONAL_API)
+def test_api_answers_with_personal_data_are_never_stored(client, trip, path):
+    response = client.get(
+        path.format(**trip), headers={"Authorization": f"Bearer {trip['api_token']}"}
+    )
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_errors_and_the_login_page_are_not_stored_but_static_files_keep_their_caching(client):
+    """The offline pages live in the service worker's Cache API, which ignores HTTP caching."""
+    for path in ("/login", "/no-such-page", "/api/v1/households"):
+        assert client.get(path).headers["Cache-Control"] == "no-store"
+    css = client.get("/static/css/kitlog.css")
+    assert css.status_code == 200
+    assert "no-store" not in (css.headers.get("Cache-Control") or "")
+    assert client.get("/sw.js").headers["Cache-Control"] == "no-cache"
