@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
@@ -42,9 +46,18 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Remember me" (a choice on the login form) lasts this long, in the cookie and on the
+    # server; a login without it ends when the browser closes or after LOGIN_SESSION_DURATION.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    LOGIN_SESSION_DURATION = timedelta(hours=12)
 
-    LOGIN_FAILURE_LIMIT = 5  # failures per account, and 4x that per address ...
-    LOGIN_FAILURE_WINDOW_S = 15 * 60  # ... within this window, before 429
+    # Failed logins within LOGIN_FAILURE_WINDOW_S (kitlog.services.users.ThrottleRules):
+    LOGIN_FAILURE_WINDOW_S = 15 * 60
+    LOGIN_FAILURE_LIMIT = 5  # for one account from one address, then 429
+    LOGIN_FAILURE_ADDRESS_LIMIT = 20  # from one address, any account, then 429
+    LOGIN_FAILURE_DELAY_AFTER = 5  # for one account from anywhere: then an address that
+    LOGIN_FAILURE_DELAY_S = 2  # failed waits this long after its failure, doubling with
+    LOGIN_FAILURE_DELAY_MAX_S = 60  # each further failure up to this (429, Retry-After)
 
     API_TITLE = "kitlog API"
     API_VERSION = "v1"
@@ -93,6 +106,30 @@ def config_class() -> type[Config]:
 def sqlite_url(instance_path: str | Path) -> str:
     """The embedded default database, kept in the instance folder."""
     return f"sqlite:///{Path(instance_path) / 'kitlog.db'}"
+
+
+def make_private_folder(path: str | Path) -> None:
+    """Create the instance folder readable by its owner only (0700); an existing folder
+    is left as its administrator set it."""
+    folder = Path(path)
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
+def make_private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600) before SQLite
+    does (it would follow the umask, often 0644); its -wal and -shm files take the
+    database file's mode. An existing file is left as it is."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if database.startswith("file:") or parsed.query.get("uri"):
+        return  # SQLite's own URI form: its options are SQLite's to apply
+    # an existing file is kept as it is; a missing folder is SQLite's to report
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def load_or_create_secret_key(instance_path: str | Path) -> str:

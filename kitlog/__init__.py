@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     if test_config:
         app.config.from_mapping(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    kitlog_config.make_private_folder(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         if app.config.get("SESSION_COOKIE_SECURE"):  # KITLOG_ENV=production
             raise RuntimeError(
@@ -38,9 +38,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config["SECRET_KEY"] = kitlog_config.load_or_create_secret_key(app.instance_path)
     url = app.config.get("DATABASE_URL") or kitlog_config.sqlite_url(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    kitlog_config.make_private_sqlite_file(url)
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # A database error names the failing statement but never its values (a NIK, a name):
+    # errors reach the log.
+    engine_options.setdefault("hide_parameters", True)
     if url.startswith("postgresql"):
-        engine_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         engine_options.setdefault("pool_pre_ping", True)
         # PostgreSQL's JIT compiles any plan whose estimated cost is high, such as a report
         # over a million ledger rows: seconds of compiling for a query that runs in

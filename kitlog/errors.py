@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import (
     Conflict,
     HTTPException,
@@ -84,6 +86,23 @@ def domain_problem(error: DomainError) -> Response:
     return problem(error.status, str(error), errors, **error.extra)
 
 
+def database_error_summary(error: DBAPIError) -> str:
+    """What went wrong in the database, without a value of the row: the error's class,
+    its SQLSTATE and the constraint, table and column it names (PostgreSQL's message says
+    "Key (nik)=(3507...) already exists"; SQLite's names only the column)."""
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if diag is None:  # SQLite: "UNIQUE constraint failed: households.nik"
+        return f"{type(orig).__name__}: {str(orig).splitlines()[0][:200] if str(orig) else ''}"
+    named = {
+        "constraint": diag.constraint_name,
+        "table": diag.table_name,
+        "column": diag.column_name,
+    }
+    parts = [f"{key} {value}" for key, value in named.items() if value]
+    return f"{type(orig).__name__} (SQLSTATE {getattr(orig, 'sqlstate', '?')}) " + ", ".join(parts)
+
+
 def _wants_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -129,7 +148,12 @@ def init_app(app: Flask) -> None:
     def _integrity_error(error: IntegrityError):
         # Two requests raced past a service's check (the same new code at the same
         # instant): the database refused the second; answer as the check would have.
-        app.logger.warning("integrity error on %s %s: %s", request.method, request.path, error)
+        app.logger.warning(
+            "integrity error on %s %s: %s",
+            request.method,
+            request.path,
+            database_error_summary(error),
+        )
         return _http_error(Conflict())
 
     @app.errorhandler(OperationalError)
@@ -161,7 +185,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(error, DBAPIError):
+            # the traceback, but not the message: it may quote the row's values
+            app.logger.error(
+                "unhandled database error on %s %s: %s\n%s",
+                request.method,
+                request.path,
+                database_error_summary(error),
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+        else:
+            app.logger.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         if app.config.get("PROPAGATE_EXCEPTIONS") and app.testing:
             raise error
