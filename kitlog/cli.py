@@ -52,9 +52,19 @@ def run_command(host: str, port: int) -> None:
     """Serve kitlog (never loads demo data; use `kitlog demo` for that)."""
     from werkzeug.serving import run_simple
 
+    from kitlog.access_log import RequestHandler
+
     app = current_app._get_current_object()
     click.echo(f"kitlog is serving on http://{host}:{port}/  (Ctrl+C stops it)")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        use_debugger=False,
+        request_handler=RequestHandler,  # no query string or whole token in the log
+    )
 
 
 @main.command("demo")
