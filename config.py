@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -45,9 +46,18 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Remember me" (a choice on the login form) lasts this long, in the cookie and on the
+    # server; a login without it ends when the browser closes or after LOGIN_SESSION_DURATION.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    LOGIN_SESSION_DURATION = timedelta(hours=12)
 
-    LOGIN_FAILURE_LIMIT = 5  # failures per account, and 4x that per address ...
-    LOGIN_FAILURE_WINDOW_S = 15 * 60  # ... within this window, before 429
+    # Failed logins within LOGIN_FAILURE_WINDOW_S (kitlog.services.users.ThrottleRules):
+    LOGIN_FAILURE_WINDOW_S = 15 * 60
+    LOGIN_FAILURE_LIMIT = 5  # for one account from one address, then 429
+    LOGIN_FAILURE_ADDRESS_LIMIT = 20  # from one address, any account, then 429
+    LOGIN_FAILURE_DELAY_AFTER = 5  # for one account from anywhere: then an address that
+    LOGIN_FAILURE_DELAY_S = 2  # failed waits this long after its failure, doubling with
+    LOGIN_FAILURE_DELAY_MAX_S = 60  # each further failure up to this (429, Retry-After)
 
     API_TITLE = "kitlog API"
     API_VERSION = "v1"

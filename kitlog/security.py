@@ -121,14 +121,10 @@ def bearer_token() -> str | None:
 
 @login_manager.user_loader
 def _load_user(session_key: str) -> User | None:
-    """The active user of a session, unless their password changed since it began."""
-    user_id, _, version = session_key.partition(".")
-    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+    """The active user of a server-side login session that is not revoked (logged out, a
+    new password, a deactivation) nor expired; the session cookie and the remember-me
+    cookie both hold its key."""
+    return user_service.user_for_session(db.session, session_key)
 
 
 def same_origin_json() -> bool:

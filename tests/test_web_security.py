@@ -188,8 +188,8 @@ def _attributes(header: str) -> set[str]:
 
 def _log_in(client, email, **kw):
     token = csrf_token(client.get("/login", **kw).get_data(as_text=True))
-    data = {"email": email, "password": PASSWORD, "csrf_token": token}
-    response = client.post("/login", data=data, **kw)
+    data = {"email": email, "password": PASSWORD, "remember": "y", "csrf_token": token}
+    response = client.post("/login", data=data, **kw)  # "remember me" sets the second cookie
     assert response.status_code == 302
     return _cookies(response)
 

@@ -44,7 +44,15 @@ from kitlog.models.scanning import (
     ShareLink,
 )
 from kitlog.models.stock import MOVEMENT_KINDS, DonorBatch, MovementKind, StockMovement, Transfer
-from kitlog.models.users import LANGUAGES, ROLES, ApiToken, LoginFailure, Role, User
+from kitlog.models.users import (
+    LANGUAGES,
+    ROLES,
+    ApiToken,
+    LoginThrottle,
+    Role,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "AuditEvent",
@@ -91,11 +99,12 @@ __all__ = [
     "DonorBatch",
     "KitItem",
     "KitType",
-    "LoginFailure",
+    "LoginThrottle",
     "MovementKind",
     "Role",
     "StockMovement",
     "Transfer",
     "User",
+    "UserSession",
     "Warehouse",
 ]

@@ -6,7 +6,16 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.extensions import db
@@ -43,15 +52,18 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Part of the login cookie: raising it (a new password) ends every session of the user.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
 
     donor: Mapped[Donor | None] = relationship()
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
+    # The key of the login session this request runs in (not stored: only its hash is).
+    session_key = None
+
     def get_id(self) -> str:
-        """Flask-Login's session key: the id and the session version."""
-        return f"{self.id}.{self.session_version}"
+        """Flask-Login's cookie value: the key of a server-side session, never the user id."""
+        if not self.session_key:
+            raise RuntimeError("log in through kitlog.services.users.start_session")
+        return self.session_key
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated user cannot log in
@@ -61,22 +73,52 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
-class LoginFailure(db.Model):
-    """A failed login, counted per account and per address to throttle guessing.
+THROTTLE_SCOPES = ("pair", "account", "address")
 
-    Kept in the database so every worker and server sees the same count.
+
+class LoginThrottle(db.Model):
+    """Failed logins within a window: one counter for an account from one address
+    ("pair", key "email address"), one for the account ("account") and one for the
+    address ("address").
+
+    Kept in the database so every worker and server sees the same count; a login locks
+    its three rows while it checks and counts, so concurrent attempts cannot overtake.
     """
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttles"
     __table_args__ = (
-        Index("ix_login_failures_email_at", "email", "created_at"),
-        Index("ix_login_failures_address_at", "address", "created_at"),
+        UniqueConstraint("scope", "key"),
+        CheckConstraint(sql_in("scope", THROTTLE_SCOPES), name="scope"),
+        CheckConstraint("failures >= 0", name="failures_not_negative"),
+        Index("ix_login_throttles_window_started_at", "window_started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    address: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(320))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserSession(db.Model):
+    """A login on one device. The cookie holds a random key; only its SHA-256 is kept.
+
+    Logging out revokes the row, so a copy of the cookie stops working; a new password,
+    a deactivation or the end of its life ends it too.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):

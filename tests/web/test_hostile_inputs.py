@@ -49,7 +49,7 @@ from tests.services.test_scans import ScanWorld
 from tests.web.conftest import field_errors
 
 # Tables a refused form may still write: a failed login is counted for the throttle.
-UNSNAPSHOTTED = {"login_failures"}
+UNSNAPSHOTTED = {"login_throttles"}
 ERROR_MARKERS = ('class="field-error"', "alert-error")
 
 
@@ -656,7 +656,7 @@ def _sweep(app, client, form: Form) -> dict:
         return faults  # a form that took a hostile value (checked above) works, may be done
     # the control: the valid submission, with a fresh token, is accepted (the failed
     # logins above are forgotten first, or the throttle would refuse it)
-    db.session.execute(text("DELETE FROM login_failures"))
+    db.session.execute(text("DELETE FROM login_throttles"))
     token = token_of(poster.get(form.page).get_data(as_text=True), form.csrf)
     response = poster.post(form.path, data={**_resolve(form.valid), form.csrf: token})
     if response.status_code not in form.ok:
@@ -863,8 +863,9 @@ NOT_FREE_TEXT = {
     "parcels.token": "generated",
     "parcels.short_code": "generated",
     "label_printers.layout": "one of the layouts",
-    "login_failures.email": "never shown",
-    "login_failures.address": "never shown",
+    "login_throttles.scope": "one of the scopes",
+    "login_throttles.key": "never shown",
+    "user_sessions.key_hash": "never shown",
     "users.role": "one of the roles",
     "users.language": "id or en",
     "users.password_hash": "never shown",

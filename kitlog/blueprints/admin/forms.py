@@ -66,4 +66,4 @@ class UserEditForm(UserFields):
 
 
 class PasswordResetForm(NewPasswordFields):
-    pass
+    keep_tokens = BooleanField(_l("Keep the user's API tokens working"), default=False)

@@ -124,11 +124,20 @@ def edit_user(user_id: int):
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @require("users.manage")
 def reset_password(user_id: int):
-    """Give a user a new password (tell it to them by another channel)."""
+    """Give a user a new password (tell it to them by another channel); it ends their
+    sessions and, unless kept by choice, revokes their API tokens."""
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        saved = form.save(lambda: user_service.set_password(db.session, user, form.password.data))
+        saved = form.save(
+            lambda: user_service.set_password(
+                db.session,
+                user,
+                form.password.data,
+                keep_session=current_user.session_key if user.id == current_user.id else None,
+                keep_tokens=form.keep_tokens.data,
+            )
+        )
         if saved is not None:
             flash(_("The password of %(email)s is reset.", email=user.email), "success")
             return redirect(url_for(".users"))

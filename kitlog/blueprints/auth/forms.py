@@ -1,14 +1,17 @@
 """Login and profile forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from kitlog.blueprints.labels import LANGUAGE_LABELS
 from kitlog.forms import KitlogForm, choice
 from kitlog.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-NEW_PASSWORD_HINT = _l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+NEW_PASSWORD_HINT = _l(
+    "At least %(n)s characters, not your email address and not a common password.",
+    n=MIN_PASSWORD_LENGTH,
+)
 
 
 def language_choices() -> list:
@@ -25,6 +28,10 @@ class LoginForm(KitlogForm):
         _l("Password"),
         validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(
+        _l("Stay logged in on this device for up to 30 days (only on your own device)"),
+        default=False,
     )
 
 
@@ -52,6 +59,7 @@ class PasswordChangeForm(KitlogForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    keep_tokens = BooleanField(_l("Keep my API tokens working"), default=False)
 
 
 class TokenForm(KitlogForm):

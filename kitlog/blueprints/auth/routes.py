@@ -1,5 +1,7 @@
 """Login, logout, language, and the user's own profile: language, password, API tokens."""
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -19,6 +21,9 @@ from kitlog.extensions import db
 from kitlog.models import LANGUAGES, ApiToken
 from kitlog.security import public, require
 from kitlog.services import users as user_service
+from kitlog.services.locking import begin_write
+
+T = TypeVar("T")
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,38 +42,58 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.dashboard")
 
 
+def _throttled_check(email: str, check: Callable[[], T]) -> T:
+    """Check a password under the login throttle; raises LoginThrottled (429).
+
+    The attempt is counted as a failure and committed before the password is checked, so
+    that simultaneous attempts from other workers see it; a right password then takes it
+    back. Either way the transaction that follows begins afresh as a writer.
+    """
+    address = request.remote_addr or "unknown"
+    rules = user_service.ThrottleRules.from_config(current_app.config)
+    try:
+        user_service.reserve_login_attempt(db.session, email=email, address=address, rules=rules)
+    except user_service.LoginThrottled:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    begin_write(db.session)
+    result = check()
+    if result:
+        user_service.forgive_login_attempt(db.session, email=email, address=address)
+    db.session.commit()
+    begin_write(db.session)
+    return result
+
+
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """The login form, reached from /; repeated failures answer 429."""
+    """The login form, reached from /; repeated failures answer 429 with Retry-After."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        address = request.remote_addr or "unknown"
-        config = current_app.config
-        if user_service.login_throttled(
-            db.session,
-            email=form.email.data,
-            address=address,
-            limit=config["LOGIN_FAILURE_LIMIT"],
-            window_s=config["LOGIN_FAILURE_WINDOW_S"],
-        ):
-            return render_template("auth/login.html", form=form, throttled=True), 429
-        user = user_service.authenticate(db.session, form.email.data, form.password.data)
-        if user is None:
-            user_service.record_login_failure(
-                db.session,
-                email=form.email.data,
-                address=address,
-                window_s=config["LOGIN_FAILURE_WINDOW_S"],
+        try:
+            user = _throttled_check(
+                form.email.data,
+                lambda: user_service.authenticate(db.session, form.email.data, form.password.data),
             )
-            db.session.commit()
+        except user_service.LoginThrottled as throttled:
+            page = render_template("auth/login.html", form=form, throttled=throttled)
+            return page, 429, {"Retry-After": str(throttled.retry_after)}
+        if user is None:
             form.form_errors.append(_("Wrong email or password."))
             return render_template("auth/login.html", form=form), 200
+        if current_user.is_authenticated:  # logging in again ends the session it replaces
+            user_service.end_session(db.session, current_user.session_key)
+        config = current_app.config
+        remember = bool(form.remember.data)
+        lifetime = config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_DURATION"]
+        user_service.start_session(db.session, user, remember=remember, lifetime=lifetime)
         db.session.commit()
-        login_user(user, remember=True)
+        login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
         session.pop("lang", None)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -77,7 +102,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    """Log out and return to the login form."""
+    """Log out on this device: its session ends on the server, and a copy of the cookie
+    stops working; the user's other devices stay logged in."""
+    if current_user.is_authenticated:
+        user_service.end_session(db.session, current_user.session_key)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -137,15 +166,29 @@ def profile_password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _profile(password_form=form)
-    if not user_service.verify_password(current_user, form.current_password.data):
+    user = current_user._get_current_object()
+    try:
+        right = _throttled_check(
+            user.email, lambda: user_service.verify_password(user, form.current_password.data)
+        )
+    except user_service.LoginThrottled as throttled:
+        form.current_password.errors.append(str(throttled))
+        page, _status = _profile(password_form=form)
+        return page, 429, {"Retry-After": str(throttled.retry_after)}
+    if not right:
         form.current_password.errors.append(_("This is not your current password."))
         return _profile(password_form=form)
     saved = form.save(
-        lambda: user_service.set_password(db.session, current_user, form.password.data)
+        lambda: user_service.set_password(
+            db.session,
+            user,
+            form.password.data,
+            keep_session=user.session_key,  # this session goes on
+            keep_tokens=form.keep_tokens.data,
+        )
     )
     if saved is None:
         return _profile(password_form=form)
-    login_user(current_user._get_current_object(), remember=True)  # this session goes on
     flash(_("Your password is changed."), "success")
     return redirect(url_for(".profile"))
 
