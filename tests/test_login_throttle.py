@@ -210,7 +210,9 @@ def test_failures_older_than_the_window_stop_counting_and_are_removed(app):
     user_service.reserve_login_attempt(  # a new window: allowed again
         db.session, email="a@example.org", address="10.0.0.1", rules=rules, now=later
     )
+    db.session.commit()
     much_later = later + timedelta(seconds=2 * rules.window_s + 1)
+    user_service.forget_old_login_counters(db.session, window_s=rules.window_s, now=much_later)
     user_service.reserve_login_attempt(
         db.session, email="b@example.org", address="10.0.0.2", rules=rules, now=much_later
     )
@@ -218,13 +220,27 @@ def test_failures_older_than_the_window_stop_counting_and_are_removed(app):
     assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 3  # b's only
 
 
-def test_simultaneous_wrong_passwords_are_checked_at_most_the_limit(app, make, monkeypatch):
+@pytest.mark.parametrize("earlier", [False, True], ids=["first", "after-an-old-flood"])
+def test_simultaneous_wrong_passwords_are_checked_at_most_the_limit(
+    app, make, monkeypatch, earlier
+):
     """20 browsers send a wrong password for one account from one address at the same
-    instant; each request has its own connection. At most the limit are checked."""
+    instant; each request has its own connection. At most the limit are checked, and
+    none fails (the counters of an earlier flood are cleared as they are reused)."""
     import time
+
+    from kitlog.extensions import db
 
     email = make.user("admin").email
     limit = app.config["LOGIN_FAILURE_LIMIT"]
+    if earlier:
+        rules = user_service.ThrottleRules.from_config(app.config)
+        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        for _ in range(limit):
+            user_service.reserve_login_attempt(
+                db.session, email=email, address="192.0.2.50", rules=rules, now=an_hour_ago
+            )
+        db.session.commit()
     checked = []
     real_authenticate = user_service.authenticate
 
@@ -248,8 +264,6 @@ def test_simultaneous_wrong_passwords_are_checked_at_most_the_limit(app, make, m
             environ_base={"REMOTE_ADDR": "192.0.2.50"},
         )
         statuses.append(response.status_code)
-
-    from kitlog.extensions import db
 
     db.session.commit()
     threads = [threading.Thread(target=attempt) for _ in range(browsers)]

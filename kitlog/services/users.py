@@ -438,8 +438,14 @@ def _lock_counter(session: Session, scope: str, key: str, now: datetime) -> Logi
     ).scalar_one()
 
 
-def _forget_old_counters(session: Session, window_s: int, now: datetime) -> None:
-    """Counters whose window ended long ago go, without waiting for a row in use."""
+def forget_old_login_counters(
+    session: Session, *, window_s: int, now: datetime | None = None
+) -> None:
+    """Counters whose window ended long ago go, without waiting for a row in use.
+
+    Run in a transaction of its own: holding the deleted rows while waiting for another
+    login's counters could deadlock with that login."""
+    now = now or utcnow()
     old = select(LoginThrottle.id).where(
         LoginThrottle.window_started_at < now - timedelta(seconds=2 * window_s)
     )
@@ -467,7 +473,6 @@ def reserve_login_attempt(
     count at once; a right password then takes the count back (forgive_login_attempt).
     """
     now = now or utcnow()
-    _forget_old_counters(session, rules.window_s, now)
     keys = _throttle_keys(email, address)
     # Always in this order (pair, account, address): two logins never wait on each other
     # in a circle.

@@ -58,6 +58,9 @@ def _throttled_check(email: str, check: Callable[[], T]) -> T:
         raise
     db.session.commit()
     begin_write(db.session)
+    user_service.forget_old_login_counters(db.session, window_s=rules.window_s)
+    db.session.commit()
+    begin_write(db.session)
     result = check()
     if result:
         user_service.forgive_login_attempt(db.session, email=email, address=address)
