@@ -1,5 +1,4 @@
-"""login_throttles and user_sessions: throttling that holds under concurrency, sessions the
-server can end
+"""login_throttles and user_sessions: a login throttle and sessions the server can end
 
 Revision ID: 0008
 Revises: 0007
