@@ -37,7 +37,7 @@ BENCH_SCANS_ARGS ?=
 BENCH_SOAK_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
-	test-sqlite test-postgresql test-browser install install-dev clean vendor
+	test-sqlite test-postgresql test-browser test-future install install-dev clean vendor
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -98,6 +98,18 @@ test-browser: $(STAMP_DEV) ## Only the browser tests (Debian's Chromium), on SQL
 	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/pytest -m browser tests/browser
 
+# The days ahead `make test-future` sets the clock to, and which half (sqlite, postgresql;
+# empty: both), e.g. `make test-future TEST_FUTURE_DAYS=30 TEST_FUTURE_ONLY=sqlite`.
+TEST_FUTURE_DAYS ?= 365 1095
+TEST_FUTURE_ONLY ?=
+
+test-future: $(STAMP_DEV) ## The suite with the clock a year and three years ahead (needs Debian's faketime for Chromium)
+	@$(MAKE) --no-print-directory compile-translations
+	@status=0; for days in $(TEST_FUTURE_DAYS); do \
+		$(BIN)/python scripts/run_tests.py --clock-offset $$days \
+			$(if $(TEST_FUTURE_ONLY),--only $(TEST_FUTURE_ONLY)) || status=1; \
+	done; exit $$status
+
 translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs, compile
 	@mkdir -p $(TRANSLATIONS)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext \
@@ -118,6 +130,7 @@ bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (ben
 	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
 	$(BIN)/python bench/scans.py $(BENCH_SCANS_ARGS)
 	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
+	$(MAKE) --no-print-directory test-future
 
 vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
 	npm ci --no-audit --no-fund

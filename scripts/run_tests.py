@@ -13,6 +13,13 @@ Environment:
   PYTEST_WORKERS            pytest-xdist workers for each half (default 2; 0 = off).
                             On PostgreSQL each worker uses its own database next to the
                             configured one (`test_gw0`, `test_gw1`), created when missing.
+
+`--clock-offset DAYS` runs the suite (without the lint steps, unless --only lint) with the
+wall clock DAYS days ahead, as `make test-future` does at +365 and +1095: the tests must
+pass on any date. Every Python process of the run (pytest, its workers, the gunicorn and
+child processes tests start) travels through time-machine (tests/future_clock/ on
+PYTHONPATH); Chromium through libfaketime (Debian's `faketime` package). The monotonic
+clock stays real, and so does PostgreSQL's: kitlog never asks the server for the time.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FUTURE_CLOCK = ROOT / "tests" / "future_clock"
+CLOCK_OFFSET_ENV = "KITLOG_TEST_CLOCK_OFFSET_DAYS"
+CLOCK_WARNING_FILTER = "ignore:Module already imported so cannot be rewritten"
 BIN = Path(sys.executable).parent
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -181,9 +191,29 @@ def postgresql_step(report_dir: Path) -> Step:
     return Step("PostgreSQL", "skipped", f"not reachable at {shown}")
 
 
-def summary(steps: list[Step], tested: bool, elapsed: float | None = None) -> int:
+def set_clock_offset(days: int) -> None:
+    """Every process of the run sees the wall clock `days` ahead (see the module's doc)."""
+    os.environ[CLOCK_OFFSET_ENV] = str(days)
+    # time-machine is also a pytest plugin, already imported here: pytest would warn that
+    # it cannot rewrite its asserts.
+    addopts = os.environ.get("PYTEST_ADDOPTS", "")
+    os.environ["PYTEST_ADDOPTS"] = f"{addopts} -W '{CLOCK_WARNING_FILTER}'".strip()
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(FUTURE_CLOCK), *paths])
+    banner(f"clock {days:+d} days")
+    print(
+        f"{CLOCK_OFFSET_ENV}={days} PYTHONPATH={os.environ['PYTHONPATH']}: the suite runs "
+        f"as if it were {time.strftime('%Y-%m-%d', time.gmtime(time.time() + days * 86_400))}",
+        flush=True,
+    )
+
+
+def summary(
+    steps: list[Step], tested: bool, elapsed: float | None = None, clock_offset: int = 0
+) -> int:
     took = f" ({elapsed:.0f} s)" if elapsed is not None else ""
-    print("\n" + "=" * 24 + f" kitlog test summary{took} " + "=" * 24)
+    clock = f", clock {clock_offset:+d} days" if clock_offset else ""
+    print("\n" + "=" * 24 + f" kitlog test summary{took}{clock} " + "=" * 24)
     for s in steps:
         counts = ""
         if s.name in ("SQLite", "PostgreSQL") and s.status != "skipped":
@@ -205,18 +235,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=["lint", "sqlite", "postgresql"], help="run just this part"
     )
-    only = parser.parse_args(argv).only
+    parser.add_argument(
+        "--clock-offset",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="run the suite with the wall clock DAYS days ahead (no lint steps unless --only lint)",
+    )
+    args = parser.parse_args(argv)
+    only, offset = args.only, args.clock_offset
+    if offset:
+        set_clock_offset(offset)
     steps: list[Step] = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kitlog-test-") as tmp:
         report_dir = Path(tmp)
-        if only in (None, "lint"):
+        if only == "lint" or (only is None and not offset):
             steps += lint_steps()
         if only in (None, "sqlite"):
             steps.append(pytest_step("SQLite", ["--db", "sqlite", *xdist_args()], report_dir))
         if only in (None, "postgresql"):
             steps.append(postgresql_step(report_dir))
-    return summary(steps, tested=only != "lint", elapsed=time.monotonic() - started)
+    return summary(
+        steps, tested=only != "lint", elapsed=time.monotonic() - started, clock_offset=offset
+    )
 
 
 if __name__ == "__main__":

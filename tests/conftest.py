@@ -9,10 +9,13 @@ from empty tables.
 from __future__ import annotations
 
 import contextvars
+import glob
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -32,6 +35,59 @@ from kitlog.services.reference import ContentLine
 
 PASSWORD = "correct horse battery"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "kitlog" / "translations"
+# scripts/run_tests.py --clock-offset DAYS: the whole run, its subprocesses and the
+# browser see a wall clock that many days ahead (tests/future_clock/sitecustomize.py).
+CLOCK_OFFSET_ENV = "KITLOG_TEST_CLOCK_OFFSET_DAYS"
+FUTURE_CLOCK = Path(__file__).resolve().parent / "future_clock"
+LIBFAKETIME = "/usr/lib/*/faketime/libfaketime.so.1"
+
+
+def clock_offset_days() -> int:
+    """The days the test run's wall clock is ahead of the real one (0: the real clock)."""
+    return int(os.environ.get(CLOCK_OFFSET_ENV) or 0)
+
+
+def _start_future_clock() -> None:
+    """With an offset, this process travels ahead (unless its sitecustomize already did) and
+    every Python process it starts finds tests/future_clock on PYTHONPATH and does too."""
+    if not clock_offset_days():
+        return
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(FUTURE_CLOCK) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(FUTURE_CLOCK), *paths])
+    if getattr(sys.modules.get("sitecustomize"), "ENV", None) != CLOCK_OFFSET_ENV:
+        spec = importlib.util.spec_from_file_location(
+            "kitlog_future_clock", FUTURE_CLOCK / "sitecustomize.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+def years_ahead(years: int = 4) -> date:
+    """A day `years` years after today: an expiry date that stays in the future (and out of
+    "nearing expiry") whatever the date the suite runs on."""
+    return date.today() + timedelta(days=365 * years)
+
+
+def faked_clock_env() -> dict[str, str]:
+    """What a program that is not Python (Chromium) needs in its environment to see the same
+    clock: libfaketime with the offset. The monotonic clock stays real (with it faked, timed
+    waits hang) and so does libfaketime's monotonic fix (with it, Chromium crawls)."""
+    days = clock_offset_days()
+    if not days:
+        return {}
+    found = sorted(glob.glob(LIBFAKETIME))
+    if not found:
+        pytest.fail(
+            f"{CLOCK_OFFSET_ENV}={days}: the browser needs libfaketime (apt-get install faketime)",
+            pytrace=False,
+        )
+    return {
+        "LD_PRELOAD": found[0],
+        "FAKETIME": f"{days:+d}d",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "FAKETIME_FORCE_MONOTONIC_FIX": "0",
+    }
 
 
 def pytest_addoption(parser):
@@ -43,8 +99,16 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_configure(config):
+    _start_future_clock()
+
+
 def pytest_report_header(config):
-    return f"kitlog database: {config.getoption('--db')}"
+    header = [f"kitlog database: {config.getoption('--db')}"]
+    if clock_offset_days():
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        header.append(f"kitlog clock: {clock_offset_days():+d} days, now {now}")
+    return header
 
 
 def pytest_collection_modifyitems(config, items):
@@ -305,11 +369,13 @@ class Factory:
         warehouse: Warehouse | None = None,
         donor: Donor | None = None,
         lot: str | None = None,
-        expiry: date | None = date(2030, 1, 31),
+        expiry: date | None = ...,  # years_ahead(): never expired, never nearing expiry
     ):
         donor = donor or self.get_or(Donor, "KOICA", self.donor)
         kit = self.get_or(KitType, "HK-FAM", self.kit_type)
         warehouse = warehouse or self.get_or(Warehouse, "JKT-01", self.warehouse)
+        if expiry is ...:
+            expiry = years_ahead()
         batch = stock.receive_batch(
             db.session,
             donor=donor,

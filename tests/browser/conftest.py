@@ -17,6 +17,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ import pytest
 from werkzeug.serving import make_server
 
 import config as kitlog_config
+from tests.conftest import faked_clock_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,7 +77,10 @@ def chromium():
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, **faked_clock_env()},
         )
     except Exception:
         playwright.stop()
