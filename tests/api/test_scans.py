@@ -14,7 +14,7 @@ from kitlog.services.parcel_codes import format_short_code
 from tests.api.helpers import assert_problem
 from tests.api.test_malformed_requests import WHOLE_BODY, _refusal_fault
 from tests.conftest import ApiClient
-from tests.services.test_scans import ScanWorld
+from tests.services.test_scans import T0, ScanWorld
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -103,7 +103,8 @@ def test_a_phone_clock_that_cannot_be_right_still_counts_the_scan_at_the_server_
     assert before <= created <= datetime.now(UTC)
 
 
-def test_a_refused_scan_is_a_409_problem_saying_who_and_when(w, as_user):
+def test_a_refused_scan_is_a_409_problem_saying_who_and_when(w, as_user, time_machine):
+    time_machine.move_to(T0 + timedelta(hours=1), tick=False)  # a scan of this year: no year
     parcel = w.parcels[0]
     w.on_the_road([parcel])
     w.scan(parcel, "deliver")
@@ -117,7 +118,8 @@ def test_a_refused_scan_is_a_409_problem_saying_who_and_when(w, as_user):
     assert answer["parcel"]["household"]["head_name"]  # the field officer sees the name
 
 
-def test_the_refusal_is_in_the_language_of_accept_language(w, as_user):
+def test_the_refusal_is_in_the_language_of_accept_language(w, as_user, time_machine):
+    time_machine.move_to(T0 + timedelta(hours=1), tick=False)
     parcel = w.parcels[0]
     w.scan(parcel, "pack")
     response = as_user(w.budi, "id").post("/api/v1/scans", json=body(parcel, "pack", "id-lang-01"))
@@ -238,7 +240,8 @@ def test_a_browser_page_posts_a_scan_with_its_session_and_no_csrf_token(w, clien
 # -- batch ---------------------------------------------------------------------------------
 
 
-def test_a_batch_answers_each_scan_in_order_each_standing_alone(w, as_user):
+def test_a_batch_answers_each_scan_in_order_each_standing_alone(w, as_user, time_machine):
+    time_machine.move_to(T0 + timedelta(hours=1), tick=False)
     first, second, third = w.parcels[:3]
     w.scan(second, "pack")
     scans = [

@@ -4,9 +4,10 @@ and GPS, while the ledger reconciles and the donor report gives the same figures
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from kitlog.services.reports import donor_report
 from tests.services.test_scans import T0, ScanWorld
 
 NOW = datetime(2026, 12, 20, tzinfo=UTC)
+REGISTERED = T0 - timedelta(days=2)  # 1 Dec 2026: the households, two days before the round
 
 
 class EndOfRound:
@@ -25,7 +27,8 @@ class EndOfRound:
     GPS, the recipient's name and a note); household 2's parcel is still on the shelf."""
 
     def __init__(self, make):
-        self.w = w = ScanWorld(make, households=3)
+        with time_machine.travel(REGISTERED, tick=False):
+            self.w = w = ScanWorld(make, households=3)
         self.households = list(db.session.scalars(select(Household).order_by(Household.id)))
         p = w.parcels
         w.on_the_road(p[:2], at=T0)

@@ -3,6 +3,7 @@ as far as the reader's role may see it, and the actions that role may take now."
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -43,7 +44,7 @@ def _buttons(response) -> list[str]:
 
 def test_a_field_officer_sees_the_household_and_can_deliver(client, login, world):
     parcel = world.parcels[0]
-    world.dispatch([parcel])
+    manifest = world.dispatch([parcel])
     login("field")
     response = client.get(f"/p/{parcel.token}")
     assert response.status_code == 200
@@ -54,7 +55,8 @@ def test_a_field_officer_sees_the_household_and_can_deliver(client, login, world
     for shown in (household.code, household.head_name, "Sedayu 0", "Turen", "KOICA"):
         assert shown in page
     assert "Covid-19 round 1" in page
-    assert "SBY-01/2026/0001" in page  # the manifest it travels on
+    # the manifest it travels on, numbered in the year it was made
+    assert re.fullmatch(r"SBY-01/\d{4}/0001", manifest.number) and manifest.number in page
     assert _buttons(response) == ["Deliver", "Could not deliver"]
     code = format_short_code(parcel.short_code)
     html = response.get_data(as_text=True)
