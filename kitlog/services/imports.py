@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import re
+import threading
 import zipfile
 import zlib
 from collections import defaultdict
@@ -42,7 +43,14 @@ from kitlog.models import (
     User,
 )
 from kitlog.models.base import utcnow
-from kitlog.services.errors import Conflict, FieldError, InvalidValue, InvalidValues, NotFound
+from kitlog.services.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidValue,
+    InvalidValues,
+    NotFound,
+)
 from kitlog.services.households import (
     FIELDS,
     PROVINCE_NAMES,
@@ -70,6 +78,76 @@ VULNERABILITY_WORDS = VULNERABILITIES
 
 WORKING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 CANCELLABLE = (ImportStatus.READY, ImportStatus.INVALID)
+
+
+MAX_CHECKS_PER_PROCESS = 2  # files read and checked at once by one worker process
+
+
+class ImportBusy(DomainError):
+    """An import of this user's is being checked, or this worker checks as many as it may
+    (429): nothing was read, try again in a moment."""
+
+    status = 429
+
+
+class CheckSlot:
+    """A claim on one of the worker's checks; released once, whoever releases it."""
+
+    _lock = threading.Lock()
+    _users: set[int] = set()
+
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self._released = False
+
+    @classmethod
+    def claim(cls, user_id: int) -> CheckSlot:
+        with cls._lock:
+            if user_id in cls._users:
+                raise ImportBusy(BUSY_USER)
+            if len(cls._users) >= MAX_CHECKS_PER_PROCESS:
+                raise ImportBusy(
+                    _l(
+                        "The server is already checking %(count)s imports. Try again in a"
+                        " minute: nothing was imported.",
+                        count=MAX_CHECKS_PER_PROCESS,
+                    )
+                )
+            cls._users.add(user_id)
+        return cls(user_id)
+
+    def release(self) -> None:
+        with self._lock:
+            if not self._released:
+                self._released = True
+                self._users.discard(self.user_id)
+
+    def __enter__(self) -> CheckSlot:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.release()
+
+
+BUSY_USER = _l(
+    "An import of yours is already being checked. Wait until it is finished, then upload"
+    " the next file: nothing was imported."
+)
+
+
+def claim_check(session: Session, user: User, *, now: datetime | None = None) -> CheckSlot:
+    """One file checked at a time per user (in this worker, and across workers for the
+    pages' jobs, which live in the database), and at most MAX_CHECKS_PER_PROCESS per
+    worker; ImportBusy otherwise. Release the slot when the check ends."""
+    checking = session.scalars(
+        select(HouseholdImport).where(
+            HouseholdImport.user_id == user.id,
+            HouseholdImport.status == ImportStatus.VALIDATING,
+        )
+    ).all()
+    if any(not is_interrupted(job, now=now) for job in checking):
+        raise ImportBusy(BUSY_USER)
+    return CheckSlot.claim(user.id)
 
 
 class ImportFileError(InvalidValue):

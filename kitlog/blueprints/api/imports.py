@@ -72,7 +72,7 @@ def _too_large(_error):
     schema=DryRunSchema,
     description="dry_run=true: the file was checked and nothing was imported.",
 )
-@problems(blp, 400, 401, 403, 409, 413, 422)
+@problems(blp, 400, 401, 403, 409, 413, 422, 429)
 @require("households.import")
 @writes_late
 def import_households(args, files):
@@ -82,9 +82,10 @@ def import_households(args, files):
     if len(content) > import_service.MAX_UPLOAD_BYTES:
         return problem(413, too_large_message())
     user = acting_user()
-    checked = import_service.check_spreadsheet(
-        db.session, content, upload.filename or "", today=local_today()
-    )
+    with import_service.claim_check(db.session, user):  # 429 while one of theirs is checked
+        checked = import_service.check_spreadsheet(
+            db.session, content, upload.filename or "", today=local_today()
+        )
     # Reading and checking took a read snapshot only; end it, so the import begins a
     # fresh write transaction (SQLite's write lock is held for the insert alone).
     db.session.rollback()

@@ -116,18 +116,27 @@ def import_upload():
     content = upload.read(import_service.MAX_UPLOAD_BYTES + 1)
     if len(content) > import_service.MAX_UPLOAD_BYTES:
         return _upload_page(form, error=too_large_message(), status=413)
-    job = form.save(
-        lambda: import_service.create_import(
-            db.session,
-            filename=upload.filename,
-            content=content,
-            user=current_user,
-            language=current_language(),
+    try:  # one file of theirs checked at a time, and a few per worker
+        slot = import_service.claim_check(db.session, current_user)
+    except import_service.ImportBusy as busy:
+        return _upload_page(form, error=busy.message, status=busy.status)
+    try:
+        job = form.save(
+            lambda: import_service.create_import(
+                db.session,
+                filename=upload.filename,
+                content=content,
+                user=current_user,
+                language=current_language(),
+            )
         )
-    )
+    except BaseException:
+        slot.release()
+        raise
     if job is None:
+        slot.release()
         return _upload_page(form, status=422)
-    start_job(current_app._get_current_object(), check_job, job.id)
+    start_job(current_app._get_current_object(), check_job, job.id, slot)
     return redirect(url_for(".import_job", job_id=job.id))
 
 
@@ -229,13 +238,14 @@ def import_template_csv():
 # -- the background work -------------------------------------------------------------------
 
 
-def start_job(app: Flask, work, job_id: int) -> None:
-    """Run work(app, job_id) in a thread (or at once when IMPORTS_IN_BACKGROUND is off)."""
+def start_job(app: Flask, work, job_id: int, *extra) -> None:
+    """Run work(app, job_id, *extra) in a thread (or at once when IMPORTS_IN_BACKGROUND is
+    off)."""
     if not app.config.get("IMPORTS_IN_BACKGROUND", True):
-        work(app, job_id)
+        work(app, job_id, *extra)
         return
     thread = threading.Thread(
-        target=work, args=(app, job_id), name=f"kitlog-import-{job_id}", daemon=True
+        target=work, args=(app, job_id, *extra), name=f"kitlog-import-{job_id}", daemon=True
     )
     thread.start()
 
@@ -258,8 +268,9 @@ def _progress(job_id: int):
     return report
 
 
-def check_job(app: Flask, job_id: int) -> None:
-    """Check an uploaded file's rows (a thread of its own, with its own session)."""
+def check_job(app: Flask, job_id: int, slot: import_service.CheckSlot | None = None) -> None:
+    """Check an uploaded file's rows (a thread of its own, with its own session); the
+    upload's check slot is released when the check ends, whatever happens."""
     with app.app_context():
         try:
             job = db.session.get(HouseholdImport, job_id)
@@ -276,6 +287,8 @@ def check_job(app: Flask, job_id: int) -> None:
             app.logger.exception("checking import %s failed", job_id)
             _fail(job_id, error)
         finally:
+            if slot is not None:
+                slot.release()
             db.session.remove()
 
 

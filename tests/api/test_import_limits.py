@@ -1,0 +1,218 @@
+"""Crafted spreadsheets through POST /api/v1/households/import: each is a 4xx within 2 s
+that imports nothing; one file checked at a time per user and a few per worker (429)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from kitlog.extensions import db
+from kitlog.models import HouseholdImport, ImportStatus
+from kitlog.models.base import utcnow
+from kitlog.services import imports as import_service
+from tests.api.test_household_import import PATH, household_count, send
+from tests.documents.test_spreadsheet_reader import MAIN, book, lying_sizes
+from tests.services.test_imports import big_xlsx
+from tests.web.conftest import csrf_token, text_of
+
+BOMB = '<row r="1"><c r="A1"><v>1</v></c></row><!--' + " " * (300 * 2**20) + "-->"
+CRAFTED = {
+    "unclosed-rows": book("<row>" * 20_000),
+    "unclosed-cells": book('<row r="1">' + '<c r="A1" t="inlineStr"><is><t>x' * 5_000),
+    "deep-nesting": book('<row r="1"><c r="A1" t="inlineStr"><is>' + "<r>" * 50_000),
+    "far-cells": book('<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576"><v>1</v></c></row>'),
+    "zip-bomb": book(BOMB),
+    "zip-bomb-lying-sizes": lying_sizes(book(BOMB)),
+    "emoji-far-cell": book(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>\U0001f600</t></is></c>'
+        '<c r="XFD1"><v>1</v></c></row><row r="100000"><c r="A100000"><v>1</v></c></row>'
+    ),
+    "billion-laughs": book(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&c;</t></is></c></row>',
+        prolog='<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;'
+        '&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>',
+    ),
+    "external-entity": book(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row>',
+        prolog='<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e SYSTEM "file:///etc/passwd">]>',
+    ),
+    "prefixed-far-cell": book(
+        f'<row r="1"><x:c xmlns:x="{MAIN}" r="ZZ200000"><x:v>1</x:v></x:c></row>'
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CRAFTED))
+def test_a_crafted_file_is_a_4xx_within_2_seconds_and_imports_nothing(api, case):
+    client = api("field")
+    started = time.monotonic()
+    response = send(client, CRAFTED[case], "households.xlsx")
+    assert time.monotonic() - started < 2
+    assert 400 <= response.status_code < 500, response.get_json()
+    assert response.get_json()["detail"]
+    assert household_count() == 0
+
+
+def test_an_emoji_survives_as_data(api):
+    from tests.services.test_imports import row_values, xlsx_file
+
+    client = api("field")
+    response = send(
+        client, xlsx_file([row_values(1, village="Desa 😀")]), "h.xlsx", "?dry_run=true"
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"good_rows": 1, "errors": []}
+
+
+def test_a_second_import_of_the_same_user_is_429_while_the_first_is_checked(api, make):
+    client = api("field")
+    from sqlalchemy import select
+
+    from kitlog.extensions import db
+    from kitlog.models import User
+
+    user = db.session.scalars(select(User).where(User.role == "field")).first()
+    with import_service.CheckSlot.claim(user.id):
+        response = send(client, big_xlsx(3), "h.xlsx")
+    assert response.status_code == 429
+    assert "already being checked" in response.get_json()["detail"]
+    assert household_count() == 0
+    assert send(client, big_xlsx(3), "h.xlsx").status_code == 201  # released: accepted
+
+
+def test_an_import_of_the_user_being_checked_by_the_pages_refuses_the_next_one(
+    app, client, auth, api, make
+):
+    """The pages' job lives in the database: any worker refuses a second file (429)."""
+    user = auth.login("field", language="en")
+    db.session.add(
+        HouseholdImport(
+            filename="first.xlsx",
+            content=b"-",
+            status=ImportStatus.VALIDATING,
+            language="en",
+            user=user,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    token = make.token(user)
+    response = client.post(
+        PATH,
+        data={"file": (io.BytesIO(big_xlsx(3)), "h.xlsx")},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 429
+    assert "already being checked" in response.get_json()["detail"]
+    page = client.get(UPLOAD)
+    response = client.post(
+        UPLOAD,
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "file": (io.BytesIO(big_xlsx(3)), "h.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 429
+    assert "already being checked" in text_of(response)
+    assert db.session.scalar(select(func.count()).select_from(HouseholdImport)) == 1
+    assert household_count() == 0
+
+
+def test_a_worker_checks_at_most_two_files_at_once(api):
+    client = api("field")
+    with import_service.CheckSlot.claim(-1), import_service.CheckSlot.claim(-2):
+        response = send(client, big_xlsx(3), "h.xlsx")
+    assert response.status_code == 429
+    assert household_count() == 0
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app on a free loopback port, one thread a request (as under gunicorn)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+def _post_file(url: str, token: str, content: bytes, filename: str) -> int:
+    boundary = "kitlog-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+            "\r\nContent-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(  # noqa: S310 - the loopback server of this test
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _get(url: str) -> float:
+    started = time.monotonic()
+    with contextlib.suppress(urllib.error.HTTPError):
+        urllib.request.urlopen(url, timeout=30).read()  # noqa: S310 - loopback
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("content", ["big", "crafted"])
+def test_a_request_sent_while_a_file_is_read_is_answered_within_a_second(
+    live_server, make, content
+):
+    """The reader never holds the GIL for long: another request is served meanwhile."""
+    token = make.token(make.user("field"))
+    if content == "big":
+        files = [(big_xlsx(20_000), "h.xlsx")]
+    else:
+        files = [(CRAFTED[case], "h.xlsx") for case in CRAFTED]
+    results = []
+
+    def upload():
+        for data, name in files:
+            results.append(
+                _post_file(
+                    f"{live_server}/api/v1/households/import?dry_run=true", token, data, name
+                )
+            )
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    waits = []
+    while thread.is_alive():
+        waits.append(_get(f"{live_server}/api/v1/openapi.json"))
+        time.sleep(0.02)
+    thread.join()
+    assert len(results) == len(files)
+    assert all(status == 200 for status in results) if content == "big" else True
+    assert all(400 <= status < 500 for status in results) if content == "crafted" else True
+    assert waits and max(waits) < 1, waits
+
+
+UPLOAD = "/households/imports/new"
