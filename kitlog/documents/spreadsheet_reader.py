@@ -120,6 +120,17 @@ def read_xlsx(content: bytes, limits: Limits = LIMITS, *, clock: Callable = time
     return _rows(sheet, limits, in_time)
 
 
+def check_container(content: bytes) -> None:
+    """What can be told of a workbook without unpacking it, in milliseconds: a zip that
+    holds a workbook; SpreadsheetError otherwise."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except _DAMAGED as error:
+        raise SpreadsheetError("damaged") from error
+    if not any(info.filename == "xl/workbook.xml" for info in infos):
+        raise SpreadsheetError("not_workbook")
+
+
 def _rows(sheet, limits: Limits, in_time: Callable[[], None]) -> Rows:
     # calamine yields every row from the first (line 1), and every cell from the
     # sheet's first used column.

@@ -33,7 +33,12 @@ from sqlalchemy import Boolean, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kitlog.documents.spreadsheet_reader import Limits, SpreadsheetError, read_xlsx
+from kitlog.documents.spreadsheet_reader import (
+    Limits,
+    SpreadsheetError,
+    check_container,
+    read_xlsx,
+)
 from kitlog.models import (
     RELATIONS,
     VULNERABILITIES,
@@ -259,8 +264,22 @@ def _kind(filename: str, content: bytes) -> str:
     )
 
 
-def open_spreadsheet(content: bytes, filename: str) -> Spreadsheet:
-    """The file's header checked and its rows ready to read; ImportFileError saying why not."""
+def precheck_spreadsheet(content: bytes, filename: str) -> None:
+    """What an upload can be refused for at once (ImportFileError): a CSV's encoding and
+    header; for an XLSX, its container only, since reading its header means reading the
+    whole sheet, which the check (in the background) does once."""
+    kind = _checked_kind(content, filename)
+    if kind == "csv":
+        _with_header(kind, _csv_rows(content))
+        return
+    _xlsx_magic(content)
+    try:
+        check_container(content)
+    except SpreadsheetError as error:
+        raise _refusal(error) from error
+
+
+def _checked_kind(content: bytes, filename: str) -> str:
     if len(content) > MAX_UPLOAD_BYTES:
         raise ImportFileError(
             _l(
@@ -271,7 +290,12 @@ def open_spreadsheet(content: bytes, filename: str) -> Spreadsheet:
         )
     if not content.strip():
         raise ImportFileError(_l("The file is empty."))
-    kind = _kind(filename, content)
+    return _kind(filename, content)
+
+
+def open_spreadsheet(content: bytes, filename: str) -> Spreadsheet:
+    """The file's header checked and its rows ready to read; ImportFileError saying why not."""
+    kind = _checked_kind(content, filename)
     rows = _csv_rows(content) if kind == "csv" else _xlsx_rows(content)
     return _with_header(kind, rows)
 
@@ -399,7 +423,7 @@ def _refusal(error: SpreadsheetError) -> ImportFileError:
     return ImportFileError(_REFUSALS[error.reason](**error.params))
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
+def _xlsx_magic(content: bytes) -> None:
     if content[:4] != b"PK\x03\x04":
         raise ImportFileError(
             _l(
@@ -407,6 +431,10 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
                 " Excel and save it as Excel Workbook (.xlsx), or upload a CSV UTF-8 file."
             )
         )
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
+    _xlsx_magic(content)
     try:
         rows = read_xlsx(content, READ_LIMITS)
     except SpreadsheetError as error:
@@ -775,7 +803,7 @@ def create_import(
     now: datetime | None = None,
 ) -> HouseholdImport:
     """Keep an upload whose header is good; its rows are checked next (check_import)."""
-    open_spreadsheet(content, filename)  # a file that cannot be read never becomes a job
+    precheck_spreadsheet(content, filename)  # a file refused at once never becomes a job
     now = now or utcnow()
     job = HouseholdImport(
         filename=PurePath(filename or "households").name[:255] or "households",
