@@ -22,7 +22,12 @@ It prints rows a second and the ratios, and asserts nothing about speed; it exit
 non-zero only if an import did not store every row, or the progress of the pages' import
 did not advance while the rows were being inserted (PostgreSQL).
 
+Then each reader alone on a 100,000-row sheet, in a child process: kitlog's reader
+(kitlog.documents.spreadsheet_reader), python-calamine without kitlog's checks, and
+openpyxl read-only; rows a second and the peak RSS each added.
+
     python bench/imports.py [--rows N] [--sqlite-only] [--postgresql URL] [--keep]
+                            [--reader-rows N]
 """
 
 from __future__ import annotations
@@ -124,6 +129,86 @@ def openpyxl_read(content: bytes) -> int:
     count = sum(1 for _row in workbook.worksheets[0].iter_rows(values_only=True))
     workbook.close()
     return count
+
+
+# Run in a child process, so that its peak RSS is the reader's alone (a Rust reader's
+# memory is not seen by tracemalloc): rows read, seconds, peak RSS before and after.
+_READER_CHILD = """
+import io, json, resource, sys, time
+path, which = sys.argv[1], sys.argv[2]
+content = open(path, "rb").read()
+if which == "kitlog":
+    from kitlog.documents.spreadsheet_reader import read_xlsx
+    read = lambda: sum(1 for _ in read_xlsx(content))
+elif which == "calamine":
+    import python_calamine
+    def read():
+        sheet = python_calamine.load_workbook(io.BytesIO(content)).get_sheet_by_index(0)
+        return sum(1 for _ in sheet.iter_rows())
+else:
+    from openpyxl import load_workbook
+    def read():
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+def peak_kb():  # VmHWM: this process's own peak (ru_maxrss would count the parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
+started = time.perf_counter()
+rows = read()
+seconds = time.perf_counter() - started
+after = peak_kb()
+print(json.dumps({"rows": rows, "seconds": seconds, "before_kb": before, "after_kb": after}))
+"""
+READERS = (
+    ("kitlog", "kitlog: verified zip, extent check, calamine"),
+    ("calamine", "python-calamine alone (no checks)"),
+    ("openpyxl", "openpyxl read-only, values only"),
+)
+
+
+def bench_readers(rows: int, workdir: Path) -> list[str]:
+    """Each reader in a child process: rows/s, and the peak RSS it added."""
+    import json
+    import subprocess
+
+    print(f"Building a workbook of {rows:,} households for the readers ...", flush=True)
+    path = workdir / "readers.xlsx"
+    path.write_bytes(build_workbook(rows))
+    root = Path(__file__).resolve().parent.parent
+    problems = []
+    lines = []
+    for which, label in READERS:
+        done = subprocess.run(  # noqa: S603 - this interpreter, this script's own code
+            [sys.executable, "-c", _READER_CHILD, str(path), which],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            check=False,
+        )
+        if done.returncode != 0:
+            problems.append(f"reader {which} failed: {done.stderr[-500:]}")
+            continue
+        found = json.loads(done.stdout)
+        if found["rows"] != rows + 1:
+            problems.append(f"reader {which} read {found['rows']} rows, {rows + 1} expected")
+        extra_mb = (found["after_kb"] - found["before_kb"]) / 1024
+        lines.append(
+            f"{label:<46} {found['seconds']:>7.2f} {found['rows'] / found['seconds']:>9,.0f}"
+            f" {extra_mb:>9.0f}"
+        )
+    print()
+    print(
+        f"Reading an XLSX of {rows:,} rows ({path.stat().st_size / 1e6:.1f} MB), each in a child:"
+    )
+    header = f"{'reader':<46} {'s':>7} {'rows/s':>9} {'+RSS MB':>9}"
+    print(header)
+    print("-" * len(header))
+    for line in lines:
+        print(line)
+    return problems
 
 
 def timed(fn):
@@ -360,6 +445,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     add_postgresql_option(parser, kitlog_config.TestConfig.POSTGRES_TEST_URL, BENCH_DATABASE)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    parser.add_argument(
+        "--reader-rows",
+        type=int,
+        default=100_000,
+        help="rows of the sheet the readers alone read (100,000; 0 skips them)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.rows <= imports.MAX_ROWS:
         parser.error(f"--rows must be from 1 to {imports.MAX_ROWS}")
@@ -391,6 +482,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print_table(timings, args.rows, len(content))
+    if args.reader_rows:
+        readers_dir = Path(tempfile.mkdtemp(prefix="kitlog-bench-readers-"))
+        try:
+            problems += bench_readers(args.reader_rows, readers_dir)
+        finally:
+            shutil.rmtree(readers_dir, ignore_errors=True)
     for problem in problems:
         print(f"PROBLEM: {problem}", file=sys.stderr)
     return 1 if problems else 0
