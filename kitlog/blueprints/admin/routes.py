@@ -19,6 +19,7 @@ from kitlog.services import users as user_service
 # What each audited act is called in the log (the stored code stays English).
 AUDIT_ACTION_LABELS = {
     "household.view": _l("Household record read"),
+    "households.list": _l("Household list read"),
     "household.edit": _l("Household corrected"),
     "export.personal_data": _l("Personal data exported"),
     "print.names": _l("Document printed with names"),
