@@ -63,7 +63,7 @@ from kitlog.services.households import (
     clean_nik,
     household_codes,
 )
-from kitlog.services.locking import begin_write
+from kitlog.services.locking import HeldLock, begin_write
 from kitlog.services.stock import Kits
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -96,17 +96,19 @@ class ImportBusy(DomainError):
 
 
 class CheckSlot:
-    """A claim on one of the worker's checks; released once, whoever releases it."""
+    """A claim on one of the worker's checks and on the user's one check across every
+    worker (HeldLock); released once, whoever releases it."""
 
     _lock = threading.Lock()
     _users: set[int] = set()
 
-    def __init__(self, user_id: int):
+    def __init__(self, user_id: int, held: HeldLock | None = None):
         self.user_id = user_id
+        self._held = held
         self._released = False
 
     @classmethod
-    def claim(cls, user_id: int) -> CheckSlot:
+    def claim(cls, user_id: int, session: Session | None = None) -> CheckSlot:
         with cls._lock:
             if user_id in cls._users:
                 raise ImportBusy(BUSY_USER)
@@ -119,19 +121,36 @@ class CheckSlot:
                     )
                 )
             cls._users.add(user_id)
-        return cls(user_id)
+        slot = cls(user_id)
+        if session is not None:
+            try:
+                slot._held = HeldLock.try_take(session, IMPORT_CHECK_LOCK, user_id)
+            except BaseException:
+                slot.release()
+                raise
+            if slot._held is None:  # another worker is checking a file of this user's
+                slot.release()
+                raise ImportBusy(BUSY_USER)
+        return slot
 
     def release(self) -> None:
         with self._lock:
-            if not self._released:
-                self._released = True
-                self._users.discard(self.user_id)
+            if self._released:
+                return
+            self._released = True
+            self._users.discard(self.user_id)
+        if self._held is not None:
+            self._held.release()
 
     def __enter__(self) -> CheckSlot:
         return self
 
     def __exit__(self, *_exc) -> None:
         self.release()
+
+
+# The HeldLock scope of "a file of this user's is being checked" (the key is the user's id).
+IMPORT_CHECK_LOCK = 0x6B6C_0001
 
 
 BUSY_USER = _l(
@@ -141,9 +160,10 @@ BUSY_USER = _l(
 
 
 def claim_check(session: Session, user: User, *, now: datetime | None = None) -> CheckSlot:
-    """One file checked at a time per user (in this worker, and across workers for the
-    pages' jobs, which live in the database), and at most MAX_CHECKS_PER_PROCESS per
-    worker; ImportBusy otherwise. Release the slot when the check ends."""
+    """One file checked at a time per user, in every worker and on every server (the pages'
+    jobs in the database, and a HeldLock for the API's checks and the pages'), and at most
+    MAX_CHECKS_PER_PROCESS per worker; ImportBusy otherwise. Release the slot when the
+    check ends."""
     checking = session.scalars(
         select(HouseholdImport).where(
             HouseholdImport.user_id == user.id,
@@ -152,7 +172,7 @@ def claim_check(session: Session, user: User, *, now: datetime | None = None) ->
     ).all()
     if any(not is_interrupted(job, now=now) for job in checking):
         raise ImportBusy(BUSY_USER)
-    return CheckSlot.claim(user.id)
+    return CheckSlot.claim(user.id, session)
 
 
 class ImportFileError(InvalidValue):

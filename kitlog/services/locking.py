@@ -3,6 +3,9 @@ BEGIN IMMEDIATE on SQLite."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import select, text
@@ -71,3 +74,73 @@ def lock_batches(session: Session, batch_ids: list[int]) -> None:
         .order_by(DonorBatch.id)
         .with_for_update()
     )
+
+
+class HeldLock:
+    """A lock on (scope, key) that every worker process sees, held until released.
+
+    PostgreSQL: a session-level advisory lock on a connection of its own, so every server
+    sees it too. SQLite (one server): an flock on a file beside the database. Either way
+    the database or the operating system frees it when the process dies, so a killed
+    worker never leaves it held.
+    """
+
+    def __init__(self, release: Callable[[], None]):
+        self._release = release
+        self._released = False
+
+    @classmethod
+    def try_take(cls, session: Session, scope: int, key: int) -> HeldLock | None:
+        """The lock, or None when another process (or thread) holds it."""
+        engine = session.get_bind()
+        if engine.dialect.name == "postgresql":
+            return cls._advisory(engine, scope, key)
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return cls(lambda: None)  # one process sees the whole database: nothing to share
+        return cls._flock(f"{database}-lock-{scope}-{key}")
+
+    @classmethod
+    def _advisory(cls, engine, scope: int, key: int) -> HeldLock | None:
+        connection = engine.connect()
+        try:
+            taken = connection.scalar(
+                text("SELECT pg_try_advisory_lock(:scope, :key)"), {"scope": scope, "key": key}
+            )
+            connection.commit()  # the lock is the session's: it outlives the transaction
+        except Exception:
+            connection.invalidate()
+            connection.close()
+            raise
+        if not taken:
+            connection.close()
+            return None
+
+        def release() -> None:
+            try:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:scope, :key)"), {"scope": scope, "key": key}
+                )
+                connection.commit()
+            except Exception:
+                connection.invalidate()  # closing the connection frees the lock
+            finally:
+                connection.close()
+
+        return cls(release)
+
+    @classmethod
+    def _flock(cls, path: str) -> HeldLock | None:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return None
+        return cls(lambda: os.close(descriptor))  # closing the file frees its flock
+
+    def release(self) -> None:
+        """Free the lock (once; later calls do nothing)."""
+        if not self._released:
+            self._released = True
+            self._release()

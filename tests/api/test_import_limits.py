@@ -88,6 +88,31 @@ def test_a_second_import_of_the_same_user_is_429_while_the_first_is_checked(api,
     assert send(client, big_xlsx(3), "h.xlsx").status_code == 201  # released: accepted
 
 
+def test_a_file_of_the_user_checked_by_another_worker_refuses_the_next_one(api):
+    """Another worker process (here: a lock taken outside this worker's registry, on its
+    own connection or file) checking a file of the user's: the API answers 429 and imports
+    nothing, and the user's next file is accepted once that check ends."""
+    from kitlog.models import User
+    from kitlog.services.locking import HeldLock
+
+    client = api("field")
+    user = db.session.scalars(select(User).where(User.role == "field")).first()
+    other_worker = HeldLock.try_take(db.session, import_service.IMPORT_CHECK_LOCK, user.id)
+    assert other_worker is not None
+    try:
+        response = send(client, big_xlsx(3), "h.xlsx")
+        assert response.status_code == 429
+        assert "already being checked" in response.get_json()["detail"]
+        assert household_count() == 0
+    finally:
+        other_worker.release()
+    assert send(client, big_xlsx(3), "h.xlsx").status_code == 201
+    # the lock is free again for the next check, in this worker and any other
+    again = HeldLock.try_take(db.session, import_service.IMPORT_CHECK_LOCK, user.id)
+    assert again is not None
+    again.release()
+
+
 def test_an_import_of_the_user_being_checked_by_the_pages_refuses_the_next_one(
     app, client, auth, api, make
 ):
