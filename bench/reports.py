@@ -22,7 +22,7 @@ written by bulk INSERT ... SELECT over generate_series (PostgreSQL) or a recursi
 Then it times, as the median of several runs after one warm-up:
   - services.reports.donor_report() for one donor, and its page over HTTP, against the
     same figures computed by hand-written SQL, and against the plain GROUP BY over the
-    whole ledger that the issue's reference figures time;
+    whole ledger that the targets' reference figures time;
   - the stock page (GET /stock/batches as an admin) and batch_summaries() it calls,
     against that GROUP BY;
   - services.stock_report.stock_report() for one warehouse and one month, and its page,

@@ -195,7 +195,7 @@ def init_app(app: Flask) -> None:
         return {"can": can}
 
 
-# Which permission each scan action needs (API.md, Roles): the warehouse packs, loads and
+# Which permission each scan action needs (docs/api.md, Scans): the warehouse packs, loads and
 # takes returns; the field officer delivers and records failed deliveries.
 SCAN_ACTION_PERMISSIONS = {
     "pack": "scans.warehouse",

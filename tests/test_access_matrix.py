@@ -1,4 +1,4 @@
-"""The access matrix (issue 6, point 1): every route of app.url_map × every role.
+"""The access matrix: every route of app.url_map × every role.
 
 MATRIX below says, for EVERY endpoint, which roles may use it (or that it is PUBLIC). It is
 written out by hand on purpose, apart from kitlog.security.PERMISSIONS: a permission that

@@ -1,4 +1,4 @@
-"""DESIGN.md §3 rule 6 (issue 5, "done when"): a donor user reads their own donor's
+"""Rule 6 of docs/design.md: a donor user reads their own donor's
 aggregated report and nothing else.
 
 The walk below visits EVERY GET route of the app (app.url_map) as a logged-in donor user,

@@ -1,4 +1,4 @@
-"""No personal data of any household in any export (issue 5, "done when").
+"""No personal data of any household in any export.
 
 A scenario is played through the services: households registered with distinctive names,
 NIKs and phones; parcels delivered to named recipients; failed deliveries with notes that

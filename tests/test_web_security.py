@@ -1,4 +1,4 @@
-"""Web security (issue 6, point 2): CSRF on every form, session cookies, passwords and
+"""Web security: CSRF on every form, session cookies, passwords and
 tokens at rest, and the request size limit.
 
 Covered elsewhere, not repeated here: the security headers (tests/test_security_headers.py),

@@ -1,7 +1,7 @@
 """A donor report as an A4 PDF a donor can forward. Data in, bytes out.
 
 Built from a `DonorReport` alone, which holds aggregates and no personal data of any
-household (DESIGN §3 rule 6): the PDF cannot name a household, its NIK or its phone.
+household (rule 6 of docs/design.md): the PDF cannot name a household, its NIK or its phone.
 
 Texts arrive translated: the caller passes `Formats` with its gettext and its date and
 number formats (the documents import no Flask); the defaults are English and ISO dates.

@@ -2,7 +2,7 @@
 header row (HXL 1.1: hxlstandard.org/standard/1-1final/dictionary). Data in, bytes out.
 
 Every table is built from a `DonorReport` alone, which holds aggregates and no personal data
-of any household (DESIGN §3 rule 6), so no export can carry a name, a NIK or a phone.
+of any household (rule 6 of docs/design.md), so no export can carry a name, a NIK or a phone.
 
 Text that a spreadsheet would read as a formula (it starts with =, +, -, @, a tab or a
 carriage return: OWASP "CSV injection") is neutralised: in CSV it is prefixed with an

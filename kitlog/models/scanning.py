@@ -68,7 +68,7 @@ class Manifest(db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
-    # Copied at dispatch from the parcels and their kit types (DESIGN §3 rule 5): the
+    # Copied at dispatch from the parcels and their kit types (rule 5 of docs/design.md): the
     # printed waybill keeps its figures when a kit type is corrected later.
     kits_total: Mapped[int | None] = mapped_column(Integer)
     weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))

@@ -1,1 +1,1 @@
-"""The rules of DESIGN.md §3. Services take the session first, flush, and never commit."""
+"""The rules of docs/design.md. Services take the session first, flush, and never commit."""

@@ -1,5 +1,5 @@
 """The audit log: corrections, role changes, exports of personal data and looks at
-household records, with who, from where and when (issue 6, point 3).
+household records, with who, from where and when.
 
 Writes add one `AuditEvent` in the caller's transaction, so an act and its record are
 committed, or rolled back, together. Nothing here edits or deletes an event: the

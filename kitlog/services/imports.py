@@ -5,7 +5,7 @@ the header; `check_rows` cleans every row exactly as a household registered by h
 finds NIKs repeated in the file or already registered, and lists every problem with
 its spreadsheet line). Only a file without a single problem is imported:
 `import_households` takes the write lock, checks the registry again, draws the codes
-once and inserts the rows in bulk, in one transaction (DESIGN.md §3 rule 7).
+once and inserts the rows in bulk, in one transaction (rule 7 of docs/design.md).
 
 An upload from the pages is a `HouseholdImport` job whose state lives in the database,
 so that any worker can show its progress; the functions at the end move a job along.

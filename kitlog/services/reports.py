@@ -1,7 +1,7 @@
 """Donor reports: aggregates of one donor's batches, derived from the ledger and the scans.
 
 The dataclasses are what every export reads; no field holds personal data of a household
-(DESIGN §3 rule 6). Every quantity counts kits, from the parcels' lines (a parcel may hold
+(rule 6 of docs/design.md). Every quantity counts kits, from the parcels' lines (a parcel may hold
 several kits drawn from several batches, even of several donors): a donor's figures count
 only the kits of its own batches.
 """
@@ -49,7 +49,7 @@ EXPIRY_WARNING_DAYS = 90  # a batch with kits on hand expiring within this many 
 
 @dataclass
 class BatchFigures:
-    """One batch, in kits, in the terms of API.md Reports."""
+    """One batch, in kits, in the terms of docs/api.md, Reports."""
 
     id: int
     reference: str

@@ -110,7 +110,7 @@ assert set(FAIL_REASON_NAMES) == set(FAIL_REASONS)  # noqa: S101
 
 @dataclass(frozen=True)
 class ScanInput:
-    """One scan as a client sends it (API.md, Scans)."""
+    """One scan as a client sends it (docs/api.md, Scans)."""
 
     code: str  # short code, token or whole QR URL
     action: str  # pack, load, deliver, fail, return

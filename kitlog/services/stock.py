@@ -63,7 +63,7 @@ class StockLevel:
 
 @dataclass
 class BatchSummary:
-    """Where every kit of one batch is, in the terms of DESIGN.md §3 rule 4."""
+    """Where every kit of one batch is, in the terms of rule 4 of docs/design.md."""
 
     batch_id: int
     received: int = 0

@@ -218,7 +218,7 @@ def upgrade():
 
     # ### end Alembic commands ###
 
-    # The ledger is append-only: a correction is a new movement (DESIGN.md §3 rule 5).
+    # The ledger is append-only: a correction is a new movement (rule 5 of docs/design.md).
     for statement in LEDGER_GUARDS.get(op.get_bind().dialect.name, []):
         op.execute(statement)
 

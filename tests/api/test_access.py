@@ -1,4 +1,5 @@
-"""Who may call what (API.md "Roles"): 401 without a login, 403 for a role that may not."""
+"""Who may call what (the roles of docs/design.md): 401 without a login, 403 for a role
+that may not."""
 
 from __future__ import annotations
 

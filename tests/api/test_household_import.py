@@ -1,4 +1,4 @@
-"""POST /api/v1/households/import (API.md "Households"): 201 {imported}, or 422 with
+"""POST /api/v1/households/import (docs/api.md, Households): 201 {imported}, or 422 with
 every bad row and nothing imported; a file that cannot be read is a clear problem."""
 
 from __future__ import annotations

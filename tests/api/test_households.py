@@ -1,4 +1,4 @@
-"""The households API (API.md "Households"): register, search, read, correct."""
+"""The households API (docs/api.md, Households): register, search, read, correct."""
 
 from __future__ import annotations
 

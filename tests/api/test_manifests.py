@@ -1,4 +1,4 @@
-"""API.md, Distribution: manifests. Create (loading the parcels listed), add by code or by
+"""docs/api.md, Manifests. Create (loading the parcels listed), add by code or by
 round and area, take a parcel off, dispatch, close (with and without a reason), cancel,
 the PDF, list, read with the parcels and households the delivery page caches; access per
 role."""

@@ -1,4 +1,4 @@
-"""The OpenAPI document is generated from the code and agrees with API.md."""
+"""The OpenAPI document is generated from the code and agrees with docs/api.md."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 
 PROBLEM = "application/problem+json"
 
-# API.md's conventions, reference data and stock sections: path -> {method: body fields}
+# The conventions, reference data and stock areas of docs/api.md: path -> {method: body fields}
 CONTRACT = {
     "/api/v1/donors": {"get": None, "post": {"code", "name", "country"}},
     "/api/v1/kit-types": {

@@ -1,4 +1,4 @@
-"""GET /api/v1/reports/donors/{code}: API.md's Reports JSON, in kits; the admin reads any
+"""GET /api/v1/reports/donors/{code}: the Reports JSON of docs/api.md, in kits; the admin reads any
 donor's, a donor user only their own."""
 
 from __future__ import annotations

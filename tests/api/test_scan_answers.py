@@ -1,5 +1,5 @@
 """A scan's answer is built before its commit, from the parcel read under its lock: it must
-show the parcel exactly as it is stored afterwards (issue 7: fewer queries per scan)."""
+show the parcel exactly as it is stored afterwards (fewer queries per scan)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API.md, Scans: POST /api/v1/scans, POST /api/v1/scans/batch, GET /api/v1/scans."""
+"""docs/api.md, Scans: POST /api/v1/scans, POST /api/v1/scans/batch, GET /api/v1/scans."""
 
 from __future__ import annotations
 

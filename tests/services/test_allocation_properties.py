@@ -1,4 +1,4 @@
-"""DESIGN.md §3 rules 1, 2 and 4 under any sequence of allocations, cancels and closes.
+"""Rules 1, 2 and 4 of docs/design.md under any sequence of allocations, cancels and closes.
 
 Random households (members, vulnerabilities, consent, inside or outside the area), two
 rounds over the same batches (entitlement, people per kit, vulnerable first), and a random

@@ -1,4 +1,4 @@
-"""Issue 6, point 8: at the end of a programme, households lose their names, NIK, phone
+"""At the end of a programme, households lose their names, NIK, phone
 and GPS, while the ledger reconciles and the donor report gives the same figures."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The audit log (issue 6, point 3): every event says who, from where and when, and the
+"""The audit log: every event says who, from where and when, and the
 database refuses to edit or delete one, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DESIGN.md §3 rules 1 and 2 for distribution rounds: entitlement, eligibility,
+"""Rules 1 and 2 of docs/design.md for distribution rounds: entitlement, eligibility,
 first-expiry-first-out, all-or-nothing allocation, reservations, cancelling."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The household registry's rules: clean values, one household per NIK, look-alikes
-confirmed by a person (DESIGN.md §3 rule 2)."""
+confirmed by a person (rule 2 of docs/design.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fast path of an import (issue 7): rows cleaned without an object per row, and
+"""The fast path of an import: rows cleaned without an object per row, and
 inserted below the ORM (COPY on PostgreSQL, executemany on SQLite), must store exactly
 what registering the same households by hand stores, report progress as it inserts,
 and still import nothing when a NIK appears meanwhile or the job was stopped."""

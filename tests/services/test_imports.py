@@ -1,4 +1,4 @@
-"""Importing households from a spreadsheet (DESIGN.md §3 rule 7): every row is checked
+"""Importing households from a spreadsheet (rule 7 of docs/design.md): every row is checked
 as a household registered by hand, every problem is listed with its spreadsheet line,
 and one bad row imports nothing."""
 

@@ -1,4 +1,4 @@
-"""The summary queries behind the donor report and the stock pages (issue 7): reshaped
+"""The summary queries behind the donor report and the stock pages: reshaped
 into fewer GROUP BYs, they must give the same figures as the per-status sums."""
 
 from __future__ import annotations

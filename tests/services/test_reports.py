@@ -1,4 +1,4 @@
-"""The donor report equals the ledger and the scans, to the last kit (issue 5, "done when").
+"""The donor report equals the ledger and the scans, to the last kit.
 
 The scenario is built through the services (receive, adjust, allocate, pack, load, dispatch,
 deliver, fail, return); every figure the report gives is checked against what the ledger

@@ -1,4 +1,4 @@
-"""DESIGN.md §3 rules 3 and 4 under any sequence of scans, dispatches and closes.
+"""Rules 3 and 4 of docs/design.md under any sequence of scans, dispatches and closes.
 
 A few parcels of one open round; random pack, load, deliver, fail and return scans, new
 manifests, dispatches and closes (with or without a reason), with earlier scans replayed

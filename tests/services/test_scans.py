@@ -1,4 +1,4 @@
-"""DESIGN.md §3 rule 3 and the parcel state machine: pack, load, deliver, fail, return.
+"""Rule 3 of docs/design.md and the parcel state machine: pack, load, deliver, fail, return.
 
 Every allowed transition happens and is recorded; every forbidden one is refused with
 who did what before and when; a replayed idempotency key repeats the first answer and
@@ -395,7 +395,7 @@ def test_a_failed_parcel_cannot_be_delivered_once_its_manifest_is_off_the_road(w
     parcel = w.parcels[0]
     manifest = w.on_the_road([parcel])
     w.scan(parcel, "fail", reason="wrong_address")
-    manifest.status = "closed"  # issue 5 closes manifests; here only its status matters
+    manifest.status = "closed"  # closing is tested elsewhere; here only its status matters
     db.session.commit()
     result = in_english(w.scan, parcel, "deliver")
     assert result.status == 409

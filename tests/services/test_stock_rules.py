@@ -1,4 +1,4 @@
-"""DESIGN.md §3 rules 1, 4 and 5 for receiving, transfers, adjustments and losses."""
+"""Rules 1, 4 and 5 of docs/design.md for receiving, transfers, adjustments and losses."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6, points 3 and 8: the audit log page (admins only, read-only), the one bulk
+"""The audit log page (admins only, read-only), the one bulk
 export of personal data (admins only, logged), and the acts that leave an event."""
 
 from __future__ import annotations

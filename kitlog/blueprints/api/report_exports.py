@@ -1,4 +1,4 @@
-"""The donor report as files (API.md, Reports: "the same at .csv, .xlsx … and .pdf").
+"""The donor report as files (docs/api.md, Reports: the same as .csv, .xlsx and .pdf).
 
 The same bytes as the report page's downloads (kitlog.blueprints.reports.exports), built
 from the aggregated report alone: no personal data of any household.

@@ -1,4 +1,4 @@
-"""Donor reports (API.md, Reports)."""
+"""Donor reports (docs/api.md, Reports)."""
 
 from __future__ import annotations
 

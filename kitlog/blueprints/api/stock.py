@@ -67,7 +67,7 @@ class BatchCreateSchema(ma.Schema):
 
 
 class BatchSchema(ma.Schema):
-    """A donor batch and where its kits are (DESIGN.md §3 rule 4)."""
+    """A donor batch and where its kits are (rule 4 of docs/design.md)."""
 
     id = fields.Integer(required=True)
     donor = fields.String(required=True, metadata={"description": "The donor's code."})

@@ -36,7 +36,7 @@ def build_report(donor: Donor) -> DonorReport:
 
 
 def report_data(report: DonorReport) -> dict:
-    """The report as API.md's JSON gives it (plus extras); aggregates only, no household."""
+    """The report as the API gives it (docs/api.md, Reports), plus extras; aggregates only."""
     return {
         "donor": report.donor.code,
         "donor_name": report.donor.name,
