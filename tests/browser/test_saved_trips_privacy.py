@@ -112,13 +112,17 @@ def test_logging_out_deletes_the_saved_trips_and_keeps_the_waiting_scans(phone_p
     assert page.evaluate(OUTBOX_JS) == ["waiting"]
 
 
-def test_the_login_page_deletes_trips_a_logout_without_its_script_left(phone_page, make):
+def a_saved_trip(page, make):
+    """A field officer logged in on the phone, with a dispatched trip saved for offline use."""
     world = DoorWorld(make)
     manifest = world.dispatch([world.parcels[0]])
-    officer = make.user("field")
-    page = phone_page
-    log_in(page, officer.email)
+    log_in(page, make.user("field").email)
     save_trip(page, manifest)
+    return page, manifest
+
+
+def test_the_login_page_deletes_trips_a_logout_without_its_script_left(phone_page, make):
+    page, manifest = a_saved_trip(phone_page, make)
 
     # form.submit() sends the logout without the "submit" event: no script runs before it
     with page.expect_navigation():
@@ -129,12 +133,7 @@ def test_the_login_page_deletes_trips_a_logout_without_its_script_left(phone_pag
 
 
 def test_a_trip_saved_8_days_ago_is_removed_at_the_next_page_with_a_message(phone_page, make):
-    world = DoorWorld(make)
-    manifest = world.dispatch([world.parcels[0]])
-    officer = make.user("field")
-    page = phone_page
-    log_in(page, officer.email)
-    save_trip(page, manifest)
+    page, manifest = a_saved_trip(phone_page, make)
     page.evaluate(AGE_TRIP_JS, [manifest.id, 8])
     page.evaluate(AGE_TRIP_JS, [999_999, 1])  # saved yesterday: kept
 
