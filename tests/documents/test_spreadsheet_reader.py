@@ -90,18 +90,22 @@ def test_a_1904_workbook_gives_the_same_dates():
     assert rows(saved(workbook)) == [(1, [date(2020, 12, 7)])]
 
 
+# The workbook's relationships when it has a shared strings part.
+WITH_SHARED_STRINGS = (
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
+    ' Target="sharedStrings.xml"/></Relationships>'
+)
+
+
 def test_shared_and_inline_strings_and_lines_and_columns_keep_their_place():
     strings = (
         f'<sst xmlns="{MAIN}"><si><t>shared</t></si>'
         '<si><r><t xml:space="preserve">rich </t></r><r><t>text</t></r></si></sst>'
     )
-    rels = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
-        ' Target="sharedStrings.xml"/></Relationships>'
-    )
+    rels = WITH_SHARED_STRINGS
     content = book(
         '<row r="3"><c r="C3" t="s"><v>0</v></c><c r="D3" t="inlineStr"><is><t>in&amp;line'
         '</t></is></c></row><row r="5"><c r="B5" t="s"><v>1</v></c></row>',
@@ -136,13 +140,7 @@ def test_thousands_of_unclosed_rows_or_cells_are_read_in_linear_time():
 
 
 def test_unclosed_and_huge_shared_strings_are_refused():
-    rels = (
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
-        ' Target="sharedStrings.xml"/></Relationships>'
-    )
+    rels = WITH_SHARED_STRINGS
     cell = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
     unclosed = book(
         cell,
