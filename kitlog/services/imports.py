@@ -23,7 +23,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from pathlib import PurePath
 
@@ -47,7 +47,7 @@ from kitlog.models import (
     ImportStatus,
     User,
 )
-from kitlog.models.base import utcnow
+from kitlog.models.base import as_utc, utcnow
 from kitlog.services.errors import (
     Conflict,
     DomainError,
@@ -976,15 +976,11 @@ def cancel_import(session: Session, job: HouseholdImport, *, now: datetime | Non
     session.flush()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def is_interrupted(job: HouseholdImport, *, now: datetime | None = None) -> bool:
     """A job still working but silent for minutes: its worker stopped; nothing was imported."""
     if job.status not in WORKING:
         return False
-    return (now or utcnow()) - _aware(job.updated_at) > STALE_AFTER
+    return (now or utcnow()) - as_utc(job.updated_at) > STALE_AFTER
 
 
 def import_for(session: Session, job_id: int, user: User) -> HouseholdImport:

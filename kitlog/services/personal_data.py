@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kitlog.models import AuditEvent, Role
+from kitlog.models.base import as_utc
 from kitlog.services import audit
 from kitlog.services.errors import DomainError
 from kitlog.services.households import search_kind
@@ -90,10 +91,6 @@ def reads_per_hour(user: Any) -> int:
     return ADMIN_READS_PER_HOUR if getattr(user, "role", "") == Role.ADMIN else READS_PER_HOUR
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _records(action: str, detail: str) -> int:
     if action == VIEW_ACTION:
         return 1
@@ -130,7 +127,7 @@ def check_reads(session: Session, user: Any, records: int, *, now: datetime) -> 
     for at, action, detail in rows:
         freed += _records(action, detail)
         if total - freed + records <= limit:
-            wait_until = _utc(at) + WINDOW
+            wait_until = as_utc(at) + WINDOW
             break
     retry_after = max(1, math.ceil((wait_until - now).total_seconds()))
     minutes = max(1, math.ceil(retry_after / 60))

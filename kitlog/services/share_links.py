@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kitlog.models import Donor, ShareLink, User
-from kitlog.models.base import utcnow
+from kitlog.models.base import as_utc, utcnow
 from kitlog.services.errors import InvalidValue
 
 TOKEN_BYTES = 24  # 192 random bits, 32 URL-safe characters
@@ -116,7 +116,4 @@ def revoke_share_link(
 def is_active(link: ShareLink, now: datetime | None = None) -> bool:
     """Neither revoked nor expired."""
     now = now or utcnow()
-    expires = link.expires_at
-    if expires.tzinfo is None:  # SQLite gives stored UTC instants back without an offset
-        expires = expires.replace(tzinfo=now.tzinfo)
-    return link.revoked_at is None and expires > now
+    return link.revoked_at is None and as_utc(link.expires_at) > now

@@ -30,7 +30,7 @@ from kitlog.models import (
     User,
     UserSession,
 )
-from kitlog.models.base import utcnow
+from kitlog.models.base import as_utc, utcnow
 from kitlog.services.errors import DomainError, Duplicate, InvalidValue
 
 MIN_PASSWORD_LENGTH = 10
@@ -313,10 +313,7 @@ def user_for_session(session: Session, key: str, now: datetime | None = None) ->
     )
     if record is None or record.revoked_at is not None or not record.user.active:
         return None
-    expires_at = record.expires_at
-    if expires_at.tzinfo is None:  # SQLite gives naive UTC back
-        expires_at = expires_at.replace(tzinfo=(now or utcnow()).tzinfo)
-    if expires_at <= (now or utcnow()):
+    if as_utc(record.expires_at) <= (now or utcnow()):
         return None
     record.user.session_key = key
     return record.user
@@ -413,12 +410,6 @@ def _throttle_keys(email: str, address: str) -> dict[str, str]:
     return {"pair": f"{email} {address}", "account": email, "address": address}
 
 
-def _aware(moment: datetime | None, like: datetime) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite gives naive UTC back
-        return moment.replace(tzinfo=like.tzinfo)
-    return moment
-
-
 def _lock_counter(session: Session, scope: str, key: str, now: datetime) -> LoginThrottle:
     """The counter row, created if missing, locked until the transaction ends (PostgreSQL:
     the upsert's row lock; SQLite: the write lock a login request holds from its start)."""
@@ -429,13 +420,8 @@ def _lock_counter(session: Session, scope: str, key: str, now: datetime) -> Logi
     )
     statement = statement.on_conflict_do_update(
         index_elements=["scope", "key"], set_={"key": statement.excluded.key}
-    ).returning(LoginThrottle.id)
-    row_id = session.execute(statement).scalar_one()
-    return session.execute(
-        select(LoginThrottle)
-        .where(LoginThrottle.id == row_id)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    ).returning(LoginThrottle)
+    return session.scalars(statement, execution_options={"populate_existing": True}).one()
 
 
 def forget_old_login_counters(
@@ -479,21 +465,19 @@ def reserve_login_attempt(
     rows = {scope: _lock_counter(session, scope, key, now) for scope, key in keys.items()}
     window = timedelta(seconds=rules.window_s)
     for row in rows.values():
-        if _aware(row.window_started_at, now) + window <= now:
+        if as_utc(row.window_started_at) + window <= now:
             row.failures, row.window_started_at, row.last_failure_at = 0, now, None
     pair, account, address_row = rows["pair"], rows["account"], rows["address"]
 
     def window_end(row: LoginThrottle) -> float:
-        return (_aware(row.window_started_at, now) + window - now).total_seconds()
+        return (as_utc(row.window_started_at) + window - now).total_seconds()
 
     if pair.failures >= rules.pair_limit:
         raise LoginThrottled(math.ceil(window_end(pair)))
     if address_row.failures >= rules.address_limit:
         raise LoginThrottled(math.ceil(window_end(address_row)))
     if pair.failures and pair.last_failure_at is not None:
-        ready_at = _aware(pair.last_failure_at, now) + timedelta(
-            seconds=rules.delay(account.failures)
-        )
+        ready_at = as_utc(pair.last_failure_at) + timedelta(seconds=rules.delay(account.failures))
         if ready_at > now:
             raise LoginThrottled(math.ceil((ready_at - now).total_seconds()))
     for row in rows.values():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,6 +25,7 @@ from kitlog.blueprints.door.forms import (
 )
 from kitlog.extensions import db
 from kitlog.models import DonorBatch, Parcel, ParcelEvent, ParcelLine
+from kitlog.models.base import as_utc
 from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
 from kitlog.services import distribution, scans
 from kitlog.services.errors import DomainError, InvalidValues, NotFound
@@ -41,17 +42,12 @@ PHONE_TIME_SHOWN_AFTER = timedelta(minutes=2)
 bp.add_app_template_filter(recipient_relation_label, "recipient_relation_label")
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite gives back naive UTC times, PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @bp.app_template_global()
 def phone_time_differs(scan, event) -> bool:
     """Was the scan made on the phone well before the server heard of it (offline)?"""
     if scan is None or scan.scanned_at is None:
         return False
-    return abs(_utc(scan.scanned_at) - _utc(event.created_at)) > PHONE_TIME_SHOWN_AFTER
+    return abs(as_utc(scan.scanned_at) - as_utc(event.created_at)) > PHONE_TIME_SHOWN_AFTER
 
 
 def _find(code: str) -> Parcel:
