@@ -70,11 +70,12 @@ class SpreadsheetError(Exception):
 _EXACT = 2**53  # a float holds every whole number below this
 Rows = Iterator[tuple[int, list]]  # (spreadsheet line, cell values, None for a blank cell)
 
-_REL_NS = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+# A workbook's relationship ids: transitional (as Excel saves) or strict OOXML.
+_REL_NS = (_OFFICE_REL, "http://purl.oclc.org/ooxml/officeDocument/relationships")
+_PKG_REL = f"{{{_PACKAGE_REL}}}Relationship"
 # What reading a damaged zip or part raises, deep in zipfile, zlib, expat or calamine.
 _DAMAGED = (
     zipfile.BadZipFile,
@@ -374,9 +375,6 @@ def _check_extent(xml: bytes, limits: Limits, in_time: Callable[[], None]) -> No
 
 # -- the workbook handed to calamine ---------------------------------------------------------
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 _CONTENT_TYPES = {
     "xl/workbook.xml": f"{_CONTENT}.sheet.main+xml",
