@@ -62,7 +62,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     _init_extensions(app)
     _register_blueprints(app)
 
-    from kitlog import cli, errors
+    from kitlog import cli, errors, templating
+
+    templating.init_app(app)
 
     errors.init_app(app)
     cli.init_app(app)

@@ -46,4 +46,3 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals["current_language"] = current_language

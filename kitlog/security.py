@@ -190,10 +190,6 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     app.before_request(_check_access)
 
-    @app.context_processor
-    def _permissions():
-        return {"can": can}
-
 
 # Which permission each scan action needs (docs/api.md, Scans): the warehouse packs, loads and
 # takes returns; the field officer delivers and records failed deliveries.

@@ -89,7 +89,7 @@ def test_extraction_finds_python_lazy_strings_and_templates(extracted):
     assert any(w.startswith("kitlog/") for w in where)
     assert any(w.startswith("templates/_macros/") for w in where)
     assert "Dashboard" in extracted  # templates/base.html
-    assert "Warehouse staff" in extracted  # _l in kitlog/blueprints/labels.py
+    assert "Warehouse staff" in extracted  # _l in kitlog/names.py
     assert "This field is required." in extracted  # _l in kitlog/forms.py
     assert "Must be one of: {choices}." in extracted  # N_ in kitlog/blueprints/api
     assert "(optional)" in extracted  # templates/_macros/forms.html

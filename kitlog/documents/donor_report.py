@@ -36,6 +36,7 @@ from reportlab.platypus import (
 )
 
 from kitlog.documents.pages import CountedPagesCanvas
+from kitlog.documents.texts import Gettext, untranslated
 
 if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Flask-SQLAlchemy
     from kitlog.services.reports import BatchFigures, DonorReport
@@ -50,10 +51,6 @@ ACCENT = colors.HexColor("#0b5cad")  # the cumulative line
 TARGET = colors.HexColor("#c2410c")  # the target line
 MARGIN = 16 * mm
 WIDTH = A4[0] - 2 * MARGIN
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def _number(value: int) -> str:
@@ -76,13 +73,13 @@ def _iso_time(moment: datetime) -> str:
 class Formats:
     """The reader's language: gettext, and how dates and numbers are written."""
 
-    gettext: Callable[[str], str] = _same
+    gettext: Gettext = untranslated
     date: Callable[[date], str] = _iso_date
     short_date: Callable[[date], str] = _iso_date  # the chart's axis
     datetime: Callable[[datetime], str] = _iso_time
     number: Callable[[int], str] = _number
     percent: Callable[[float], str] = _percent
-    reason: Callable[[str], str] = _same  # a loss reason the system wrote, in words
+    reason: Callable[[str], str] = untranslated  # a loss reason the system wrote, in words
 
     def signed(self, value: int) -> str:
         """−3, 0, +2 (a true minus sign, for the adjustments)."""

@@ -8,7 +8,7 @@ receiver; "page X of Y" on every page; and a QR code of the manifest's own page,
 opens it for receiving and closing. A void manifest is watermarked VOID.
 
 The data holds no NIK and no phone of any household: the document cannot print them.
-Texts arrive translated (`ManifestTexts`; the defaults are English): no Flask here.
+Its words are translated by the caller's `gettext` (English without one): no Flask here.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from reportlab.platypus import (
 
 from kitlog.documents.pages import CountedPagesCanvas
 from kitlog.documents.qr import QUIET_ZONE, draw_qr, qr_matrix
+from kitlog.documents.texts import Gettext, untranslated
 
 REGULAR = "Helvetica"
 BOLD = "Helvetica-Bold"
@@ -49,45 +50,86 @@ FOOTER = 9 * mm
 
 
 @dataclass(frozen=True)
-class ManifestTexts:
-    """Every word the pages print, in the reader's language (English by default)."""
+class _Texts:
+    """Every word the pages print, in the reader's language."""
 
-    title: str = "Delivery manifest (waybill)"
-    number: str = "Manifest no."
-    organisation: str = "Organisation"
-    donors: str = "Donor"
-    rounds: str = "Round"
-    date: str = "Date"
-    origin: str = "From (warehouse)"
-    destination: str = "Destination"
-    vehicle: str = "Vehicle"
-    driver: str = "Driver"
-    driver_phone: str = "Driver's phone"
-    status: str = "Status"
-    parcels: str = "Parcels"
-    row: str = "No."
-    parcel: str = "Parcel"
-    household: str = "Household"
-    village: str = "Village"
-    head: str = "Head of household"
-    kits: str = "Kits"
-    received: str = "Received (tick or sign)"
-    totals: str = "Totals"
-    weight: str = "Weight"
-    volume: str = "Volume"
-    provisional: str = "Provisional: the manifest has not been dispatched yet."
-    dispatcher_block: str = "Dispatched by"
-    driver_block: str = "Carried by (driver)"
-    receiver_block: str = "Received by (village head)"
-    name: str = "Name"
-    signature: str = "Signature"
-    signed_on: str = "Date"
-    page: str = "Page %(page)s of %(pages)s"
-    void: str = "VOID"
-    void_reason: str = "Cancelled: %(reason)s"
-    scan_hint: str = "Scan to open this manifest for receiving."
-    remarks: str = "Remarks (short, damaged, refused):"
-    no_parcels: str = "No parcel is on this manifest."
+    title: str
+    number: str
+    organisation: str
+    donors: str
+    rounds: str
+    date: str
+    origin: str
+    destination: str
+    vehicle: str
+    driver: str
+    driver_phone: str
+    status: str
+    parcels: str
+    row: str
+    parcel: str
+    household: str
+    village: str
+    head: str
+    kits: str
+    received: str
+    totals: str
+    weight: str
+    volume: str
+    provisional: str
+    dispatcher_block: str
+    driver_block: str
+    receiver_block: str
+    name: str
+    signature: str
+    signed_on: str
+    page: str
+    void: str
+    void_reason: str
+    scan_hint: str
+    remarks: str
+    no_parcels: str
+
+
+def _texts(_: Gettext) -> _Texts:
+    return _Texts(
+        title=_("Delivery manifest (waybill)"),
+        number=_("Manifest no."),
+        organisation=_("Organisation"),
+        donors=_("Donor"),
+        rounds=_("Round"),
+        date=_("Date"),
+        origin=_("From (warehouse)"),
+        destination=_("Destination"),
+        vehicle=_("Vehicle"),
+        driver=_("Driver"),
+        driver_phone=_("Driver's phone"),
+        status=_("Status"),
+        parcels=_("Parcels"),
+        row=_("No."),
+        parcel=_("Parcel"),
+        household=_("Household"),
+        village=_("Village"),
+        head=_("Head of household"),
+        kits=_("Kits"),
+        received=_("Received (tick or sign)"),
+        totals=_("Totals"),
+        weight=_("Weight"),
+        volume=_("Volume"),
+        provisional=_("Provisional: the manifest has not been dispatched yet."),
+        dispatcher_block=_("Dispatched by"),
+        driver_block=_("Carried by (driver)"),
+        receiver_block=_("Received by (village head)"),
+        name=_("Name"),
+        signature=_("Signature"),
+        signed_on=_("Date"),
+        page=_("Page %(page)s of %(pages)s"),
+        void=_("VOID"),
+        void_reason=_("Cancelled: %(reason)s"),
+        scan_hint=_("Scan to open this manifest for receiving."),
+        remarks=_("Remarks (short, damaged, refused):"),
+        no_parcels=_("No parcel is on this manifest."),
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +167,6 @@ class ManifestDocument:
     void: bool = False
     void_reason: str = ""
     dispatcher_name: str = ""
-    texts: ManifestTexts = field(default_factory=ManifestTexts)
 
 
 def _style(name: str, size: float = 9, font: str = REGULAR, **kw) -> ParagraphStyle:
@@ -159,12 +200,13 @@ class _Pages(CountedPagesCanvas):
     """Stamps every page with "page X of Y", the manifest's number and, when void, the
     watermark."""
 
-    def __init__(self, *args, document: ManifestDocument, **kwargs):
+    def __init__(self, *args, document: ManifestDocument, texts: _Texts, **kwargs):
         super().__init__(*args, **kwargs)
         self._document = document
+        self._texts = texts
 
     def stamp(self, page: int, pages: int) -> None:
-        doc, texts = self._document, self._document.texts
+        doc, texts = self._document, self._texts
         width, _height = A4
         self.saveState()
         self.setStrokeColor(RULE)
@@ -186,8 +228,7 @@ class _Pages(CountedPagesCanvas):
             self.restoreState()
 
 
-def _header(doc: ManifestDocument) -> list:
-    texts = doc.texts
+def _header(doc: ManifestDocument, texts: _Texts) -> list:
     left = [
         _p(doc.organisation, ORG),
         Spacer(1, 1 * mm),
@@ -278,8 +319,7 @@ class _Square(Table):
         )
 
 
-def _parcels(doc: ManifestDocument) -> list:
-    texts = doc.texts
+def _parcels(doc: ManifestDocument, texts: _Texts) -> list:
     header = [
         _p(texts.row, HEAD),
         _p(texts.parcel, HEAD),
@@ -342,8 +382,7 @@ def _parcels(doc: ManifestDocument) -> list:
     return flow
 
 
-def _totals(doc: ManifestDocument) -> list:
-    texts = doc.texts
+def _totals(doc: ManifestDocument, texts: _Texts) -> list:
     table = Table(
         [
             [
@@ -370,8 +409,7 @@ def _totals(doc: ManifestDocument) -> list:
     return flow
 
 
-def _signatures(doc: ManifestDocument) -> list:
-    texts = doc.texts
+def _signatures(doc: ManifestDocument, texts: _Texts) -> list:
 
     def block(title: str, name: str = "") -> list:
         lines = Table(
@@ -420,8 +458,9 @@ def _signatures(doc: ManifestDocument) -> list:
     return [KeepTogether([*remarks, table])]
 
 
-def render_manifest(doc: ManifestDocument) -> bytes:
-    """The manifest's A4 pages as a PDF."""
+def render_manifest(doc: ManifestDocument, *, gettext: Gettext = untranslated) -> bytes:
+    """The manifest's A4 pages as a PDF, in the language of `gettext`."""
+    texts = _texts(gettext)
     buffer = io.BytesIO()
     template = SimpleDocTemplate(
         buffer,
@@ -430,20 +469,20 @@ def render_manifest(doc: ManifestDocument) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=FOOTER + 9 * mm,
-        title=f"{doc.texts.title} {doc.number}",
+        title=f"{texts.title} {doc.number}",
         author=doc.organisation,
         subject=doc.number,
     )
     story = [
-        *_header(doc),
-        *_parcels(doc),
+        *_header(doc, texts),
+        *_parcels(doc, texts),
         Spacer(1, 5 * mm),
-        KeepTogether(_totals(doc)),
+        KeepTogether(_totals(doc, texts)),
         Spacer(1, 6 * mm),
-        *_signatures(doc),
+        *_signatures(doc, texts),
     ]
-    template.build(story, canvasmaker=lambda *a, **k: _Pages(*a, document=doc, **k))
+    template.build(story, canvasmaker=lambda *a, **k: _Pages(*a, document=doc, texts=texts, **k))
     return buffer.getvalue()
 
 
-__all__ = ["ManifestDocument", "ManifestRow", "ManifestTexts", "render_manifest"]
+__all__ = ["ManifestDocument", "ManifestRow", "render_manifest"]

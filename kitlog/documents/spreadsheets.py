@@ -21,16 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 
+from kitlog.documents.texts import Gettext, untranslated
+
 if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Flask-SQLAlchemy
     from kitlog.services.reports import DonorReport
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SECTOR = "WASH"
 TABLES = ("by_region", "batches", "timeline")
-
-
-def _same(text: str) -> str:
-    return text
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,8 @@ def report_tables(
     report: DonorReport,
     *,
     organisation: str,
-    gettext: Callable[[str], str] = _same,
-    reason: Callable[[str], str] = _same,
+    gettext: Gettext = untranslated,
+    reason: Callable[[str], str] = untranslated,
 ) -> dict[str, Table]:
     """The report's three tables (by region, batches, timeline), keyed as in TABLES;
     `reason` labels a loss reason the system wrote (a person's own words stay as written)."""

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
+from kitlog.documents.texts import Gettext, untranslated
+
 # The report is a kitlog.services.stock_report.StockReport; it is not imported, since the
 # documents import no Flask and kitlog.services brings Flask-Babel (import-linter counts
 # TYPE_CHECKING imports too).
@@ -27,17 +29,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME = "Stock report"
 
 
-def _same(text: str) -> str:
-    return text
-
-
 def neutralise(text: str) -> str:
     """Text a spreadsheet shows as text: a formula-like start gets an apostrophe."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 # The table's columns: (header, attribute of a StockReportRow, kind).
-def _columns(_: Callable[[str], str]) -> list[tuple[str, str, str]]:
+def _columns(_: Gettext) -> list[tuple[str, str, str]]:
     return [
         (_("Donor"), "donor_code", "text"),
         (_("Donor name"), "donor_name", "text"),
@@ -61,10 +59,10 @@ def _columns(_: Callable[[str], str]) -> list[tuple[str, str, str]]:
 def render_stock_report_xlsx(
     report: StockReport,
     *,
-    gettext: Callable[[str], str] = _same,
-    reason_label: Callable[[str], str] = _same,
+    gettext: Gettext = untranslated,
+    reason: Callable[[str], str] = untranslated,
 ) -> bytes:
-    """The report as an .xlsx file; `gettext` translates the headers, `reason_label` the
+    """The report as an .xlsx file; `gettext` translates the headers, `reason` the
     reasons the system wrote (a person's own words are kept as written)."""
     _ = gettext
     buffer = io.BytesIO()
@@ -154,7 +152,7 @@ def render_stock_report_xlsx(
     for line in report.losses:
         text(row_at, 0, line.donor_code)
         text(row_at, 1, line.lot)
-        text(row_at, 2, reason_label(line.reason))
+        text(row_at, 2, reason(line.reason))
         sheet.write_number(row_at, 3, line.kits, number)
         row_at += 1
 

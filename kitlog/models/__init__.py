@@ -2,6 +2,7 @@
 
 from kitlog.models.audit import AuditEvent
 from kitlog.models.distribution import (
+    CLOSED_WITH_ROUND,
     PARCEL_STATUSES,
     RESERVING_STATUSES,
     ROUND_STATUSES,
@@ -43,7 +44,14 @@ from kitlog.models.scanning import (
     ScanOutcome,
     ShareLink,
 )
-from kitlog.models.stock import MOVEMENT_KINDS, DonorBatch, MovementKind, StockMovement, Transfer
+from kitlog.models.stock import (
+    DAMAGED_AT_RECEIPT,
+    MOVEMENT_KINDS,
+    DonorBatch,
+    MovementKind,
+    StockMovement,
+    Transfer,
+)
 from kitlog.models.users import (
     LANGUAGES,
     ROLES,
@@ -56,6 +64,8 @@ from kitlog.models.users import (
 
 __all__ = [
     "AuditEvent",
+    "CLOSED_WITH_ROUND",
+    "DAMAGED_AT_RECEIPT",
     "FAIL_REASONS",
     "MANIFEST_OUTCOMES",
     "MANIFEST_STATUSES",

@@ -57,6 +57,7 @@ class ParcelStatus(enum.StrEnum):
 PARCEL_STATUSES = tuple(s.value for s in ParcelStatus)
 # Parcels whose kits are on a warehouse's shelf, held for them: they count as reserved.
 RESERVING_STATUSES = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
+CLOSED_WITH_ROUND = "round closed"  # the event note closing a round writes
 
 
 round_batches = Table(

@@ -26,6 +26,7 @@ class MovementKind(enum.StrEnum):
 
 
 MOVEMENT_KINDS = tuple(k.value for k in MovementKind)
+DAMAGED_AT_RECEIPT = "damaged at receipt"  # the loss reason receiving writes itself
 
 
 class DonorBatch(db.Model):

@@ -27,6 +27,7 @@ from sqlalchemy import Select, and_, exists, func, insert, not_, or_, select, up
 from sqlalchemy.orm import Session, contains_eager
 
 from kitlog.models import (
+    CLOSED_WITH_ROUND,
     DonorBatch,
     Household,
     HouseholdStatus,
@@ -42,6 +43,7 @@ from kitlog.models import (
     round_batches,
 )
 from kitlog.models.base import utcnow
+from kitlog.names import PARCEL_STATUS_IN_TEXT, ROUND_STATUS_IN_TEXT, SKIP_REASON_NAMES
 from kitlog.services import parcel_codes
 from kitlog.services.errors import (
     Conflict,
@@ -62,7 +64,6 @@ MAX_MEMBERS_PER_KIT = 50
 MAX_REASON = 500
 # The note of the event that takes a parcel off a manifest before it leaves, + its number.
 UNLOADED = "unloaded:"
-CLOSED_WITH_ROUND = "round closed"  # the note close_round writes; pages show it translated
 CHUNK = 1000  # rows per IN (...) list or per bulk INSERT
 
 CANCELLABLE = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
@@ -76,46 +77,19 @@ VULNERABILITY_COLUMNS = (
     Household.under5,
 )
 
-SKIP_REASONS: dict[str, LazyString] = {
-    "already_allocated": _l("Already has a parcel in this round."),
-    "inactive": _l("The household is inactive."),
-    "no_consent": _l("The household has not given consent to the use of its data."),
-    "not_vulnerable": _l(
-        "This round serves vulnerable households first; this household has no vulnerability."
-    ),
-    "outside_area": _l("The household lives outside the round's area."),
-}
-
-STATUS_NAMES: dict[str, LazyString] = {
-    ParcelStatus.ALLOCATED: _l("allocated"),
-    ParcelStatus.PACKED: _l("packed"),
-    ParcelStatus.DISPATCHED: _l("dispatched"),
-    ParcelStatus.DELIVERED: _l("delivered"),
-    ParcelStatus.FAILED: _l("failed"),
-    ParcelStatus.RETURNED: _l("returned"),
-    ParcelStatus.CANCELLED: _l("cancelled"),
-}
-
-ROUND_STATUS_NAMES: dict[str, LazyString] = {
-    RoundStatus.DRAFT: _l("draft"),
-    RoundStatus.OPEN: _l("open"),
-    RoundStatus.CLOSED: _l("closed"),
-}
-
-
 # -- results -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Skip:
-    """A household a round does not allocate to, and why (a code of SKIP_REASONS)."""
+    """A household a round does not allocate to, and why (a code of names.SKIP_REASON_NAMES)."""
 
     household: Household
     reason: str
 
     @property
     def message(self) -> LazyString:
-        return SKIP_REASONS[self.reason]
+        return SKIP_REASON_NAMES[self.reason]
 
 
 @dataclass(frozen=True)
@@ -400,7 +374,7 @@ def open_round(session: Session, round: Round, *, user: User | None, now=None) -
         raise Conflict(
             _l(
                 "Only a draft round can be opened; this one is %(status)s.",
-                status=ROUND_STATUS_NAMES[round.status],
+                status=ROUND_STATUS_IN_TEXT[round.status],
             )
         )
     round.status = RoundStatus.OPEN
@@ -417,7 +391,7 @@ def close_round(session: Session, round: Round, *, user: User | None, now=None) 
         raise Conflict(
             _l(
                 "Only an open round can be closed; this one is %(status)s.",
-                status=ROUND_STATUS_NAMES[round.status],
+                status=ROUND_STATUS_IN_TEXT[round.status],
             )
         )
     blocking = session.scalar(
@@ -819,7 +793,7 @@ def cancel_parcel(
             _l(
                 "This parcel is %(status)s: only an allocated, packed or returned parcel"
                 " can be cancelled.",
-                status=STATUS_NAMES.get(parcel.status, parcel.status),
+                status=PARCEL_STATUS_IN_TEXT.get(parcel.status, parcel.status),
             )
         )
     now = now or utcnow()

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, selectinload
 from kitlog.documents.manifest import (
     ManifestDocument,
     ManifestRow,
-    ManifestTexts,
     render_manifest,
 )
 from kitlog.models import (
@@ -50,6 +49,7 @@ from kitlog.models import (
     Warehouse,
 )
 from kitlog.models.base import utcnow
+from kitlog.names import MANIFEST_STATUS_IN_TEXT
 from kitlog.services import sequences
 from kitlog.services.distribution import UNLOADED, find_parcel
 from kitlog.services.errors import Conflict, FieldError, InvalidValues, NotFound
@@ -58,7 +58,6 @@ from kitlog.services.households import clean_person_name, clean_phone
 from kitlog.services.locking import lock_batches
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.services.scans import (
-    MANIFEST_STATUS_NAMES,
     change_status,
     load_refusal,
     lock_manifest,
@@ -240,7 +239,7 @@ def dispatch_manifest(
             _l(
                 "Manifest %(number)s is %(status)s: only an open manifest can be dispatched.",
                 number=manifest.number,
-                status=MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status),
+                status=MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status),
             )
         )
     parcel_ids = list(session.scalars(select(Parcel.id).where(Parcel.manifest_id == manifest.id)))
@@ -327,7 +326,7 @@ def _clean_reason(value, *, required: bool, message) -> str:
 
 
 def _status_name(manifest: Manifest):
-    return MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status)
+    return MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status)
 
 
 def add_parcels(
@@ -574,7 +573,7 @@ def close_manifest(
             _l(
                 "Manifest %(number)s is %(status)s: only a dispatched manifest can be closed.",
                 number=manifest.number,
-                status=MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status),
+                status=MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status),
             )
         )
     lines = _lines_of(session, manifest)
@@ -757,7 +756,6 @@ __all__ = [
     "manifest_filename",
     "manifest_pdf",
     "manifest_url",
-    "manifest_texts",
     "manifest_outcomes",
     "manifest_parcels",
     "manifest_year",
@@ -771,48 +769,6 @@ __all__ = [
 
 
 # -- the printed manifest ------------------------------------------------------------------
-
-
-def manifest_texts() -> ManifestTexts:
-    """The manifest PDF's words in the reader's language."""
-    return ManifestTexts(
-        title=_("Delivery manifest (waybill)"),
-        number=_("Manifest no."),
-        organisation=_("Organisation"),
-        donors=_("Donor"),
-        rounds=_("Round"),
-        date=_("Date"),
-        origin=_("From (warehouse)"),
-        destination=_("Destination"),
-        vehicle=_("Vehicle"),
-        driver=_("Driver"),
-        driver_phone=_("Driver's phone"),
-        status=_("Status"),
-        parcels=_("Parcels"),
-        row=_("No."),
-        parcel=_("Parcel"),
-        household=_("Household"),
-        village=_("Village"),
-        head=_("Head of household"),
-        kits=_("Kits"),
-        received=_("Received (tick or sign)"),
-        totals=_("Totals"),
-        weight=_("Weight"),
-        volume=_("Volume"),
-        provisional=_("Provisional: the manifest has not been dispatched yet."),
-        dispatcher_block=_("Dispatched by"),
-        driver_block=_("Carried by (driver)"),
-        receiver_block=_("Received by (village head)"),
-        name=_("Name"),
-        signature=_("Signature"),
-        signed_on=_("Date"),
-        page=_("Page %(page)s of %(pages)s", page="%(page)s", pages="%(pages)s"),
-        void=_("VOID"),
-        void_reason=_("Cancelled: %(reason)s", reason="%(reason)s"),
-        scan_hint=_("Scan to open this manifest for receiving."),
-        remarks=_("Remarks (short, damaged, refused):"),
-        no_parcels=_("No parcel is on this manifest."),
-    )
 
 
 def manifest_document(
@@ -877,7 +833,7 @@ def manifest_document(
         vehicle=manifest.vehicle,
         driver_name=manifest.driver_name,
         driver_phone=manifest.driver_phone,
-        status=str(MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status)),
+        status=str(MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status)),
         donors=donors,
         rounds=[r.name for r in rounds],
         rows=rows,
@@ -888,7 +844,6 @@ def manifest_document(
         void=manifest.status == ManifestStatus.CANCELLED,
         void_reason=manifest.cancel_reason,
         dispatcher_name=dispatcher,
-        texts=manifest_texts(),
     )
 
 
@@ -912,7 +867,8 @@ def manifest_pdf(
         show_names=show_names,
     )
     return PrintedManifest(
-        pdf=render_manifest(document), names=sum(1 for row in document.rows if row.head_name)
+        pdf=render_manifest(document, gettext=_),
+        names=sum(1 for row in document.rows if row.head_name),
     )
 
 

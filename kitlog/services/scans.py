@@ -49,9 +49,9 @@ from kitlog.models import (
     User,
 )
 from kitlog.models.base import utcnow
+from kitlog.names import MANIFEST_STATUS_IN_TEXT, PARCEL_STATUS_IN_TEXT, SCAN_ACTION_IN_TEXT
 from kitlog.services.distribution import (
     CLOSED_WITH_ROUND,
-    STATUS_NAMES,
     not_a_parcel,
     parcel_condition,
 )
@@ -72,29 +72,6 @@ MAX_NOTE = 500
 
 DUPLICATE = "duplicate"  # the outcome of a replayed key (never stored: the first scan is)
 
-MANIFEST_STATUS_NAMES: dict[str, LazyString] = {
-    ManifestStatus.OPEN: _l("open"),
-    ManifestStatus.DISPATCHED: _l("dispatched"),
-    ManifestStatus.CLOSED: _l("closed"),
-    ManifestStatus.CANCELLED: _l("cancelled"),
-}
-
-ACTION_NAMES: dict[str, LazyString] = {
-    ScanAction.PACK: _l("pack"),
-    ScanAction.LOAD: _l("load"),
-    ScanAction.DELIVER: _l("deliver"),
-    ScanAction.FAIL: _l("failed delivery"),
-    ScanAction.RETURN: _l("return"),
-}
-
-FAIL_REASON_NAMES: dict[str, LazyString] = {
-    "nobody_home": _l("Nobody home"),
-    "moved": _l("Moved away"),
-    "refused": _l("Refused the parcel"),
-    "wrong_address": _l("Wrong address"),
-    "other": _l("Other"),
-}
-
 # What each action turns which statuses into.
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     ScanAction.PACK: ((ParcelStatus.ALLOCATED, ParcelStatus.RETURNED), ParcelStatus.PACKED),
@@ -105,7 +82,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 assert set(TRANSITIONS) == set(SCAN_ACTIONS)  # noqa: S101 - every action has its rule
-assert set(FAIL_REASON_NAMES) == set(FAIL_REASONS)  # noqa: S101
 
 
 @dataclass(frozen=True)
@@ -428,7 +404,7 @@ def _status_refusal(session: Session, parcel: Parcel, action: str, now: datetime
     if status in (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED):
         return _l(
             "Not dispatched: it was %(status)s %(on_by)s.",
-            status=STATUS_NAMES[status],
+            status=PARCEL_STATUS_IN_TEXT[status],
             on_by=on_by,
         )
     if status == ParcelStatus.FAILED:
@@ -440,12 +416,12 @@ def _status_refusal(session: Session, parcel: Parcel, action: str, now: datetime
             " longer be delivered on that trip.",
             on_by=on_by,
             number=manifest.number if manifest else "-",
-            status=MANIFEST_STATUS_NAMES.get(manifest.status if manifest else "", "-"),
+            status=MANIFEST_STATUS_IN_TEXT.get(manifest.status if manifest else "", "-"),
         )
     if status == ParcelStatus.RETURNED:  # pragma: no cover - caught above
         return _l("Already returned %(on_by)s.", on_by=on_by)
     return _l(
-        "This parcel is %(status)s %(on_by)s.", status=STATUS_NAMES[status], on_by=on_by
+        "This parcel is %(status)s %(on_by)s.", status=PARCEL_STATUS_IN_TEXT[status], on_by=on_by
     )  # pragma: no cover - every status is handled above
 
 
@@ -460,7 +436,7 @@ def load_refusal(
         return _l(
             "Manifest %(number)s is %(status)s: only an open manifest can be loaded.",
             number=manifest.number,
-            status=MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status),
+            status=MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status),
         )
     if parcel.round.warehouse_id != manifest.warehouse_id:
         return _l(
@@ -622,7 +598,7 @@ def _duplicate(session: Session, first: Scan, clean: _Clean, parcel: Parcel | No
                     _l(
                         "This key was already used for another scan (%(action)s of %(code)s):"
                         " give each scan its own key.",
-                        action=ACTION_NAMES.get(first.action, first.action),
+                        action=SCAN_ACTION_IN_TEXT.get(first.action, first.action),
                         code=first.code[:60],
                     ),
                 )
@@ -717,8 +693,6 @@ def record_scan(
 
 __all__ = [
     "DUPLICATE",
-    "FAIL_REASON_NAMES",
-    "MANIFEST_STATUS_NAMES",
     "ScanInput",
     "ScanResult",
     "allowed_actions",

@@ -17,6 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kitlog.models import (
+    DAMAGED_AT_RECEIPT,
     RESERVING_STATUSES,
     Donor,
     DonorBatch,
@@ -36,7 +37,6 @@ from kitlog.services.errors import InvalidValue, OutOfStock
 from kitlog.services.locking import lock_batches
 
 MAX_QUANTITY = 10_000_000
-DAMAGED_AT_RECEIPT = "damaged at receipt"  # the loss reason receive_batch writes itself
 MAX_REASON = 500
 
 

@@ -5,15 +5,15 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from kitlog.blueprints.auth.forms import NEW_PASSWORD_HINT, language_choices
-from kitlog.blueprints.labels import ROLE_LABELS
 from kitlog.forms import CHOOSE_FROM_LIST, IdSelectField, KitlogForm, choice
+from kitlog.names import ROLE_NAMES
 from kitlog.services.users import MAX_PASSWORD_LENGTH
 
 DONOR_HINT = _l("Only for the Donor role: the donor whose batches this user may see.")
 
 
 def role_choices() -> list:
-    return [choice(role, label) for role, label in ROLE_LABELS.items()]
+    return [choice(role, label) for role, label in ROLE_NAMES.items()]
 
 
 class UserFields(KitlogForm):

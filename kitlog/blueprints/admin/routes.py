@@ -12,26 +12,10 @@ from kitlog.blueprints.web import PER_PAGE, form_page, page_number
 from kitlog.extensions import db
 from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, IdSelectField, choice
 from kitlog.models import Donor, User
+from kitlog.names import AUDIT_ACTION_NAMES
 from kitlog.security import require
 from kitlog.services import audit, queries
 from kitlog.services import users as user_service
-
-# What each audited act is called in the log (the stored code stays English).
-AUDIT_ACTION_LABELS = {
-    "household.view": _l("Household record read"),
-    "households.list": _l("Household list read"),
-    "household.edit": _l("Household corrected"),
-    "export.personal_data": _l("Personal data exported"),
-    "print.names": _l("Document printed with names"),
-    "manifest.households": _l("Trip households read"),
-    "households.anonymise": _l("Households anonymised"),
-    "user.role_change": _l("Role changed"),
-    "user.deactivate": _l("User deactivated"),
-    "user.reactivate": _l("User reactivated"),
-    "stock.adjustment": _l("Stock adjusted"),
-    "stock.loss": _l("Stock loss recorded"),
-    "parcel.cancel": _l("Parcel cancelled"),
-}
 
 
 class AuditFilterForm(FilterForm):
@@ -152,9 +136,9 @@ def reset_password(user_id: int):
 def audit_log():
     """The audit log, newest first, by action and by user; nobody can change it."""
     form = AuditFilterForm(request.args)
-    actions = sorted(set(AUDIT_ACTION_LABELS) | set(audit.logged_actions(db.session)))
+    actions = sorted(set(AUDIT_ACTION_NAMES) | set(audit.logged_actions(db.session)))
     form.action.choices = [choice("", _l("Every action"))] + [
-        choice(code, AUDIT_ACTION_LABELS.get(code, code)) for code in actions
+        choice(code, AUDIT_ACTION_NAMES.get(code, code)) for code in actions
     ]
     form.user.set_options(audit.logged_users(db.session), lambda u: f"{u.name} · {u.email}")
     filter_args = {k: v for k, v in request.args.items() if k in ("action", "user") and v}
@@ -173,7 +157,7 @@ def audit_log():
         form=form,
         page=page,
         filter_args=filter_args,
-        labels=AUDIT_ACTION_LABELS,
+        labels=AUDIT_ACTION_NAMES,
         detail_of=audit.event_detail,
         active_nav="admin.audit_log",
     )

@@ -41,6 +41,7 @@ from kitlog.models import (
     ScanAction,
     Warehouse,
 )
+from kitlog.names import SKIP_REASON_NAMES
 from kitlog.security import can, require
 from kitlog.services import audit
 from kitlog.services import distribution as service
@@ -140,7 +141,7 @@ class AllocateSchema(ma.Schema):
 
 class SkipSchema(ma.Schema):
     household = fields.String(required=True, metadata={"description": "The household's code."})
-    reason = fields.String(required=True, metadata={"enum": list(service.SKIP_REASONS)})
+    reason = fields.String(required=True, metadata={"enum": list(SKIP_REASON_NAMES)})
     message = fields.String(required=True)
 
 

@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from kitlog.blueprints.labels import LANGUAGE_LABELS
 from kitlog.forms import KitlogForm, choice
+from kitlog.names import LANGUAGE_NAMES
 from kitlog.services.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 NEW_PASSWORD_HINT = _l(
@@ -15,7 +15,7 @@ NEW_PASSWORD_HINT = _l(
 
 
 def language_choices() -> list:
-    return [choice(code, label) for code, label in LANGUAGE_LABELS.items()]
+    return [choice(code, label) for code, label in LANGUAGE_NAMES.items()]
 
 
 class LoginForm(KitlogForm):

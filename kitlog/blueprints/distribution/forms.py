@@ -21,7 +21,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from kitlog.blueprints.distribution.labels import PARCEL_STATUS_LABELS
 from kitlog.forms import (
     CHOOSE_FROM_LIST,
     FilterForm,
@@ -30,6 +29,7 @@ from kitlog.forms import (
     KitsField,
     choice,
 )
+from kitlog.names import PARCEL_STATUS_NAMES
 from kitlog.services.errors import DomainError
 from kitlog.services.households import PROVINCE_NAMES
 
@@ -169,7 +169,7 @@ class ParcelFilterForm(FilterForm):
     status = SelectField(
         _l("Status"),
         choices=[choice("", _l("Every status"))]
-        + [choice(status, label) for status, label in PARCEL_STATUS_LABELS.items()],
+        + [choice(status, label) for status, label in PARCEL_STATUS_NAMES.items()],
         default="",
         validators=[Optional()],
         invalid_choice_message=CHOOSE_FROM_LIST,

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kitlog.blueprints.distribution import bp, labels
+from kitlog.blueprints.distribution import bp
 from kitlog.blueprints.distribution.forms import (
     DRAFT_ONLY_FIELDS,
     ActionForm,
@@ -27,9 +27,6 @@ from kitlog.services import audit, distribution, queries
 from kitlog.services import stock as stock_service
 from kitlog.services.errors import DomainError, OutOfStock
 from kitlog.services.parcel_codes import format_short_code
-
-labels.register_template_helpers(bp)
-bp.add_app_template_filter(format_short_code, "short_code")
 
 SKIPPED_SHOWN = 100
 CANCELLABLE = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)

@@ -19,21 +19,7 @@ from wtforms.validators import (
 )
 
 from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, KitlogForm, choice
-from kitlog.services.scans import FAIL_REASON_NAMES
-
-# Who took the parcel, as a relation to the household (the household form's words where
-# they fit; the head of household takes it most often).
-RECIPIENT_RELATION_LABELS = {
-    "head": _l("Head of household"),
-    "spouse": _l("Husband or wife"),
-    "child": _l("Son or daughter"),
-    "parent": _l("Father or mother"),
-    "sibling": _l("Brother or sister"),
-    "other": _l("Someone else"),
-}
-
-# The scan service's words for the reasons, so a reason reads the same everywhere.
-FAIL_REASON_LABELS = FAIL_REASON_NAMES
+from kitlog.names import FAIL_REASON_NAMES, RECIPIENT_RELATION_NAMES
 
 # Room for a UUID, with or without hyphens; what the scans table holds at most.
 KEY_LENGTH = 64
@@ -42,14 +28,6 @@ KEY_LENGTH = 64
 def new_key() -> str:
     """A fresh idempotency key for one scan form."""
     return str(uuid.uuid4())
-
-
-def fail_reason_label(reason: str | None) -> str:
-    return str(FAIL_REASON_LABELS.get(reason or "", reason or ""))
-
-
-def recipient_relation_label(relation: str | None) -> str:
-    return str(RECIPIENT_RELATION_LABELS.get(relation or "", relation or ""))
 
 
 class _ScanForm(KitlogForm):
@@ -88,7 +66,7 @@ class DeliveryForm(_DoorForm):
     )
     recipient_relation = SelectField(
         _l("Relation to the household"),
-        choices=[choice(value, label) for value, label in RECIPIENT_RELATION_LABELS.items()],
+        choices=[choice(value, label) for value, label in RECIPIENT_RELATION_NAMES.items()],
         default="head",
         validate_choice=False,  # validate_recipient_relation says it in kitlog's words
     )
@@ -102,7 +80,7 @@ class DeliveryForm(_DoorForm):
             raise StopValidation(str(_l("Write the name of the person who took the parcel.")))
 
     def validate_recipient_relation(self, field):
-        if field.data not in RECIPIENT_RELATION_LABELS:
+        if field.data not in RECIPIENT_RELATION_NAMES:
             raise StopValidation(str(CHOOSE_FROM_LIST))
 
 
@@ -112,7 +90,7 @@ class FailedDeliveryForm(_DoorForm):
     reason = SelectField(
         _l("Why could it not be delivered?"),
         choices=[choice("", _l("Choose a reason"))]
-        + [choice(value, label) for value, label in FAIL_REASON_LABELS.items()],
+        + [choice(value, label) for value, label in FAIL_REASON_NAMES.items()],
         validate_choice=False,  # validate_reason says it in kitlog's words
     )
     note = TextAreaField(
@@ -125,7 +103,7 @@ class FailedDeliveryForm(_DoorForm):
         super().__init__(*args, prefix="fail", **kwargs)
 
     def validate_reason(self, field):
-        if field.data not in FAIL_REASON_LABELS:
+        if field.data not in FAIL_REASON_NAMES:
             raise StopValidation(str(_l("Choose a reason from the list.")))
 
 

@@ -10,22 +10,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kitlog.blueprints.distribution.labels import PARCEL_STATUS_LABELS
 from kitlog.blueprints.distribution.routes import CANCELLABLE
 from kitlog.blueprints.door import bp
 from kitlog.blueprints.door.forms import (
-    FAIL_REASON_LABELS,
-    RECIPIENT_RELATION_LABELS,
     DeliveryForm,
     FailedDeliveryForm,
     LookupForm,
     ParcelActionForm,
-    fail_reason_label,
-    recipient_relation_label,
 )
 from kitlog.extensions import db
 from kitlog.models import DonorBatch, Parcel, ParcelEvent, ParcelLine
 from kitlog.models.base import as_utc
+from kitlog.names import FAIL_REASON_NAMES, PARCEL_STATUS_NAMES, RECIPIENT_RELATION_NAMES
 from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
 from kitlog.services import distribution, scans
 from kitlog.services.errors import DomainError, InvalidValues, NotFound
@@ -36,13 +32,10 @@ from kitlog.services.parcel_codes import format_short_code
 PAGE_ACTIONS = ("pack", "return")
 DOOR_ACTIONS = ("deliver", "fail")
 
-bp.add_app_template_filter(fail_reason_label, "fail_reason_label")
 # A scan made offline reaches the server late: its page shows the phone's time too.
 PHONE_TIME_SHOWN_AFTER = timedelta(minutes=2)
-bp.add_app_template_filter(recipient_relation_label, "recipient_relation_label")
 
 
-@bp.app_template_global()
 def phone_time_differs(scan, event) -> bool:
     """Was the scan made on the phone well before the server heard of it (offline)?"""
     if scan is None or scan.scanned_at is None:
@@ -201,9 +194,9 @@ def _render_deliver(lookup, parcel=None, forms=None, error=None, status=200):
         # hidden until deliver.js shows a parcel of a saved trip (or a refusal is posted)
         blank_deliver=DeliveryForm(formdata=None).fresh(parcel.token if parcel else ""),
         blank_fail=FailedDeliveryForm(formdata=None).fresh(parcel.token if parcel else ""),
-        status_labels=_strings(PARCEL_STATUS_LABELS),
-        relation_labels=_strings(RECIPIENT_RELATION_LABELS),
-        reason_labels=_strings(FAIL_REASON_LABELS),
+        status_labels=_strings(PARCEL_STATUS_NAMES),
+        relation_labels=_strings(RECIPIENT_RELATION_NAMES),
+        reason_labels=_strings(FAIL_REASON_NAMES),
     ), status
 
 

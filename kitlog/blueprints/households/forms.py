@@ -13,38 +13,10 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kitlog.forms import FilterForm, KitlogForm, choice
-from kitlog.models import HouseholdStatus, Relation
+from kitlog.models import HouseholdStatus
+from kitlog.names import HOUSEHOLD_STATUS_NAMES, RELATION_NAMES, VULNERABILITY_NAMES
 from kitlog.services.errors import DomainError, Duplicate, PossibleDuplicate
 from kitlog.services.households import FIELDS, MAX_NAME, MAX_PLACE, PROVINCE_NAMES
-
-RELATION_LABELS = {
-    Relation.SELF.value: _l("The head of household is the migrant worker"),
-    Relation.SPOUSE.value: _l("Husband or wife"),
-    Relation.CHILD.value: _l("Son or daughter"),
-    Relation.PARENT.value: _l("Father or mother"),
-    Relation.SIBLING.value: _l("Brother or sister"),
-    Relation.OTHER.value: _l("Other relative"),
-}
-
-VULNERABILITY_LABELS = {
-    "elderly": _l("Elderly person (60 or older)"),
-    "disability": _l("Person with a disability"),
-    "pregnant": _l("Pregnant woman"),
-    "under5": _l("Child under 5"),
-}
-
-# Short forms for badges in lists.
-VULNERABILITY_BADGES = {
-    "elderly": _l("Elderly"),
-    "disability": _l("Disability"),
-    "pregnant": _l("Pregnant"),
-    "under5": _l("Under 5"),
-}
-
-STATUS_LABELS = {
-    HouseholdStatus.ACTIVE.value: _l("Active"),
-    HouseholdStatus.INACTIVE.value: _l("Inactive"),
-}
 
 NIK_INPUT = {
     "inputmode": "numeric",
@@ -93,7 +65,7 @@ class HouseholdForm(KitlogForm):
     worker_relation = SelectField(
         _l("Relation to the head of household"),
         choices=[choice("", _l("Choose…"))]
-        + [choice(value, label) for value, label in RELATION_LABELS.items()],
+        + [choice(value, label) for value, label in RELATION_NAMES.items()],
         default="",
         validate_choice=False,
     )
@@ -119,7 +91,7 @@ class HouseholdForm(KitlogForm):
     vulnerabilities = CheckboxesField(
         _l("Who in the household needs extra care?"),
         description=_l("Tick every one that applies."),
-        choices=[choice(value, label) for value, label in VULNERABILITY_LABELS.items()],
+        choices=[choice(value, label) for value, label in VULNERABILITY_NAMES.items()],
     )
     consent = BooleanField(
         _l("The head of household agrees that kitlog keeps these data to deliver aid")
@@ -163,7 +135,7 @@ class HouseholdEditForm(HouseholdForm):
 
     status = SelectField(
         _l("Status"),
-        choices=[choice(value, label) for value, label in STATUS_LABELS.items()],
+        choices=[choice(value, label) for value, label in HOUSEHOLD_STATUS_NAMES.items()],
         default=HouseholdStatus.ACTIVE.value,
         validate_choice=False,
     )

@@ -12,13 +12,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kitlog.blueprints.distribution.labels import PARCEL_STATUS_LABELS, PARCEL_STATUS_TONES
 from kitlog.blueprints.households import bp
 from kitlog.blueprints.households.forms import (
-    RELATION_LABELS,
-    STATUS_LABELS,
-    VULNERABILITY_BADGES,
-    VULNERABILITY_LABELS,
     HouseholdEditForm,
     HouseholdForm,
     HouseholdSearchForm,
@@ -32,21 +27,6 @@ from kitlog.security import require
 from kitlog.services import audit, personal_data
 from kitlog.services import households as household_service
 from kitlog.services.errors import InvalidValue
-
-
-@bp.context_processor
-def _labels():
-    """The translated labels of stored codes, for every household template."""
-    return {
-        "relation_labels": RELATION_LABELS,
-        "vulnerability_labels": VULNERABILITY_LABELS,
-        "vulnerability_badges": VULNERABILITY_BADGES,
-        "status_labels": STATUS_LABELS,
-        "parcel_status_labels": PARCEL_STATUS_LABELS,
-        "parcel_tones": PARCEL_STATUS_TONES,
-        "parcel_last_change": household_service.parcel_last_change,
-        "mask_phone": personal_data.mask_phone,
-    }
 
 
 @bp.app_errorhandler(personal_data.TooManyReads)

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from kitlog.forms import FilterForm, IdSelectField, KitlogForm, choice
 from kitlog.models import MANIFEST_STATUSES
+from kitlog.names import MANIFEST_STATUS_NAMES
 from kitlog.services.errors import DomainError
 from kitlog.services.manifests import (
     MAX_DESTINATION,
@@ -20,15 +21,6 @@ from kitlog.services.manifests import (
 )
 
 CHOOSE = _l("Choose…")
-
-# A manifest's status as a badge or a filter shows it (messages use the lower-case names).
-MANIFEST_STATUS_LABELS = {
-    "open": _l("Open"),
-    "dispatched": _l("Dispatched"),
-    "closed": _l("Closed"),
-    "cancelled": _l("Cancelled"),
-}
-assert set(MANIFEST_STATUS_LABELS) == set(MANIFEST_STATUSES)  # noqa: S101
 
 
 class ManifestForm(KitlogForm):
@@ -82,7 +74,7 @@ class ManifestFilterForm(FilterForm):
     status = SelectField(
         _l("Status"),
         choices=[choice("", _l("Every status"))]
-        + [choice(s, MANIFEST_STATUS_LABELS[s]) for s in MANIFEST_STATUSES],
+        + [choice(s, MANIFEST_STATUS_NAMES[s]) for s in MANIFEST_STATUSES],
         validators=[Optional()],
     )
     warehouse = IdSelectField(_l("Warehouse"), validators=[Optional()], blank=_l("Every warehouse"))

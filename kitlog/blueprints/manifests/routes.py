@@ -11,7 +11,6 @@ from werkzeug.routing import BuildError
 
 from kitlog.blueprints.manifests import bp
 from kitlog.blueprints.manifests.forms import (
-    MANIFEST_STATUS_LABELS,
     AreaForm,
     CancelForm,
     CloseForm,
@@ -40,11 +39,6 @@ def _station_url(manifest: Manifest) -> str:
         return url_for("scan.station", mode="load", manifest=manifest.id)
     except BuildError:  # the station is not registered (yet)
         return f"/scan/?mode=load&manifest={manifest.id}"
-
-
-@bp.app_template_filter("manifest_status_label")
-def manifest_status_label(status: str | None) -> str:
-    return str(MANIFEST_STATUS_LABELS.get(status or "", status or ""))
 
 
 @bp.route("/")

@@ -8,22 +8,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from kitlog.documents.labels import DEFAULT_LAYOUT, LAYOUTS
 from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, KitlogForm, LocalDecimalField, choice
+from kitlog.names import LAYOUT_NAMES, layout_name
 from kitlog.services.labels import MAX_OFFSET_MM, MAX_PRINTER_NAME
-
-# Each layout as staff know it: the sheet and the label size.
-LAYOUT_LABELS = {
-    "a4-3x8": _l("A4 sheet of 24 labels (L7159)"),
-    "a4-3x7": _l("A4 sheet of 21 labels (L7160)"),
-    "thermal-50x30": _l("Thermal label 50 × 30 mm"),
-}
-assert set(LAYOUT_LABELS) == set(LAYOUTS)  # noqa: S101 - a new layout needs a label
 
 ALL_PARCELS = "all"
 IN_WAREHOUSE = "warehouse"
-
-
-def layout_label(name: str) -> str:
-    return str(LAYOUT_LABELS.get(name, name))
 
 
 class LabelChoiceForm(FilterForm):
@@ -55,14 +44,14 @@ class LabelChoiceForm(FilterForm):
     )
 
     def set_options(self, printers, villages: list[str]) -> None:
-        options = [choice(f"layout:{name}", LAYOUT_LABELS[name]) for name in LAYOUTS]
+        options = [choice(f"layout:{name}", LAYOUT_NAMES[name]) for name in LAYOUTS]
         options += [
             choice(
                 f"printer:{printer.id}",
                 _l(
                     "Printer %(name)s: %(layout)s",
                     name=printer.name,
-                    layout=layout_label(printer.layout),
+                    layout=layout_name(printer.layout),
                 ),
             )
             for printer in printers
@@ -89,7 +78,7 @@ class PrinterForm(KitlogForm):
     )
     layout = SelectField(
         _l("Labels"),
-        choices=[choice(name, label) for name, label in LAYOUT_LABELS.items()],
+        choices=[choice(name, label) for name, label in LAYOUT_NAMES.items()],
         default=DEFAULT_LAYOUT,
         validators=[InputRequired()],
         invalid_choice_message=CHOOSE_FROM_LIST,

@@ -11,7 +11,6 @@ from kitlog.blueprints.printing.forms import (
     IN_WAREHOUSE,
     LabelChoiceForm,
     PrinterForm,
-    layout_label,
 )
 from kitlog.blueprints.web import form_page
 from kitlog.documents.labels import LAYOUTS
@@ -20,8 +19,6 @@ from kitlog.models import LabelPrinter, Round
 from kitlog.security import require
 from kitlog.services import labels as service
 from kitlog.services.errors import DomainError
-
-bp.add_app_template_filter(layout_label, "layout_label")
 
 
 def _choice_form(round_: Round) -> LabelChoiceForm:

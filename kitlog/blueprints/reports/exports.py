@@ -10,12 +10,12 @@ from __future__ import annotations
 from flask import Response, current_app, render_template, request
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
 
-from kitlog.blueprints.labels import reason_label
 from kitlog.blueprints.reports import bp
 from kitlog.blueprints.reports.common import build_report, report_donor
 from kitlog.documents.donor_report import Formats, render_donor_report
 from kitlog.documents.spreadsheets import TABLES, render_csv, render_xlsx, report_tables
 from kitlog.extensions import db
+from kitlog.names import reason_name
 from kitlog.security import public, require
 from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
@@ -33,7 +33,7 @@ def _tables(report: DonorReport) -> dict:
         report,
         organisation=current_app.config["ORGANISATION"],
         gettext=gettext,
-        reason=reason_label,
+        reason=reason_name,
     )
 
 
@@ -64,7 +64,7 @@ def export_bytes(report: DonorReport, kind: str, *, table: str = "by_region") ->
         datetime=lambda moment: format_datetime(moment, "d MMM yyyy HH:mm zzz"),
         number=format_decimal,
         percent=lambda share: format_percent(share),
-        reason=reason_label,
+        reason=reason_name,
     )
     return render_donor_report(
         report, organisation=current_app.config["ORGANISATION"], formats=formats

@@ -117,7 +117,6 @@ def _fresh_form(previous: StationForm | None, manifests: list[Manifest]) -> Stat
     return form
 
 
-@bp.app_template_global("outbox_context")
 def outbox_context() -> dict:
     """What the outbox macros need from the request (they are imported without context)."""
     root = request.script_root

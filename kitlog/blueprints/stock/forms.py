@@ -11,7 +11,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from kitlog.blueprints.labels import MOVEMENT_KIND_LABELS
 from kitlog.forms import (
     CHOOSE_FROM_LIST,
     FilterForm,
@@ -21,6 +20,7 @@ from kitlog.forms import (
     choice,
 )
 from kitlog.models import MovementKind
+from kitlog.names import MOVEMENT_KIND_NAMES
 from kitlog.services.stock import MAX_QUANTITY, MAX_REASON
 
 CHOOSE = _l("Choose…")
@@ -91,8 +91,8 @@ class AdjustmentForm(KitlogForm):
     kind = RadioField(
         _l("What happened"),
         choices=[
-            choice(MovementKind.LOSS.value, MOVEMENT_KIND_LABELS[MovementKind.LOSS]),
-            choice(MovementKind.ADJUSTMENT.value, MOVEMENT_KIND_LABELS[MovementKind.ADJUSTMENT]),
+            choice(MovementKind.LOSS.value, MOVEMENT_KIND_NAMES[MovementKind.LOSS]),
+            choice(MovementKind.ADJUSTMENT.value, MOVEMENT_KIND_NAMES[MovementKind.ADJUSTMENT]),
         ],
         default=MovementKind.LOSS.value,
         validators=[InputRequired()],
@@ -132,7 +132,7 @@ class MovementFilterForm(FilterForm):
     kind = SelectField(
         _l("Kind"),
         choices=[choice("", _l("All kinds"))]
-        + [choice(kind, label) for kind, label in MOVEMENT_KIND_LABELS.items()],
+        + [choice(kind, label) for kind, label in MOVEMENT_KIND_NAMES.items()],
         default="",
         invalid_choice_message=CHOOSE_FROM_LIST,
     )

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from kitlog.blueprints import labels
 from kitlog.blueprints.stock import bp
 from kitlog.blueprints.stock.forms import (
     AdjustmentForm,
@@ -24,6 +23,7 @@ from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
 from kitlog.documents.stock_report_xlsx import render_stock_report_xlsx
 from kitlog.extensions import db
 from kitlog.models import Donor, DonorBatch, KitType, MovementKind, Warehouse
+from kitlog.names import reason_name
 from kitlog.security import require
 from kitlog.services import audit, queries
 from kitlog.services import stock as stock_service
@@ -310,7 +310,7 @@ def report_xlsx():
     args = _report_args(report)
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", f"stock-report-{'-'.join(args.values())}.xlsx")
     return Response(
-        render_stock_report_xlsx(report, gettext=_, reason_label=labels.reason_label),
+        render_stock_report_xlsx(report, gettext=_, reason=reason_name),
         mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -1,0 +1,60 @@
+"""Everything the templates are given beyond a view's own context: the filters that show a
+stored code by its display name (kitlog.names) and the globals the pages share.
+
+`init_app` registers all of them on the app, once, from `create_app`; no blueprint adds a
+filter or a global of its own, so what a template may use is listed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from kitlog import names
+from kitlog.blueprints.door.routes import phone_time_differs
+from kitlog.blueprints.scan.routes import outbox_context
+from kitlog.i18n import current_language
+from kitlog.security import can
+from kitlog.services.households import parcel_last_change
+from kitlog.services.parcel_codes import format_short_code
+from kitlog.services.personal_data import mask_phone
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "role_label": names.role_name,
+    "language_label": names.language_name,
+    "kind_label": names.movement_kind_name,
+    "reason_label": names.reason_name,
+    "round_status_label": names.round_status_name,
+    "round_status_tone": names.round_status_tone,
+    "parcel_status_label": names.parcel_status_name,
+    "parcel_status_tone": names.parcel_status_tone,
+    "manifest_status_label": names.manifest_status_name,
+    "fail_reason_label": names.fail_reason_name,
+    "recipient_relation_label": names.recipient_relation_name,
+    "layout_label": names.layout_name,
+    "short_code": format_short_code,
+}
+
+GLOBALS: dict[str, object] = {
+    # the display names a page looks a code up in, or lists (the language menu)
+    "language_labels": names.LANGUAGE_NAMES,
+    "relation_labels": names.RELATION_NAMES,
+    "vulnerability_labels": names.VULNERABILITY_NAMES,
+    "vulnerability_badges": names.VULNERABILITY_BADGE_NAMES,
+    "status_labels": names.HOUSEHOLD_STATUS_NAMES,
+    "parcel_status_labels": names.PARCEL_STATUS_NAMES,
+    "parcel_tones": names.PARCEL_STATUS_TONES,
+    # functions of the request or of a record
+    "can": can,
+    "current_language": current_language,
+    "outbox_context": outbox_context,
+    "phone_time_differs": phone_time_differs,
+    "parcel_last_change": parcel_last_change,
+    "mask_phone": mask_phone,
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(GLOBALS)
