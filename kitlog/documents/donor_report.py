@@ -39,7 +39,7 @@ from kitlog.documents.pages import CountedPagesCanvas
 from kitlog.documents.texts import Gettext, untranslated
 
 if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Flask-SQLAlchemy
-    from kitlog.services.reports import BatchFigures, DonorReport
+    from kitlog.services.reports import BatchFigures, BatchTotals, DonorReport
 
 REGULAR = "Helvetica"
 BOLD = "Helvetica-Bold"
@@ -203,7 +203,6 @@ def _numbered_canvas(footer: str, page_of: str) -> type[Canvas]:
 
 def _headline(report: DonorReport, f: Formats) -> Table:
     _ = f.gettext
-    delivered = sum(batch.delivered for batch in report.batches)
     rate = report.success_rate
     attempted = report.parcels_delivered + report.parcels_failed
     cells = [
@@ -221,7 +220,7 @@ def _headline(report: DonorReport, f: Formats) -> Table:
             else _("delivery success rate (no delivery attempted yet)"),
         ),
         (
-            f.number(delivered),
+            f.number(report.totals.delivered),
             _("kits delivered of %(target)s pledged") % {"target": f.number(report.target)},
         ),
     ]
@@ -411,20 +410,20 @@ def _batches(report: DonorReport, f: Formats) -> list:
         ]
         for b in report.batches
     ]
-    bs = report.batches
+    bs, total = report.batches, report.totals
     rows.append(
         [
             _("Total"),
             "",
             "",
-            n(sum(b.pledged for b in bs)),
-            n(sum(b.received for b in bs)),
-            n(sum(b.lost for b in bs)),
-            f.signed(sum(b.adjusted for b in bs)),
-            n(sum(b.on_hand for b in bs)),
-            n(sum(b.reserved for b in bs)),
-            n(sum(b.in_transit for b in bs)),
-            n(sum(b.delivered for b in bs)),
+            n(total.pledged),
+            n(total.received),
+            n(total.lost),
+            f.signed(total.adjusted),
+            n(total.on_hand),
+            n(total.reserved),
+            n(total.in_transit),
+            n(total.delivered),
             n(report.households_reached),
         ]
     )
@@ -475,14 +474,15 @@ def _regions(report: DonorReport, f: Formats):
         ]
         for r in regions
     ]
+    total = report.region_totals
     rows.append(
         [
             _("Total"),
             "",
-            n(sum(r.delivered for r in regions)),
-            n(sum(r.households_reached for r in regions)),
-            n(sum(r.people_reached for r in regions)),
-            n(sum(r.vulnerable_households_reached for r in regions)),
+            n(total.delivered),
+            n(total.households_reached),
+            n(total.people_reached),
+            n(total.vulnerable_households_reached),
         ]
     )
     return _total_style(_grid(header, rows, [2.4, 2.8, 1.2, 1.2, 1.2, 1.3], numeric=4))
@@ -506,7 +506,7 @@ def _expiring(report: DonorReport, f: Formats):
     return _grid(header, rows, [2.2, 1.4, 1.4, 1.6, 1], numeric=1)
 
 
-def _equation(b: BatchFigures | _Totals, f: Formats) -> str:
+def _equation(b: BatchFigures | BatchTotals, f: Formats) -> str:
     _ = f.gettext
     n = f.number
     return _(
@@ -522,32 +522,10 @@ def _equation(b: BatchFigures | _Totals, f: Formats) -> str:
     }
 
 
-@dataclass(frozen=True)
-class _Totals:
-    received: int
-    adjusted: int
-    lost: int
-    on_hand: int
-    in_transit: int
-    delivered: int
-
-    @property
-    def reconciled(self) -> bool:
-        return self.received + self.adjusted == (
-            self.lost + self.on_hand + self.in_transit + self.delivered
-        )
-
-
 def _reconciliation(report: DonorReport, f: Formats) -> list:
     """The equation with each batch's numbers, and the whole donor's."""
     _ = f.gettext
-    bs = report.batches
-    totals = _Totals(
-        *(
-            sum(getattr(b, name) for b in bs)
-            for name in ("received", "adjusted", "lost", "on_hand", "in_transit", "delivered")
-        )
-    )
+    bs, totals = report.batches, report.totals
     flowables = [
         _p(
             _(

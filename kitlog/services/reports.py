@@ -101,6 +101,38 @@ class DayFigures:
     cumulative: int
 
 
+@dataclass(frozen=True)
+class BatchTotals:
+    """All of a donor's batches added up: the total row of the report's tables."""
+
+    pledged: int
+    received: int
+    lost: int
+    adjusted: int  # signed
+    on_hand: int
+    reserved: int
+    in_transit: int
+    delivered: int
+
+    @property
+    def reconciled(self) -> bool:
+        """received + adjusted = lost + on hand + in transit + delivered."""
+        return (
+            self.received + self.adjusted
+            == self.lost + self.on_hand + self.in_transit + self.delivered
+        )
+
+
+@dataclass(frozen=True)
+class RegionTotals:
+    """Every regency's deliveries added up."""
+
+    delivered: int
+    households_reached: int
+    people_reached: int
+    vulnerable_households_reached: int
+
+
 @dataclass
 class DonorReport:
     donor: Donor
@@ -123,9 +155,43 @@ class DonorReport:
     timezone: str = "Asia/Jakarta"  # the zone the timeline's days are in
 
     @property
+    def totals(self) -> BatchTotals:
+        """The batches' figures added up, for every page and file that shows a total."""
+        return BatchTotals(
+            *(
+                sum(getattr(batch, name) for batch in self.batches)
+                for name in (
+                    "pledged",
+                    "received",
+                    "lost",
+                    "adjusted",
+                    "on_hand",
+                    "reserved",
+                    "in_transit",
+                    "delivered",
+                )
+            )
+        )
+
+    @property
+    def region_totals(self) -> RegionTotals:
+        """The regencies' deliveries added up (a household lives in one regency)."""
+        return RegionTotals(
+            *(
+                sum(getattr(region, name) for region in self.by_region)
+                for name in (
+                    "delivered",
+                    "households_reached",
+                    "people_reached",
+                    "vulnerable_households_reached",
+                )
+            )
+        )
+
+    @property
     def delivered(self) -> int:
         """Kits delivered, all batches."""
-        return sum(batch.delivered for batch in self.batches)
+        return self.totals.delivered
 
     @property
     def success_rate(self) -> float | None:
