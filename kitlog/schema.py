@@ -13,7 +13,9 @@ table, its rows, its indexes and its triggers stay what they were, and it refuse
 finish if a trigger has gone. `keep_triggers` guards any other change (a batch rebuild)
 the same way, re-creating on SQLite the triggers the rebuild dropped.
 
-Migrations call them with `op`; tests call them with an `alembic.operations.Operations`
+`AppendOnly` is the one definition of those append-only triggers, for both databases.
+
+Migrations call these with `op`; tests call them with an `alembic.operations.Operations`
 on a connection of their own.
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -30,6 +33,63 @@ from sqlalchemy.sql.elements import conv
 if TYPE_CHECKING:
     from alembic.operations import Operations
     from sqlalchemy.engine import Connection
+
+
+@dataclass(frozen=True)
+class AppendOnly:
+    """The triggers that refuse to delete a table's rows or change them.
+
+    With `fixed_columns`, only an UPDATE of those columns is refused, so that columns
+    left out (the personal data of a scan, which the anonymisation clears) may still
+    be cleared. A migration names the columns as they are at its revision.
+    """
+
+    table: str
+    message: str
+    fixed_columns: tuple[str, ...] = ()
+
+    def create(self, dialect: str) -> list[str]:
+        """The statements that create the triggers on `dialect` ("sqlite", "postgresql")."""
+        t, columns = self.table, ", ".join(self.fixed_columns)
+        update = f"UPDATE OF {columns}" if columns else "UPDATE"
+        if dialect == "sqlite":
+            abort = f"BEGIN SELECT RAISE(ABORT, '{self.message}'); END"
+            return [
+                f"CREATE TRIGGER {t}_no_update BEFORE {update} ON {t} {abort}",
+                f"CREATE TRIGGER {t}_no_delete BEFORE DELETE ON {t} {abort}",
+            ]
+        function = (
+            f"CREATE FUNCTION {t}_append_only() RETURNS trigger AS $$"
+            f" BEGIN RAISE EXCEPTION '{self.message}'; END $$ LANGUAGE plpgsql"
+        )
+        each_row = f"FOR EACH ROW EXECUTE FUNCTION {t}_append_only()"
+        if not columns:
+            return [
+                function,
+                f"CREATE TRIGGER {t}_no_update_delete BEFORE UPDATE OR DELETE ON {t} {each_row}",
+            ]
+        return [
+            function,
+            f"CREATE TRIGGER {t}_no_update BEFORE {update} ON {t} {each_row}",
+            f"CREATE TRIGGER {t}_no_delete BEFORE DELETE ON {t} {each_row}",
+        ]
+
+    def drop(self, dialect: str) -> list[str]:
+        """The statements that drop what `create` made."""
+        t = self.table
+        if dialect == "sqlite":
+            return [
+                f"DROP TRIGGER IF EXISTS {t}_no_update",
+                f"DROP TRIGGER IF EXISTS {t}_no_delete",
+            ]
+        triggers = (
+            [f"{t}_no_update", f"{t}_no_delete"]
+            if self.fixed_columns
+            else [f"{t}_no_update_delete"]
+        )
+        return [f"DROP TRIGGER IF EXISTS {name} ON {t}" for name in triggers] + [
+            f"DROP FUNCTION IF EXISTS {t}_append_only()"
+        ]
 
 
 class SchemaChangeRefused(RuntimeError):
