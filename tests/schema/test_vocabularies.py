@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from kitlog.extensions import db
@@ -65,9 +65,8 @@ def migration(app):
 
 def refused(connection, statement: str, match: str) -> None:
     """`statement` fails with a message matching `match`, and only its savepoint is lost."""
-    with pytest.raises(DBAPIError, match=match):
-        with connection.begin_nested():
-            connection.exec_driver_sql(statement)
+    with pytest.raises(DBAPIError, match=match), connection.begin_nested():
+        connection.exec_driver_sql(statement)
 
 
 def scratch_table(op, connection) -> None:
@@ -123,12 +122,11 @@ def test_keep_triggers_re_creates_what_a_batch_rebuild_dropped(app):
     with migration(app) as (op, connection):
         scratch_table(op, connection)
         triggers = table_triggers(connection, "scratch")
-        with keep_triggers(op, "scratch"):
-            with op.batch_alter_table("scratch") as batch:
-                batch.drop_constraint(op.f("ck_scratch_status"), type_="check")
-                batch.create_check_constraint(
-                    op.f("ck_scratch_status"), sql_in("status", ("a", "b", "c"))
-                )
+        with keep_triggers(op, "scratch"), op.batch_alter_table("scratch") as batch:
+            batch.drop_constraint(op.f("ck_scratch_status"), type_="check")
+            batch.create_check_constraint(
+                op.f("ck_scratch_status"), sql_in("status", ("a", "b", "c"))
+            )
 
         assert table_triggers(connection, "scratch") == triggers
         refused(connection, "DELETE FROM scratch WHERE id = 1", "append-only")
@@ -138,14 +136,14 @@ def test_keep_triggers_refuses_to_finish_with_a_trigger_changed_or_gone(app):
     with migration(app) as (op, connection):
         scratch_table(op, connection)
         dialect = connection.dialect.name
-        with pytest.raises(SchemaChangeRefused, match=r"changed \['scratch_no_delete'\]"):
-            with keep_triggers(op, "scratch"):
-                connection.exec_driver_sql(DROP_SCRATCH_GUARD[dialect])
-                connection.exec_driver_sql(WEAKER_SCRATCH_GUARD[dialect])
+        changed = pytest.raises(SchemaChangeRefused, match=r"changed \['scratch_no_delete'\]")
+        with changed, keep_triggers(op, "scratch"):
+            connection.exec_driver_sql(DROP_SCRATCH_GUARD[dialect])
+            connection.exec_driver_sql(WEAKER_SCRATCH_GUARD[dialect])
         if dialect == "postgresql":
-            with pytest.raises(SchemaChangeRefused, match=r"lost \['scratch_no_delete'\]"):
-                with keep_triggers(op, "scratch"):
-                    connection.exec_driver_sql(DROP_SCRATCH_GUARD[dialect])
+            lost = pytest.raises(SchemaChangeRefused, match=r"lost \['scratch_no_delete'\]")
+            with lost, keep_triggers(op, "scratch"):
+                connection.exec_driver_sql(DROP_SCRATCH_GUARD[dialect])
 
 
 def test_a_check_the_stored_rows_break_changes_nothing(app):
