@@ -562,8 +562,9 @@ class HouseholdValues:
 
 
 HOUSEHOLD_FIELDS = specs(HouseholdValues)
-# The fields a household is registered with, in the order of a spreadsheet's columns.
-FIELDS = tuple(name for name, field in HOUSEHOLD_FIELDS if field.import_column)
+# The columns of a spreadsheet import, in order: a column's header is its field's name.
+IMPORT_FIELDS = tuple((name, field) for name, field in HOUSEHOLD_FIELDS if field.import_column)
+FIELDS = tuple(name for name, _field in IMPORT_FIELDS)
 
 # (field, cleaner, the fields it needs or None), in the order errors are listed
 _CLEANERS = tuple((name, field.clean, field.needs) for name, field in HOUSEHOLD_FIELDS)
