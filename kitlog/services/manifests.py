@@ -66,6 +66,7 @@ from kitlog.services.scans import (
     return_to_stock,
 )
 from kitlog.services.stock import stock_levels
+from kitlog.text import storable
 
 MAX_DESTINATION = 200
 MAX_VEHICLE = 40
@@ -77,17 +78,13 @@ MAX_REASON = 1000
 # (a load event's note is the bare manifest number).
 
 
-def _storable(value: str) -> bool:
-    return not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value) and "\x7f" not in value
-
-
 def _one_line(errors: list[FieldError], field: str, value, limit: int, message) -> str:
     text = " ".join(str(value or "").split())
     if not text:
         errors.append(FieldError(field, message))
     elif len(text) > limit:
         errors.append(FieldError(field, _l("Keep this under %(n)s characters.", n=limit)))
-    elif not _storable(text):
+    elif not storable(text):
         errors.append(FieldError(field, _l("Contains characters that are not allowed.")))
     return text
 
@@ -151,7 +148,7 @@ def create_manifest(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         errors.append(FieldError("note", _l("Keep this under %(n)s characters.", n=MAX_NOTE)))
-    elif not _storable(note):
+    elif not storable(note):
         errors.append(FieldError("note", _l("Contains characters that are not allowed.")))
     codes = list(dict.fromkeys(parcels or []))
     if len(codes) > MAX_PARCELS:
@@ -321,7 +318,7 @@ def _clean_reason(value, *, required: bool, message) -> str:
         raise InvalidValues(
             [FieldError("reason", _l("Keep this under %(n)s characters.", n=MAX_REASON))]
         )
-    if not _storable(reason):
+    if not storable(reason):
         raise InvalidValues([FieldError("reason", _l("Contains characters that are not allowed."))])
     return reason
 

@@ -57,6 +57,7 @@ from kitlog.services.distribution import (
 )
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
 from kitlog.services.locking import begin_write, lock_batches, lock_row
+from kitlog.text import storable
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}\Z")
 MAX_CODE = 2000  # what is looked up; the scan row keeps the first 200 characters
@@ -154,10 +155,6 @@ class _Clean:
 # -- input ---------------------------------------------------------------------------------
 
 
-def _storable(value: str) -> bool:
-    return not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value) and "\x7f" not in value
-
-
 def _text(errors, field: str, value, limit: int) -> str:
     if value is None:
         return ""
@@ -167,7 +164,7 @@ def _text(errors, field: str, value, limit: int) -> str:
     value = " ".join(value.split()) if field != "note" else value.strip()
     if len(value) > limit:
         errors.append(FieldError(field, _l("Keep this under %(n)s characters.", n=limit)))
-    elif not _storable(value):
+    elif not storable(value):
         errors.append(FieldError(field, _l("Contains characters that are not allowed.")))
     return value
 
@@ -223,7 +220,7 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
     code = data.code.strip() if isinstance(data.code, str) else ""
     if not code:
         errors.append(FieldError("code", _l("Scan or type the parcel's code.")))
-    elif len(code) > MAX_CODE or not _storable(code):
+    elif len(code) > MAX_CODE or not storable(code):
         errors.append(FieldError("code", _l("This is not a parcel's code.")))
     scanned_at = data.scanned_at
     if scanned_at is not None and (
