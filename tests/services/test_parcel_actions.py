@@ -13,7 +13,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import textwrap
 from html import unescape
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -269,3 +271,31 @@ def test_the_pages_get_the_table_in_the_readers_language(app, client, auth, role
             assert [g["name"] for g in row["guards"]] == [g.name for g in action.guards]
     pack = table["actions"][0]["words"]
     assert pack["mode"] == ("Pack" if language == "en" else "Kemas")
+
+
+# -- the worked example of docs/architecture.md --------------------------------------------
+
+ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+
+
+def test_the_worked_example_of_the_architecture_page_is_a_row_of_this_table():
+    """The row "Adding a parcel action" shows is built with this module's names and,
+    with its new status, covers every status as the table's rows must."""
+    section = ARCHITECTURE.read_text(encoding="utf-8").split("## Adding a parcel action", 1)[1]
+    code = textwrap.dedent(re.search(r"```python\n(.*?)```", section, re.S).group(1))
+    statuses = SimpleNamespace(
+        **{status.upper(): status for status in PARCEL_STATUSES}, AT_SITE="at_site"
+    )
+    namespace = {
+        **vars(parcel_actions),
+        "ParcelStatus": statuses,
+        "ScanAction": SimpleNamespace(HANDOVER="handover"),
+    }
+    (row,) = eval(code, namespace)  # noqa: S307 - the row as the page shows it, comma and all
+    assert isinstance(row, parcel_actions.ParcelAction)
+    assert set(row.from_statuses).isdisjoint(row.refusals)
+    assert set(row.from_statuses) | set(row.refusals) == {*PARCEL_STATUSES, "at_site"}
+    assert row.permission in PERMISSIONS and row.places == (DOOR,) and row.words.button
+    failed = _parcel("failed")
+    with force_locale("en"):
+        assert str(row.refusals["failed"](_facts(failed))).startswith("Its delivery failed")

@@ -259,9 +259,14 @@
     return (ACTIONS[action] || {}).to;
   }
 
+  /* Each action of the door has its form (in a box, or on its own), named after it. */
   function showForms(allowed, statusLabel) {
-    deliverForm.hidden = allowed.indexOf("deliver") < 0;
-    failBox.hidden = allowed.indexOf("fail") < 0;
+    DOOR.forEach(function (name) {
+      var box =
+        root.querySelector('[data-door-form-box="' + name + '"]') ||
+        root.querySelector('[data-door-form="' + name + '"]');
+      if (box) box.hidden = allowed.indexOf(name) < 0;
+    });
     nothingToDo.hidden = allowed.length > 0;
     if (!allowed.length) nothingToDo.textContent = say(M.nothing_to_do, { status: statusLabel });
   }
