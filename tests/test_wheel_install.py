@@ -20,7 +20,6 @@ import subprocess
 import sys
 import sysconfig
 import time
-import urllib.error
 import urllib.request
 import zipfile
 from importlib.metadata import version
@@ -171,14 +170,15 @@ def test_the_installed_wheel_migrates_and_serves_from_any_directory(wheel, tmp_p
         "KITLOG_SECRET_KEY": "wheel-test-secret",
         "KITLOG_ENV": "development",
     }
-    subprocess.run(
+    upgrade = subprocess.run(
         [str(venv / "bin" / "kitlog"), "db", "upgrade"],
         cwd=elsewhere,
         env=env,
-        check=True,
         timeout=TIMEOUT,
         capture_output=True,
+        text=True,
     )
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     with sqlite3.connect(database) as connection:
         (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
