@@ -1,6 +1,6 @@
 # kitlog: the two commands are `make run` and `make test`.
 #
-# Everything installs into .venv. pip runs again only when pyproject.toml changes
+# Everything installs into .venv. pip runs again only when pyproject.toml or setup.py changes
 # (the stamp files below), so the second `make run` or `make test` starts in seconds.
 
 SHELL := /bin/bash
@@ -45,11 +45,11 @@ help: ## List the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
+$(STAMP_RUN): pyproject.toml setup.py | $(BIN)/python
 	$(PIP) install --quiet -e .
 	@touch $@
 
-$(STAMP_DEV): pyproject.toml | $(BIN)/python
+$(STAMP_DEV): pyproject.toml setup.py | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $@ $(STAMP_RUN)
 
