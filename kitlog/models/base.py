@@ -1,11 +1,21 @@
-"""Column helpers shared by the models."""
+"""The models' base class and the column helpers they share."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
+
+from kitlog.extensions import Base, db
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time, out of sight of a type checker; it is a
+    # subclass of this declarative base, whose mapped columns SQLAlchemy types.
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
