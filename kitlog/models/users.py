@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -33,7 +34,7 @@ ROLES = tuple(r.value for r in Role)
 LANGUAGES = ("id", "en")
 
 
-class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no types: UserMixin is Any
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(sql_in("role", ROLES), name="role"),
@@ -56,6 +57,9 @@ class User(UserMixin, Model):  # type: ignore[misc]  # flask_login ships no type
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     # The key of the login session this request runs in (not stored: only its hash is).
+    # Declared to a type checker alone: SQLAlchemy would try to map an annotated attribute.
+    if TYPE_CHECKING:
+        session_key: str | None
     session_key = None
 
     def get_id(self) -> str:
