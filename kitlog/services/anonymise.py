@@ -92,7 +92,7 @@ def _clear_imports(session: Session, before: date, timezone: str) -> int:
     result = session.execute(
         update(HouseholdImport).where(*old, holding).values(content=None, errors="[]")
     )
-    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    assert isinstance(result, CursorResult)  # noqa: S101 - an UPDATE's result counts rows
     return result.rowcount or 0
 
 
