@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.extensions import db
-from kitlog.models.base import created_at_column, sql_in
+from kitlog.models.base import Model, created_at_column, sql_in
 from kitlog.models.households import MAX_PLACE, Household
 from kitlog.models.reference import Warehouse
 from kitlog.models.scanning import Manifest, Scan
@@ -72,7 +72,7 @@ round_batches = Table(
 )
 
 
-class Round(db.Model):
+class Round(Model):
     """A planned distribution: which batches, from which warehouse, to whom, how many kits.
 
     Entitlement: `entitlement` kits per household; with `members_per_kit` set, one kit
@@ -127,7 +127,7 @@ class Round(db.Model):
         return min(self.entitlement, -(-members // self.members_per_kit))
 
 
-class Parcel(db.Model):
+class Parcel(Model):
     """What one household receives in one round; it carries the QR label.
 
     At most one parcel that is not cancelled per household and round: a partial unique
@@ -189,7 +189,7 @@ class Parcel(db.Model):
             self.failed_once = True
 
 
-class ParcelLine(db.Model):
+class ParcelLine(Model):
     """The kits of one batch in one parcel: where a parcel's reservation comes from."""
 
     __tablename__ = "parcel_lines"
@@ -207,7 +207,7 @@ class ParcelLine(db.Model):
     batch: Mapped[DonorBatch] = relationship()
 
 
-class ParcelEvent(db.Model):
+class ParcelEvent(Model):
     """One change of a parcel's status: who, when, and where when known. Never edited."""
 
     __tablename__ = "parcel_events"
@@ -238,7 +238,7 @@ class ParcelEvent(db.Model):
     scan: Mapped[Scan | None] = relationship()
 
 
-class Counter(db.Model):
+class Counter(Model):
     """A named sequence (household codes; later manifest numbers), kept in the database
     so that every worker and server draws from the same one."""
 

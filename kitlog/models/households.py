@@ -19,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kitlog.extensions import db
-from kitlog.models.base import created_at_column, sql_in, utcnow
+from kitlog.models.base import Model, created_at_column, sql_in, utcnow
 from kitlog.models.users import User
 
 
@@ -55,7 +54,7 @@ MAX_MEMBERS = 50
 NIK_LENGTH = 16
 
 
-class Household(db.Model):
+class Household(Model):
     """A migrant worker's household. The NIK is unique: nobody is registered twice."""
 
     __tablename__ = "households"
@@ -124,7 +123,7 @@ class ImportStatus(enum.StrEnum):
 IMPORT_STATUSES = tuple(s.value for s in ImportStatus)
 
 
-class HouseholdImport(db.Model):
+class HouseholdImport(Model):
     """One uploaded spreadsheet: checked first, imported whole on confirmation, or not at all.
 
     The file is kept only until it is imported or cancelled; the progress is kept here,
