@@ -46,7 +46,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-import config as kitlog_config
+from kitlog import config as kitlog_config
 from kitlog import create_app
 from kitlog.extensions import db
 from kitlog.models import HouseholdImport, ImportStatus, User

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
-from kitlog.models import DonorBatch
+from kitlog.models import DonorBatch, Manifest, Parcel, Round
 
-T = TypeVar("T")
+T = TypeVar("T", Manifest, Parcel, Round)  # the rows lock_row serialises writers of
 
 
 def _dialect(session: Session) -> str:
@@ -92,7 +93,7 @@ class HeldLock:
     @classmethod
     def try_take(cls, session: Session, scope: int, key: int) -> HeldLock | None:
         """The lock, or None when another process (or thread) holds it."""
-        engine = session.get_bind()
+        engine = session.get_bind().engine
         if engine.dialect.name == "postgresql":
             return cls._advisory(engine, scope, key)
         database = engine.url.database
@@ -101,7 +102,7 @@ class HeldLock:
         return cls._flock(f"{database}-lock-{scope}-{key}")
 
     @classmethod
-    def _advisory(cls, engine, scope: int, key: int) -> HeldLock | None:
+    def _advisory(cls, engine: Engine, scope: int, key: int) -> HeldLock | None:
         connection = engine.connect()
         try:
             taken = connection.scalar(
