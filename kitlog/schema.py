@@ -182,7 +182,7 @@ def _replace_sqlite_checks(connection: Connection, table: str, checks: Mapping[s
         raise SchemaChangeRefused(f"there is no table {table}")
     for name, condition in checks.items():
         sql = replace_check_in_create_table(sql, name, condition)
-    version = connection.exec_driver_sql("PRAGMA schema_version").scalar()
+    version = connection.exec_driver_sql("PRAGMA schema_version").scalar_one()
     connection.exec_driver_sql("PRAGMA writable_schema = ON")
     try:
         connection.execute(

@@ -29,10 +29,10 @@ class FieldSpec:
     """
 
     label: Any = ""  # a person's name for the field: the export's column header
-    clean: Callable | None = None
+    clean: Callable[..., Any] | None = None
     needs: tuple[str, ...] | None = None
     max_length: int | None = None
-    columns: Callable[[Any], dict] | None = None
+    columns: Callable[[Any], dict[str, Any]] | None = None
     tag: str = ""  # the export column's HXL hashtag
     import_column: bool = True  # a column of the spreadsheet import
     required: bool = True  # ... that the file must have
@@ -42,7 +42,7 @@ class FieldSpec:
     draft_only: bool = False  # a round's value that changes only while it is a draft
 
 
-def spec(*, default: Any = dataclasses.MISSING, **meta) -> Any:
+def spec(*, default: Any = dataclasses.MISSING, **meta: Any) -> Any:
     """A dataclass field carrying its FieldSpec (and a default, when it has one)."""
     return dataclasses.field(default=default, metadata={_SPEC: FieldSpec(**meta)})
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -58,6 +58,18 @@ class Facts:
     manifest: Manifest | None
     last_event: Callable[[str, str | None], ParcelEvent | None]  # (status, from_status)
     when_by: Callable[[ParcelEvent | None], LazyString]  # "on 3 Dec 14:02 by Siti Rahayu"
+
+    @property
+    def target(self) -> Manifest:
+        """The manifest the scan names: only a load's guards (target=True) ask for it."""
+        assert self.manifest is not None  # noqa: S101 - a target guard runs only for a load
+        return self.manifest
+
+    @property
+    def loaded_on(self) -> Manifest:
+        """The manifest the parcel is on: only asked when NOT_LOADED refuses."""
+        assert self.parcel.manifest is not None  # noqa: S101 - refused because it is loaded
+        return self.parcel.manifest
 
     def on_by(self, status: str | None = None, from_status: str | None = None) -> LazyString:
         """When and by whom the parcel last came to `status` (default: the one it is in)."""
@@ -149,8 +161,8 @@ MANIFEST_OPEN = Guard(
     _target_open,
     lambda f: _l(
         "Manifest %(number)s is %(status)s: only an open manifest can be loaded.",
-        number=f.manifest.number,
-        status=MANIFEST_STATUS_IN_TEXT.get(f.manifest.status, f.manifest.status),
+        number=f.target.number,
+        status=MANIFEST_STATUS_IN_TEXT.get(f.target.status, f.target.status),
     ),
     target=True,
 )
@@ -161,8 +173,8 @@ SAME_WAREHOUSE = Guard(
         "This parcel is packed in %(parcel_warehouse)s; manifest %(number)s leaves from"
         " %(manifest_warehouse)s.",
         parcel_warehouse=f.parcel.round.warehouse.code,
-        number=f.manifest.number,
-        manifest_warehouse=f.manifest.warehouse.code,
+        number=f.target.number,
+        manifest_warehouse=f.target.warehouse.code,
     ),
     target=True,
 )
@@ -171,7 +183,7 @@ NOT_LOADED = Guard(
     _not_loaded,
     lambda f: _l(
         "Already loaded onto manifest %(number)s %(on_by)s.",
-        number=f.parcel.manifest.number,
+        number=f.loaded_on.number,
         on_by=f.on_by(ParcelStatus.PACKED, ParcelStatus.PACKED),
     ),
 )
@@ -387,7 +399,7 @@ def _text(word: LazyString | None) -> str | None:
     return None if word is None else str(word)
 
 
-def as_json() -> dict:
+def as_json() -> dict[str, Any]:
     """The table as the pages' scripts read it, its words in the reader's language.
 
     A script decides what a parcel allows with it as allowed() does: the parcel's status
