@@ -15,7 +15,8 @@ from kitlog.extensions import db
 from kitlog.models import Household, HouseholdImport, ImportStatus
 from kitlog.services import households, imports
 from kitlog.services.errors import Conflict, InvalidValues
-from tests.services.test_imports import TODAY, csv_file, nik_number, row_values
+from tests.worlds import IMPORT_DAY as TODAY
+from tests.worlds import csv_file, nik_number, row_values
 
 NOW = datetime(2020, 12, 10, 3, 4, 5, 678901, tzinfo=UTC)
 

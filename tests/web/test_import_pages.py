@@ -15,8 +15,8 @@ from kitlog.extensions import db
 from kitlog.models import Household, HouseholdImport
 from kitlog.models.base import utcnow
 from kitlog.services import imports
-from tests.services.test_imports import csv_file, nik_number, row_values, xlsx_file
 from tests.web.conftest import csrf_token, text_of
+from tests.worlds import csv_file, nik_number, row_values, xlsx_file
 
 UPLOAD = "/households/imports/new"
 
