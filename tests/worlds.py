@@ -215,7 +215,7 @@ def report(donor):
 
 # -- the end of a round --------------------------------------------------------------------
 
-NOW = datetime(2026, 12, 20, tzinfo=UTC)
+NOW = datetime(2026, 12, 20, tzinfo=UTC)  # the programme has ended: anonymise, report
 REGISTERED = T0 - timedelta(days=2)  # 1 Dec 2026: the households, two days before the round
 
 
