@@ -9,13 +9,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as kitlog_config
 from kitlog.markup import JSONProvider
+from kitlog.unit_of_work import UnitOfWorkFlask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI, languages."""
-    app = Flask(
+    app = UnitOfWorkFlask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_path=instance_path,
@@ -70,11 +71,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def _init_extensions(app: Flask) -> None:
-    from kitlog import headers, i18n, security
+    from kitlog import headers, i18n, security, unit_of_work
     from kitlog.extensions import configure_sqlite, csrf, db, migrate
     from kitlog.services import users
 
     db.init_app(app)
+    unit_of_work.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(

@@ -38,6 +38,7 @@ from kitlog.security import can, require
 from kitlog.services import imports as import_service
 from kitlog.services.errors import DomainError
 from kitlog.services.locking import begin_write
+from kitlog.unit_of_work import after_commit
 
 ERRORS_PER_PAGE = 500
 # The multipart envelope around a 20 MB file: its boundaries, headers and CSRF token.
@@ -136,8 +137,10 @@ def import_upload():
     if job is None:
         slot.release()
         return _upload_page(form, status=422)
-    start_job(current_app._get_current_object(), check_job, job.id, slot)
-    return redirect(url_for(".import_job", job_id=job.id))
+    # The check's thread reads the job: it starts once the request has committed it.
+    app, job_id = current_app._get_current_object(), job.id
+    after_commit(lambda: start_job(app, check_job, job_id, slot), otherwise=slot.release)
+    return redirect(url_for(".import_job", job_id=job_id))
 
 
 @bp.route("/imports/<int:job_id>")
@@ -194,7 +197,8 @@ def import_confirm(job_id: int):
         if form.form_errors:
             flash(form.form_errors[0], "error")
         else:
-            start_job(current_app._get_current_object(), import_job_rows, job_id)
+            app = current_app._get_current_object()
+            after_commit(lambda: start_job(app, import_job_rows, job_id))
     return redirect(url_for(".import_job", job_id=job_id))
 
 
