@@ -14,7 +14,8 @@
 - Steps that must be committed whatever the request answers run in
   `services.locking.transaction()` of their own: the login throttle's counters and the
   spreadsheet import's insert. Work outside requests (the `kitlog` commands, the import's
-  background jobs, gunicorn's hooks) has its own sessions and transactions.
+  background jobs) has its own sessions and transactions: docs/architecture.md,
+  "Transactions".
 
 This module's `_commit` is the only place of the web layer that commits.
 """

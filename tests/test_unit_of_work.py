@@ -146,6 +146,13 @@ def _routes(calls: list[str]) -> Blueprint:
         assert saved is None
         return f"shown: {page.code.errors}", 200
 
+    @bp.post("/t/refused-at-commit")
+    @public
+    def refused_at_commit():
+        for name in ("first", "second"):  # the same code twice, flushed only by the commit
+            db.session.add(Donor(code="WROTE-TWICE", name=name))
+        return "done", 201
+
     @bp.post("/t/discarded")
     @public
     def discarded():
@@ -210,6 +217,12 @@ def test_a_view_that_fails_after_a_write_leaves_nothing(world, database_url):
     app, _calls = world
     app.config["PROPAGATE_EXCEPTIONS"] = False
     assert app.test_client().post("/t/broken").status_code == 500
+    assert _stored(database_url) == set()
+
+
+def test_a_commit_the_database_refuses_is_answered_as_an_error(world, database_url):
+    app, _calls = world
+    assert app.test_client().post("/t/refused-at-commit").status_code == 409
     assert _stored(database_url) == set()
 
 
