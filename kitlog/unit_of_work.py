@@ -12,10 +12,10 @@
   A view that catches a `DomainError` to show it (on a form, in a message) undoes what
   the request wrote with `discard()` (`KitlogForm.save` does).
 - Steps that must be committed whatever the request answers run in
-  `services.locking.transaction()` of their own: the login throttle's counters and the
-  spreadsheet import's insert. Work outside requests (the `kitlog` commands, the import's
-  background jobs) has its own sessions and transactions: docs/architecture.md,
-  "Transactions".
+  `services.locking.transaction()` of their own: the login throttle's counters, a share
+  link's use, the spreadsheet import's insert. Work outside requests (the `kitlog`
+  commands, the import's background jobs) has its own sessions and transactions:
+  docs/architecture.md, "Transactions".
 
 This module's `_commit` is the only place of the web layer that commits.
 """

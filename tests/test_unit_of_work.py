@@ -28,8 +28,14 @@ COMMIT_SITES = {"unit_of_work.py": {"_commit"}}
 # a page shows.
 ROLLBACK_SITES = {"unit_of_work.py": {"discard"}, "errors.py": {"init_app"}}
 # The steps a request commits on their own, whatever it answers: the login throttle's
-# counters, and the API import's insert after its long read.
-OWN_TRANSACTIONS = {"blueprints/auth/routes.py", "blueprints/api/imports.py"}
+# counters, a share link's use (counted before its report is built), and the API import's
+# insert after its long read.
+OWN_TRANSACTIONS = {
+    "blueprints/auth/routes.py",
+    "blueprints/reports/routes.py",
+    "blueprints/reports/exports.py",
+    "blueprints/api/imports.py",
+}
 # Background work that still lives beside its pages: its own sessions, its own commits.
 BACKGROUND = {
     "blueprints/households/imports.py": {"check_job", "import_job_rows", "_fail"},

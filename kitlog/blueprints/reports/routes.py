@@ -19,7 +19,7 @@ from kitlog.models import Role, ShareLink
 from kitlog.security import public, require
 from kitlog.services import reports as service
 from kitlog.services import share_links
-from kitlog.unit_of_work import discard
+from kitlog.services.locking import transaction
 
 NO_INDEX = {
     "X-Robots-Tag": "noindex, nofollow",
@@ -147,9 +147,9 @@ def revoke_share_link(code: str, link_id: int):
 @public
 def shared_report(token: str):
     """The donor's aggregated report, read-only, for whoever holds an unexpired link."""
-    donor = share_links.open_share_link(db.session, token)
+    with transaction(db.session, write=True):  # the use is counted before the report is built
+        donor = share_links.open_share_link(db.session, token)
     if donor is None:
-        discard()
         return render_template("reports/shared_missing.html"), 404, NO_INDEX
     links = [
         (fmt.upper(), url_for(endpoint, token=token))
