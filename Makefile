@@ -1,6 +1,6 @@
 # kitlog: the two commands are `make run` and `make test`.
 #
-# Everything installs into .venv. pip runs again only when pyproject.toml changes
+# Everything installs into .venv. pip runs again only when pyproject.toml or setup.py changes
 # (the stamp files below), so the second `make run` or `make test` starts in seconds.
 
 SHELL := /bin/bash
@@ -45,11 +45,11 @@ help: ## List the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
+$(STAMP_RUN): pyproject.toml setup.py | $(BIN)/python
 	$(PIP) install --quiet -e .
 	@touch $@
 
-$(STAMP_DEV): pyproject.toml | $(BIN)/python
+$(STAMP_DEV): pyproject.toml setup.py | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
 	@touch $@ $(STAMP_RUN)
 
@@ -75,11 +75,11 @@ run: $(STAMP_RUN) ## Install, migrate, load the demo (unless KITLOG_DEMO=0), ser
 	KITLOG_BASE_URL="$${KITLOG_BASE_URL:-http://127.0.0.1:$(PORT)}" \
 		$(BIN)/kitlog run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP_DEV) ## Install the dev extra; ruff, import contracts, the suite on SQLite then PostgreSQL
+test: $(STAMP_DEV) ## Install the dev extra; ruff, import contracts, mypy, the suite on SQLite then PostgreSQL
 	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/python scripts/run_tests.py
 
-lint: $(STAMP_DEV) ## ruff check, ruff format --check, import-linter contracts
+lint: $(STAMP_DEV) ## ruff check, ruff format --check, import-linter contracts, mypy
 	$(BIN)/python scripts/run_tests.py --only lint
 
 format: $(STAMP_DEV) ## Fix what ruff can fix and format the code
@@ -137,6 +137,6 @@ vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versi
 	$(PYTHON) scripts/vendor_assets.py
 
 clean: ## Remove caches and compiled catalogs (keeps .venv and instance/)
-	rm -rf .pytest_cache .ruff_cache .hypothesis bench/results
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis bench/results
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 	find $(TRANSLATIONS) -name '*.mo' -delete 2>/dev/null || true

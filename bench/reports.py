@@ -61,7 +61,7 @@ from common import (  # noqa: E402
 )
 from sqlalchemy import text  # noqa: E402
 
-import config as kitlog_config  # noqa: E402
+from kitlog import config as kitlog_config  # noqa: E402
 from kitlog import create_app  # noqa: E402
 from kitlog.extensions import db  # noqa: E402
 from kitlog.models import Round, round_batches  # noqa: E402

@@ -7,18 +7,29 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import config as kitlog_config
+from kitlog import config as kitlog_config
 from kitlog.markup import JSONProvider
 from kitlog.unit_of_work import UnitOfWorkFlask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _bundled(folder: str) -> Path:
+    """A folder of the repository's top level (templates, migrations) that the built wheel
+    installs inside the package: there when installed, beside the package in a checkout."""
+    inside = PACKAGE_DIR / folder
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / folder
+
+
+TEMPLATE_FOLDER = _bundled("templates")
+MIGRATIONS_FOLDER = _bundled("migrations")
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI, languages."""
     app = UnitOfWorkFlask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(TEMPLATE_FOLDER),
         instance_path=instance_path,
         instance_relative_config=True,
     )
@@ -80,7 +91,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+        app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
     i18n.init_app(app)

@@ -26,6 +26,7 @@ from wtforms import (
 
 from kitlog.i18n import FormTranslations
 from kitlog.services.errors import DomainError
+from kitlog.text import storable
 from kitlog.unit_of_work import discard
 
 # WTForms' built-in messages that kitlog's forms can show, for the catalog.
@@ -160,12 +161,6 @@ class SubForm(Form):
         pass
 
 
-def _unstorable(text: str) -> bool:
-    """Control characters (NUL breaks PostgreSQL), as the API refuses them; tab and line
-    breaks are text."""
-    return any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text) or "\x7f" in text
-
-
 def _leaf_fields(form):
     for field in form:
         if isinstance(field, FieldList):
@@ -184,7 +179,7 @@ class KitlogForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for field in _leaf_fields(self):
-            if isinstance(field.data, str) and _unstorable(field.data):
+            if isinstance(field.data, str) and not storable(field.data):
                 field.errors = [*field.errors, str(NOT_STORABLE)]
                 ok = False
         return ok

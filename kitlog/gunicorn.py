@@ -1,5 +1,5 @@
 """gunicorn's access log without personal data or secrets:
-`gunicorn --logger-class kitlog.gunicorn.AccessLogger ... wsgi:app`."""
+`gunicorn --logger-class kitlog.gunicorn.AccessLogger ... 'kitlog:create_app()'`."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from kitlog.extensions import csrf, db, login_manager
 from kitlog.models import Role, User
+from kitlog.services import parcel_actions
 from kitlog.services import users as user_service
 from kitlog.unit_of_work import SAFE_METHODS
 
@@ -181,12 +182,7 @@ def init_app(app: Flask) -> None:
         return {"can": can}
 
 
-# Which permission each scan action needs (docs/api.md, Scans): the warehouse packs, loads and
-# takes returns; the field officer delivers and records failed deliveries.
-SCAN_ACTION_PERMISSIONS = {
-    "pack": "scans.warehouse",
-    "load": "scans.warehouse",
-    "return": "scans.warehouse",
-    "deliver": "scans.field",
-    "fail": "scans.field",
-}
+# Which permission each scan action needs (docs/api.md, Scans), from the table of parcel
+# actions: the warehouse packs, loads and takes returns; the field officer delivers and
+# records failed deliveries.
+SCAN_ACTION_PERMISSIONS = parcel_actions.PERMISSIONS

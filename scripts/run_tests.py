@@ -1,4 +1,4 @@
-"""`make test`: ruff, the import contracts, then the whole suite on SQLite and on PostgreSQL.
+"""`make test`: ruff, the import contracts, mypy, then the suite on SQLite and on PostgreSQL.
 
 Every step runs even when an earlier one failed, so one run shows all that is wrong;
 the exit status is non-zero when any step failed. The last line is the total count,
@@ -88,6 +88,11 @@ def lint_steps() -> list[Step]:
             "import contracts",
             [str(BIN / "lint-imports"), "--no-cache", "--no-logo"],
             "see docs/architecture.md",
+        ),
+        (
+            "mypy",
+            [str(BIN / "mypy")],
+            "fix the types it names ([tool.mypy] in pyproject.toml)",
         ),
     ):
         banner(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,8 @@ VIOLATIONS = {
     "services/_imports_a_view.py": "import kitlog.blueprints\n",
     "documents/_imports_flask.py": "import flask\n",
     "models/_reads_the_request.py": "from flask import request\n",
+    # A lower step of the import using the background runner (the file's own text goes).
+    "services/imports/columns.py": "import kitlog.services.imports.runner\n",
 }
 
 
@@ -94,9 +97,11 @@ def test_import_contracts_catch_each_broken_layer(tmp_path):
         "Layers: blueprints -> services -> models",
         "Documents import no Flask",
         "Services import no views",
-        "Services and models import neither flask nor flask_wtf",
+        "Services and models import neither flask nor flask_wtf (no request state)",
+        "Imports: runner -> insert, check slots, templates -> jobs -> checking -> reading"
+        " -> columns",
     ):
-        assert contract in out
+        assert f"{contract} BROKEN" in out
     assert "BROKEN" in out
     assert "0 broken" not in out
 
@@ -131,3 +136,62 @@ def test_bench_builds_and_times_a_small_ledger(db_backend, tmp_path):
     assert "SQLite " in result.stdout
     if db_backend == "postgresql":
         assert "PostgreSQL " in result.stdout
+
+
+STRICT_PACKAGES = ["kitlog.services.*", "kitlog.models.*", "kitlog.documents.*"]
+
+
+def _mypy_config() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+
+
+def test_mypy_checks_services_models_and_documents_with_every_strict_flag():
+    from mypy.main import process_options
+    from mypy.options import PER_MODULE_OPTIONS
+
+    def options(*args):
+        return process_options(["--config-file", os.devnull, *args, "-c", "pass"])[1]
+
+    strict, default = options("--strict"), options()
+    expected = {}
+    for name in PER_MODULE_OPTIONS:
+        value = getattr(strict, name)
+        if value != getattr(default, name):
+            # the configuration says no_implicit_reexport where the option is implicit_reexport
+            expected[name if value is True else f"no_{name}"] = True
+    assert len(expected) >= 10
+    config = _mypy_config()
+    override = next(o for o in config["overrides"] if o["module"] == STRICT_PACKAGES)
+    assert {k: v for k, v in override.items() if k != "module"} == expected
+    assert config["warn_redundant_casts"] is True  # --strict's global flags
+    assert config["warn_unused_configs"] is True
+
+
+def test_mypy_refuses_an_untyped_function_in_the_strict_layers_only(tmp_path):
+    untyped = "def double(x):\n    return x * 2\n"
+    for package in ("kitlog", "kitlog/services", "kitlog/blueprints"):
+        (tmp_path / package).mkdir(exist_ok=True)
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "kitlog/services/_untyped.py").write_text(untyped)
+    (tmp_path / "kitlog/blueprints/_untyped.py").write_text(untyped)
+    result = subprocess.run(
+        [
+            str(BIN / "mypy"),
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "kitlog",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1, result.stdout
+    assert errors[0].startswith("kitlog/services/_untyped.py:1: error:")
+    assert "[no-untyped-def]" in errors[0]

@@ -36,10 +36,6 @@ OWN_TRANSACTIONS = {
     "blueprints/reports/exports.py",
     "blueprints/api/imports.py",
 }
-# Background work that still lives beside its pages: its own sessions, its own commits.
-BACKGROUND = {
-    "blueprints/households/imports.py": {"check_job", "import_job_rows", "_fail"},
-}
 
 
 def _web_modules():
@@ -67,8 +63,6 @@ def _sites(name: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for relative, tree in _web_modules():
         for function, _call in _calls(tree, name):
-            if function in BACKGROUND.get(relative, ()):
-                continue
             found.setdefault(relative, set()).add(function)
     return found
 

@@ -14,10 +14,15 @@ sheet of labels costs little more than the bytes of its paths.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import zxingcpp
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 QUIET_ZONE = 4  # modules of white space around the symbol (ISO/IEC 18004)
 ERROR_CORRECTION = ("L", "M", "Q", "H")  # each recovers about 7, 15, 25 and 30 % of the code
@@ -45,7 +50,7 @@ def _grid(text: str, error_correction: str) -> tuple[int, bytes]:
     height, width = image.shape
     if height != width or width <= 2 * QUIET_ZONE:
         raise ValueError(f"unexpected QR image {height}x{width}")
-    return width, bytes(memoryview(image))
+    return width, bytes(memoryview(image))  # type: ignore[arg-type]  # a buffer; the stub omits it
 
 
 def qr_matrix(text: str, error_correction: str = "M") -> list[list[bool]]:
@@ -57,7 +62,7 @@ def qr_matrix(text: str, error_correction: str = "M") -> list[list[bool]]:
 
 def dark_runs(matrix: list[list[bool]]) -> list[tuple[int, int, int]]:
     """(row, first column, length) of every horizontal run of dark modules."""
-    runs = []
+    runs: list[tuple[int, int, int]] = []
     for r, row in enumerate(matrix):
         start = None
         for c, dark in enumerate(row):
@@ -71,7 +76,7 @@ def dark_runs(matrix: list[list[bool]]) -> list[tuple[int, int, int]]:
     return runs
 
 
-def _operators(runs) -> str:
+def _operators(runs: Iterable[tuple[int, int, int]]) -> str:
     return " ".join(f"{c} {r} {length} 1 re" for r, c, length in runs)
 
 
@@ -102,7 +107,7 @@ def _num(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
 
 
-def place_qr(canvas, path: QrPath, x: float, y_top: float, module: float) -> None:
+def place_qr(canvas: Canvas, path: QrPath, x: float, y_top: float, module: float) -> None:
     """Fill the symbol with its top-left dark-module corner at (x, y_top), in points, in
     the current fill colour. The caller keeps the quiet zone (QUIET_ZONE modules on every
     side) free of ink."""
@@ -110,6 +115,8 @@ def place_qr(canvas, path: QrPath, x: float, y_top: float, module: float) -> Non
     canvas.addLiteral(f"q {m} 0 0 -{m} {_num(x)} {_num(y_top)} cm {path.operators} f Q")
 
 
-def draw_qr(canvas, matrix: list[list[bool]], x: float, y_top: float, module: float) -> None:
+def draw_qr(
+    canvas: Canvas, matrix: list[list[bool]], x: float, y_top: float, module: float
+) -> None:
     """Draw a matrix (True = dark) with its top-left dark-module corner at (x, y_top)."""
     place_qr(canvas, matrix_path(matrix), x, y_top, module)

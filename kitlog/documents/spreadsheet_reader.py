@@ -18,6 +18,7 @@ No Flask and no database: a refusal is a `SpreadsheetError` whose `reason` and
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import tempfile
@@ -26,7 +27,8 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError, iterparse
+from typing import IO, cast
+from xml.etree.ElementTree import Element, ParseError, iterparse
 
 import python_calamine
 
@@ -61,14 +63,16 @@ class SpreadsheetError(Exception):
     too_many_cells, too_slow.
     """
 
-    def __init__(self, reason: str, **params):
+    def __init__(self, reason: str, **params: float):
         super().__init__(reason, params)
         self.reason = reason
         self.params = params
 
 
 _EXACT = 2**53  # a float holds every whole number below this
-Rows = Iterator[tuple[int, list]]  # (spreadsheet line, cell values, None for a blank cell)
+# A cell's value as calamine reads it; None for a blank cell.
+Cell = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta | None
+Rows = Iterator[tuple[int, list[Cell]]]  # (spreadsheet line, cell values)
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -93,7 +97,9 @@ _DAMAGED = (
 )
 
 
-def read_xlsx(content: bytes, limits: Limits = LIMITS, *, clock: Callable = time.monotonic) -> Rows:
+def read_xlsx(
+    content: bytes, limits: Limits = LIMITS, *, clock: Callable[[], float] = time.monotonic
+) -> Rows:
     """The first sheet's rows; SpreadsheetError at once when the file cannot be read or
     is larger than the limits (the checks run before this returns), or while reading when
     the deadline passes."""
@@ -132,16 +138,19 @@ def check_container(content: bytes) -> None:
         raise SpreadsheetError("not_workbook")
 
 
-def _rows(sheet, limits: Limits, in_time: Callable[[], None]) -> Rows:
+def _rows(
+    sheet: python_calamine.CalamineSheet, limits: Limits, in_time: Callable[[], None]
+) -> Rows:
     # calamine yields every row from the first (line 1), and every cell from the
     # sheet's first used column.
     start = sheet.start
-    lead = [None] * (start[1] if start else 0)
+    lead: list[Cell] = [None] * (start[1] if start else 0)
     longest = limits.cell_chars
     for index, values in enumerate(sheet.iter_rows()):
         if index % 1000 == 0:
             in_time()
-        cells = [*lead, *values] if lead else values
+        # calamine's list, or a new one, is this row's alone: it may take a None.
+        cells = [*lead, *values] if lead else cast(list[Cell], values)
         for i, value in enumerate(cells):
             if value.__class__ is str:
                 if not value:
@@ -159,7 +168,9 @@ def _rows(sheet, limits: Limits, in_time: Callable[[], None]) -> Rows:
 # -- the zip ---------------------------------------------------------------------------------
 
 
-def _verified_book(content: bytes, limits: Limits, in_time: Callable[[], None], out) -> None:
+def _verified_book(
+    content: bytes, limits: Limits, in_time: Callable[[], None], out: IO[bytes]
+) -> None:
     """A new workbook holding only the first sheet, its shared strings and its styles,
     each unpacked and CRC-checked by zipfile, within the limits."""
     archive = zipfile.ZipFile(io.BytesIO(content))
@@ -187,7 +198,7 @@ def _verified_book(content: bytes, limits: Limits, in_time: Callable[[], None], 
     for _event, el in _xml(workbook_xml):
         tag = el.tag.rpartition("}")[2]
         if tag == "sheet" and first is None:
-            rid = next((el.get(f"{{{ns}}}id") for ns in _REL_NS if el.get(f"{{{ns}}}id")), "")
+            rid = next((el.get(f"{{{ns}}}id", "") for ns in _REL_NS if el.get(f"{{{ns}}}id")), "")
             first = targets.get(rid)
         elif tag == "workbookPr":
             date1904 = el.get("date1904", "0").strip().lower() in ("1", "true")
@@ -247,7 +258,7 @@ def _unpack(
     return out
 
 
-def _xml(data: bytes):
+def _xml(data: bytes | bytearray) -> Iterator[tuple[str, Element]]:
     """A small part (workbook, relations), parsed: ElementTree resolves no external
     entity, and its expat (2.4.1 or later) refuses entity amplification."""
     return iterparse(io.BytesIO(data), events=("end",))  # noqa: S314 - see the docstring
@@ -291,7 +302,7 @@ def _above(n: int) -> bytes:
     return b"(?:" + b"|".join(options) + b")"
 
 
-def _plain_extent(xml: bytes, limits: Limits) -> tuple[int, int, int] | None:
+def _plain_extent(xml: bytes | bytearray, limits: Limits) -> tuple[int, int, int] | None:
     """(rows, columns, cells) of a plain sheet, found in a few passes of C code; None when
     the sheet is not plain (then every tag is looked at)."""
     if _PREFIXED_TAG.search(xml):
@@ -316,7 +327,7 @@ def _plain_extent(xml: bytes, limits: Limits) -> tuple[int, int, int] | None:
     return last_row, columns, cells
 
 
-def _check_extent(xml: bytes, limits: Limits, in_time: Callable[[], None]) -> None:
+def _check_extent(xml: bytes | bytearray, limits: Limits, in_time: Callable[[], None]) -> None:
     """Where calamine can place a cell, at most: the last row and column any <row> or <c>
     names, or reaches by counting (a row without r follows the last one; a cell without r
     follows the previous cell of its row). SpreadsheetError when the rectangle from A1 to
@@ -334,7 +345,7 @@ def _check_extent(xml: bytes, limits: Limits, in_time: Callable[[], None]) -> No
     last_column = -1
     column = -1  # the previous cell's column in this row
     cells = 0
-    columns: dict[bytes, int] = {}
+    column_of: dict[bytes, int] = {}  # a reference's letters: its column
     for count, match in enumerate(_TAG.finditer(xml)):
         if count % 50_000 == 0:
             in_time()
@@ -356,9 +367,9 @@ def _check_extent(xml: bytes, limits: Limits, in_time: Callable[[], None]) -> No
             if found is None:
                 raise SpreadsheetError("damaged")
             letters, digits = found.groups()
-            position = columns.get(letters)
+            position = column_of.get(letters)
             if position is None:
-                position = columns[letters] = _column(letters)
+                position = column_of[letters] = _column(letters)
             column = max(column, position)
             last_row = max(last_row, int(digits) - 1)
         last_row = max(last_row, 0)
@@ -389,7 +400,7 @@ _REL_TYPES = {
 }
 
 
-def _book(parts: dict[str, bytearray], out, *, date1904: bool) -> None:
+def _book(parts: dict[str, bytearray], out: IO[bytes], *, date1904: bool) -> None:
     """A stored (uncompressed) zip of the verified parts and a workbook written here."""
     workbook = (
         f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" xmlns:r="{_OFFICE_REL}">'

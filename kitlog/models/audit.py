@@ -7,12 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kitlog.extensions import db
-from kitlog.models.base import created_at_column
+from kitlog.models.base import Model, created_at_column
 from kitlog.models.users import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One audited act: a correction, a role change, an export of personal data, a look
     at a household's record.
 

@@ -1,11 +1,21 @@
-"""Column helpers shared by the models."""
+"""The models' base class and the column helpers they share."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, overload
 
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
+
+from kitlog.extensions import Base, db
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time, out of sight of a type checker; it is a
+    # subclass of this declarative base, whose mapped columns SQLAlchemy types.
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -13,6 +23,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """A stored instant with its UTC offset: SQLite gives timestamps back without one."""
     if moment is None or moment.tzinfo is not None:

@@ -24,8 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.extensions import db
-from kitlog.models.base import created_at_column, sql_in
-from kitlog.models.households import Household
+from kitlog.models.base import Model, created_at_column, sql_in
+from kitlog.models.households import MAX_PLACE, Household
 from kitlog.models.reference import Warehouse
 from kitlog.models.scanning import Manifest, Scan
 from kitlog.models.stock import DonorBatch
@@ -39,6 +39,11 @@ class RoundStatus(enum.StrEnum):
 
 
 ROUND_STATUSES = tuple(s.value for s in RoundStatus)
+
+# Limits of a round's values: its columns and CHECKs, and the services' and forms' messages.
+MAX_ROUND_NAME = 120
+MAX_ENTITLEMENT = 100
+MAX_MEMBERS_PER_KIT = 50
 
 
 class ParcelStatus(enum.StrEnum):
@@ -67,7 +72,7 @@ round_batches = Table(
 )
 
 
-class Round(db.Model):
+class Round(Model):
     """A planned distribution: which batches, from which warehouse, to whom, how many kits.
 
     Entitlement: `entitlement` kits per household; with `members_per_kit` set, one kit
@@ -82,20 +87,23 @@ class Round(db.Model):
     __tablename__ = "rounds"
     __table_args__ = (
         CheckConstraint(sql_in("status", ROUND_STATUSES), name="status"),
-        CheckConstraint("entitlement >= 1 AND entitlement <= 100", name="entitlement_range"),
         CheckConstraint(
-            "members_per_kit IS NULL OR (members_per_kit >= 1 AND members_per_kit <= 50)",
+            f"entitlement >= 1 AND entitlement <= {MAX_ENTITLEMENT}", name="entitlement_range"
+        ),
+        CheckConstraint(
+            "members_per_kit IS NULL OR"
+            f" (members_per_kit >= 1 AND members_per_kit <= {MAX_MEMBERS_PER_KIT})",
             name="members_per_kit_range",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(MAX_ROUND_NAME))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), index=True)
     entitlement: Mapped[int] = mapped_column(Integer)
     members_per_kit: Mapped[int | None] = mapped_column(Integer)
     province: Mapped[str | None] = mapped_column(String(60))
-    regency: Mapped[str | None] = mapped_column(String(100))
+    regency: Mapped[str | None] = mapped_column(String(MAX_PLACE))
     vulnerable_first: Mapped[bool] = mapped_column(Boolean, default=False)
     show_head_name: Mapped[bool] = mapped_column(Boolean, default=False)
     start_date: Mapped[date | None] = mapped_column(Date)
@@ -119,7 +127,7 @@ class Round(db.Model):
         return min(self.entitlement, -(-members // self.members_per_kit))
 
 
-class Parcel(db.Model):
+class Parcel(Model):
     """What one household receives in one round; it carries the QR label.
 
     At most one parcel that is not cancelled per household and round: a partial unique
@@ -181,7 +189,7 @@ class Parcel(db.Model):
             self.failed_once = True
 
 
-class ParcelLine(db.Model):
+class ParcelLine(Model):
     """The kits of one batch in one parcel: where a parcel's reservation comes from."""
 
     __tablename__ = "parcel_lines"
@@ -199,7 +207,7 @@ class ParcelLine(db.Model):
     batch: Mapped[DonorBatch] = relationship()
 
 
-class ParcelEvent(db.Model):
+class ParcelEvent(Model):
     """One change of a parcel's status: who, when, and where when known. Never edited."""
 
     __tablename__ = "parcel_events"
@@ -230,7 +238,7 @@ class ParcelEvent(db.Model):
     scan: Mapped[Scan | None] = relationship()
 
 
-class Counter(db.Model):
+class Counter(Model):
     """A named sequence (household codes; later manifest numbers), kept in the database
     so that every worker and server draws from the same one."""
 

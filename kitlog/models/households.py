@@ -19,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kitlog.extensions import db
-from kitlog.models.base import created_at_column, sql_in, utcnow
+from kitlog.models.base import Model, created_at_column, sql_in, utcnow
 from kitlog.models.users import User
 
 
@@ -47,16 +46,23 @@ RELATIONS = tuple(r.value for r in Relation)
 
 VULNERABILITIES = ("elderly", "disability", "pregnant", "under5")
 
+# Limits of a household's values: the columns' lengths and CHECKs, and the services' and
+# forms' messages, all read them from here.
+MAX_NAME = 120
+MAX_PLACE = 100
+MAX_MEMBERS = 50
+NIK_LENGTH = 16
 
-class Household(db.Model):
+
+class Household(Model):
     """A migrant worker's household. The NIK is unique: nobody is registered twice."""
 
     __tablename__ = "households"
     __table_args__ = (
         CheckConstraint(sql_in("status", HOUSEHOLD_STATUSES), name="status"),
         CheckConstraint(sql_in("worker_relation", RELATIONS), name="worker_relation"),
-        CheckConstraint("members >= 1 AND members <= 50", name="members_range"),
-        CheckConstraint("length(nik) = 16", name="nik_length"),
+        CheckConstraint(f"members >= 1 AND members <= {MAX_MEMBERS}", name="members_range"),
+        CheckConstraint(f"length(nik) = {NIK_LENGTH}", name="nik_length"),
         CheckConstraint("consent = false OR consent_date IS NOT NULL", name="consent_dated"),
         Index("ix_households_area", "province", "regency", "district", "village"),
         Index("ix_households_name_key", "name_key"),
@@ -65,17 +71,17 @@ class Household(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    head_name: Mapped[str] = mapped_column(String(120))
+    head_name: Mapped[str] = mapped_column(String(MAX_NAME))
     # head_name lower-cased, without punctuation or repeated spaces: for the duplicate guard
-    name_key: Mapped[str] = mapped_column(String(120))
-    worker_name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(MAX_NAME))
+    worker_name: Mapped[str] = mapped_column(String(MAX_NAME))
     worker_relation: Mapped[str] = mapped_column(String(16))
-    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    nik: Mapped[str] = mapped_column(String(NIK_LENGTH), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
     province: Mapped[str] = mapped_column(String(60))
-    regency: Mapped[str] = mapped_column(String(100))
-    district: Mapped[str] = mapped_column(String(100))
-    village: Mapped[str] = mapped_column(String(100))
+    regency: Mapped[str] = mapped_column(String(MAX_PLACE))
+    district: Mapped[str] = mapped_column(String(MAX_PLACE))
+    village: Mapped[str] = mapped_column(String(MAX_PLACE))
     members: Mapped[int] = mapped_column(Integer)
     elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     disability: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -117,7 +123,7 @@ class ImportStatus(enum.StrEnum):
 IMPORT_STATUSES = tuple(s.value for s in ImportStatus)
 
 
-class HouseholdImport(db.Model):
+class HouseholdImport(Model):
     """One uploaded spreadsheet: checked first, imported whole on confirmation, or not at all.
 
     The file is kept only until it is imported or cancelled; the progress is kept here,

@@ -8,11 +8,10 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kitlog.extensions import db
-from kitlog.models.base import created_at_column
+from kitlog.models.base import Model, created_at_column
 
 
-class Donor(db.Model):
+class Donor(Model):
     __tablename__ = "donors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,7 +21,7 @@ class Donor(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
 
-class KitType(db.Model):
+class KitType(Model):
     __tablename__ = "kit_types"
     __table_args__ = (
         CheckConstraint("weight_kg >= 0", name="weight_not_negative"),
@@ -41,7 +40,7 @@ class KitType(db.Model):
     )
 
 
-class KitItem(db.Model):
+class KitItem(Model):
     """One line of a kit's contents: 10 masks, 4 bars of soap."""
 
     __tablename__ = "kit_items"
@@ -60,7 +59,7 @@ class KitItem(db.Model):
     kit_type: Mapped[KitType] = relationship(back_populates="contents")
 
 
-class Warehouse(db.Model):
+class Warehouse(Model):
     __tablename__ = "warehouses"
 
     id: Mapped[int] = mapped_column(primary_key=True)

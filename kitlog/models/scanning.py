@@ -20,8 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kitlog.extensions import db
-from kitlog.models.base import created_at_column, sql_in
+from kitlog.models.base import Model, created_at_column, sql_in
 from kitlog.models.reference import Donor, Warehouse
 from kitlog.models.users import User
 
@@ -38,7 +37,7 @@ class ManifestStatus(enum.StrEnum):
 MANIFEST_STATUSES = tuple(s.value for s in ManifestStatus)
 
 
-class Manifest(db.Model):
+class Manifest(Model):
     """One truck or motorbike trip from a warehouse: the waybill its parcels travel on.
 
     Numbered per warehouse and year (`SBY-01/2026/0042`) from a database counter; a
@@ -92,7 +91,7 @@ class ManifestOutcome(enum.StrEnum):
 MANIFEST_OUTCOMES = tuple(o.value for o in ManifestOutcome)
 
 
-class ManifestParcel(db.Model):
+class ManifestParcel(Model):
     """A parcel that left on a manifest: written at dispatch and kept, whatever trips the
     parcel takes later; closing the manifest records what became of it."""
 
@@ -143,7 +142,7 @@ class FailReason(enum.StrEnum):
 FAIL_REASONS = tuple(r.value for r in FailReason)
 
 
-class Scan(db.Model):
+class Scan(Model):
     """Every scan attempt, accepted or refused; never edited.
 
     `idempotency_key` is unique system-wide: the database, not Python, guarantees that
@@ -185,7 +184,7 @@ class Scan(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class LabelPrinter(db.Model):
+class LabelPrinter(Model):
     """A printer's label layout and how far it shifts the print (mm, + = right/down)."""
 
     __tablename__ = "label_printers"
@@ -202,7 +201,7 @@ class LabelPrinter(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
 
-class ShareLink(db.Model):
+class ShareLink(Model):
     """A read-only link to one donor's aggregated report, for someone without an account.
 
     Only a hash of the token is stored; the link expires and can be revoked.

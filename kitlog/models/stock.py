@@ -8,8 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kitlog.extensions import db
-from kitlog.models.base import created_at_column, sql_in
+from kitlog.models.base import Model, created_at_column, sql_in
 from kitlog.models.reference import Donor, KitType, Warehouse
 from kitlog.models.scanning import Manifest
 from kitlog.models.users import User
@@ -28,7 +27,7 @@ class MovementKind(enum.StrEnum):
 MOVEMENT_KINDS = tuple(k.value for k in MovementKind)
 
 
-class DonorBatch(db.Model):
+class DonorBatch(Model):
     """One donor's delivery of one kit type; what arrived short or damaged is recorded."""
 
     __tablename__ = "donor_batches"
@@ -65,7 +64,7 @@ class DonorBatch(db.Model):
         return f"{self.donor.code} · {self.lot}"
 
 
-class Transfer(db.Model):
+class Transfer(Model):
     """Kits of one batch moved between two warehouses: one transfer_out, one transfer_in."""
 
     __tablename__ = "transfers"
@@ -89,7 +88,7 @@ class Transfer(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class StockMovement(db.Model):
+class StockMovement(Model):
     """One immutable change of the stock of one batch in one warehouse.
 
     Stock on hand is the sum of these rows; a correction is a new row. The database

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -18,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kitlog.extensions import db
-from kitlog.models.base import created_at_column, sql_in
+from kitlog.models.base import Model, created_at_column, sql_in
 from kitlog.models.reference import Donor
 
 
@@ -34,7 +34,7 @@ ROLES = tuple(r.value for r in Role)
 LANGUAGES = ("id", "en")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(sql_in("role", ROLES), name="role"),
@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     # The key of the login session this request runs in (not stored: only its hash is).
+    # Declared to a type checker alone: SQLAlchemy would try to map an annotated attribute.
+    if TYPE_CHECKING:
+        session_key: str | None
     session_key = None
 
     def get_id(self) -> str:
@@ -76,7 +79,7 @@ class User(UserMixin, db.Model):
 THROTTLE_SCOPES = ("pair", "account", "address")
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed logins within a window: one counter for an account from one address
     ("pair", key "email address"), one for the account ("account") and one for the
     address ("address").
@@ -101,7 +104,7 @@ class LoginThrottle(db.Model):
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A login on one device. The cookie holds a random key; only its SHA-256 is kept.
 
     Logging out revokes the row, so a copy of the cookie stops working; a new password,
@@ -121,7 +124,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
 
     __tablename__ = "api_tokens"

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kitlog.models import (
@@ -92,6 +92,7 @@ def _clear_imports(session: Session, before: date, timezone: str) -> int:
     result = session.execute(
         update(HouseholdImport).where(*old, holding).values(content=None, errors="[]")
     )
+    assert isinstance(result, CursorResult)  # noqa: S101 - an UPDATE's result counts rows
     return result.rowcount or 0
 
 

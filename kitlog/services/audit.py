@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kitlog.documents.spreadsheets import Column, Table
 from kitlog.models import VULNERABILITIES, AuditEvent, Household, User
 from kitlog.models.base import utcnow
+from kitlog.services.households import HOUSEHOLD_FIELDS
 
 MAX_ADDRESS = 64
 
@@ -170,22 +171,11 @@ def event_detail(event: AuditEvent) -> dict:
 # -- the one bulk export of personal data --------------------------------------------------
 
 
+# (key, header, HXL hashtag): the household's code, every field of a household in the
+# order HouseholdValues declares them, and when it was registered.
 EXPORT_COLUMNS = (
     ("code", _l("Household code"), "#household+code"),
-    ("head_name", _l("Head of household"), "#contact+name+head"),
-    ("worker_name", _l("Migrant worker"), "#contact+name+worker"),
-    ("worker_relation", _l("Relation"), "#contact+relation"),
-    ("nik", _l("NIK"), "#contact+id+nik"),
-    ("phone", _l("Phone"), "#contact+phone"),
-    ("province", _l("Province"), "#adm1+name"),
-    ("regency", _l("Regency / city"), "#adm2+name"),
-    ("district", _l("District"), "#adm3+name"),
-    ("village", _l("Village"), "#adm4+name"),
-    ("members", _l("Members"), "#reached+ind"),
-    ("vulnerabilities", _l("Vulnerabilities"), "#indicator+vulnerability"),
-    ("consent", _l("Consent"), "#indicator+consent"),
-    ("consent_date", _l("Consent date"), "#date+consent"),
-    ("status", _l("Status"), "#status"),
+    *((name, field.label, field.tag) for name, field in HOUSEHOLD_FIELDS),
     ("created_at", _l("Registered at"), "#date+registered"),
 )
 

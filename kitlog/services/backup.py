@@ -55,7 +55,7 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def backup_database(url: str, path: str | os.PathLike, *, force: bool = False) -> BackupFile:
+def backup_database(url: str, path: str | os.PathLike[str], *, force: bool = False) -> BackupFile:
     """Write a consistent copy of the database at `url` to `path`, while kitlog may be running."""
     target = Path(path).expanduser().absolute()
     if target.is_dir():
@@ -82,7 +82,7 @@ def backup_database(url: str, path: str | os.PathLike, *, force: bool = False) -
     return BackupFile(path=target, size=target.stat().st_size, format=kind)
 
 
-def restore_database(url: str, path: str | os.PathLike) -> BackupFile:
+def restore_database(url: str, path: str | os.PathLike[str]) -> BackupFile:
     """Replace the whole database at `url` with the backup at `path`, all or nothing.
 
     SQLite: kitlog must not be running (the file is swapped underneath it). PostgreSQL:

@@ -321,7 +321,9 @@ class _Story:
     """Round 1 told through the services the pages use: scans by the demo's warehouse
     keeper and field officer, manifests created, dispatched and closed."""
 
-    def __init__(self, session: Session, warehouse: Warehouse, keeper: User, officer: User, clock):
+    def __init__(
+        self, session: Session, warehouse: Warehouse, keeper: User, officer: User, clock: _Clock
+    ):
         self.session = session
         self.warehouse = warehouse
         self.keeper = keeper
@@ -331,7 +333,17 @@ class _Story:
         self.reasons = itertools.cycle(FAIL_SEQUENCE)
         self.trucks = itertools.cycle(TRUCKS)
 
-    def scan(self, parcel: Parcel, action: str, moment: datetime, key: str, **values) -> None:
+    def scan(
+        self,
+        parcel: Parcel,
+        action: str,
+        moment: datetime,
+        key: str,
+        *,
+        recipient_name: str = "",
+        recipient_relation: str = "",
+        reason: str | None = None,
+    ) -> None:
         user = self.officer if action in ("deliver", "fail") else self.keeper
         delay = timedelta(seconds=20)
         if action in ("deliver", "fail") and parcel.id % 9 == 0:
@@ -343,7 +355,9 @@ class _Story:
                 action=action,
                 idempotency_key=f"demo-{key}-{parcel.id}",
                 scanned_at=moment,
-                **values,
+                recipient_name=recipient_name,
+                recipient_relation=recipient_relation,
+                reason=reason,
             ),
             user=user,
             now=min(moment + delay, datetime.now(UTC)),
@@ -374,7 +388,9 @@ class _Story:
     def today(self) -> date:
         return self.clock.today
 
-    def deliver(self, parcel: Parcel, household: Household, moment: datetime, key="deliver"):
+    def deliver(
+        self, parcel: Parcel, household: Household, moment: datetime, key: str = "deliver"
+    ) -> None:
         if self.rng.random() < 0.7:
             name, relation = household.head_name, "head"
         else:
@@ -444,13 +460,15 @@ def _round_one_under_way(
     road with deliveries still coming, one manifest loading (with a returned parcel
     re-packed), some parcels packed on the shelf and the rest still allocated. About 60%
     of the round's parcels end up delivered."""
-    rows = session.execute(
-        select(Parcel, Household)
-        .join(Household, Household.id == Parcel.household_id)
-        .where(Parcel.round_id == round_.id)
-        .order_by(Household.regency, Household.district, Household.village, Household.code)
-    ).all()
-    rows = [tuple(row) for row in rows]
+    rows = [
+        (parcel, household)
+        for parcel, household in session.execute(
+            select(Parcel, Household)
+            .join(Household, Household.id == Parcel.household_id)
+            .where(Parcel.round_id == round_.id)
+            .order_by(Household.regency, Household.district, Household.village, Household.code)
+        )
+    ]
     if not rows:
         return
     total = len(rows)

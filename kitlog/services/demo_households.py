@@ -294,12 +294,12 @@ def _name(rng: random.Random, region: str, *, woman: bool) -> str:
     return first
 
 
-def demo_household_rows(count: int, *, today: date, seed: int = SEED) -> list[dict]:
+def demo_household_rows(count: int, *, today: date, seed: int = SEED) -> list[dict[str, object]]:
     """`count` household rows as a spreadsheet or the API would give them."""
     rng = random.Random(seed)
     provinces = list(PLACES)
     weights = [PLACES[p][0] for p in provinces]
-    rows = []
+    rows: list[dict[str, object]] = []
     for n in range(1, count + 1):
         province = rng.choices(provinces, weights)[0]
         regencies = PLACES[province][1]

@@ -42,6 +42,7 @@ from kitlog.models import (
     round_batches,
 )
 from kitlog.models.base import utcnow
+from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
 from kitlog.services import parcel_codes
 from kitlog.services.errors import (
     Conflict,
@@ -51,14 +52,13 @@ from kitlog.services.errors import (
     NotFound,
     OutOfStock,
 )
+from kitlog.services.fields import spec, specs
 from kitlog.services.households import MAX_PLACE, clean_province, place_name
 from kitlog.services.households import _Bad as BadValue
 from kitlog.services.locking import lock_batches, lock_row
 from kitlog.services.stock import Kits, stock_levels
+from kitlog.text import squeeze, storable
 
-MAX_ROUND_NAME = 120
-MAX_ENTITLEMENT = 100
-MAX_MEMBERS_PER_KIT = 50
 MAX_REASON = 500
 # The note of the event that takes a parcel off a manifest before it leaves, + its number.
 UNLOADED = "unloaded:"
@@ -167,18 +167,28 @@ KEEP = _Keep()
 
 
 @dataclass
-class _RoundValues:
-    name: str
-    batches: list[DonorBatch]
-    warehouse: Warehouse
-    entitlement: int
-    members_per_kit: int | None
-    province: str | None
-    regency: str | None
-    vulnerable_first: bool
-    show_head_name: bool
-    start_date: date | None
-    end_date: date | None
+class RoundValues:
+    """A round's values, checked and ready to store: the one list of a round's fields.
+
+    The batches, warehouse, entitlement and area shape the allocation: they change only
+    while the round is a draft (`draft_only`)."""
+
+    name: str = spec(max_length=MAX_ROUND_NAME)
+    batches: list[DonorBatch] = spec(draft_only=True)
+    warehouse: Warehouse = spec(draft_only=True)
+    entitlement: int = spec(draft_only=True)
+    members_per_kit: int | None = spec(draft_only=True)
+    province: str | None = spec(draft_only=True)
+    regency: str | None = spec(max_length=MAX_PLACE, draft_only=True)
+    vulnerable_first: bool = spec()
+    show_head_name: bool = spec()
+    start_date: date | None = spec()
+    end_date: date | None = spec()
+
+
+ROUND_FIELDS = specs(RoundValues)
+# Values that shape the allocation: fixed once the round is open.
+DRAFT_ONLY = tuple(name for name, field in ROUND_FIELDS if field.draft_only)
 
 
 def _whole(value) -> bool:
@@ -198,10 +208,10 @@ def _clean_round(
     show_head_name,
     start_date,
     end_date,
-) -> _RoundValues:
+) -> RoundValues:
     """Every value checked; raises InvalidValues listing every bad one."""
     errors: list[FieldError] = []
-    name = " ".join((name or "").split())
+    name = squeeze(name or "")
     if not name:
         errors.append(FieldError("name", _l("Give the round a name.")))
     elif len(name) > MAX_ROUND_NAME:
@@ -248,13 +258,13 @@ def _clean_round(
             errors.append(
                 FieldError("regency", _l("Keep this under %(n)s characters.", n=MAX_PLACE))
             )
-        elif any(ord(ch) < 32 or ord(ch) == 0x7F for ch in clean_reg):
+        elif not storable(clean_reg, one_line=True):
             errors.append(FieldError("regency", _l("Contains characters that are not allowed.")))
     if start_date is not None and end_date is not None and end_date < start_date:
         errors.append(FieldError("end_date", _l("The round cannot end before it starts.")))
     if errors:
         raise InvalidValues(errors)
-    return _RoundValues(
+    return RoundValues(
         name=name,
         batches=sorted(batches, key=lambda b: b.id),
         warehouse=warehouse,
@@ -311,10 +321,6 @@ def create_round(
     return round_
 
 
-# Values that shape the allocation: fixed once the round is open.
-_DRAFT_ONLY = ("batches", "warehouse", "entitlement", "members_per_kit", "province", "regency")
-
-
 def update_round(
     session: Session,
     round: Round,  # noqa: A002 - the domain's word
@@ -357,23 +363,11 @@ def update_round(
     merged["batches"] = list(merged["batches"])
     values = _clean_round(**merged)
     if round.status != RoundStatus.DRAFT:
-        current = {
-            "batches": [b.id for b in sorted(round.batches, key=lambda b: b.id)],
-            "warehouse": round.warehouse_id,
-            "entitlement": round.entitlement,
-            "members_per_kit": round.members_per_kit,
-            "province": round.province,
-            "regency": round.regency,
-        }
-        wanted = {
-            "batches": [b.id for b in values.batches],
-            "warehouse": values.warehouse.id,
-            "entitlement": values.entitlement,
-            "members_per_kit": values.members_per_kit,
-            "province": values.province,
-            "regency": values.regency,
-        }
-        changed = [key for key in _DRAFT_ONLY if current[key] != wanted[key]]
+        changed = [
+            key
+            for key in DRAFT_ONLY
+            if _compared(getattr(round, key)) != _compared(getattr(values, key))
+        ]
         if changed:
             raise Conflict(
                 _l(
@@ -386,6 +380,13 @@ def update_round(
         setattr(round, key, value)
     session.flush()
     return round
+
+
+def _compared(value):
+    """A value as update_round compares it: rows by id, a list of rows by sorted ids."""
+    if isinstance(value, list):
+        return sorted(row.id for row in value)
+    return value.id if isinstance(value, Warehouse) else value
 
 
 def _lock_round(session: Session, round_: Round) -> Round:

@@ -10,7 +10,7 @@ class DomainError(Exception):
 
     status = 422
 
-    def __init__(self, message: str | LazyString, field: str | None = None, **extra):
+    def __init__(self, message: str | LazyString, field: str | None = None, **extra: object):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -43,7 +43,14 @@ class Duplicate(Conflict):
 class OutOfStock(Conflict):
     """Fewer kits are available than the operation needs."""
 
-    def __init__(self, message, *, requested: int, available: int, field: str | None = None):
+    def __init__(
+        self,
+        message: str | LazyString,
+        *,
+        requested: int,
+        available: int,
+        field: str | None = None,
+    ):
         super().__init__(message, field=field, requested=requested, available=available)
         self.requested = requested
         self.available = available
@@ -59,8 +66,8 @@ class FieldError:
         self.message = message
         self.row = row
 
-    def as_dict(self) -> dict:
-        answer = {"field": self.field, "message": str(self.message)}
+    def as_dict(self) -> dict[str, str | int]:
+        answer: dict[str, str | int] = {"field": self.field, "message": str(self.message)}
         if self.row is not None:
             answer = {"row": self.row, **answer}
         return answer
@@ -85,6 +92,6 @@ class InvalidValues(InvalidValue):
 class PossibleDuplicate(Conflict):
     """Something very like this is already registered; the user may confirm it is not."""
 
-    def __init__(self, message, *, codes: list[str], field: str | None = None):
+    def __init__(self, message: str | LazyString, *, codes: list[str], field: str | None = None):
         super().__init__(message, field=field, possible_duplicates=codes)
         self.codes = codes

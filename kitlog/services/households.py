@@ -30,6 +30,7 @@ from kitlog.models import (
     User,
 )
 from kitlog.models.base import utcnow
+from kitlog.models.households import MAX_MEMBERS, MAX_NAME, MAX_PLACE, RELATIONS
 from kitlog.services.errors import (
     Duplicate,
     FieldError,
@@ -38,7 +39,9 @@ from kitlog.services.errors import (
     NotFound,
     PossibleDuplicate,
 )
+from kitlog.services.fields import spec, specs
 from kitlog.services.sequences import next_numbers
+from kitlog.text import squeeze, storable
 
 # Indonesia's 38 provinces with their Kemendagri codes (the first two digits of a NIK).
 PROVINCES: tuple[tuple[str, str], ...] = (
@@ -142,41 +145,15 @@ VULNERABILITY_OF = {w: name for name, words in _VULNERABILITY_WORDS.items() for 
 TRUE_WORDS = ("yes", "ya", "true", "1", "y")
 FALSE_WORDS = ("no", "tidak", "false", "0", "n", "tdk", "")
 
-MAX_NAME = 120
-MAX_PLACE = 100
-MAX_MEMBERS = 50
 CODE_PREFIX = "HH-"
 COUNTER = "household"
 
-# The fields a household is registered with, in the order of a spreadsheet's columns.
-FIELDS = (
-    "head_name",
-    "worker_name",
-    "worker_relation",
-    "nik",
-    "phone",
-    "province",
-    "regency",
-    "district",
-    "village",
-    "members",
-    "vulnerabilities",
-    "consent",
-    "consent_date",
-)
-
-
 _NOT_KEY = re.compile(r"[^a-z0-9]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _key(value: str) -> str:
     """Lower case, letters and digits only: how aliases and words are looked up."""
     return _NOT_KEY.sub("", value.lower())
-
-
-def _has_control_characters(text: str) -> bool:
-    return _CONTROL.search(text) is not None
 
 
 def _text(value) -> str:
@@ -185,11 +162,6 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
-
-
-def squeeze(value: str) -> str:
-    """Spaces trimmed and runs of white space made one space."""
-    return " ".join(value.split())
 
 
 def name_key(name: str) -> str:
@@ -242,7 +214,7 @@ def clean_person_name(value, *, required: bool = True) -> str:
         return ""
     if len(text) > MAX_NAME:
         raise _Bad(_l("Keep this under %(n)s characters.", n=MAX_NAME))
-    if _has_control_characters(text):
+    if not storable(text, one_line=True):
         raise _Bad(_l("Contains characters that are not allowed."))
     if not any(ch.isalpha() for ch in text):
         raise _Bad(_l("A name needs letters."))
@@ -326,7 +298,7 @@ def clean_place(value) -> str:
         raise _Bad(_l("Enter the name of the place."))
     if len(text) > MAX_PLACE:
         raise _Bad(_l("Keep this under %(n)s characters.", n=MAX_PLACE))
-    if _has_control_characters(text):
+    if not storable(text, one_line=True):
         raise _Bad(_l("Contains characters that are not allowed."))
     return text
 
@@ -446,62 +418,168 @@ def clean_status(value) -> str:
     return text
 
 
+def _clean_consent_date(value, clean: dict, today: date) -> date | None:
+    return clean_consent_date(value, consent=clean["consent"], today=today)
+
+
+def _name_columns(head_name: str) -> dict:
+    return {"head_name": head_name, "name_key": name_key(head_name)}
+
+
+def _vulnerability_columns(vulnerabilities: list[str]) -> dict:
+    return {name: name in vulnerabilities for name in VULNERABILITIES}
+
+
 @dataclass
 class HouseholdValues:
-    """A household's values, cleaned and ready to store."""
+    """A household's values, cleaned and ready to store: the one list of a household's
+    fields, in the order of a spreadsheet's columns and of the personal-data export."""
 
-    head_name: str
-    worker_name: str
-    worker_relation: str
-    nik: str
-    phone: str
-    province: str
-    regency: str
-    district: str
-    village: str
-    members: int
-    vulnerabilities: list[str]
-    consent: bool
-    consent_date: date | None
-    status: str = HouseholdStatus.ACTIVE.value
+    head_name: str = spec(
+        label=_l("Head of household"),
+        clean=clean_person_name,
+        max_length=MAX_NAME,
+        columns=_name_columns,
+        tag="#contact+name+head",
+        example="Siti Rahayu",
+        hint=_l("The head of household's full name."),
+    )
+    worker_name: str = spec(
+        label=_l("Migrant worker"),
+        clean=clean_person_name,
+        max_length=MAX_NAME,
+        tag="#contact+name+worker",
+        example="Agus Santoso",
+        hint=_l("The migrant worker's full name."),
+    )
+    worker_relation: str = spec(
+        label=_l("Relation"),
+        clean=clean_relation,
+        tag="#contact+relation",
+        example="spouse",
+        hint=_l(
+            "How the migrant worker is related to the head of household: %(words)s.",
+            words=", ".join(RELATIONS),
+        ),
+    )
+    nik: str = spec(
+        label=_l("NIK"),
+        clean=clean_nik,
+        tag="#contact+id+nik",
+        text_column=True,
+        example="3507124501850001",
+        hint=_l(
+            "The head of household's NIK: 16 digits. Keep this column formatted as"
+            " Text, or Excel changes the last digits."
+        ),
+    )
+    phone: str = spec(
+        label=_l("Phone"),
+        clean=clean_phone,
+        tag="#contact+phone",
+        required=False,
+        text_column=True,
+        example="081234567890",
+        hint=_l("An Indonesian phone number: 08…, +62… or 62…. Keep it as Text."),
+    )
+    province: str = spec(
+        label=_l("Province"),
+        clean=clean_province,
+        tag="#adm1+name",
+        example="Jawa Timur",
+        hint=_l("One of the provinces listed below."),
+    )
+    regency: str = spec(
+        label=_l("Regency / city"),
+        clean=clean_place,
+        max_length=MAX_PLACE,
+        tag="#adm2+name",
+        example="Kabupaten Malang",
+        hint=_l("The regency or city (kabupaten/kota)."),
+    )
+    district: str = spec(
+        label=_l("District"),
+        clean=clean_place,
+        max_length=MAX_PLACE,
+        tag="#adm3+name",
+        example="Turen",
+        hint=_l("The district (kecamatan)."),
+    )
+    village: str = spec(
+        label=_l("Village"),
+        clean=clean_place,
+        max_length=MAX_PLACE,
+        tag="#adm4+name",
+        example="Sedayu",
+        hint=_l("The village (desa/kelurahan)."),
+    )
+    members: int = spec(
+        label=_l("Members"),
+        clean=clean_members,
+        tag="#reached+ind",
+        example=4,
+        hint=_l("People in the household: 1 to 50."),
+    )
+    vulnerabilities: list[str] = spec(
+        label=_l("Vulnerabilities"),
+        clean=clean_vulnerabilities,
+        columns=_vulnerability_columns,
+        tag="#indicator+vulnerability",
+        required=False,
+        example="elderly;under5",
+        hint=_l(
+            "Any of %(words)s, separated by ; (for example elderly;under5).",
+            words=", ".join(VULNERABILITIES),
+        ),
+    )
+    consent: bool = spec(
+        label=_l("Consent"),
+        clean=clean_consent,
+        tag="#indicator+consent",
+        example="yes",
+        hint=_l("Consent to the use of the data: yes or no (ya or tidak)."),
+    )
+    consent_date: date | None = spec(
+        label=_l("Consent date"),
+        clean=_clean_consent_date,
+        needs=("consent",),
+        tag="#date+consent",
+        required=False,
+        example="2020-12-07",
+        hint=_l("When consent was given, as YYYY-MM-DD. Empty: the day of the import."),
+    )
+    status: str = spec(
+        default=HouseholdStatus.ACTIVE.value,
+        label=_l("Status"),
+        clean=clean_status,
+        tag="#status",
+        import_column=False,
+    )
 
     def columns(self) -> dict:
         """The values as Household columns."""
-        values = {
-            "head_name": self.head_name,
-            "name_key": name_key(self.head_name),
-            "worker_name": self.worker_name,
-            "worker_relation": self.worker_relation,
-            "nik": self.nik,
-            "phone": self.phone,
-            "province": self.province,
-            "regency": self.regency,
-            "district": self.district,
-            "village": self.village,
-            "members": self.members,
-            "consent": self.consent,
-            "consent_date": self.consent_date,
-            "status": self.status,
-        }
-        for name in VULNERABILITIES:
-            values[name] = name in self.vulnerabilities
-        return values
+        return _columns(self.__dict__)
 
 
-_CLEANERS = (
-    ("head_name", clean_person_name),
-    ("worker_name", clean_person_name),
-    ("worker_relation", clean_relation),
-    ("nik", clean_nik),
-    ("phone", clean_phone),
-    ("province", clean_province),
-    ("regency", clean_place),
-    ("district", clean_place),
-    ("village", clean_place),
-    ("members", clean_members),
-    ("vulnerabilities", clean_vulnerabilities),
-    ("consent", clean_consent),
-)
+HOUSEHOLD_FIELDS = specs(HouseholdValues)
+# The columns of a spreadsheet import, in order: a column's header is its field's name.
+IMPORT_FIELDS = tuple((name, field) for name, field in HOUSEHOLD_FIELDS if field.import_column)
+FIELDS = tuple(name for name, _field in IMPORT_FIELDS)
+
+# (field, cleaner, the fields it needs or None), in the order errors are listed
+_CLEANERS = tuple((name, field.clean, field.needs) for name, field in HOUSEHOLD_FIELDS)
+# (field, None when stored as one column of its name, else how it is stored)
+_STORED = tuple((name, field.columns) for name, field in HOUSEHOLD_FIELDS)
+
+
+def _columns(clean: Mapping[str, object]) -> dict:
+    columns: dict[str, object] = {}
+    for name, store in _STORED:
+        if store is None:
+            columns[name] = clean[name]
+        else:
+            columns.update(store(clean[name]))
+    return columns
 
 
 def _clean(raw: Mapping[str, object], today: date, row: int | None) -> dict:
@@ -510,22 +588,14 @@ def _clean(raw: Mapping[str, object], today: date, row: int | None) -> dict:
     errors: list[FieldError] = []
     clean: dict[str, object] = {}
     get = raw.get
-    for name, cleaner in _CLEANERS:
+    for name, cleaner, needs in _CLEANERS:
         try:
-            clean[name] = cleaner(get(name))
+            if needs is None:
+                clean[name] = cleaner(get(name))
+            elif all(need in clean for need in needs):
+                clean[name] = cleaner(get(name), clean, today)
         except _Bad as bad:
             errors.append(FieldError(name, bad.message, row))
-    if "consent" in clean:
-        try:
-            clean["consent_date"] = clean_consent_date(
-                get("consent_date"), consent=clean["consent"], today=today
-            )
-        except _Bad as bad:
-            errors.append(FieldError("consent_date", bad.message, row))
-    try:
-        clean["status"] = clean_status(get("status"))
-    except _Bad as bad:
-        errors.append(FieldError("status", bad.message, row))
     if errors:
         raise InvalidValues(errors)
     return clean
@@ -543,29 +613,7 @@ def clean_household_columns(
 ) -> dict:
     """`clean_household(...).columns()` without the object in between (an import cleans
     every row of a file)."""
-    clean = _clean(raw, today, row)
-    vulnerabilities = clean["vulnerabilities"]
-    head_name = clean["head_name"]
-    return {
-        "head_name": head_name,
-        "name_key": name_key(head_name),
-        "worker_name": clean["worker_name"],
-        "worker_relation": clean["worker_relation"],
-        "nik": clean["nik"],
-        "phone": clean["phone"],
-        "province": clean["province"],
-        "regency": clean["regency"],
-        "district": clean["district"],
-        "village": clean["village"],
-        "members": clean["members"],
-        "consent": clean["consent"],
-        "consent_date": clean["consent_date"],
-        "status": clean["status"],
-        "elderly": "elderly" in vulnerabilities,
-        "disability": "disability" in vulnerabilities,
-        "pregnant": "pregnant" in vulnerabilities,
-        "under5": "under5" in vulnerabilities,
-    }
+    return _columns(_clean(raw, today, row))
 
 
 # -- the registry ------------------------------------------------------------------------
@@ -682,22 +730,7 @@ def update_household(
 
 def household_values(household: Household) -> dict:
     """A household's values in the form `clean_household` reads (to edit it)."""
-    return {
-        "head_name": household.head_name,
-        "worker_name": household.worker_name,
-        "worker_relation": household.worker_relation,
-        "nik": household.nik,
-        "phone": household.phone,
-        "province": household.province,
-        "regency": household.regency,
-        "district": household.district,
-        "village": household.village,
-        "members": household.members,
-        "vulnerabilities": household.vulnerabilities,
-        "consent": household.consent,
-        "consent_date": household.consent_date,
-        "status": household.status,
-    }
+    return {name: getattr(household, name) for name, _field in HOUSEHOLD_FIELDS}
 
 
 # -- finding households ------------------------------------------------------------------

@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from kitlog.documents.labels import DEFAULT_LAYOUT, LAYOUTS, Label, Layout
@@ -146,7 +146,7 @@ def select_labels(
     )
 
 
-def _part(value) -> int | None:
+def _part(value: int | str | None) -> int | None:
     if value is None or value == "":
         return None
     try:
@@ -164,7 +164,10 @@ def _part(value) -> int | None:
 _PRINTING_ORDER = (Household.village, Household.code, Parcel.id)
 
 
-def _matching(query, round_: Round, selection: Selection):
+Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
+
+
+def _matching(query: Query, round_: Round, selection: Selection) -> Query:
     query = query.where(Parcel.round_id == round_.id, Parcel.status.in_(selection.statuses))
     if selection.village:
         query = query.where(Household.village == selection.village)
@@ -381,7 +384,7 @@ def printers(session: Session) -> list[LabelPrinter]:
     return list(session.scalars(select(LabelPrinter).order_by(LabelPrinter.name)))
 
 
-def _offset(value, field: str) -> float:
+def _offset(value: str | float | None, field: str) -> float:
     try:
         number = float(value if value is not None else 0)
     except (TypeError, ValueError):
@@ -393,9 +396,21 @@ def _offset(value, field: str) -> float:
     return round(number, 1)
 
 
+class _PrinterValues(TypedDict):
+    name: str
+    layout: str
+    offset_x_mm: float
+    offset_y_mm: float
+
+
 def _printer_values(
-    session: Session, printer: LabelPrinter | None, name, layout, offset_x_mm, offset_y_mm
-) -> dict:
+    session: Session,
+    printer: LabelPrinter | None,
+    name: str | None,
+    layout: str | None,
+    offset_x_mm: str | float | None,
+    offset_y_mm: str | float | None,
+) -> _PrinterValues:
     name = " ".join((name or "").split())
     if not name:
         raise InvalidValue(_l("This field is required."), field="name")
@@ -417,7 +432,12 @@ def _printer_values(
 
 
 def create_printer(
-    session: Session, *, name: str, layout: str, offset_x_mm=0.0, offset_y_mm=0.0
+    session: Session,
+    *,
+    name: str,
+    layout: str,
+    offset_x_mm: str | float | None = 0.0,
+    offset_y_mm: str | float | None = 0.0,
 ) -> LabelPrinter:
     """A printer: a unique name, its layout, and how far it shifts the print (mm)."""
     printer = LabelPrinter(**_printer_values(session, None, name, layout, offset_x_mm, offset_y_mm))
@@ -432,8 +452,8 @@ def update_printer(
     *,
     name: str,
     layout: str,
-    offset_x_mm=0.0,
-    offset_y_mm=0.0,
+    offset_x_mm: str | float | None = 0.0,
+    offset_y_mm: str | float | None = 0.0,
 ) -> LabelPrinter:
     """Rename a printer, or correct its layout or offsets after a test sheet."""
     for key, value in _printer_values(

@@ -23,11 +23,12 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Executable, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
-from kitlog.models import DonorBatch
+from kitlog.models import DonorBatch, Manifest, Parcel, Round
 
-T = TypeVar("T")
+T = TypeVar("T", Manifest, Parcel, Round)  # the rows lock_row serialises writers of
 
 
 def _dialect(session: Session) -> str:
@@ -163,7 +164,7 @@ class HeldLock:
     @classmethod
     def try_take(cls, session: Session, scope: int, key: int) -> HeldLock | None:
         """The lock, or None when another process (or thread) holds it."""
-        engine = session.get_bind()
+        engine = session.get_bind().engine
         if engine.dialect.name == "postgresql":
             return cls._advisory(engine, scope, key)
         database = engine.url.database
@@ -172,7 +173,7 @@ class HeldLock:
         return cls._flock(f"{database}-lock-{scope}-{key}")
 
     @classmethod
-    def _advisory(cls, engine, scope: int, key: int) -> HeldLock | None:
+    def _advisory(cls, engine: Engine, scope: int, key: int) -> HeldLock | None:
         connection = engine.connect()
         try:
             taken = connection.scalar(

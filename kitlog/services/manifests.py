@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import format_date, format_decimal, to_user_timezone
+from flask_babel import LazyString, format_date, format_decimal, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -66,6 +66,7 @@ from kitlog.services.scans import (
     return_to_stock,
 )
 from kitlog.services.stock import stock_levels
+from kitlog.text import storable
 
 MAX_DESTINATION = 200
 MAX_VEHICLE = 40
@@ -77,17 +78,15 @@ MAX_REASON = 1000
 # (a load event's note is the bare manifest number).
 
 
-def _storable(value: str) -> bool:
-    return not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value) and "\x7f" not in value
-
-
-def _one_line(errors: list[FieldError], field: str, value, limit: int, message) -> str:
+def _one_line(
+    errors: list[FieldError], field: str, value: object, limit: int, message: str | LazyString
+) -> str:
     text = " ".join(str(value or "").split())
     if not text:
         errors.append(FieldError(field, message))
     elif len(text) > limit:
         errors.append(FieldError(field, _l("Keep this under %(n)s characters.", n=limit)))
-    elif not _storable(text):
+    elif not storable(text):
         errors.append(FieldError(field, _l("Contains characters that are not allowed.")))
     return text
 
@@ -101,7 +100,8 @@ def _codes(parcels: list[Parcel]) -> str:
 
 def manifest_year(now: datetime) -> int:
     """The year a manifest is numbered in: the deployment's local year."""
-    return to_user_timezone(now).year
+    local: datetime = to_user_timezone(now)
+    return local.year
 
 
 def _parcels_named(session: Session, codes: list[str], errors: list[FieldError]) -> list[Parcel]:
@@ -151,7 +151,7 @@ def create_manifest(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         errors.append(FieldError("note", _l("Keep this under %(n)s characters.", n=MAX_NOTE)))
-    elif not _storable(note):
+    elif not storable(note):
         errors.append(FieldError("note", _l("Contains characters that are not allowed.")))
     codes = list(dict.fromkeys(parcels or []))
     if len(codes) > MAX_PARCELS:
@@ -313,7 +313,7 @@ def dispatch_manifest(
     return manifest
 
 
-def _clean_reason(value, *, required: bool, message) -> str:
+def _clean_reason(value: object, *, required: bool, message: str | LazyString) -> str:
     reason = (value or "").strip() if isinstance(value, str) else ""
     if required and not reason:
         raise InvalidValues([FieldError("reason", message)])
@@ -321,12 +321,12 @@ def _clean_reason(value, *, required: bool, message) -> str:
         raise InvalidValues(
             [FieldError("reason", _l("Keep this under %(n)s characters.", n=MAX_REASON))]
         )
-    if not _storable(reason):
+    if not storable(reason):
         raise InvalidValues([FieldError("reason", _l("Contains characters that are not allowed."))])
     return reason
 
 
-def _status_name(manifest: Manifest):
+def _status_name(manifest: Manifest) -> str | LazyString:
     return MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status)
 
 
@@ -355,7 +355,7 @@ def add_parcels(
     return found
 
 
-def _area_query(manifest: Manifest, round_: Round, district: str, village: str) -> Select:
+def _area_query(manifest: Manifest, round_: Round, district: str, village: str) -> Select[int]:
     """Packed parcels of the round in the area that are on no open manifest."""
     on_open = select(Manifest.id).where(Manifest.status == ManifestStatus.OPEN)
     query = (
@@ -437,7 +437,14 @@ def add_parcels_by_area(
     return parcels
 
 
-def _unload(session: Session, manifest: Manifest, parcel: Parcel, user, now, note: str) -> None:
+def _unload(
+    session: Session,
+    manifest: Manifest,
+    parcel: Parcel,
+    user: User | None,
+    now: datetime,
+    note: str,
+) -> None:
     parcel.manifest_id = None
     parcel.manifest = None
     change_status(session, parcel, parcel.status, user=user, now=now, note=note)
@@ -676,7 +683,9 @@ def manifest_totals(session: Session, manifest: Manifest) -> tuple[Totals, bool]
     return parcel_totals(session, ids), True
 
 
-def manifests_query(*, status: str | None = None, warehouse_id: int | None = None) -> Select:
+def manifests_query(
+    *, status: str | None = None, warehouse_id: int | None = None
+) -> Select[Manifest]:
     """Manifests, newest first, by status and warehouse."""
     query = select(Manifest).options(selectinload(Manifest.warehouse))
     if status:
@@ -697,6 +706,7 @@ def manifest_counts(session: Session, manifest_ids: list[int]) -> dict[int, dict
             .where(Parcel.manifest_id.in_(manifest_ids))
             .group_by(Parcel.manifest_id, Parcel.status)
         ):
+            assert mid is not None  # noqa: S101 - the query asks for these manifests' parcels
             counts[mid][status] = n
             counts[mid]["parcels"] += n
             counts[mid]["kits"] += int(kits or 0)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,7 +43,7 @@ class TooManyReads(DomainError):
 
     status = 429
 
-    def __init__(self, message, *, retry_after: int):
+    def __init__(self, message: str | LazyString, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -55,8 +56,8 @@ class ListFilter:
     province: str | None = None
     regency: str | None = None
 
-    def as_detail(self) -> dict:
-        detail: dict[str, Any] = {}
+    def as_detail(self) -> dict[str, str]:
+        detail: dict[str, str] = {}
         kind = search_kind(self.q)
         if kind == "code":
             detail["code"] = self.q.strip()[:32]

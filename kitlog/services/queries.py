@@ -31,7 +31,9 @@ def _day_start(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-def movements_query(filters: MovementFilter, timezone: str = "Asia/Jakarta") -> Select:
+def movements_query(
+    filters: MovementFilter, timezone: str = "Asia/Jakarta"
+) -> Select[StockMovement]:
     """The ledger, newest first, narrowed by batch, warehouse, kind and local dates."""
     query = (
         select(StockMovement)
@@ -57,7 +59,7 @@ def movements_query(filters: MovementFilter, timezone: str = "Asia/Jakarta") -> 
     return query
 
 
-def batches_query(donor_id: int | None = None) -> Select:
+def batches_query(donor_id: int | None = None) -> Select[DonorBatch]:
     """Batches with donor, kit type and warehouse, earliest expiry first."""
     query = select(DonorBatch).options(
         joinedload(DonorBatch.donor),
@@ -159,6 +161,6 @@ def stock_by_warehouse(
 
 def households_registered_by(session: Session, user: User) -> int:
     """How many households this user has registered (by hand or by import)."""
-    return session.scalar(
+    return session.execute(
         select(func.count()).select_from(Household).where(Household.created_by_id == user.id)
-    )
+    ).scalar_one()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,6 +15,9 @@ from kitlog.models import Donor, KitItem, KitType, Warehouse
 from kitlog.services.errors import Duplicate, InvalidValue, NotFound
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
+
+# The reference data known by a code.
+Coded = TypeVar("Coded", Donor, KitType, Warehouse)
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ def _text(value: str, field_name: str, max_len: int, *, required: bool = True) -
     return value
 
 
-def _unique(session: Session, model, code: str) -> None:
+def _unique(session: Session, model: type[Coded], code: str) -> None:
     if session.scalar(select(func.count()).select_from(model).where(model.code == code)):
         raise Duplicate(_l("The code %(code)s is already in use.", code=code), field="code")
 
@@ -61,7 +65,7 @@ def create_donor(session: Session, *, code: str, name: str, country: str = "") -
     return donor
 
 
-def _decimal(value, field_name: str, places: int) -> Decimal:
+def _decimal(value: object, field_name: str, places: int) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -101,8 +105,8 @@ def create_kit_type(
     *,
     code: str,
     name: str,
-    weight_kg,
-    volume_m3,
+    weight_kg: object,
+    volume_m3: object,
     contents: list[ContentLine],
 ) -> KitType:
     """A kit type with its contents and the weight and volume of one kit."""
@@ -138,7 +142,7 @@ def create_warehouse(
     return warehouse
 
 
-def get_by_code(session: Session, model, code: str, field_name: str):
+def get_by_code(session: Session, model: type[Coded], code: object, field_name: str) -> Coded:
     """The object with this code, or NotFound naming the field."""
     obj = None
     if isinstance(code, str):
@@ -162,8 +166,8 @@ def update_kit_type(
     kit_type: KitType,
     *,
     name: str,
-    weight_kg,
-    volume_m3,
+    weight_kg: object,
+    volume_m3: object,
     contents: list[ContentLine],
 ) -> KitType:
     """Correct a kit type's name, weight, volume and contents; its code never changes.

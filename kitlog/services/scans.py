@@ -1,10 +1,7 @@
 """Scans of parcels: the parcel state machine, idempotent and safe under concurrency.
 
-    pack     allocated | returned          → packed
-    load     packed (onto an open manifest) → packed, on the manifest
-    deliver  dispatched | failed*           → delivered   (*while its manifest is on the road)
-    fail     dispatched                     → failed      (with a reason)
-    return   dispatched | failed            → returned    (ledger `return`: kits back on the shelf)
+What each action does, from which statuses, under which guards and why it is refused is
+the table in `services.parcel_actions`; this module applies it.
 
 Every attempt is a Scan row: accepted (200), refused (409, saying what happened before,
 when and by whom) or of an unknown code (404). Rule 3 (a parcel is delivered at most
@@ -35,13 +32,10 @@ from kitlog.models import (
     FAIL_REASONS,
     SCAN_ACTIONS,
     Manifest,
-    ManifestStatus,
     MovementKind,
     Parcel,
     ParcelEvent,
     ParcelLine,
-    ParcelStatus,
-    RoundStatus,
     Scan,
     ScanAction,
     ScanOutcome,
@@ -49,14 +43,12 @@ from kitlog.models import (
     User,
 )
 from kitlog.models.base import utcnow
-from kitlog.services.distribution import (
-    CLOSED_WITH_ROUND,
-    STATUS_NAMES,
-    not_a_parcel,
-    parcel_condition,
-)
+from kitlog.services import parcel_actions
+from kitlog.services.distribution import not_a_parcel, parcel_condition
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
 from kitlog.services.locking import lock_batches, lock_row, write_lock
+from kitlog.services.parcel_actions import MANIFEST_STATUS_NAMES, TRANSITIONS
+from kitlog.text import storable
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}\Z")
 MAX_CODE = 2000  # what is looked up; the scan row keeps the first 200 characters
@@ -71,13 +63,6 @@ MAX_RECIPIENT_RELATION = 40
 MAX_NOTE = 500
 
 DUPLICATE = "duplicate"  # the outcome of a replayed key (never stored: the first scan is)
-
-MANIFEST_STATUS_NAMES: dict[str, LazyString] = {
-    ManifestStatus.OPEN: _l("open"),
-    ManifestStatus.DISPATCHED: _l("dispatched"),
-    ManifestStatus.CLOSED: _l("closed"),
-    ManifestStatus.CANCELLED: _l("cancelled"),
-}
 
 ACTION_NAMES: dict[str, LazyString] = {
     ScanAction.PACK: _l("pack"),
@@ -95,16 +80,6 @@ FAIL_REASON_NAMES: dict[str, LazyString] = {
     "other": _l("Other"),
 }
 
-# What each action turns which statuses into.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    ScanAction.PACK: ((ParcelStatus.ALLOCATED, ParcelStatus.RETURNED), ParcelStatus.PACKED),
-    ScanAction.LOAD: ((ParcelStatus.PACKED,), ParcelStatus.PACKED),
-    ScanAction.DELIVER: ((ParcelStatus.DISPATCHED, ParcelStatus.FAILED), ParcelStatus.DELIVERED),
-    ScanAction.FAIL: ((ParcelStatus.DISPATCHED,), ParcelStatus.FAILED),
-    ScanAction.RETURN: ((ParcelStatus.DISPATCHED, ParcelStatus.FAILED), ParcelStatus.RETURNED),
-}
-
-assert set(TRANSITIONS) == set(SCAN_ACTIONS)  # noqa: S101 - every action has its rule
 assert set(FAIL_REASON_NAMES) == set(FAIL_REASONS)  # noqa: S101
 
 
@@ -154,10 +129,6 @@ class _Clean:
 # -- input ---------------------------------------------------------------------------------
 
 
-def _storable(value: str) -> bool:
-    return not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value) and "\x7f" not in value
-
-
 def _text(errors, field: str, value, limit: int) -> str:
     if value is None:
         return ""
@@ -167,7 +138,7 @@ def _text(errors, field: str, value, limit: int) -> str:
     value = " ".join(value.split()) if field != "note" else value.strip()
     if len(value) > limit:
         errors.append(FieldError(field, _l("Keep this under %(n)s characters.", n=limit)))
-    elif not _storable(value):
+    elif not storable(value):
         errors.append(FieldError(field, _l("Contains characters that are not allowed.")))
     return value
 
@@ -223,7 +194,7 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
     code = data.code.strip() if isinstance(data.code, str) else ""
     if not code:
         errors.append(FieldError("code", _l("Scan or type the parcel's code.")))
-    elif len(code) > MAX_CODE or not _storable(code):
+    elif len(code) > MAX_CODE or not storable(code):
         errors.append(FieldError("code", _l("This is not a parcel's code.")))
     scanned_at = data.scanned_at
     if scanned_at is not None and (
@@ -233,8 +204,9 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
         scanned_at = None
     elif scanned_at is not None:
         scanned_at = scanned_at.astimezone(UTC)  # SQLite keeps no offset: store UTC, as *_at are
+    requires = parcel_actions.BY_NAME[action].requires if action in SCAN_ACTIONS else ()
     manifest = None
-    if action == ScanAction.LOAD:
+    if "manifest" in requires:
         if data.manifest is None or (isinstance(data.manifest, str) and not data.manifest.strip()):
             errors.append(FieldError("manifest", _l("Choose the manifest to load onto.")))
         else:
@@ -255,7 +227,7 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
             )
         )
         reason = None
-    elif action == ScanAction.FAIL and reason is None:
+    elif "reason" in requires and reason is None:
         errors.append(FieldError("reason", _l("Say why the delivery failed.")))
     lat = _coordinate(errors, "lat", data.lat, 90)
     lon = _coordinate(errors, "lon", data.lon, 180)
@@ -383,139 +355,36 @@ def _last_event(
     return session.scalars(query.order_by(ParcelEvent.id.desc()).limit(1)).first()
 
 
-def _status_refusal(session: Session, parcel: Parcel, action: str, now: datetime) -> LazyString:
-    """Why the parcel's status forbids the action, naming what happened, when and by whom."""
-    status = parcel.status
-    on_by = _on_by(_last_event(session, parcel, status), parcel, now)
-    manifest = parcel.manifest
-    if status == ParcelStatus.DELIVERED:
-        return _l("Already delivered %(on_by)s.", on_by=on_by)
-    if status == ParcelStatus.CANCELLED:
-        event = _last_event(session, parcel, status)
-        if event is not None and event.note == CLOSED_WITH_ROUND:
-            return _l("This parcel was cancelled %(on_by)s, when its round closed.", on_by=on_by)
-        return _l("This parcel was cancelled %(on_by)s.", on_by=on_by)
-    if action == ScanAction.PACK:
-        if status == ParcelStatus.PACKED:
-            return _l("Already packed %(on_by)s.", on_by=on_by)
-        if status == ParcelStatus.DISPATCHED:
-            if manifest is not None:
-                return _l(
-                    "Already dispatched %(on_by)s on manifest %(number)s.",
-                    on_by=on_by,
-                    number=manifest.number,
-                )
-            return _l("Already dispatched %(on_by)s.", on_by=on_by)
-        return _l(
-            "Its delivery failed %(on_by)s: scan it back in (return) before packing it again.",
-            on_by=on_by,
-        )
-    if action == ScanAction.LOAD:
-        if status == ParcelStatus.ALLOCATED:
-            return _l(
-                "Not packed yet (allocated %(on_by)s): pack it before loading it.", on_by=on_by
-            )
-        if status == ParcelStatus.RETURNED:
-            return _l(
-                "Returned to the warehouse %(on_by)s: pack it again before loading it.",
-                on_by=on_by,
-            )
-        if status == ParcelStatus.DISPATCHED:
-            return _l("Already dispatched %(on_by)s.", on_by=on_by)
-        return _l("Its delivery failed %(on_by)s.", on_by=on_by)
-    # deliver, fail, return: the parcel must be on the road
-    if status in (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED):
-        return _l(
-            "Not dispatched: it was %(status)s %(on_by)s.",
-            status=STATUS_NAMES[status],
-            on_by=on_by,
-        )
-    if status == ParcelStatus.FAILED:
-        if action == ScanAction.FAIL:
-            return _l("A failed delivery was already recorded %(on_by)s.", on_by=on_by)
-        # deliver of a failed parcel whose manifest is no longer on the road
-        return _l(
-            "Its delivery failed %(on_by)s and manifest %(number)s is %(status)s: it can no"
-            " longer be delivered on that trip.",
-            on_by=on_by,
-            number=manifest.number if manifest else "-",
-            status=MANIFEST_STATUS_NAMES.get(manifest.status if manifest else "", "-"),
-        )
-    if status == ParcelStatus.RETURNED:  # pragma: no cover - caught above
-        return _l("Already returned %(on_by)s.", on_by=on_by)
-    return _l(
-        "This parcel is %(status)s %(on_by)s.", status=STATUS_NAMES[status], on_by=on_by
-    )  # pragma: no cover - every status is handled above
+def _facts(
+    session: Session, parcel: Parcel, manifest: Manifest | None, now: datetime
+) -> parcel_actions.Facts:
+    """What a refusal of the table may tell: the parcel's history, read when asked."""
+    return parcel_actions.Facts(
+        parcel=parcel,
+        manifest=manifest,
+        last_event=lambda status, from_status: _last_event(session, parcel, status, from_status),
+        when_by=lambda event: _on_by(event, parcel, now),
+    )
 
 
 def load_refusal(
     session: Session, parcel: Parcel, manifest: Manifest, *, now: datetime | None = None
 ) -> LazyString | None:
     """Why the parcel may not be loaded onto the manifest now; None when it may."""
-    now = now or utcnow()
-    if parcel.status != ParcelStatus.PACKED:
-        return _status_refusal(session, parcel, ScanAction.LOAD, now)
-    if manifest.status != ManifestStatus.OPEN:
-        return _l(
-            "Manifest %(number)s is %(status)s: only an open manifest can be loaded.",
-            number=manifest.number,
-            status=MANIFEST_STATUS_NAMES.get(manifest.status, manifest.status),
-        )
-    if parcel.round.warehouse_id != manifest.warehouse_id:
-        return _l(
-            "This parcel is packed in %(parcel_warehouse)s; manifest %(number)s leaves from"
-            " %(manifest_warehouse)s.",
-            parcel_warehouse=parcel.round.warehouse.code,
-            number=manifest.number,
-            manifest_warehouse=manifest.warehouse.code,
-        )
-    current = parcel.manifest
-    if current is not None and current.status == ManifestStatus.OPEN:
-        event = _last_event(session, parcel, ParcelStatus.PACKED, ParcelStatus.PACKED)
-        return _l(
-            "Already loaded onto manifest %(number)s %(on_by)s.",
-            number=current.number,
-            on_by=_on_by(event, parcel, now),
-        )
-    return None
+    facts = _facts(session, parcel, manifest, now or utcnow())
+    return parcel_actions.refusal(ScanAction.LOAD, facts)
 
 
 def _refusal(session: Session, parcel: Parcel, clean: _Clean, now: datetime) -> LazyString | None:
     """Why the scan is refused, or None when the parcel's state allows it."""
-    if clean.action == ScanAction.LOAD:
-        assert clean.manifest is not None  # noqa: S101 - _clean requires it
-        return load_refusal(session, parcel, clean.manifest, now=now)
-    allowed, _to = TRANSITIONS[clean.action]
-    if parcel.status not in allowed:
-        return _status_refusal(session, parcel, clean.action, now)
-    if clean.action == ScanAction.PACK and parcel.round.status == RoundStatus.CLOSED:
-        return _l("Its round %(name)s is closed.", name=parcel.round.name)
-    if (
-        clean.action == ScanAction.DELIVER
-        and parcel.status == ParcelStatus.FAILED
-        and (parcel.manifest is None or parcel.manifest.status != ManifestStatus.DISPATCHED)
-    ):
-        return _status_refusal(session, parcel, clean.action, now)
-    return None
+    facts = _facts(session, parcel, clean.manifest, now)
+    return parcel_actions.refusal(clean.action, facts)
 
 
 def allowed_actions(parcel: Parcel) -> list[str]:
     """The actions the parcel's state allows now, whoever asks (roles are checked by the
     caller with kitlog.security.SCAN_ACTION_PERMISSIONS)."""
-    status = parcel.status
-    if status in (ParcelStatus.ALLOCATED, ParcelStatus.RETURNED):
-        return [] if parcel.round.status == RoundStatus.CLOSED else [ScanAction.PACK.value]
-    if status == ParcelStatus.PACKED:
-        on_open = parcel.manifest is not None and parcel.manifest.status == ManifestStatus.OPEN
-        return [] if on_open else [ScanAction.LOAD.value]
-    if status == ParcelStatus.DISPATCHED:
-        return [ScanAction.DELIVER.value, ScanAction.FAIL.value, ScanAction.RETURN.value]
-    if status == ParcelStatus.FAILED:
-        on_road = parcel.manifest is not None and parcel.manifest.status == (
-            ManifestStatus.DISPATCHED
-        )
-        return ([ScanAction.DELIVER.value] if on_road else []) + [ScanAction.RETURN.value]
-    return []
+    return parcel_actions.allowed(parcel)
 
 
 # -- transitions ---------------------------------------------------------------------------
@@ -718,6 +587,7 @@ __all__ = [
     "DUPLICATE",
     "FAIL_REASON_NAMES",
     "MANIFEST_STATUS_NAMES",
+    "TRANSITIONS",
     "ScanInput",
     "ScanResult",
     "allowed_actions",

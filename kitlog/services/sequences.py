@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from kitlog.models import Counter
 
 
 def _create_if_missing(session: Session, name: str) -> None:
+    statement: Insert
     if session.get_bind().dialect.name == "postgresql":
         statement = pg_insert(Counter).values(name=name, value=0).on_conflict_do_nothing()
     else:

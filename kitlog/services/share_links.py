@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from kitlog.models import Donor, ShareLink, User
@@ -68,7 +68,7 @@ def create_share_link(
     return link, token
 
 
-def _valid(now: datetime):
+def _valid(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (ShareLink.revoked_at.is_(None), ShareLink.expires_at > now)
 
 

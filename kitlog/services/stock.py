@@ -44,7 +44,7 @@ class Kits(int):
     """A number of kits that prints in the reader's locale (5.000 in id, 5,000 in en)."""
 
     def __str__(self) -> str:
-        return format_decimal(int(self))
+        return str(format_decimal(int(self)))
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _check_reason(reason: str, field_name: str = "reason") -> str:
     return reason
 
 
-def _movement(session: Session, **values) -> StockMovement:
+def _movement(session: Session, **values: object) -> StockMovement:
     movement = StockMovement(**values)
     session.add(movement)
     return movement
@@ -448,7 +448,7 @@ def reconciliation_problems(session: Session) -> list[str]:
     reserved_by_batch: dict[int, dict[int, int]] = defaultdict(dict)
     for (warehouse_id, batch_id), kits in reserved_quantities(session).items():
         reserved_by_batch[batch_id][warehouse_id] = kits
-    transfer_sums: dict[int, int] = defaultdict(int)
+    transfer_sums: dict[int | None, int] = defaultdict(int)
     for transfer_id, total in session.execute(
         select(StockMovement.transfer_id, func.sum(StockMovement.quantity))
         .where(StockMovement.transfer_id.is_not(None))

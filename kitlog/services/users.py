@@ -401,7 +401,8 @@ class ThrottleRules:
         """Seconds an address that has failed for the account waits after its last failure."""
         if account_failures < self.delay_after:
             return 0
-        return min(self.max_delay_s, self.delay_s * 2 ** (account_failures - self.delay_after))
+        doublings = account_failures - self.delay_after
+        return min(self.max_delay_s, self.delay_s << doublings)
 
 
 def _throttle_keys(email: str, address: str) -> dict[str, str]:
@@ -415,11 +416,9 @@ def _lock_counter(session: Session, scope: str, key: str, now: datetime) -> Logi
     the upsert's row lock; SQLite: the write lock a login request holds from its start)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(LoginThrottle).values(
-        scope=scope, key=key, failures=0, window_started_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["scope", "key"], set_={"key": statement.excluded.key}
+    values = insert(LoginThrottle).values(scope=scope, key=key, failures=0, window_started_at=now)
+    statement = values.on_conflict_do_update(
+        index_elements=["scope", "key"], set_={"key": values.excluded.key}
     ).returning(LoginThrottle)
     return session.scalars(statement, execution_options={"populate_existing": True}).one()
 

@@ -22,13 +22,14 @@ from werkzeug.routing import BaseConverter
 
 from kitlog.extensions import db
 from kitlog.services.errors import InvalidValue, NotFound
+from kitlog.text import storable
 
 MAX_ID = 2**31 - 1  # the integer primary keys of both databases
 CODE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}"
 
 
 class Text(fields.String):
-    """A trimmed string with a maximum length and no control characters."""
+    """A trimmed string with a maximum length, storable (`kitlog.text.storable`)."""
 
     def __init__(self, max_length: int, *, required: bool = False, **kwargs):
         self.max_length = max_length
@@ -42,21 +43,9 @@ class Text(fields.String):
             raise ma.ValidationError(
                 gettext("Keep this under %(n)s characters.", n=self.max_length)
             )
-        if not self._storable(text):
+        if not storable(text):
             raise ma.ValidationError(gettext("Contains characters that are not allowed."))
         return text
-
-    @staticmethod
-    def _storable(text: str) -> bool:
-        """No control characters (NUL breaks PostgreSQL) and no lone surrogates (which
-        JSON allows as \\ud800 but UTF-8 cannot store)."""
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text) or "\x7f" in text:
-            return False
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
 
 
 def Code(**kwargs) -> Text:  # noqa: N802 - a field factory reads like a field

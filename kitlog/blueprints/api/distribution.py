@@ -41,6 +41,8 @@ from kitlog.models import (
     ScanAction,
     Warehouse,
 )
+from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
+from kitlog.models.households import MAX_PLACE
 from kitlog.security import can, require
 from kitlog.services import audit
 from kitlog.services import distribution as service
@@ -57,7 +59,7 @@ MAX_HOUSEHOLDS = 200_000  # household codes one allocation may name
 
 
 class RoundCreateSchema(ma.Schema):
-    name = Text(120, required=True, metadata={"example": "KOICA hygiene kits, Malang"})
+    name = Text(MAX_ROUND_NAME, required=True, metadata={"example": "KOICA hygiene kits, Malang"})
     batches = fields.List(
         Id(),
         required=True,
@@ -71,21 +73,23 @@ class RoundCreateSchema(ma.Schema):
     entitlement = fields.Integer(
         strict=True,
         required=True,
-        validate=validate.Range(min=1, max=100),
+        validate=validate.Range(min=1, max=MAX_ENTITLEMENT),
         metadata={"description": "Kits in each household's one parcel (the most, by size)."},
     )
     members_per_kit = fields.Integer(
         strict=True,
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=1, max=50),
+        validate=validate.Range(min=1, max=MAX_MEMBERS_PER_KIT),
         metadata={
             "description": "One kit for every this many people, at most `entitlement`; "
             "null: every household gets `entitlement`."
         },
     )
     province = Text(60, load_default=None, allow_none=True, metadata={"example": "Jawa Timur"})
-    regency = Text(100, load_default=None, allow_none=True, metadata={"example": "Kab. Malang"})
+    regency = Text(
+        MAX_PLACE, load_default=None, allow_none=True, metadata={"example": "Kab. Malang"}
+    )
     vulnerable_first = Flag(
         load_default=False,
         metadata={"description": "Serve only households with a vulnerability until it is cleared."},
@@ -183,7 +187,7 @@ class ParcelCodeArgs(ma.Schema):
 
 
 class CancelSchema(ma.Schema):
-    reason = Text(500, load_default="")
+    reason = Text(service.MAX_REASON, load_default="")
 
 
 class ParcelHouseholdSchema(ma.Schema):

@@ -222,8 +222,7 @@ def _dump_detail(household: Household) -> dict:
 def create_household(data):
     """Register a household: 409 when its NIK is registered or it looks like one that is."""
     confirm = data.pop("confirm_duplicate")
-    raw = {field: data.get(field) for field in household_service.FIELDS}
-    raw["status"] = data.get("status")
+    raw = {name: data.get(name) for name, _field in household_service.HOUSEHOLD_FIELDS}
     household = household_service.register_household(
         db.session, raw, user=acting_user(), confirm_duplicate=confirm, today=local_today()
     )

@@ -30,23 +30,14 @@ from kitlog.forms import (
     KitsField,
     choice,
 )
+from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
+from kitlog.models.households import MAX_PLACE
+from kitlog.services.distribution import DRAFT_ONLY as DRAFT_ONLY_FIELDS
+from kitlog.services.distribution import MAX_REASON as MAX_NOTE
 from kitlog.services.errors import DomainError
 from kitlog.services.households import PROVINCE_NAMES
 
 CHOOSE = _l("Choose…")
-MAX_ENTITLEMENT = 100  # the database's ck_rounds_entitlement_range
-MAX_MEMBERS_PER_KIT = 50  # ck_rounds_members_per_kit_range
-MAX_NOTE = 500
-
-# What only a draft round may change: once parcels may exist, they would no longer agree.
-DRAFT_ONLY_FIELDS = (
-    "batches",
-    "warehouse",
-    "entitlement",
-    "members_per_kit",
-    "province",
-    "regency",
-)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -69,7 +60,7 @@ class CheckboxesField(SelectMultipleField):
 class RoundForm(KitlogForm):
     name = StringField(
         _l("Name of the round"),
-        validators=[DataRequired(), Length(max=120)],
+        validators=[DataRequired(), Length(max=MAX_ROUND_NAME)],
         description=_l("For example: KOICA hygiene kits, East Java, December 2020."),
         render_kw={"autocomplete": "off"},
     )
@@ -113,7 +104,7 @@ class RoundForm(KitlogForm):
     )
     regency = StringField(
         _l("Regency or city"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=MAX_PLACE)],
         description=_l("Leave empty for every regency of the province."),
         render_kw={"autocomplete": "off"},
     )
@@ -174,4 +165,4 @@ class ParcelFilterForm(FilterForm):
         validators=[Optional()],
         invalid_choice_message=CHOOSE_FROM_LIST,
     )
-    village = StringField(_l("Village"), validators=[Optional(), Length(max=100)])
+    village = StringField(_l("Village"), validators=[Optional(), Length(max=MAX_PLACE)])

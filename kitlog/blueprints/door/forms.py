@@ -11,6 +11,7 @@ import uuid
 from flask_babel import lazy_gettext as _l
 from wtforms import FloatField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Length,
     NumberRange,
@@ -19,6 +20,7 @@ from wtforms.validators import (
 )
 
 from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, KitlogForm, choice
+from kitlog.services import parcel_actions
 from kitlog.services.scans import FAIL_REASON_NAMES
 
 # Who took the parcel, as a relation to the household (the household form's words where
@@ -68,7 +70,9 @@ class _ScanForm(KitlogForm):
 class ParcelActionForm(_ScanForm):
     """One button of the parcel page (pack, return): the action rides on the form."""
 
-    action = HiddenField(validators=[DataRequired(), Length(max=16)])
+    action = HiddenField(
+        validators=[DataRequired(), AnyOf(parcel_actions.offered_at(parcel_actions.PAGE))]
+    )
 
 
 class _DoorForm(_ScanForm):

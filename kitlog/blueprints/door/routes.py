@@ -27,15 +27,15 @@ from kitlog.extensions import db
 from kitlog.models import DonorBatch, Parcel, ParcelEvent, ParcelLine
 from kitlog.models.base import as_utc
 from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
-from kitlog.services import distribution, scans
+from kitlog.services import distribution, parcel_actions, scans
 from kitlog.services.errors import DomainError, InvalidValues, NotFound
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.unit_of_work import discard
 
 # The parcel page's own buttons; loading onto a truck happens at the scan station, and
 # delivering asks for the recipient on the delivery page.
-PAGE_ACTIONS = ("pack", "return")
-DOOR_ACTIONS = ("deliver", "fail")
+PAGE_ACTIONS = parcel_actions.offered_at(parcel_actions.PAGE)
+DOOR_ACTIONS = parcel_actions.offered_at(parcel_actions.DOOR)
 
 bp.add_app_template_filter(fail_reason_label, "fail_reason_label")
 # A scan made offline reaches the server late: its page shows the phone's time too.
@@ -136,6 +136,8 @@ def parcel(token: str):
         donors=_donors(found),
         allowed=allowed,
         forms=forms,
+        door_links=[action for action in allowed if action in DOOR_ACTIONS],
+        actions=parcel_actions.BY_NAME,
         cancellable=can("parcels.cancel") and found.status in CANCELLABLE,
         show_names=can("households.read"),
         active_nav="door.deliver" if can("scans.field") else "distribution.rounds",
@@ -204,6 +206,8 @@ def _render_deliver(lookup, parcel=None, forms=None, error=None, status=200):
         status_labels=_strings(PARCEL_STATUS_LABELS),
         relation_labels=_strings(RECIPIENT_RELATION_LABELS),
         reason_labels=_strings(FAIL_REASON_LABELS),
+        parcel_actions=parcel_actions.as_json(),
+        guards=parcel_actions.guard_values(parcel) if parcel is not None else {},
     ), status
 
 

@@ -15,7 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from kitlog.forms import FilterForm, KitlogForm, choice
 from kitlog.models import HouseholdStatus, Relation
 from kitlog.services.errors import DomainError, Duplicate, PossibleDuplicate
-from kitlog.services.households import FIELDS, MAX_NAME, MAX_PLACE, PROVINCE_NAMES
+from kitlog.services.households import HOUSEHOLD_FIELDS, MAX_NAME, MAX_PLACE, PROVINCE_NAMES
 
 RELATION_LABELS = {
     Relation.SELF.value: _l("The head of household is the migrant worker"),
@@ -135,10 +135,8 @@ class HouseholdForm(KitlogForm):
 
     def raw(self) -> dict:
         """What the officer typed, as `services.households.clean_household` reads it."""
-        values = {name: self[name].data for name in FIELDS}
+        values = {name: self[name].data for name, _field in HOUSEHOLD_FIELDS if name in self}
         values["vulnerabilities"] = list(self.vulnerabilities.data or [])
-        if "status" in self:
-            values["status"] = self["status"].data
         return values
 
     def show_error(self, error: DomainError) -> None:

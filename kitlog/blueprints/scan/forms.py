@@ -7,8 +7,9 @@ from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
 from kitlog.forms import IdSelectField, KitlogForm, choice
+from kitlog.services import parcel_actions
 
-MODES = ("pack", "load", "return")
+MODES = parcel_actions.offered_at(parcel_actions.STATION)
 # A short code, a token, or the whole QR URL: the service tells them apart.
 CODE_MAX = 300
 CODE_INPUT = {
@@ -24,11 +25,13 @@ CODE_INPUT = {
 
 
 def mode_label(mode: str) -> str:
-    return {
-        "pack": _l("Pack"),
-        "load": _l("Load onto a manifest"),
-        "return": _l("Return to stock"),
-    }[mode]
+    return str(parcel_actions.BY_NAME[mode].words.mode)
+
+
+def names_manifest(mode: str | None) -> bool:
+    """Does a scan in this mode name the manifest it loads onto?"""
+    action = parcel_actions.BY_NAME.get(mode or "")
+    return action is not None and "manifest" in action.requires
 
 
 class StationForm(KitlogForm):
@@ -56,7 +59,7 @@ class StationForm(KitlogForm):
         self.manifest.set_options(manifests, manifest_label)
 
     def validate_manifest(self, field) -> bool:
-        if self.mode.data == "load" and not field.data:
+        if names_manifest(self.mode.data) and not field.data:
             raise StopValidation(str(_l("Choose the manifest to load onto.")))
         return True
 

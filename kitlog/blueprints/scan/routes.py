@@ -21,11 +21,12 @@ from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from kitlog.blueprints.scan import bp
-from kitlog.blueprints.scan.forms import MODES, StationForm, mode_label
+from kitlog.blueprints.scan.forms import MODES, StationForm, mode_label, names_manifest
 from kitlog.extensions import db, login_manager
 from kitlog.models import Manifest, Parcel, Scan
 from kitlog.models.scanning import ManifestStatus
 from kitlog.security import public, require
+from kitlog.services import parcel_actions
 from kitlog.services import scans as scan_service
 from kitlog.services.parcel_codes import format_short_code
 
@@ -139,7 +140,7 @@ def station():
     result = None
     status = 200
     if form.validate_on_submit():
-        manifest = form.manifest.data if form.mode.data == "load" else None
+        manifest = form.manifest.data if names_manifest(form.mode.data) else None
         data = scan_service.ScanInput(
             code=form.code.data,
             action=form.mode.data,
@@ -167,6 +168,7 @@ def station():
     else:
         form = _fresh_form(None, manifests)
     recent, accepted = _recent_scans()
+    actions = parcel_actions.as_json()
     return (
         render_template(
             "scan/station.html",
@@ -176,6 +178,8 @@ def station():
             recent=recent,
             accepted=accepted,
             mode_label=mode_label,
+            parcel_actions=actions,
+            words={action["name"]: action["words"] for action in actions["actions"]},
         ),
         status,
     )

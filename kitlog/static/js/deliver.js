@@ -29,6 +29,24 @@
   var REASONS = data("data-reason-labels");
   var LANG = root.getAttribute("data-lang") || document.documentElement.lang || "id";
 
+  /* The table of parcel actions (services/parcel_actions.py): the actions this page
+     records, the statuses each starts from and leads to, and their guards. */
+  var ACTIONS = {};
+  var DOOR = [];
+  (function () {
+    var el = document.querySelector("[data-parcel-actions]");
+    var table = {};
+    try {
+      table = el ? JSON.parse(el.textContent) : {};
+    } catch (e) {
+      table = {};
+    }
+    (table.actions || []).forEach(function (action) {
+      ACTIONS[action.name] = action;
+      if (action.places.indexOf("door") >= 0) DOOR.push(action.name);
+    });
+  })();
+
   var panel = root.querySelector("[data-parcel]");
   var lookupForm = root.querySelector("[data-lookup]");
   var codeInput = lookupForm.querySelector("input[name=code]");
@@ -197,7 +215,7 @@
 
   /* ---------- The parcel panel ---------- */
 
-  var current = null; // {code, token, status, local} of the parcel shown
+  var current = null; // {code, token, status, local, guards} of the parcel shown
 
   function setField(name, text) {
     var el = panel.querySelector('[data-field="' + name + '"]');
@@ -222,16 +240,33 @@
     else holder.appendChild(badge(status, STATUS[status] || status, TONES[status]));
   }
 
-  function allowedHere(status, local) {
+  /* What the table allows at the door from this status. `guards` is what the server said
+     of the parcel's guards (none for a parcel of a saved trip): a guard it did not say
+     is taken to hold, and the server has the last word when the scan is sent. */
+  function allowedHere(status, local, guards) {
     if (local) return [];
-    if (status === "dispatched") return ["deliver", "fail"];
-    if (status === "failed") return ["deliver"];
-    return [];
+    return DOOR.filter(function (name) {
+      var action = ACTIONS[name];
+      if (action.from.indexOf(status) < 0) return false;
+      return action.guards.every(function (guard) {
+        return guard.target || guard.statuses.indexOf(status) < 0 || (guards || {})[guard.name] !== false;
+      });
+    });
   }
 
+  /* The status an accepted scan of the action leaves the parcel in. */
+  function leadsTo(action) {
+    return (ACTIONS[action] || {}).to;
+  }
+
+  /* Each action of the door has its form (in a box, or on its own), named after it. */
   function showForms(allowed, statusLabel) {
-    deliverForm.hidden = allowed.indexOf("deliver") < 0;
-    failBox.hidden = allowed.indexOf("fail") < 0;
+    DOOR.forEach(function (name) {
+      var box =
+        root.querySelector('[data-door-form-box="' + name + '"]') ||
+        root.querySelector('[data-door-form="' + name + '"]');
+      if (box) box.hidden = allowed.indexOf(name) < 0;
+    });
     nothingToDo.hidden = allowed.length > 0;
     if (!allowed.length) nothingToDo.textContent = say(M.nothing_to_do, { status: statusLabel });
   }
@@ -434,7 +469,7 @@
       .add(entry)
       .then(function (added) {
         lastKey = added && added.idempotency_key;
-        var local = action === "deliver" ? "delivered" : "failed";
+        var local = leadsTo(action);
         if (current) current.local = local;
         showStatus(current ? current.status : "dispatched", local);
         showForms([], local === "delivered" ? M.delivered_waiting : M.failed_waiting);
@@ -477,7 +512,7 @@
     if (!box || !box.recent) return Promise.resolve();
     return Promise.resolve(box.recent(20)).then(function (entries) {
       var mine = (entries || []).filter(function (e) {
-        return e.action === "deliver" || e.action === "fail";
+        return DOOR.indexOf(e.action) >= 0;
       });
       results.hidden = mine.length === 0;
       resultList.textContent = "";
@@ -527,14 +562,14 @@
     markSaved(entry.code, function (parcel) {
       if (!parcel.local || parcel.local.key !== key) return;
       if (state === "ok" || state === "duplicate") {
-        parcel.status = entry.action === "deliver" ? "delivered" : "failed";
+        parcel.status = leadsTo(entry.action);
       }
       delete parcel.local;
     }).catch(function () {});
     if (current && shortOf(current.code) === shortOf(entry.code) && key === lastKey) {
       current.local = null;
       if (state === "ok" || state === "duplicate") {
-        current.status = entry.action === "deliver" ? "delivered" : "failed";
+        current.status = leadsTo(entry.action);
         showStatus(current.status, null);
         showOutcome(state, describe(entry) + ". " + (M[state] || state) + ".");
       } else {
@@ -706,17 +741,15 @@
 
   /* A page the server rendered before this phone recorded the parcel offline (the
      service worker's copy, or a reload before the sync): what the phone did wins. */
-  var FROM = { deliver: ["dispatched", "failed"], fail: ["dispatched"] };
-
   function applyWaiting() {
     var box = outbox();
     if (!box || !box.recent || !current) return;
     box.recent(50).then(function (entries) {
       var newest = (entries || []).filter(function (e) {
-        return (e.action === "deliver" || e.action === "fail") && shortOf(e.code) === shortOf(current.code);
+        return DOOR.indexOf(e.action) >= 0 && shortOf(e.code) === shortOf(current.code);
       })[0];
       if (!newest) return;
-      var done = newest.action === "deliver" ? "delivered" : "failed";
+      var done = leadsTo(newest.action);
       if (newest.state === "waiting") {
         lastKey = newest.idempotency_key;
         current.local = done;
@@ -725,17 +758,26 @@
         nothingToDo.hidden = true;
       } else if (
         (newest.state === "ok" || newest.state === "duplicate") &&
-        FROM[newest.action].indexOf(current.status) >= 0 &&
+        ACTIONS[newest.action].from.indexOf(current.status) >= 0 &&
         Date.now() - (newest.answered_at || 0) < 12 * 3600 * 1000
       ) {
         current.status = done;
         showStatus(done, null);
-        showForms(allowedHere(done, null), STATUS[done] || done);
+        showForms(allowedHere(done, null, current.guards), STATUS[done] || done);
       }
     });
   }
 
   /* ---------- Start ---------- */
+
+  /* What the server said of the shown parcel's guards (data-guards). */
+  function guardsServed() {
+    try {
+      return JSON.parse(panel.getAttribute("data-guards") || "{}");
+    } catch (e) {
+      return {};
+    }
+  }
 
   /* The parcel the address asks for: /deliver/?code=… or a label's /p/<token>. */
   function asked() {
@@ -754,6 +796,7 @@
       token: panel.getAttribute("data-token"),
       status: panel.getAttribute("data-status"),
       local: null,
+      guards: guardsServed(),
     };
     if (served && (!parsed || matches(served, parsed))) {
       current = served;

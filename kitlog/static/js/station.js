@@ -12,7 +12,6 @@
   var outbox = window.kitlogOutbox;
   if (!root || !outbox) return;
 
-  var MODES = ["pack", "load", "return"];
   var SINCE_KEY = "kitlog-station-since";
   var form = root.querySelector("[data-station-form]");
   var input = form.querySelector("[data-station-code]");
@@ -23,6 +22,14 @@
   var empty = root.querySelector("[data-recent-empty]");
   var countEl = root.querySelector("[data-accepted-count]");
   var text = readJson("[data-station-strings]");
+  // The table of parcel actions (services/parcel_actions.py): which the station offers,
+  // what a scan of each must name, and the words for them.
+  var ACTIONS = {};
+  var MODES = [];
+  (readJson("[data-parcel-actions]").actions || []).forEach(function (action) {
+    ACTIONS[action.name] = action;
+    if (action.places.indexOf("station") !== -1) MODES.push(action.name);
+  });
   var lastKey = null;
   var announced = {};
   var audio = null;
@@ -67,7 +74,7 @@
   }
 
   function showManifest() {
-    if (manifestField) manifestField.hidden = mode() !== "load";
+    if (manifestField) manifestField.hidden = !namesManifest(mode());
   }
 
   // --- sound and vibration -------------------------------------------------------------
@@ -120,10 +127,18 @@
     return (entry.parcel && entry.parcel.code) || entry.code;
   }
 
+  function words(action) {
+    return (ACTIONS[action] || {}).words || {};
+  }
+
+  function namesManifest(action) {
+    return ((ACTIONS[action] || {}).requires || []).indexOf("manifest") !== -1;
+  }
+
   function title(entry) {
     if (entry.state === "ok") {
-      var done = (text.done || {})[entry.action] || entry.action;
-      return entry.action === "load" && entry.manifest ? done + " " + manifestLabel(entry.manifest) : done;
+      var done = words(entry.action).done || entry.action;
+      return namesManifest(entry.action) && entry.manifest ? done + " " + manifestLabel(entry.manifest) : done;
     }
     return (text.titles || {})[entry.state] || entry.state;
   }
@@ -175,7 +190,7 @@
       ["recent-state", (text.states || {})[entry.state] || entry.state],
       [
         "recent-meta",
-        [(text.actions || {})[entry.action] || entry.action, manifestLabel(entry.manifest), formatTime(entry.added_at)]
+        [words(entry.action).short || entry.action, manifestLabel(entry.manifest), formatTime(entry.added_at)]
           .filter(Boolean)
           .join(" · "),
       ],
@@ -218,14 +233,14 @@
   function record(code) {
     var action = mode();
     var manifest = manifestSelect ? manifestSelect.value : "";
-    if (action === "load" && !manifest) {
+    if (namesManifest(action) && !manifest) {
       showPanel("bad", text.choose_manifest || "", code, "");
       beep("bad");
       if (manifestSelect) manifestSelect.focus();
       return Promise.resolve(null);
     }
     var scan = { code: code, action: action };
-    if (action === "load") scan.manifest = manifest;
+    if (namesManifest(action)) scan.manifest = manifest;
     return outbox.add(scan).then(function (entry) {
       lastKey = entry.idempotency_key;
       showEntry(entry, navigator.onLine !== false);
