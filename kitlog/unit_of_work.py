@@ -65,7 +65,7 @@ def _begin() -> None:
         return
     view = current_app.view_functions.get(request.endpoint)
     write = request.method not in SAFE_METHODS and not getattr(view, WRITES_LATE_ATTR, False)
-    begin(db.session, write=write)
+    begin(db.session(), write=write)
 
 
 def _commit(response: Response) -> Response:
