@@ -46,7 +46,7 @@ from kitlog.models.base import utcnow
 from kitlog.services import parcel_actions
 from kitlog.services.distribution import not_a_parcel, parcel_condition
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
-from kitlog.services.locking import begin_write, lock_batches, lock_row
+from kitlog.services.locking import lock_batches, lock_row, write_lock
 from kitlog.services.parcel_actions import MANIFEST_STATUS_NAMES, TRANSITIONS
 from kitlog.text import storable
 
@@ -260,14 +260,13 @@ def _sqlite_write_lock(session: Session, parcels: ColumnElement[bool]) -> None:
     """SQLite's database-wide write lock. A transaction that began as a reader takes it now
     by touching the parcels the condition finds (and fails rather than go on from a
     snapshot another writer has since changed)."""
-    begin_write(session)
-    if session.connection().info.get("sqlite_begin") != "IMMEDIATE":
-        session.execute(
-            update(Parcel)
-            .where(parcels)
-            .values(id=Parcel.id)
-            .execution_options(synchronize_session=False)
-        )
+    write_lock(
+        session,
+        update(Parcel)
+        .where(parcels)
+        .values(id=Parcel.id)
+        .execution_options(synchronize_session=False),
+    )
 
 
 def lock_parcels(session: Session, parcel_ids: list[int]) -> None:
@@ -540,7 +539,7 @@ def record_scan(
         not_found = str(error)
     else:
         not_found = "" if parcel is not None else str(not_a_parcel(clean.code))
-    begin_write(session)
+    write_lock(session)
     # A key seen before is found by the unique index when the scan is inserted (below):
     # its first answer is repeated then, whatever this attempt would have answered.
     if parcel is None:

@@ -390,7 +390,6 @@ def create_round(data):
         user=acting_user(),
         **data,
     )
-    db.session.commit()
     return _dump_rounds([round_])[0]
 
 
@@ -434,7 +433,6 @@ def allocate(data, round_id):
         user=acting_user(),
         today=local_today(),
     )
-    db.session.commit()
     return {
         "allocated": result.allocated,
         "kits": result.kits,
@@ -475,7 +473,6 @@ def plan(round_id):
 def open_round(round_id):
     """Open a draft round."""
     round_ = service.open_round(db.session, _round_or_404(round_id), user=acting_user())
-    db.session.commit()
     return _dump_rounds([round_])[0]
 
 
@@ -487,7 +484,6 @@ def close_round(round_id):
     """Close an open round; its parcels not yet packed are cancelled (409 while any is
     packed, on the road or failed)."""
     round_ = service.close_round(db.session, _round_or_404(round_id), user=acting_user())
-    db.session.commit()
     return _dump_rounds([round_])[0]
 
 
@@ -542,5 +538,4 @@ def cancel_parcel(data, code):
         object_ref=parcel.short_code,
         address=request.remote_addr,
     )
-    db.session.commit()
     return _dump_parcel(parcel)

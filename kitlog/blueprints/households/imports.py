@@ -32,6 +32,7 @@ from kitlog.models import HouseholdImport, ImportStatus
 from kitlog.security import can, require
 from kitlog.services import imports as import_service
 from kitlog.services.imports import runner
+from kitlog.unit_of_work import after_commit
 
 ERRORS_PER_PAGE = 500
 # The multipart envelope around a 20 MB file: its boundaries, headers and CSRF token.
@@ -130,8 +131,10 @@ def import_upload():
     if job is None:
         slot.release()
         return _upload_page(form, status=422)
-    runner.start_check(current_app._get_current_object(), job.id, slot)
-    return redirect(url_for(".import_job", job_id=job.id))
+    # The check's thread reads the job: it starts once the request has committed it.
+    app, job_id = current_app._get_current_object(), job.id
+    after_commit(lambda: runner.start_check(app, job_id, slot), otherwise=slot.release)
+    return redirect(url_for(".import_job", job_id=job_id))
 
 
 @bp.route("/imports/<int:job_id>")
@@ -188,7 +191,8 @@ def import_confirm(job_id: int):
         if form.form_errors:
             flash(form.form_errors[0], "error")
         else:
-            runner.start_import(current_app._get_current_object(), job_id)
+            app = current_app._get_current_object()
+            after_commit(lambda: runner.start_import(app, job_id))
     return redirect(url_for(".import_job", job_id=job_id))
 
 
