@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Engine, Select, func, insert, null, select
-from sqlalchemy import Table as SqlTable
 from sqlalchemy.orm import Session
 
 from kitlog.documents.spreadsheets import Column, Table
 from kitlog.models import VULNERABILITIES, AuditEvent, Household, User
-from kitlog.models.base import utcnow
+from kitlog.models.base import table_of, utcnow
 from kitlog.services.households import HOUSEHOLD_FIELDS
 
 MAX_ADDRESS = 64
@@ -88,8 +87,7 @@ def record_look(
     """
     values = _values(action, user, object_type, object_ref, detail, address)
     with session.get_bind().engine.begin() as connection:
-        table = cast(SqlTable, AuditEvent.__table__)  # declared as any FromClause
-        connection.execute(insert(table).values(**values, created_at=utcnow()))
+        connection.execute(insert(table_of(AuditEvent)).values(**values, created_at=utcnow()))
 
 
 def user_change(

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TypeGuard, TypeVar, cast
+from typing import TypeGuard, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask_babel import LazyString
@@ -28,7 +28,6 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     Select,
-    Table,
     and_,
     exists,
     func,
@@ -55,7 +54,7 @@ from kitlog.models import (
     Warehouse,
     round_batches,
 )
-from kitlog.models.base import utcnow
+from kitlog.models.base import table_of, utcnow
 from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
 from kitlog.models.households import MAX_PLACE
 from kitlog.services import parcel_codes
@@ -79,10 +78,10 @@ MAX_REASON = 500
 UNLOADED = "unloaded:"
 CLOSED_WITH_ROUND = "round closed"  # the note close_round writes; pages show it translated
 CHUNK = 1000  # rows per IN (...) list or per bulk INSERT
-# The tables the bulk INSERTs write to (a model's __table__ is declared as any FromClause).
-_PARCELS = cast(Table, Parcel.__table__)
-_PARCEL_LINES = cast(Table, ParcelLine.__table__)
-_PARCEL_EVENTS = cast(Table, ParcelEvent.__table__)
+# The tables the bulk INSERTs write to.
+_PARCELS = table_of(Parcel)
+_PARCEL_LINES = table_of(ParcelLine)
+_PARCEL_EVENTS = table_of(ParcelEvent)
 
 CANCELLABLE = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
 # Parcels whose kits have left the shelf, or are about to: a round cannot close over them.

@@ -8,14 +8,16 @@ problem is imported (`inserting`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kitlog.documents.spreadsheet_reader import Cell
 from kitlog.models import Household
 from kitlog.services.errors import FieldError, InvalidValues
 from kitlog.services.households import clean_household_columns, clean_nik
@@ -28,12 +30,21 @@ PROGRESS_EVERY = 1_000
 NIK_CHUNK = 1_000
 
 
+# A good row: a Household's column values, cleaned as clean_household_columns cleans them.
+Columns = dict[str, object]
+
+
+def nik_of(columns: Mapping[str, object]) -> str:
+    """A good row's NIK: clean_nik made it a text of 16 digits."""
+    return cast(str, columns["nik"])
+
+
 @dataclass
 class CheckedFile:
     """What a file holds after every row was checked: the good rows, and every problem."""
 
     total_rows: int = 0
-    rows: list[tuple[int, dict]] = field(default_factory=list)  # (line, Household columns)
+    rows: list[tuple[int, Columns]] = field(default_factory=list)  # (line, columns)
     errors: list[FieldError] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
 
@@ -56,7 +67,7 @@ EXCEL_NUMBER_NIK = _l(
 )
 
 
-def _excel_number(nik) -> bool:
+def _excel_number(nik: Cell) -> bool:
     """A 16-digit whole number ending in 0 is what Excel leaves of a NIK typed as a number.
 
     Whole numbers written by other programs keep every digit and are accepted.
@@ -78,7 +89,7 @@ def check_rows(
     """
     checked = CheckedFile(extra_columns=list(sheet.extra_columns))
     lines_of_nik: dict[str, list[int]] = defaultdict(list)
-    records = []
+    records: list[tuple[int, dict[str, Cell]]] = []
     for record in sheet.records():  # read it all first: a file too long is refused at once
         records.append(record)
         if len(records) > MAX_ROWS:
@@ -104,7 +115,7 @@ def check_rows(
                 if not any(e.field == "nik" for e in invalid.errors):
                     lines_of_nik[clean_nik(raw.get("nik"))].append(line)
                 continue
-            lines_of_nik[columns["nik"]].append(line)
+            lines_of_nik[nik_of(columns)].append(line)
             if _excel_number(raw.get("nik")):
                 checked.errors.append(FieldError("nik", EXCEL_NUMBER_NIK, line))
             else:

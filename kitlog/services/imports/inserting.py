@@ -7,23 +7,25 @@ once and sends the rows to the database in bulk, below the ORM.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from operator import itemgetter
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, update
+from sqlalchemy import Boolean, CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kitlog.models import Household, HouseholdImport, ImportStatus, User
-from kitlog.models.base import utcnow
+from kitlog.models.base import table_of, utcnow
 from kitlog.services.errors import Conflict, FieldError, InvalidValues
 from kitlog.services.households import household_codes
 from kitlog.services.imports.checking import (
     CheckedFile,
+    Columns,
     Progress,
     check_spreadsheet,
+    nik_of,
     registered_niks,
 )
 from kitlog.services.imports.reading import ImportFileError
@@ -58,9 +60,9 @@ def import_households(
     total = len(checked.rows)
     begin_write(session)
     codes = household_codes(session, total)
-    registered = registered_niks(session, [columns["nik"] for _line, columns in checked.rows])
+    registered = registered_niks(session, [nik_of(columns) for _line, columns in checked.rows])
     if registered:
-        lines = {columns["nik"]: line for line, columns in checked.rows}
+        lines = {nik_of(columns): line for line, columns in checked.rows}
         raise InvalidValues(
             [
                 FieldError("nik", _l("Already registered as %(code)s.", code=code), lines[nik])
@@ -68,7 +70,7 @@ def import_households(
             ],
             _l("Some rows are not valid: nothing was imported."),
         )
-    common = {
+    common: dict[str, object] = {
         "import_id": job.id if job is not None else None,
         "created_by_id": user.id if user is not None else None,
         "created_at": now,
@@ -100,8 +102,9 @@ def import_households(
                 updated_at=now,
             )
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken != 1:
+        )
+        assert isinstance(taken, CursorResult)  # an UPDATE's result counts rows
+        if taken.rowcount != 1:
             raise Conflict(_l("This import was stopped or already imported: nothing was imported."))
         session.expire(job)
     return total
@@ -109,9 +112,9 @@ def import_households(
 
 def _bulk_insert(
     session: Session,
-    rows: list[tuple[int, dict]],
+    rows: list[tuple[int, Columns]],
     codes: list[str],
-    common: dict,
+    common: dict[str, object],
     progress: Progress | None,
 ) -> None:
     """INSERT the rows in chunks of INSERT_CHUNK; the values are complete and clean.
@@ -121,7 +124,7 @@ def _bulk_insert(
     itself); SQLite with executemany, the values that need it (dates) converted by the
     column types' own bind processors, so they are stored exactly as the ORM stores them.
     """
-    table = Household.__table__
+    table = table_of(Household)
     names = [*rows[0][1], *common, "code"]
     # The names are the table's own columns, never anything read from the file.
     if not set(names) <= set(table.c.keys()):
@@ -129,7 +132,7 @@ def _bulk_insert(
     connection = session.connection()
     dialect = connection.dialect
     file_columns = names[: len(rows[0][1])]
-    processors = {}
+    processors: dict[str, Callable[[object], object]] = {}
     for name in names:
         column_type = table.c[name].type
         processor = (
@@ -149,9 +152,9 @@ def _bulk_insert(
     total = len(rows)
     pick = itemgetter(*file_columns)
 
-    def chunks() -> Iterator[list[tuple]]:
+    def chunks() -> Iterator[list[tuple[object, ...]]]:
         for start in range(0, total, INSERT_CHUNK):
-            chunk = []
+            chunk: list[tuple[object, ...]] = []
             for (_line, columns), code in zip(
                 rows[start : start + INSERT_CHUNK], codes[start : start + INSERT_CHUNK], strict=True
             ):
@@ -167,6 +170,7 @@ def _bulk_insert(
     if dialect.name == "postgresql":
         sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
         driver = connection.connection.driver_connection
+        assert driver is not None  # a checked-out connection has its driver's
         try:
             with driver.cursor() as cursor, cursor.copy(sql) as copy:
                 for chunk in chunks():

@@ -11,19 +11,19 @@ from __future__ import annotations
 import json
 import zlib
 from collections import defaultdict
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
+from typing import NotRequired, TypedDict, TypeGuard
 
-from flask_babel import force_locale
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from kitlog.models import HouseholdImport, ImportStatus, User
 from kitlog.models.base import as_utc, utcnow
 from kitlog.services.errors import Conflict, FieldError, NotFound
-from kitlog.services.imports.checking import CheckedFile, Progress, check_spreadsheet
+from kitlog.services.imports.checking import CheckedFile, Columns, Progress, check_spreadsheet
 from kitlog.services.imports.reading import ImportFileError, precheck_spreadsheet
 
 # A job with no news for this long was left by a worker that stopped (a restart, a kill).
@@ -33,7 +33,7 @@ WORKING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 CANCELLABLE = (ImportStatus.READY, ImportStatus.INVALID)
 
 
-def _render(message, language: str) -> str:
+def _render(message: str | LazyString, language: str) -> str:
     """A lazy message in the uploader's language (work done away from any request)."""
     with force_locale(language):
         return str(message)
@@ -129,8 +129,9 @@ def begin_import(session: Session, job: HouseholdImport, *, now: datetime | None
         .where(HouseholdImport.id == job.id, HouseholdImport.status == ImportStatus.READY)
         .values(status=ImportStatus.IMPORTING, processed_rows=0, updated_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+    )
+    assert isinstance(moved, CursorResult)  # an UPDATE's result counts rows
+    if moved.rowcount != 1:
         raise Conflict(_l("This import is not waiting for confirmation any more."))
     session.expire(job)
 
@@ -169,7 +170,7 @@ def pack_checked(checked: CheckedFile) -> bytes:
     return _PACKED + zlib.compress(json.dumps(payload, ensure_ascii=False).encode(), 1)
 
 
-def _is_date(value) -> bool:
+def _is_date(value: object) -> TypeGuard[date]:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
@@ -182,7 +183,7 @@ def unpack_checked(content: bytes) -> CheckedFile | None:
     except (zlib.error, ValueError):
         return None
     dates = payload["dates"]
-    rows = []
+    rows: list[tuple[int, Columns]] = []
     for line, columns in payload["rows"]:
         for key in dates:
             if columns.get(key) is not None:
@@ -192,7 +193,11 @@ def unpack_checked(content: bytes) -> CheckedFile | None:
 
 
 def fail_import(
-    session: Session, job_id: int, error, *, errors: list[FieldError] | None = None
+    session: Session,
+    job_id: int,
+    error: str | LazyString,
+    *,
+    errors: list[FieldError] | None = None,
 ) -> None:
     """Mark a job failed with a message in the uploader's language; nothing was imported."""
     job = session.get(HouseholdImport, job_id)
@@ -246,13 +251,22 @@ def recent_imports(session: Session, user: User, limit: int = 10) -> list[Househ
     )
 
 
-def job_errors(job: HouseholdImport) -> list[dict]:
-    return json.loads(job.errors or "[]")
+class JobError(TypedDict):
+    """A problem of a job's file as kept in the job (`FieldError.as_dict`, rendered)."""
+
+    row: NotRequired[int]
+    field: str
+    message: str
 
 
-def errors_by_row(errors: list[Mapping]) -> dict[int, list[Mapping]]:
+def job_errors(job: HouseholdImport) -> list[JobError]:
+    errors: list[JobError] = json.loads(job.errors or "[]")
+    return errors
+
+
+def errors_by_row(errors: list[JobError]) -> dict[int, list[JobError]]:
     """Problems grouped by their spreadsheet line, in order."""
-    grouped: dict[int, list[Mapping]] = defaultdict(list)
+    grouped: dict[int, list[JobError]] = defaultdict(list)
     for error in errors:
         grouped[error.get("row", 0)].append(error)
     return dict(grouped)

@@ -11,14 +11,16 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import PurePath
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from kitlog.documents.spreadsheet_reader import (
+    Cell,
     Limits,
     SpreadsheetError,
     check_container,
@@ -36,8 +38,12 @@ MAX_UNPACKED_BYTES = 128 * 1024 * 1024
 class ImportFileError(InvalidValue):
     """The file cannot be read as a spreadsheet of households (422): nothing was imported."""
 
-    def __init__(self, message):
+    def __init__(self, message: str | LazyString) -> None:
         super().__init__(message, field="file")
+
+
+# A file's rows, (spreadsheet line, cells): text from a CSV, typed values from an XLSX.
+Rows = Iterator[tuple[int, Sequence[Cell]]]
 
 
 # What reading a damaged file raises, deep inside the csv, zipfile or XML code.
@@ -56,7 +62,7 @@ _UNREADABLE = (
 )
 
 
-def _blank(cell) -> bool:
+def _blank(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
@@ -67,9 +73,9 @@ class Spreadsheet:
     kind: str  # "csv" or "xlsx"
     columns: dict[str, int]  # field -> position of its cell
     extra_columns: list[str]
-    rows: Iterator[tuple[int, list]]  # (spreadsheet line, cells) after the header
+    rows: Rows  # after the header
 
-    def records(self) -> Iterator[tuple[int, dict]]:
+    def records(self) -> Iterator[tuple[int, dict[str, Cell]]]:
         """(line, {field: cell}) for every row that is not blank."""
         fields = tuple(self.columns)
         positions = tuple(self.columns.values())
@@ -167,7 +173,7 @@ def open_spreadsheet(content: bytes, filename: str) -> Spreadsheet:
     return _with_header(kind, rows)
 
 
-def _with_header(kind: str, rows: Iterator[tuple[int, list]]) -> Spreadsheet:
+def _with_header(kind: str, rows: Rows) -> Spreadsheet:
     header = None
     try:
         for line, cells in rows:
@@ -219,7 +225,7 @@ def _with_header(kind: str, rows: Iterator[tuple[int, list]]) -> Spreadsheet:
 # CSV ---------------------------------------------------------------------------------------
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
+def _csv_rows(content: bytes) -> Rows:
     if content[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in content[:4096]:
         raise ImportFileError(
             _l(
@@ -251,7 +257,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
 # XLSX --------------------------------------------------------------------------------------
 
 # Why kitlog.documents.spreadsheet_reader refused a workbook, in the uploader's words.
-_REFUSALS: dict[str, Callable[..., object]] = {
+_REFUSALS: dict[str, Callable[..., LazyString]] = {
     "damaged": lambda: _l(
         "This XLSX file is damaged and cannot be opened. Open it in Excel, save"
         " it again, and upload the new copy."
@@ -300,7 +306,7 @@ def _xlsx_magic(content: bytes) -> None:
         )
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
+def _xlsx_rows(content: bytes) -> Rows:
     _xlsx_magic(content)
     try:
         rows = read_xlsx(content, READ_LIMITS)
@@ -309,7 +315,7 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
     return _refused_as_import_errors(rows)
 
 
-def _refused_as_import_errors(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+def _refused_as_import_errors(rows: Rows) -> Rows:
     try:
         yield from rows
     except SpreadsheetError as error:

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,8 @@ from sqlalchemy.exc import OperationalError
 from kitlog.extensions import db
 from kitlog.models import HouseholdImport
 from kitlog.models.base import utcnow
-from kitlog.services.errors import DomainError
+from kitlog.services.errors import DomainError, InvalidValues
+from kitlog.services.imports.checking import Progress
 from kitlog.services.imports.inserting import import_households
 from kitlog.services.imports.jobs import check_import, fail_import, recheck_import, record_check
 from kitlog.services.imports.slots import CheckSlot
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger(__name__)
+
+Extra = TypeVarTuple("Extra")
 
 
 def start_check(app: Flask, job_id: int, slot: CheckSlot | None = None) -> None:
@@ -47,7 +50,9 @@ def start_import(app: Flask, job_id: int) -> None:
     _start(app, import_job_rows, job_id)
 
 
-def _start(app: Flask, work: Callable[..., None], job_id: int, *extra) -> None:
+def _start(
+    app: Flask, work: Callable[[Flask, int, *Extra], None], job_id: int, *extra: *Extra
+) -> None:
     """Run work(app, job_id, *extra) in a thread (or at once when IMPORTS_IN_BACKGROUND is
     off)."""
     if not app.config.get("IMPORTS_IN_BACKGROUND", True):
@@ -64,7 +69,7 @@ def _today(app: Flask) -> date:
     return datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
 
 
-def _progress(job_id: int):
+def _progress(job_id: int) -> Progress:
     """Write the progress in its own short transaction, so any worker can show it."""
     engine = db.engine
 
@@ -86,16 +91,17 @@ def check_job(app: Flask, job_id: int, slot: CheckSlot | None = None) -> None:
     """Check an uploaded file's rows (a thread of its own, with its own session); the
     upload's check slot is released when the check ends, whatever happens."""
     with app.app_context():
+        session = db.session()  # this thread's, until db.session.remove()
         try:
-            job = db.session.get(HouseholdImport, job_id)
-            result = check_import(db.session, job, today=_today(app), progress=_progress(job_id))
+            job = session.get_one(HouseholdImport, job_id)
+            result = check_import(session, job, today=_today(app), progress=_progress(job_id))
             # SQLite: a reader cannot become a writer once others wrote (the progress).
-            db.session.commit()
-            begin_write(db.session)
-            record_check(db.session, job, result)
-            db.session.commit()
+            session.commit()
+            begin_write(session)
+            record_check(session, job, result)
+            session.commit()
         except Exception as error:  # noqa: BLE001 - whatever happens, the job must say so
-            db.session.rollback()
+            session.rollback()
             log.exception("checking import %s failed", job_id)
             _fail(job_id, error)
         finally:
@@ -107,31 +113,32 @@ def check_job(app: Flask, job_id: int, slot: CheckSlot | None = None) -> None:
 def import_job_rows(app: Flask, job_id: int) -> None:
     """Read the confirmed file again, check it again, import it in one transaction."""
     with app.app_context():
+        session = db.session()  # this thread's, until db.session.remove()
         try:
-            job = db.session.get(HouseholdImport, job_id)
+            job = session.get_one(HouseholdImport, job_id)
             report = _progress(job_id)
             # The bar's first half is the check again, its second half the insert.
             checked = recheck_import(
-                db.session,
+                session,
                 job,
                 today=_today(app),
                 progress=lambda done, total: report(done // 2, total),
             )
             user = job.user
-            db.session.commit()  # end the reading; the import begins as a writer
-            begin_write(db.session)
+            session.commit()  # end the reading; the import begins as a writer
+            begin_write(session)
             total = checked.total_rows
-            inserting = None
+            inserting: Progress | None = None
             if db.engine.dialect.name != "sqlite":
                 # SQLite: the import holds the database's write lock, so no other
                 # connection can write the progress until it commits (a short wait).
-                def inserting(done, rows):
+                def inserting(done: int, rows: int) -> None:
                     report((total + done * total // rows) // 2, total)
 
-            import_households(db.session, checked, user=user, job=job, progress=inserting)
-            db.session.commit()
+            import_households(session, checked, user=user, job=job, progress=inserting)
+            session.commit()
         except Exception as error:  # noqa: BLE001 - whatever happens, the job must say so
-            db.session.rollback()
+            session.rollback()
             if not isinstance(error, DomainError):
                 log.exception("importing %s failed", job_id)
             _fail(job_id, error)
@@ -144,14 +151,15 @@ def _fail(job_id: int, error: Exception) -> None:
         message = error.message
     else:
         message = _l("Something went wrong on the server while reading the file.")
+    session = db.session()
     try:
         fail_import(
-            db.session,
+            session,
             job_id,
             _l("Nothing was imported. %(reason)s", reason=message),
-            errors=getattr(error, "errors", None),
+            errors=error.errors if isinstance(error, InvalidValues) else None,
         )
-        db.session.commit()
+        session.commit()
     except Exception:
-        db.session.rollback()
+        session.rollback()
         log.exception("import %s: could not record the failure", job_id)

@@ -76,7 +76,7 @@ class CheckSlot:
     def __enter__(self) -> CheckSlot:
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.release()
 
 

@@ -28,16 +28,19 @@ def template_xlsx() -> bytes:
     and the allowed values in the current language on a second sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = gettext("Households")[:31]
     sheet.append(list(COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     text_columns = {COLUMNS.index(name) + 1 for name in TEXT_COLUMNS}
     for column in range(1, len(COLUMNS) + 1):
-        letter = sheet.cell(row=1, column=column).column_letter
+        letter = get_column_letter(column)
         sheet.column_dimensions[letter].width = 20
         if column in text_columns:
             sheet.column_dimensions[letter].number_format = "@"
