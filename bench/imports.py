@@ -251,8 +251,9 @@ def stored_households() -> int:
 
 def pages_import(app, content: bytes, user_id: int, progress_log: list) -> None:
     """Upload, check (the background job), confirm and insert the rows checked at upload,
-    as the pages do: the blueprint's own job functions, run here in the same thread."""
-    from kitlog.blueprints.households import imports as pages
+    as the pages do: the pages' own job functions (services.imports.runner), run here in
+    the same thread."""
+    from kitlog.services.imports import runner
 
     user = db.session.get(User, user_id)
     job = imports.create_import(
@@ -261,7 +262,7 @@ def pages_import(app, content: bytes, user_id: int, progress_log: list) -> None:
     db.session.commit()
     job_id = job.id
     db.session.rollback()  # end this reading: the jobs write in sessions of their own
-    pages.check_job(app, job_id)
+    runner.check_job(app, job_id)
     job = db.session.get(HouseholdImport, job_id)
     if job.status != ImportStatus.READY:
         raise RuntimeError(f"the checked job is {job.status}: {job.message} {job.errors[:300]}")
@@ -270,7 +271,7 @@ def pages_import(app, content: bytes, user_id: int, progress_log: list) -> None:
     watcher = ProgressWatcher(job_id, progress_log)
     watcher.start()
     try:
-        pages.import_job_rows(app, job_id)
+        runner.import_job_rows(app, job_id)
     finally:
         watcher.stop()
     db.session.rollback()

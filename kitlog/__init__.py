@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kitlog import config as kitlog_config
 from kitlog.markup import JSONProvider
+from kitlog.unit_of_work import UnitOfWorkFlask
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -26,7 +27,7 @@ MIGRATIONS_FOLDER = _bundled("migrations")
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, error handlers, CLI, languages."""
-    app = Flask(
+    app = UnitOfWorkFlask(
         __name__,
         template_folder=str(TEMPLATE_FOLDER),
         instance_path=instance_path,
@@ -83,11 +84,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def _init_extensions(app: Flask) -> None:
-    from kitlog import headers, i18n, security
+    from kitlog import headers, i18n, security, unit_of_work
     from kitlog.extensions import configure_sqlite, csrf, db, migrate
     from kitlog.services import users
 
     db.init_app(app)
+    unit_of_work.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(

@@ -21,7 +21,7 @@ from kitlog.services import reference as reference_service
 from kitlog.services import stock as stock_service
 from kitlog.services import users as user_service
 from kitlog.services.errors import DomainError
-from kitlog.services.locking import begin_write
+from kitlog.services.locking import transaction
 
 
 def _create_app(*_args, **_kwargs) -> Flask:
@@ -71,10 +71,9 @@ def run_command(host: str, port: int) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the founding case: KOICA, 5,000 hygiene kits (10 damaged), Jakarta and Surabaya."""
-    begin_write(db.session)
     today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    logins = demo_service.load_demo(db.session, current_app.instance_path, today=today)
-    db.session.commit()
+    with transaction(db.session, write=True):
+        logins = demo_service.load_demo(db.session, current_app.instance_path, today=today)
     if logins.created:
         story = logins.story
         click.echo(
@@ -120,23 +119,22 @@ def _read_password() -> str:
 def users_create(email: str, role: str, donor_code: str | None, name: str, language: str) -> None:
     """Create a user; the password, then its confirmation, come from stdin or a prompt."""
     password = _read_password()
-    begin_write(db.session)
     try:
-        donor = None
-        if donor_code:
-            donor = reference_service.get_by_code(db.session, Donor, donor_code, "donor")
-        user = user_service.create_user(
-            db.session,
-            email=email,
-            password=password,
-            role=role,
-            name=name,
-            donor=donor,
-            language=language,
-        )
+        with transaction(db.session, write=True):
+            donor = None
+            if donor_code:
+                donor = reference_service.get_by_code(db.session, Donor, donor_code, "donor")
+            user = user_service.create_user(
+                db.session,
+                email=email,
+                password=password,
+                role=role,
+                name=name,
+                donor=donor,
+                language=language,
+            )
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"Created {user.role} user {user.email}.")
 
 
@@ -151,12 +149,11 @@ def tokens_group() -> None:
 @with_appcontext
 def tokens_create(email: str, name: str) -> None:
     """Create an API token for a user; the token is the last word printed."""
-    begin_write(db.session)
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        raise click.ClickException(f"No user has the email {email}.")
-    _record, token = user_service.create_token(db.session, user, name)
-    db.session.commit()
+    with transaction(db.session, write=True):
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"No user has the email {email}.")
+        _record, token = user_service.create_token(db.session, user, name)
     click.echo(f"API token for {user.email} (shown once, keep it safe): {token}")
 
 
@@ -273,17 +270,16 @@ def anonymise_command(round_id: int | None, before: datetime | None, yes: bool) 
             " cannot be recovered.",
             abort=True,
         )
-    begin_write(db.session)
     try:
-        result = anonymise_service.anonymise_households(
-            db.session,
-            round_id=round_id,
-            before=before.date() if before is not None else None,
-            timezone=current_app.config["TIMEZONE"],
-        )
+        with transaction(db.session, write=True):
+            result = anonymise_service.anonymise_households(
+                db.session,
+                round_id=round_id,
+                before=before.date() if before is not None else None,
+                timezone=current_app.config["TIMEZONE"],
+            )
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     click.echo(
         f"{result.households} household(s) anonymised"
         f" ({result.selected - result.households} already anonymised)."

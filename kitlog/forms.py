@@ -24,10 +24,10 @@ from wtforms import (
     SelectField,
 )
 
-from kitlog.extensions import db
 from kitlog.i18n import FormTranslations
 from kitlog.services.errors import DomainError
 from kitlog.text import storable
+from kitlog.unit_of_work import discard
 
 # WTForms' built-in messages that kitlog's forms can show, for the catalog.
 WTFORMS_MESSAGES = [
@@ -211,19 +211,17 @@ class KitlogForm(FlaskForm):
         field.errors.append(str(error))
 
     def save(self, action: Callable[[], T]) -> T | None:
-        """Run the submitted form's one service call and commit once.
+        """Run the submitted form's one service call; the request commits it.
 
-        Returns what the service returned; on a DomainError the transaction is rolled
-        back, the refusal is shown on its field, and the result is None.
+        Returns what the service returned; on a DomainError what the request wrote is
+        discarded, the refusal is shown on its field, and the result is None.
         """
         try:
-            result = action()
+            return action()
         except DomainError as error:
-            db.session.rollback()
+            discard()
             self.show_error(error)
             return None
-        db.session.commit()
-        return result
 
 
 class FilterForm(Form):

@@ -16,7 +16,7 @@ from kitlog.extensions import csrf, db, login_manager
 from kitlog.models import Role, User
 from kitlog.services import parcel_actions
 from kitlog.services import users as user_service
-from kitlog.services.locking import begin_write
+from kitlog.unit_of_work import SAFE_METHODS
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
@@ -54,8 +54,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 PERMISSION_ATTR = "_kitlog_permission"
-WRITES_LATE_ATTR = "_kitlog_writes_late"
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def require(permission: str) -> Callable:
@@ -68,13 +66,6 @@ def require(permission: str) -> Callable:
         return view
 
     return mark
-
-
-def writes_late(view: Callable) -> Callable:
-    """Mark a write view that reads at length first (a 50,000-row file) and begins its
-    write transaction itself, so it does not hold SQLite's write lock while it reads."""
-    setattr(view, WRITES_LATE_ATTR, True)
-    return view
 
 
 def public(view: Callable) -> Callable:
@@ -161,11 +152,6 @@ def _check_access() -> None:
     app = current_app._get_current_object()
     if request.endpoint is None:  # 404 / 405: let Flask answer
         return
-    view = app.view_functions.get(request.endpoint)
-    if request.method not in SAFE_METHODS and not getattr(view, WRITES_LATE_ATTR, False):
-        # Before the first query (loading the user is one): on SQLite a write request
-        # must begin as a writer, or it could work on a snapshot another writer changed.
-        begin_write(db.session)
     permission = endpoint_permission(app, request.endpoint)
     if permission is None:
         app.logger.error("endpoint %s declares no permission: refused", request.endpoint)

@@ -29,10 +29,10 @@ from pathlib import Path
 from sqlalchemy import event
 
 from kitlog import create_app
-from kitlog.blueprints.households.imports import import_job_rows
 from kitlog.extensions import db
 from kitlog.models import HouseholdImport, Round
 from kitlog.services import distribution, imports
+from kitlog.services.imports.runner import import_job_rows
 
 TODAY = date(2021, 1, 10)
 NAPTIME_S = 120  # far longer than the test waits: it kills this process first

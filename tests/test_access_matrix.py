@@ -27,8 +27,8 @@ from sqlalchemy import select
 from kitlog.extensions import db
 from kitlog.models import ShareLink, User
 from tests.conftest import AuthActions
-from tests.services.test_reports import ReportWorld
 from tests.test_donor_scoping import samples, url_for_rule
+from tests.worlds import ReportWorld
 
 PUBLIC = "public"
 ROLES = ("admin", "warehouse", "field", "donor")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from kitlog.extensions import db
 from kitlog.models import Household, Manifest
 from kitlog.services import share_links
-from tests.services.test_reports import ReportWorld
+from tests.worlds import ReportWorld
 
 # Endpoints a donor user may open, each with why.
 DONOR_MAY_USE = {

@@ -29,7 +29,7 @@ from kitlog.extensions import db
 from kitlog.models import MovementKind, Parcel, ParcelEvent, StockMovement
 from kitlog.services import distribution as dist
 from kitlog.services import stock
-from tests.services.test_scans import ScanWorld
+from tests.worlds import ScanWorld
 
 pytestmark = pytest.mark.postgresql_only
 

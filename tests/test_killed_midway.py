@@ -37,9 +37,9 @@ from kitlog.models import (
     StockMovement,
 )
 from kitlog.services import distribution, imports, stock
-from tests.services.test_imports import csv_file, nik_number, row_values
 from tests.web.conftest import text_of
 from tests.web.test_import_pages import post_form, upload, wait_until_settled
+from tests.worlds import csv_file, nik_number, row_values
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_ROWS = 6_000  # two INSERT chunks: 5,000 then 1,000

@@ -28,7 +28,7 @@ from kitlog.extensions import db
 from kitlog.models import Household
 from kitlog.services import share_links
 from kitlog.services.reports import donor_report
-from tests.services.test_reports import DAY1, ReportWorld
+from tests.worlds import DAY1, ReportWorld
 
 # Surnames no report would print by chance; one per household, in letters (no "1" in "12").
 SURNAMES = ["Wiryokusumo", "Hadiningrat", "Kartasasmita", "Djojohadikusumo", "Prawiranegara",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from kitlog.extensions import db
 from kitlog.headers import CONTENT_SECURITY_POLICY
 from kitlog.models import Household
-from tests.services.test_scans import ScanWorld
+from tests.worlds import ScanWorld
 
 
 def directives(policy: str) -> dict[str, list[str]]:

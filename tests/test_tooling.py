@@ -72,6 +72,8 @@ VIOLATIONS = {
     "services/_imports_a_view.py": "import kitlog.blueprints\n",
     "documents/_imports_flask.py": "import flask\n",
     "models/_reads_the_request.py": "from flask import request\n",
+    # A lower step of the import using the background runner (the file's own text goes).
+    "services/imports/columns.py": "import kitlog.services.imports.runner\n",
 }
 
 
@@ -95,9 +97,11 @@ def test_import_contracts_catch_each_broken_layer(tmp_path):
         "Layers: blueprints -> services -> models",
         "Documents import no Flask",
         "Services import no views",
-        "Services and models import neither flask nor flask_wtf",
+        "Services and models import neither flask nor flask_wtf (no request state)",
+        "Imports: runner -> insert, check slots, templates -> jobs -> checking -> reading"
+        " -> columns",
     ):
-        assert contract in out
+        assert f"{contract} BROKEN" in out
     assert "BROKEN" in out
     assert "0 broken" not in out
 

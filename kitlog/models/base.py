@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, cast, overload
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kitlog.extensions import Base, db
@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+def table_of(model: type[Model]) -> Table:
+    """A model's table, for the statements written below the ORM (bulk INSERTs, COPY).
+
+    SQLAlchemy declares `__table__` as any FromClause; a declarative model's is a Table.
+    """
+    return cast(Table, model.__table__)
 
 
 def utcnow() -> datetime:

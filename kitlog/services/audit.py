@@ -9,7 +9,7 @@ database refuses it (triggers on audit_events).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kitlog.documents.spreadsheets import Column, Table
 from kitlog.models import VULNERABILITIES, AuditEvent, Household, User
-from kitlog.models.base import utcnow
+from kitlog.models.base import table_of, utcnow
 from kitlog.services.households import HOUSEHOLD_FIELDS
 
 MAX_ADDRESS = 64
@@ -32,8 +32,13 @@ def _actor(user: Any) -> tuple[int | None, str]:
 
 
 def _values(
-    action: str, user: Any, object_type: str, object_ref: str | int, detail, address
-) -> dict:
+    action: str,
+    user: Any,
+    object_type: str,
+    object_ref: str | int,
+    detail: Mapping[str, object] | None,
+    address: str | None,
+) -> dict[str, object]:
     """An event's columns: `detail` holds codes, ids and counts, never personal data."""
     user_id, role = _actor(user)
     return {
@@ -54,7 +59,7 @@ def record(
     user: Any,
     object_type: str = "",
     object_ref: str | int = "",
-    detail: dict | None = None,
+    detail: Mapping[str, object] | None = None,
     address: str | None = "",
 ) -> AuditEvent:
     """Add one event to the log in the caller's transaction (flushed, not committed)."""
@@ -71,7 +76,7 @@ def record_look(
     user: Any,
     object_type: str = "",
     object_ref: str | int = "",
-    detail: dict | None = None,
+    detail: Mapping[str, object] | None = None,
     address: str | None = "",
 ) -> None:
     """Log that someone looked at a record, committed at once in a transaction of its own.
@@ -82,7 +87,7 @@ def record_look(
     """
     values = _values(action, user, object_type, object_ref, detail, address)
     with session.get_bind().engine.begin() as connection:
-        connection.execute(insert(AuditEvent.__table__).values(**values, created_at=utcnow()))
+        connection.execute(insert(table_of(AuditEvent)).values(**values, created_at=utcnow()))
 
 
 def user_change(
@@ -90,7 +95,7 @@ def user_change(
 ) -> AuditEvent | None:
     """Record a change of a user's role or of whether they can log in, before it is made
     (same transaction); None when neither changes."""
-    detail: dict[str, list] = {}
+    detail: dict[str, list[object]] = {}
     if role != target.role:
         detail["role"] = [target.role, role]
     if bool(active) != bool(target.active):
@@ -139,7 +144,7 @@ def printed_names(
 # -- reading the log -----------------------------------------------------------------------
 
 
-def events_query(*, action: str | None = None, user_id: int | None = None) -> Select:
+def events_query(*, action: str | None = None, user_id: int | None = None) -> Select[AuditEvent]:
     """The log, newest first; filtered by action and by the acting user."""
     query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if action:
@@ -160,7 +165,7 @@ def logged_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)))
 
 
-def event_detail(event: AuditEvent) -> dict:
+def event_detail(event: AuditEvent) -> dict[str, object]:
     try:
         value = json.loads(event.detail or "{}")
     except ValueError:
@@ -208,7 +213,7 @@ def personal_data_export(session: Session, *, user: Any, address: str | None) ->
     )
 
 
-def personal_data_rows(engine: Engine) -> Iterator[tuple]:
+def personal_data_rows(engine: Engine) -> Iterator[tuple[object, ...]]:
     """Every household's values, in code order, read 1,000 at a time in a session of their
     own: a long export streams after the request's session is gone, never held whole.
     Columns, not ORM objects: an export of 200,000 households must fit in a request."""

@@ -18,12 +18,25 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeGuard, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import Select, and_, exists, func, insert, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Select,
+    and_,
+    exists,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, contains_eager
 
 from kitlog.models import (
@@ -42,8 +55,9 @@ from kitlog.models import (
     Warehouse,
     round_batches,
 )
-from kitlog.models.base import utcnow
+from kitlog.models.base import table_of, utcnow
 from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
+from kitlog.models.households import MAX_PLACE
 from kitlog.names import PARCEL_STATUS_IN_TEXT, ROUND_STATUS_IN_TEXT, SKIP_REASON_NAMES
 from kitlog.services import parcel_codes
 from kitlog.services.errors import (
@@ -55,8 +69,8 @@ from kitlog.services.errors import (
     OutOfStock,
 )
 from kitlog.services.fields import spec, specs
-from kitlog.services.households import MAX_PLACE, clean_province, place_name
 from kitlog.services.households import _Bad as BadValue
+from kitlog.services.households import clean_province, place_name
 from kitlog.services.locking import lock_batches, lock_row
 from kitlog.services.stock import Kits, stock_levels
 from kitlog.text import squeeze, storable
@@ -65,6 +79,10 @@ MAX_REASON = 500
 # The note of the event that takes a parcel off a manifest before it leaves, + its number.
 UNLOADED = "unloaded:"
 CHUNK = 1000  # rows per IN (...) list or per bulk INSERT
+# The tables the bulk INSERTs write to.
+_PARCELS = table_of(Parcel)
+_PARCEL_LINES = table_of(ParcelLine)
+_PARCEL_EVENTS = table_of(ParcelEvent)
 
 CANCELLABLE = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
 # Parcels whose kits have left the shelf, or are about to: a round cannot close over them.
@@ -139,6 +157,12 @@ class _Keep:
 
 KEEP = _Keep()
 
+_T = TypeVar("_T")
+
+
+def _kept(value: _T | _Keep, current: _T) -> _T:
+    return current if isinstance(value, _Keep) else value
+
 
 @dataclass
 class RoundValues:
@@ -165,23 +189,23 @@ ROUND_FIELDS = specs(RoundValues)
 DRAFT_ONLY = tuple(name for name, field in ROUND_FIELDS if field.draft_only)
 
 
-def _whole(value) -> bool:
+def _whole(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _clean_round(
     *,
-    name,
-    batches,
-    warehouse,
-    entitlement,
-    members_per_kit,
-    province,
-    regency,
-    vulnerable_first,
-    show_head_name,
-    start_date,
-    end_date,
+    name: str | None,
+    batches: Iterable[DonorBatch] | None,
+    warehouse: Warehouse | None,
+    entitlement: int | None,
+    members_per_kit: int | None,
+    province: str | None,
+    regency: str | None,
+    vulnerable_first: bool | None,
+    show_head_name: bool | None,
+    start_date: date | None,
+    end_date: date | None,
 ) -> RoundValues:
     """Every value checked; raises InvalidValues listing every bad one."""
     errors: list[FieldError] = []
@@ -238,6 +262,7 @@ def _clean_round(
         errors.append(FieldError("end_date", _l("The round cannot end before it starts.")))
     if errors:
         raise InvalidValues(errors)
+    assert warehouse is not None and entitlement is not None  # noqa: S101 - refused above
     return RoundValues(
         name=name,
         batches=sorted(batches, key=lambda b: b.id),
@@ -299,17 +324,17 @@ def update_round(
     session: Session,
     round: Round,  # noqa: A002 - the domain's word
     *,
-    name=KEEP,
-    batches=KEEP,
-    warehouse=KEEP,
-    entitlement=KEEP,
-    members_per_kit=KEEP,
-    province=KEEP,
-    regency=KEEP,
-    vulnerable_first=KEEP,
-    show_head_name=KEEP,
-    start_date=KEEP,
-    end_date=KEEP,
+    name: str | None | _Keep = KEEP,
+    batches: Iterable[DonorBatch] | _Keep = KEEP,
+    warehouse: Warehouse | None | _Keep = KEEP,
+    entitlement: int | None | _Keep = KEEP,
+    members_per_kit: int | None | _Keep = KEEP,
+    province: str | None | _Keep = KEEP,
+    regency: str | None | _Keep = KEEP,
+    vulnerable_first: bool | None | _Keep = KEEP,
+    show_head_name: bool | None | _Keep = KEEP,
+    start_date: date | None | _Keep = KEEP,
+    end_date: date | None | _Keep = KEEP,
     user: User | None,
     now: datetime | None = None,
 ) -> Round:
@@ -318,24 +343,19 @@ def update_round(
     the round's value."""
     if round.status == RoundStatus.CLOSED:
         raise Conflict(_l("This round is closed: it can no longer change."))
-    given = {
-        "name": name,
-        "batches": batches,
-        "warehouse": warehouse,
-        "entitlement": entitlement,
-        "members_per_kit": members_per_kit,
-        "province": province,
-        "regency": regency,
-        "vulnerable_first": vulnerable_first,
-        "show_head_name": show_head_name,
-        "start_date": start_date,
-        "end_date": end_date,
-    }
-    merged = {
-        key: (getattr(round, key) if value is KEEP else value) for key, value in given.items()
-    }
-    merged["batches"] = list(merged["batches"])
-    values = _clean_round(**merged)
+    values = _clean_round(
+        name=_kept(name, round.name),
+        batches=list(_kept(batches, round.batches)),
+        warehouse=_kept(warehouse, round.warehouse),
+        entitlement=_kept(entitlement, round.entitlement),
+        members_per_kit=_kept(members_per_kit, round.members_per_kit),
+        province=_kept(province, round.province),
+        regency=_kept(regency, round.regency),
+        vulnerable_first=_kept(vulnerable_first, round.vulnerable_first),
+        show_head_name=_kept(show_head_name, round.show_head_name),
+        start_date=_kept(start_date, round.start_date),
+        end_date=_kept(end_date, round.end_date),
+    )
     if round.status != RoundStatus.DRAFT:
         changed = [
             key
@@ -356,7 +376,7 @@ def update_round(
     return round
 
 
-def _compared(value):
+def _compared(value: object) -> object:
     """A value as update_round compares it: rows by id, a list of rows by sorted ids."""
     if isinstance(value, list):
         return sorted(row.id for row in value)
@@ -368,7 +388,13 @@ def _lock_round(session: Session, round_: Round) -> Round:
     return lock_row(session, round_)
 
 
-def open_round(session: Session, round: Round, *, user: User | None, now=None) -> Round:  # noqa: A002
+def open_round(
+    session: Session,
+    round: Round,  # noqa: A002
+    *,
+    user: User | None,
+    now: datetime | None = None,
+) -> Round:
     """draft → open."""
     round = _lock_round(session, round)  # noqa: A001
     if round.status != RoundStatus.DRAFT:
@@ -384,7 +410,13 @@ def open_round(session: Session, round: Round, *, user: User | None, now=None) -
     return round
 
 
-def close_round(session: Session, round: Round, *, user: User | None, now=None) -> Round:  # noqa: A002
+def close_round(
+    session: Session,
+    round: Round,  # noqa: A002
+    *,
+    user: User | None,
+    now: datetime | None = None,
+) -> Round:
     """open → closed. Refused while parcels are packed, on the road or failed; parcels
     still only allocated (or returned) are cancelled, and their kits released."""
     round = _lock_round(session, round)  # noqa: A001
@@ -450,7 +482,7 @@ def _set_status(
             .execution_options(synchronize_session="fetch")
         )
         session.execute(
-            insert(ParcelEvent.__table__),
+            insert(_PARCEL_EVENTS),
             [
                 {
                     "parcel_id": pid,
@@ -472,7 +504,7 @@ def _vulnerability_count(household: Household) -> int:
     return len(household.vulnerabilities)
 
 
-def _allocation_order(household: Household) -> tuple:
+def _allocation_order(household: Household) -> tuple[int, str]:
     """Vulnerable households first (more flags first), then by household code."""
     return (-_vulnerability_count(household), household.code)
 
@@ -483,8 +515,8 @@ def _in_area(round_: Round, household: Household) -> bool:
     return not (round_.regency and household.regency != round_.regency)
 
 
-def _area_conditions(round_: Round) -> list:
-    conditions = []
+def _area_conditions(round_: Round) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if round_.province:
         conditions.append(Household.province == round_.province)
     if round_.regency:
@@ -492,7 +524,7 @@ def _area_conditions(round_: Round) -> list:
     return conditions
 
 
-def _live_parcel_exists(round_id: int):
+def _live_parcel_exists(round_id: int) -> Exists:
     return exists().where(
         Parcel.round_id == round_id,
         Parcel.household_id == Household.id,
@@ -554,7 +586,7 @@ def _round_batches(session: Session, round_: Round) -> list[DonorBatch]:
     )
 
 
-def _fefo_key(batch: DonorBatch) -> tuple:
+def _fefo_key(batch: DonorBatch) -> tuple[bool, date, date, int]:
     """First expiry first out: earliest expiry (none last), then received, then id."""
     return (
         batch.expiry_date is None,
@@ -709,13 +741,14 @@ def allocate(
     parcel_ids: list[int] = []
     for start in range(0, len(plan.households), CHUNK):
         chunk = plan.households[start : start + CHUNK]
+        tokens = [parcel_codes.new_token() for _ in chunk]
         rows = [
             {
                 "round_id": round.id,
                 "household_id": household.id,
                 "kits": kits,
                 "status": ParcelStatus.ALLOCATED.value,
-                "token": parcel_codes.new_token(),
+                "token": tokens[i],
                 "short_code": short_codes[start + i],
                 "created_by_id": user_id,
                 "created_at": now,
@@ -726,12 +759,12 @@ def allocate(
         # Core inserts, in batches. RETURNING the token too: a batched INSERT does not
         # promise its rows come back in order (asking for it makes SQLite go row by row).
         id_of = dict(
-            session.execute(insert(Parcel.__table__).returning(Parcel.token, Parcel.id), rows).all()
+            session.execute(insert(_PARCELS).returning(Parcel.token, Parcel.id), rows).all()
         )
-        ids = [id_of[row["token"]] for row in rows]
+        ids = [id_of[token] for token in tokens]
         parcel_ids.extend(ids)
         session.execute(
-            insert(ParcelLine.__table__),
+            insert(_PARCEL_LINES),
             [
                 {"parcel_id": pid, "batch_id": batch_id, "kits": kits}
                 for pid, parcel_lines in zip(ids, lines[start : start + CHUNK], strict=True)
@@ -739,7 +772,7 @@ def allocate(
             ],
         )
         session.execute(
-            insert(ParcelEvent.__table__),
+            insert(_PARCEL_EVENTS),
             [
                 {
                     "parcel_id": pid,
@@ -849,7 +882,7 @@ def _token_of(text: str) -> str | None:
     return text if _TOKEN.match(text) else None
 
 
-def parcel_condition(code: str):
+def parcel_condition(code: str) -> ColumnElement[bool]:
     """The WHERE clause that finds the parcel a short code (any case, with or without
     hyphens), a token, or a whole QR URL names; NotFound when the code cannot name one,
     saying when a short code has a typo."""
@@ -931,7 +964,7 @@ def parcels_query(
     *,
     statuses: list[str] | None = None,
     village: str | None = None,
-) -> Select:
+) -> Select[Parcel]:
     """The parcels of a round (or all), by status and village, in household-code order."""
     query = (
         select(Parcel)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -156,7 +158,7 @@ def _key(value: str) -> str:
     return _NOT_KEY.sub("", value.lower())
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -187,26 +189,29 @@ def place_name(value: str) -> str:
 # -- one field at a time; each returns the clean value or raises ValueError(message) ------
 
 
-def _same_words(cleaner):
+_T = TypeVar("_T")
+
+
+def _same_words(cleaner: Callable[[object], _T]) -> Callable[[object], _T]:
     """A cleaner that remembers what it made of each text: a spreadsheet repeats the same
     provinces, places and words thousands of times. Only text is remembered (1, 1.0 and
     True are equal keys), and a refused value is refused afresh each time."""
     remembered = lru_cache(maxsize=8192)(cleaner)
 
     @wraps(cleaner)
-    def clean(value):
+    def clean(value: object) -> _T:
         return remembered(value) if type(value) is str else cleaner(value)
 
     return clean
 
 
 class _Bad(Exception):
-    def __init__(self, message):
+    def __init__(self, message: str | LazyString):
         super().__init__(str(message))
         self.message = message
 
 
-def clean_person_name(value, *, required: bool = True) -> str:
+def clean_person_name(value: object, *, required: bool = True) -> str:
     text = squeeze(_text(value))
     if not text:
         if required:
@@ -224,7 +229,7 @@ def clean_person_name(value, *, required: bool = True) -> str:
 _NIK_SEPARATORS = re.compile(r"[\s.\-]")
 
 
-def clean_nik(value) -> str:
+def clean_nik(value: object) -> str:
     """16 digits: province, regency, district, birth date (day + 40 for women), serial."""
     if isinstance(value, float):
         # A spreadsheet that stores the NIK as a number keeps only 15 significant digits.
@@ -248,7 +253,7 @@ def clean_nik(value) -> str:
     return nik
 
 
-def clean_phone(value) -> str:
+def clean_phone(value: object) -> str:
     """An Indonesian number written 08…, +62… or 62…, stored as +62…; empty is allowed."""
     raw = _text(value).strip()
     if not raw:
@@ -272,7 +277,7 @@ def clean_phone(value) -> str:
 
 
 @_same_words
-def clean_province(value) -> str:
+def clean_province(value: object) -> str:
     text = squeeze(_text(value))
     if not text:
         raise _Bad(_l("Choose the province."))
@@ -292,7 +297,7 @@ _PROVINCE_BY_KEY = {_key(name): name for name in PROVINCE_NAMES}
 
 
 @_same_words
-def clean_place(value) -> str:
+def clean_place(value: object) -> str:
     text = place_name(_text(value))
     if not text:
         raise _Bad(_l("Enter the name of the place."))
@@ -304,7 +309,7 @@ def clean_place(value) -> str:
 
 
 @_same_words
-def clean_relation(value) -> str:
+def clean_relation(value: object) -> str:
     text = _text(value)
     if not text.strip():
         raise _Bad(_l("Say how the migrant worker is related to the head of household."))
@@ -320,7 +325,7 @@ def clean_relation(value) -> str:
     return relation.value
 
 
-def clean_members(value) -> int:
+def clean_members(value: object) -> int:
     if isinstance(value, bool):
         raise _Bad(_l("Enter the number of people in the household."))
     if isinstance(value, float) and value.is_integer():
@@ -337,7 +342,7 @@ def clean_members(value) -> int:
     return value
 
 
-def clean_vulnerabilities(value) -> list[str]:
+def clean_vulnerabilities(value: object) -> list[str]:
     """A list, or one spreadsheet cell separated by `;` (commas are accepted too)."""
     if value is None:
         return []
@@ -353,7 +358,7 @@ def _vulnerabilities_in(cell: str) -> tuple[str, ...]:
     return tuple(_vulnerability_names(re.split(r"[;,]", cell)))
 
 
-def _vulnerability_names(words) -> list[str]:
+def _vulnerability_names(words: Iterable[object]) -> list[str]:
     found: list[str] = []
     for word in words:
         if not isinstance(word, str):
@@ -374,7 +379,7 @@ def _vulnerability_names(words) -> list[str]:
     return [name for name in VULNERABILITIES if name in found]
 
 
-def clean_consent(value) -> bool:
+def clean_consent(value: object) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
@@ -388,7 +393,7 @@ def clean_consent(value) -> bool:
     raise _Bad(_l("Answer yes or no."))
 
 
-def clean_consent_date(value, *, consent: bool, today: date) -> date | None:
+def clean_consent_date(value: object, *, consent: bool, today: date) -> date | None:
     if not consent:
         return None
     if value in (None, ""):
@@ -409,7 +414,7 @@ def clean_consent_date(value, *, consent: bool, today: date) -> date | None:
     return value
 
 
-def clean_status(value) -> str:
+def clean_status(value: object) -> str:
     if value is None:
         return HouseholdStatus.ACTIVE.value
     text = _text(value).strip().lower() or HouseholdStatus.ACTIVE.value
@@ -418,15 +423,15 @@ def clean_status(value) -> str:
     return text
 
 
-def _clean_consent_date(value, clean: dict, today: date) -> date | None:
-    return clean_consent_date(value, consent=clean["consent"], today=today)
+def _clean_consent_date(value: object, clean: Mapping[str, object], today: date) -> date | None:
+    return clean_consent_date(value, consent=bool(clean["consent"]), today=today)
 
 
-def _name_columns(head_name: str) -> dict:
+def _name_columns(head_name: str) -> dict[str, str]:
     return {"head_name": head_name, "name_key": name_key(head_name)}
 
 
-def _vulnerability_columns(vulnerabilities: list[str]) -> dict:
+def _vulnerability_columns(vulnerabilities: list[str]) -> dict[str, bool]:
     return {name: name in vulnerabilities for name in VULNERABILITIES}
 
 
@@ -556,7 +561,7 @@ class HouseholdValues:
         import_column=False,
     )
 
-    def columns(self) -> dict:
+    def columns(self) -> dict[str, object]:
         """The values as Household columns."""
         return _columns(self.__dict__)
 
@@ -567,12 +572,15 @@ IMPORT_FIELDS = tuple((name, field) for name, field in HOUSEHOLD_FIELDS if field
 FIELDS = tuple(name for name, _field in IMPORT_FIELDS)
 
 # (field, cleaner, the fields it needs or None), in the order errors are listed
-_CLEANERS = tuple((name, field.clean, field.needs) for name, field in HOUSEHOLD_FIELDS)
+_CLEANERS = tuple(
+    (name, field.clean, field.needs) for name, field in HOUSEHOLD_FIELDS if field.clean is not None
+)
+assert len(_CLEANERS) == len(HOUSEHOLD_FIELDS)  # noqa: S101 - every field is cleaned
 # (field, None when stored as one column of its name, else how it is stored)
 _STORED = tuple((name, field.columns) for name, field in HOUSEHOLD_FIELDS)
 
 
-def _columns(clean: Mapping[str, object]) -> dict:
+def _columns(clean: Mapping[str, object]) -> dict[str, object]:
     columns: dict[str, object] = {}
     for name, store in _STORED:
         if store is None:
@@ -582,11 +590,12 @@ def _columns(clean: Mapping[str, object]) -> dict:
     return columns
 
 
-def _clean(raw: Mapping[str, object], today: date, row: int | None) -> dict:
+def _clean(raw: Mapping[str, object], today: date, row: int | None) -> dict[str, Any]:
     """The clean values by field; raises InvalidValues listing every bad one, in the
-    order of the fields (a spreadsheet cleans tens of thousands of rows: one loop)."""
+    order of the fields (a spreadsheet cleans tens of thousands of rows: one loop).
+    Each value has its field's type in HouseholdValues, which only the cleaner knows."""
     errors: list[FieldError] = []
-    clean: dict[str, object] = {}
+    clean: dict[str, Any] = {}
     get = raw.get
     for name, cleaner, needs in _CLEANERS:
         try:
@@ -610,7 +619,7 @@ def clean_household(
 
 def clean_household_columns(
     raw: Mapping[str, object], *, today: date, row: int | None = None
-) -> dict:
+) -> dict[str, object]:
     """`clean_household(...).columns()` without the object in between (an import cleans
     every row of a file)."""
     return _columns(_clean(raw, today, row))
@@ -642,7 +651,7 @@ def possible_duplicates(
     query = select(Household).where(or_(*conditions))
     if exclude_id is not None:
         query = query.where(Household.id != exclude_id)
-    found = []
+    found: list[Household] = []
     for other in session.scalars(query.order_by(Household.id).limit(200)):
         same_place = (other.village, other.district, other.regency, other.province) == (
             values.village,
@@ -728,7 +737,7 @@ def update_household(
     return household
 
 
-def household_values(household: Household) -> dict:
+def household_values(household: Household) -> dict[str, object]:
     """A household's values in the form `clean_household` reads (to edit it)."""
     return {name: getattr(household, name) for name, _field in HOUSEHOLD_FIELDS}
 
@@ -766,7 +775,7 @@ def households_query(
     province: str | None = None,
     regency: str | None = None,
     status: str | None = None,
-) -> Select:
+) -> Select[Household]:
     """Households matching a search box, newest first.
 
     A household code or a whole 16-digit NIK finds exactly that household; any other

@@ -1,14 +1,28 @@
-"""Write transactions that the database serialises: row locks on PostgreSQL,
-BEGIN IMMEDIATE on SQLite."""
+"""Transactions, and write transactions that the database serialises: row locks on
+PostgreSQL, BEGIN IMMEDIATE on SQLite.
+
+Who commits: a request is one unit of work, begun and committed by `kitlog.unit_of_work`
+(the web layer's only commit). Work outside a request (the `kitlog` commands, the
+spreadsheet import's background jobs) and the few steps of a request that must be
+committed on their own, whatever the request answers (a login attempt is counted before
+the password is checked), run in `transaction()`. Services flush and never commit.
+
+SQLite has one writer at a time. A transaction that will write begins as a writer
+(`begin(write=True)`: BEGIN IMMEDIATE, before its first query), so writers wait for each
+other (the busy timeout) instead of one failing at commit, and none works on a snapshot
+another writer has since changed. A transaction that began as a reader takes the write
+lock with `write_lock()`.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import Executable, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -21,20 +35,77 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def begin_write(session: Session) -> None:
-    """Begin the session's transaction as a writer, if it has not begun yet.
+def _session(session: Session) -> Session:
+    return session() if isinstance(session, scoped_session) else session
 
-    On SQLite this makes the transaction BEGIN IMMEDIATE, so concurrent writers wait
-    for each other (busy timeout) instead of one failing at commit. Elsewhere a no-op.
+
+def _begun(session: Session) -> bool:
+    """Has the session's transaction talked to the database yet?"""
+    transaction = _session(session).get_transaction()
+    return transaction is not None and bool(transaction._connections)
+
+
+def begin(session: Session, *, write: bool) -> None:
+    """Begin the session's transaction, as a writer when `write`, if it has not begun yet.
+
+    On SQLite a writer's transaction is BEGIN IMMEDIATE, so concurrent writers wait for
+    each other (busy timeout) instead of one failing at commit. Elsewhere, and for a
+    reader, the transaction begins with the first query, as usual.
+    """
+    if not write or _dialect(session) != "sqlite" or _begun(session):
+        return
+    _session(session).connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def begin_write(session: Session) -> None:
+    """`begin(session, write=True)`."""
+    begin(session, write=True)
+
+
+def is_writer(session: Session) -> bool:
+    """Did the session's transaction begin as a writer (BEGIN IMMEDIATE on SQLite)?"""
+    if _dialect(session) != "sqlite" or not _begun(session):
+        return False
+    return _session(session).connection().info.get("sqlite_begin") == "IMMEDIATE"
+
+
+def write_lock(session: Session, touch: Executable | None = None) -> None:
+    """Hold SQLite's database-wide write lock from now until the transaction ends.
+
+    A transaction that has not begun yet begins as a writer. One that began as a reader
+    takes the lock by running `touch`, a write that changes nothing (and fails rather than
+    go on from a snapshot another writer has since changed). Elsewhere a no-op: PostgreSQL
+    locks rows instead.
     """
     if _dialect(session) != "sqlite":
         return
-    if isinstance(session, scoped_session):
-        session = session()
-    transaction = session.get_transaction()
-    if transaction is not None and transaction._connections:  # already talking to the db
-        return
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    begin(session, write=True)
+    if touch is not None and not is_writer(session):
+        session.execute(touch)
+
+
+@contextmanager
+def transaction(session: Session, *, write: bool = False) -> Iterator[Session]:
+    """A unit of work of its own: it begins here (as a writer when `write`), commits when
+    the block ends, and rolls back when the block raises.
+
+    A transaction already in progress is committed first, so that the block begins
+    afresh; enter it before the request has written anything of its own (in a request,
+    what came before is loading the user). When that transaction was a writer's, the
+    session begins as a writer again once the block ends, so that the rest of the request
+    still works as one.
+    """
+    resume = is_writer(session)
+    if _session(session).in_transaction():
+        session.commit()
+    begin(session, write=write)
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    begin(session, write=resume)
 
 
 def lock_row(session: Session, row: T) -> T:
@@ -44,7 +115,7 @@ def lock_row(session: Session, row: T) -> T:
     PostgreSQL: SELECT ... FOR UPDATE on the row. SQLite: the database-wide write lock.
     """
     if _dialect(session) == "sqlite":
-        begin_write(session)
+        write_lock(session)
         return row
     model = type(row)
     return session.execute(
@@ -64,10 +135,10 @@ def lock_batches(session: Session, batch_ids: list[int]) -> None:
     """
     ids = sorted(set(batch_ids))
     if _dialect(session) == "sqlite":
-        begin_write(session)
-        connection = session.connection()
-        if connection.info.get("sqlite_begin") != "IMMEDIATE" and ids:
-            session.execute(text("UPDATE donor_batches SET id = id WHERE id = :id"), {"id": ids[0]})
+        touch = None
+        if ids:
+            touch = text("UPDATE donor_batches SET id = id WHERE id = :id").bindparams(id=ids[0])
+        write_lock(session, touch)
         return
     session.execute(
         select(DonorBatch.id)

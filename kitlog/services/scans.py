@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import LazyString, format_datetime, to_user_timezone
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -47,7 +47,7 @@ from kitlog.names import SCAN_ACTION_IN_TEXT
 from kitlog.services import parcel_actions
 from kitlog.services.distribution import not_a_parcel, parcel_condition
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
-from kitlog.services.locking import begin_write, lock_batches, lock_row
+from kitlog.services.locking import lock_batches, lock_row, write_lock
 from kitlog.services.parcel_actions import TRANSITIONS
 from kitlog.text import storable
 
@@ -112,7 +112,7 @@ class _Clean:
 # -- input ---------------------------------------------------------------------------------
 
 
-def _text(errors, field: str, value, limit: int) -> str:
+def _text(errors: list[FieldError], field: str, value: object, limit: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -126,7 +126,7 @@ def _text(errors, field: str, value, limit: int) -> str:
     return value
 
 
-def _coordinate(errors, field: str, value, limit: float) -> float | None:
+def _coordinate(errors: list[FieldError], field: str, value: object, limit: float) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -141,7 +141,7 @@ def _coordinate(errors, field: str, value, limit: float) -> float | None:
     return value
 
 
-def find_manifest(session: Session, reference) -> Manifest | None:
+def find_manifest(session: Session, reference: object) -> Manifest | None:
     """The manifest an id (number or digits) or a number (SBY-01/2026/0001) names."""
     if isinstance(reference, bool) or reference is None:
         return None
@@ -239,18 +239,17 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
 # -- locks ---------------------------------------------------------------------------------
 
 
-def _sqlite_write_lock(session: Session, parcels) -> None:
+def _sqlite_write_lock(session: Session, parcels: ColumnElement[bool]) -> None:
     """SQLite's database-wide write lock. A transaction that began as a reader takes it now
     by touching the parcels the condition finds (and fails rather than go on from a
     snapshot another writer has since changed)."""
-    begin_write(session)
-    if session.connection().info.get("sqlite_begin") != "IMMEDIATE":
-        session.execute(
-            update(Parcel)
-            .where(parcels)
-            .values(id=Parcel.id)
-            .execution_options(synchronize_session=False)
-        )
+    write_lock(
+        session,
+        update(Parcel)
+        .where(parcels)
+        .values(id=Parcel.id)
+        .execution_options(synchronize_session=False),
+    )
 
 
 def lock_parcels(session: Session, parcel_ids: list[int]) -> None:
@@ -283,7 +282,7 @@ _SCAN_LOADS = (
 )
 
 
-def _lock_for_scan(session: Session, condition) -> Parcel | None:
+def _lock_for_scan(session: Session, condition: ColumnElement[bool]) -> Parcel | None:
     """The parcel the condition finds (distribution.parcel_condition), locked as
     lock_parcels does and read afresh together with what the scan and its answer read of
     it, in one statement: on PostgreSQL it also takes the row lock (FOR UPDATE OF parcels
@@ -316,7 +315,7 @@ def local_time(moment: datetime, *, now: datetime | None = None) -> str:
     local = to_user_timezone(moment)
     this_year = to_user_timezone(now or utcnow()).year
     pattern = "d MMM HH:mm" if local.year == this_year else "d MMM yyyy HH:mm"
-    return format_datetime(moment, pattern)
+    return str(format_datetime(moment, pattern))
 
 
 def _on_by(event: ParcelEvent | None, parcel: Parcel, now: datetime) -> LazyString:
@@ -439,16 +438,25 @@ def _apply(
     session: Session, parcel: Parcel, clean: _Clean, scan: Scan, user: User | None, now: datetime
 ) -> None:
     _allowed, to_status = TRANSITIONS[clean.action]
-    common = {"user": user, "now": now, "lat": clean.lat, "lon": clean.lon, "scan": scan}
+    note = clean.note
     if clean.action == ScanAction.LOAD:
         assert clean.manifest is not None  # noqa: S101
         parcel.manifest_id = clean.manifest.id
         parcel.manifest = clean.manifest
-        change_status(session, parcel, to_status, note=clean.manifest.number, **common)
-        return
-    if clean.action == ScanAction.RETURN:
+        note = clean.manifest.number
+    elif clean.action == ScanAction.RETURN:
         return_to_stock(session, [parcel], user=user, now=now)
-    change_status(session, parcel, to_status, note=clean.note, **common)
+    change_status(
+        session,
+        parcel,
+        to_status,
+        user=user,
+        now=now,
+        note=note,
+        lat=clean.lat,
+        lon=clean.lon,
+        scan=scan,
+    )
 
 
 # -- the scan ------------------------------------------------------------------------------
@@ -514,7 +522,7 @@ def record_scan(
         not_found = str(error)
     else:
         not_found = "" if parcel is not None else str(not_a_parcel(clean.code))
-    begin_write(session)
+    write_lock(session)
     # A key seen before is found by the unique index when the scan is inserted (below):
     # its first answer is repeated then, whatever this attempt would have answered.
     if parcel is None:

@@ -13,7 +13,7 @@ from kitlog.extensions import db
 from kitlog.models import Household
 from kitlog.services.households import FIELDS
 from tests.api.helpers import assert_problem
-from tests.services.test_imports import csv_file, nik_number, row_values, xlsx_file
+from tests.worlds import csv_file, nik_number, row_values, xlsx_file
 
 PATH = "/api/v1/households/import"
 

@@ -20,8 +20,8 @@ from kitlog.models.base import utcnow
 from kitlog.services import imports as import_service
 from tests.api.test_household_import import PATH, household_count, send
 from tests.documents.test_spreadsheet_reader import MAIN, book, lying_sizes
-from tests.services.test_imports import big_xlsx
 from tests.web.conftest import csrf_token, text_of
+from tests.worlds import big_xlsx
 
 BOMB = '<row r="1"><c r="A1"><v>1</v></c></row><!--' + " " * (300 * 2**20) + "-->"
 CRAFTED = {
@@ -62,7 +62,7 @@ def test_a_crafted_file_is_a_4xx_within_2_seconds_and_imports_nothing(api, case)
 
 
 def test_an_emoji_survives_as_data(api):
-    from tests.services.test_imports import row_values, xlsx_file
+    from tests.worlds import row_values, xlsx_file
 
     client = api("field")
     response = send(

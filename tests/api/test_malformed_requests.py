@@ -454,7 +454,7 @@ def test_a_malformed_path_or_query_is_404_or_422_never_500(api, world, path):
 def trips(make):
     """An open manifest with a packed parcel on it, a packed parcel waiting, and a
     dispatched manifest whose parcel was never scanned (closing it needs a reason)."""
-    from tests.services.test_scans import ScanWorld
+    from tests.worlds import ScanWorld
 
     w = ScanWorld(make)
     loaded, waiting, away, _allocated = w.parcels

@@ -14,7 +14,7 @@ from kitlog.services import stock
 from kitlog.services.parcel_codes import format_short_code
 from tests.api.helpers import assert_problem
 from tests.conftest import ApiClient
-from tests.services.test_scans import ScanWorld
+from tests.worlds import ScanWorld
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from tests.documents.pdf import page_texts
-from tests.services.test_reports import ReportWorld
+from tests.worlds import ReportWorld
 
 KINDS = ("csv", "xlsx", "pdf")
 BASE = "/api/v1/reports/donors"

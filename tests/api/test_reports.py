@@ -7,7 +7,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from tests.api.helpers import assert_problem
-from tests.services.test_reports import ReportWorld
+from tests.worlds import ReportWorld
 
 URL = "/api/v1/reports/donors/{}"
 

@@ -9,7 +9,7 @@ from kitlog.extensions import db
 from kitlog.models import ApiToken, Scan
 from kitlog.services import users
 from tests.conftest import ApiClient
-from tests.services.test_scans import ScanWorld
+from tests.worlds import ScanWorld
 
 
 def _stored(api: ApiClient, code: str) -> dict:

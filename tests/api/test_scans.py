@@ -14,7 +14,7 @@ from kitlog.services.parcel_codes import format_short_code
 from tests.api.helpers import assert_problem
 from tests.api.test_malformed_requests import WHOLE_BODY, _refusal_fault
 from tests.conftest import ApiClient
-from tests.services.test_scans import T0, ScanWorld
+from tests.worlds import T0, ScanWorld
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

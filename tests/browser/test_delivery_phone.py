@@ -12,7 +12,7 @@ from kitlog.extensions import db
 from kitlog.models import Parcel, Scan
 from kitlog.services.parcel_codes import format_short_code
 from tests.browser.helpers import assert_no_sideways_scroll, html_lang, log_in, translated
-from tests.web.test_delivery_pages import DoorWorld
+from tests.worlds import DoorWorld
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from kitlog.models import Scan
 from kitlog.services.parcel_codes import format_short_code
 from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
 from tests.browser.test_delivery_phone import status_of
-from tests.web.test_delivery_pages import DoorWorld
+from tests.worlds import DoorWorld
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.helpers import assert_no_sideways_scroll, log_in
-from tests.services.test_reports import ReportWorld
+from tests.worlds import ReportWorld
 
 pytestmark = pytest.mark.browser
 

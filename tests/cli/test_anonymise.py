@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kitlog.extensions import db
 from kitlog.models import AuditEvent, Household
 from kitlog.services.stock import reconciliation_problems
-from tests.services.test_anonymise import EndOfRound
+from tests.worlds import EndOfRound
 
 
 def _names() -> list[str]:

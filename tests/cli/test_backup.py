@@ -15,7 +15,7 @@ from kitlog.models import Donor, Parcel, ParcelStatus
 from kitlog.services import stock
 from kitlog.services.backup import pg_connection
 from kitlog.services.reports import donor_report
-from tests.services.test_scans import T0, ScanWorld
+from tests.worlds import T0, ScanWorld
 
 TODAY = date(2026, 12, 10)
 ZONE = "Asia/Jakarta"

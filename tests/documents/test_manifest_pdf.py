@@ -15,7 +15,7 @@ from kitlog.models import Household
 from kitlog.services import manifests
 from kitlog.services.parcel_codes import format_short_code
 from tests.documents.pdf import decode_pages, page_count, page_texts
-from tests.services.test_scans import ScanWorld
+from tests.worlds import ScanWorld
 
 BASE_URL = "https://kitlog.example.org"
 

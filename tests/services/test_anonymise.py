@@ -4,50 +4,17 @@ and GPS, while the ledger reconciles and the donor report gives the same figures
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from kitlog.extensions import db
-from kitlog.models import AuditEvent, Donor, Household, ParcelEvent, Scan
+from kitlog.models import AuditEvent, Household, ParcelEvent, Scan
 from kitlog.services import anonymise, stock
 from kitlog.services.errors import DomainError
-from kitlog.services.reports import donor_report
-from tests.services.test_scans import T0, ScanWorld
-
-NOW = datetime(2026, 12, 20, tzinfo=UTC)
-REGISTERED = T0 - timedelta(days=2)  # 1 Dec 2026: the households, two days before the round
-
-
-class EndOfRound:
-    """Round 1 of ScanWorld: households 0 and 1 received their kits (at the door, with
-    GPS, the recipient's name and a note); household 2's parcel is still on the shelf."""
-
-    def __init__(self, make):
-        with time_machine.travel(REGISTERED, tick=False):
-            self.w = w = ScanWorld(make, households=3)
-        self.households = list(db.session.scalars(select(Household).order_by(Household.id)))
-        p = w.parcels
-        w.on_the_road(p[:2], at=T0)
-        for parcel in p[:2]:
-            w.scan(
-                parcel,
-                "deliver",
-                lat=-8.16,
-                lon=112.70,
-                recipient_name="Siti Rahayu",
-                recipient_relation="wife",
-                note="Handed to Siti, her phone 0812 1111 2222",
-            )
-        self.koica = db.session.scalar(select(Donor).where(Donor.code == "KOICA"))
-
-    def report(self):
-        return donor_report(
-            db.session, self.koica, today=date(2026, 12, 20), timezone="Asia/Jakarta", now=NOW
-        )
+from tests.worlds import EndOfRound
 
 
 @pytest.fixture

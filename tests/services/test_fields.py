@@ -21,8 +21,9 @@ from kitlog.blueprints.distribution.forms import DRAFT_ONLY_FIELDS, RoundForm
 from kitlog.blueprints.households.forms import HouseholdEditForm, HouseholdForm
 from kitlog.models import Household, Round
 from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
-from kitlog.services import audit, distribution
+from kitlog.services import audit, distribution, imports
 from kitlog.services import households as hh
+from kitlog.services.imports.columns import OPTIONAL_COLUMNS, TEXT_COLUMNS, column_instructions
 from kitlog.text import squeeze, storable
 
 TODAY = date(2020, 12, 7)
@@ -107,6 +108,20 @@ def test_the_import_columns_are_the_fields_a_file_can_give():
     optional = {name for name, field in hh.IMPORT_FIELDS if not field.required}
     # a file may leave out an optional column: the example row cleans without them
     hh.clean_household({k: v for k, v in _example_row().items() if k not in optional}, today=TODAY)
+
+
+def test_the_import_templates_are_made_from_the_fields(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert imports.template_csv() == (",".join(hh.FIELDS) + "\r\n").encode()
+        instructions = dict(column_instructions())
+        hints = {name: str(field.hint) for name, field in hh.IMPORT_FIELDS}
+    assert list(instructions) == list(hh.FIELDS)
+    for name, field in hh.IMPORT_FIELDS:
+        said = "Required." if field.required else "Optional."
+        assert instructions[name] == f"{said} {hints[name]}"
+    assert {name: field.example for name, field in hh.IMPORT_FIELDS} == imports.EXAMPLE_ROW
+    assert set(TEXT_COLUMNS) == {"nik", "phone"}
+    assert set(OPTIONAL_COLUMNS) == {"phone", "vulnerabilities", "consent_date"}
 
 
 def test_the_personal_data_export_has_every_field_in_order():

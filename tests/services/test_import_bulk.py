@@ -15,7 +15,8 @@ from kitlog.extensions import db
 from kitlog.models import Household, HouseholdImport, ImportStatus
 from kitlog.services import households, imports
 from kitlog.services.errors import Conflict, InvalidValues
-from tests.services.test_imports import TODAY, csv_file, nik_number, row_values
+from tests.worlds import IMPORT_DAY as TODAY
+from tests.worlds import csv_file, nik_number, row_values
 
 NOW = datetime(2020, 12, 10, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -110,7 +111,7 @@ def test_imported_rows_are_stored_as_the_orm_stores_a_registered_household(app, 
 
 
 def test_the_insert_reports_its_progress_chunk_by_chunk(app, monkeypatch):
-    monkeypatch.setattr(imports, "INSERT_CHUNK", 7)
+    monkeypatch.setattr(imports.inserting, "INSERT_CHUNK", 7)
     rows = [row_values(i) for i in range(30)]
     checked = imports.check_spreadsheet(db.session, csv_file(rows), "h.csv", today=TODAY)
     db.session.commit()
@@ -132,7 +133,7 @@ def test_a_nik_registered_after_the_registry_check_imports_nothing(app, make, mo
     make.household(nik=nik_number(13))
     # The registry check under the lock misses it (as it would in a race): the unique
     # NIK in the database is the last guard, also for COPY.
-    monkeypatch.setattr(imports, "registered_niks", lambda session, niks: {})
+    monkeypatch.setattr(imports.inserting, "registered_niks", lambda session, niks: {})
     with pytest.raises(Conflict) as refused:
         imports.import_households(db.session, checked, user=None)
     assert "registered while the file was being imported" in str(refused.value.message)

@@ -25,8 +25,8 @@ from kitlog.services import imports
 from kitlog.services.households import FIELDS
 from kitlog.services.imports import ImportFileError
 from tests.hostile import RAW_MARKUP, SCRIPT
-from tests.services.test_imports import csv_file, row_values, xlsx_file
 from tests.web.conftest import csrf_token, text_of
+from tests.worlds import csv_file, row_values, xlsx_file
 
 TODAY = date(2020, 12, 10)
 UPLOAD = "/households/imports/new"

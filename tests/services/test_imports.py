@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import pytest
 from flask_babel import force_locale
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from kitlog.extensions import db
@@ -20,8 +20,8 @@ from kitlog.services import imports
 from kitlog.services.errors import InvalidValues
 from kitlog.services.households import FIELDS
 from kitlog.services.imports import ImportFileError
-
-TODAY = date(2020, 12, 10)
+from tests.worlds import IMPORT_DAY as TODAY
+from tests.worlds import big_xlsx, csv_file, nik_number, row_values, xlsx_file
 
 
 @pytest.fixture(autouse=True)
@@ -32,64 +32,6 @@ def english(app):
 
 
 # -- building files ------------------------------------------------------------------------
-
-
-def nik_number(i: int, province: str = "35") -> str:
-    """The i-th of many distinct valid NIKs."""
-    return f"{province}0712{i % 28 + 1:02d}{(i // 28) % 12 + 1:02d}85{i // 336 + 1:04d}"
-
-
-def row_values(i: int, **changes) -> dict:
-    """A good spreadsheet row, as a person types it."""
-    values = {
-        "head_name": f"Siti Rahayu {i}",
-        "worker_name": f"Agus Santoso {i}",
-        "worker_relation": "istri",
-        "nik": nik_number(i),
-        "phone": f"0812{i:08d}",
-        "province": "jatim",
-        "regency": "KAB.  MALANG",
-        "district": "Turen",
-        "village": f"Sedayu {i % 40}",
-        "members": "4",
-        "vulnerabilities": "lansia; balita" if i % 3 == 0 else "",
-        "consent": "ya",
-        "consent_date": "",
-    }
-    values.update(changes)
-    return values
-
-
-def csv_file(rows: list[dict], header=FIELDS, *, delimiter=",", encoding="utf-8") -> bytes:
-    lines = [delimiter.join(header)]
-    for row in rows:
-        lines.append(delimiter.join(str(row.get(h, "")) for h in header))
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
-
-
-def xlsx_file(rows: list[dict | None], header=FIELDS) -> bytes:
-    """A workbook as Excel keeps it (shared strings); None is a blank row."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([] if row is None else [row.get(h) for h in header])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def big_xlsx(n: int) -> bytes:
-    """n good rows, written the fast way (inline strings, no dimension)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Households")
-    sheet.append(list(FIELDS))
-    for i in range(n):
-        values = row_values(i)
-        sheet.append([values[h] for h in FIELDS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def household_count() -> int:

@@ -27,7 +27,7 @@ from kitlog.services import distribution as dist
 from kitlog.services import manifests, stock
 from kitlog.services.errors import Conflict, InvalidValues, NotFound
 from kitlog.services.parcel_codes import format_short_code
-from tests.services.test_scans import T0, ScanWorld, events
+from tests.worlds import T0, ScanWorld, events
 
 
 @pytest.fixture

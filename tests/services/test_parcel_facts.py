@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelEvent, ParcelStatus, Scan
-from tests.services.test_scans import T0, ScanWorld
+from tests.worlds import T0, ScanWorld
 
 
 def utc(moment: datetime | None) -> datetime | None:

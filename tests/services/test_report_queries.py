@@ -6,15 +6,23 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import text
 
 from kitlog.extensions import db
 from kitlog.models import ParcelEvent, ParcelStatus
 from kitlog.services import stock
-from tests.services.test_reports import ZONE, report, world  # noqa: F401 - the fixture
+from tests.worlds import ZONE, ReportWorld, report
 
 
-def test_batch_summaries_hold_the_reserved_and_delivered_kits_of_the_parcels(world):  # noqa: F811
+@pytest.fixture
+def world(make) -> ReportWorld:
+    world = ReportWorld(make)
+    world.play()
+    return world
+
+
+def test_batch_summaries_hold_the_reserved_and_delivered_kits_of_the_parcels(world):
     summaries = stock.batch_summaries(db.session)
     reserved: dict[int, int] = defaultdict(int)
     for (_warehouse, batch_id), kits in stock.reserved_quantities(db.session).items():
@@ -27,7 +35,7 @@ def test_batch_summaries_hold_the_reserved_and_delivered_kits_of_the_parcels(wor
     assert stock.reconciliation_problems(db.session) == []
 
 
-def test_ledger_summaries_are_batch_summaries_without_the_parcels(world):  # noqa: F811
+def test_ledger_summaries_are_batch_summaries_without_the_parcels(world):
     ids = [world.a.id, world.b.id]
     full = stock.batch_summaries(db.session, ids)
     ledger = stock.ledger_summaries(db.session, ids)
@@ -47,7 +55,7 @@ def test_ledger_summaries_are_batch_summaries_without_the_parcels(world):  # noq
     assert full[world.a.id].delivered > 0 and full[world.b.id].reserved > 0
 
 
-def test_a_delivery_without_a_scan_counts_on_its_event_day_else_its_last_change(world):  # noqa: F811
+def test_a_delivery_without_a_scan_counts_on_its_event_day_else_its_last_change(world):
     """A delivery recorded without a scan (no device time) falls on the day its event was
     recorded; a delivered parcel with no delivered event at all, on its last change."""
     q = world.q  # DFAT's parcels, one kit each; q[0] delivered by scan on 3 Dec

@@ -9,106 +9,17 @@ share a round, so a figure that leaks from one donor to the other fails.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import bindparam, select, text
 
 from kitlog.extensions import db
-from kitlog.models import Donor, Parcel, Scan
-from kitlog.services import distribution as dist
+from kitlog.models import Donor, Scan
 from kitlog.services import stock
 from kitlog.services.reports import donor_report
-from tests.services.test_scans import ScanWorld
-
-TODAY = date(2026, 12, 10)
-ZONE = "Asia/Jakarta"
-# Day 1: 3 Dec 2026 10:00 in Jakarta; 16:59 UTC on day 1 is 4 Dec 23:59 in Jakarta.
-DAY1 = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)
-
-
-class ReportWorld:
-    """KOICA: lot A (10 received, 1 damaged, expiring in January) and lot B (pledged 25,
-    received 20, one stolen, +2 found at a count); DFAT: lot C (20). Round 1 gives 2 kits
-    to each of 6 households from A then B (so household 5's parcel draws on both lots);
-    round 2 gives one kit of C to each of the same households."""
-
-    def __init__(self, make):
-        w = self.w = ScanWorld(make, households=0)
-        self.koica = db.session.scalar(select(Donor).where(Donor.code == "KOICA"))
-        self.dfat = make.donor("DFAT")
-        sby = w.warehouse
-        # ScanWorld's own lot (LOT-S) is KOICA's too: it stays untouched, on hand.
-        self.lot_s = w.batch
-        self.a = make.batch(
-            received=10, damaged=1, warehouse=sby, lot="LOT-A", expiry=date(2027, 1, 15)
-        )
-        self.b = make.batch(received=20, pledged=25, warehouse=sby, lot="LOT-B")
-        self.c = make.batch(received=20, warehouse=sby, lot="LOT-C", donor=self.dfat)
-        stock.adjust_stock(
-            db.session, batch=self.b, warehouse=sby, quantity=-1, kind="loss",
-            reason="stolen", user=w.admin,
-        )  # fmt: skip
-        stock.adjust_stock(
-            db.session, batch=self.b, warehouse=sby, quantity=2, kind="adjustment",
-            reason="found at stock count", user=w.admin,
-        )  # fmt: skip
-        homes = [
-            dict(province="Jawa Timur", regency="Kabupaten Malang", members=4),
-            dict(province="Jawa Timur", regency="Kabupaten Malang", members=3,
-                 vulnerabilities=["elderly"]),
-            dict(province="Jawa Timur", regency="Kota Surabaya", members=5),
-            dict(province="Jawa Tengah", regency="Kabupaten Cilacap", members=2,
-                 vulnerabilities=["under5", "pregnant"]),
-            dict(province="Jawa Tengah", regency="Kabupaten Cilacap", members=6),
-            dict(province="Jawa Timur", regency="Kota Surabaya", members=1),
-        ]  # fmt: skip
-        self.households = [make.household(**home) for home in homes]
-        self.round1 = self._round("Round 1", [self.a, self.b], entitlement=2)
-        self.round2 = self._round("Round 2", [self.c], entitlement=1)
-        self.p = self._parcels(self.round1)  # KOICA's parcels, household order
-        self.q = self._parcels(self.round2)  # DFAT's
-
-    def _round(self, name, batches, entitlement):
-        w = self.w
-        round_ = dist.create_round(
-            db.session, name=name, batches=batches, warehouse=w.warehouse,
-            entitlement=entitlement, user=w.admin,
-        )  # fmt: skip
-        dist.open_round(db.session, round_, user=w.admin)
-        dist.allocate(db.session, round_, user=w.admin, today=date(2026, 12, 1))
-        db.session.commit()
-        return round_
-
-    def _parcels(self, round_):
-        by_household = {
-            p.household_id: p
-            for p in db.session.scalars(select(Parcel).where(Parcel.round_id == round_.id))
-        }
-        return [by_household[h.id] for h in self.households]
-
-    def play(self):
-        """The trips: see each line's comment."""
-        w, p, q = self.w, self.p, self.q
-        w.on_the_road(p[:5] + q[:2], at=DAY1)  # p[5] and q[2:] stay allocated
-        # household 0: delivered on day 1 (device time), round 2's parcel too
-        w.scan(p[0], "deliver", at=DAY1 + timedelta(hours=1))
-        w.scan(q[0], "deliver", at=DAY1 + timedelta(hours=1))
-        # household 1: delivered offline at 23:30 Jakarta on 3 Dec, synced on the 4th
-        w.scan(
-            p[1], "deliver", at=DAY1 + timedelta(days=1),
-            scanned_at=datetime(2026, 12, 3, 16, 30, tzinfo=UTC),
-        )  # fmt: skip
-        # household 2: failed, then delivered at a second visit on 4 Dec 00:30 Jakarta
-        w.scan(p[2], "fail", reason="nobody_home", at=DAY1 + timedelta(hours=2))
-        w.scan(p[2], "deliver", at=datetime(2026, 12, 3, 17, 30, tzinfo=UTC))
-        # household 3: failed, brought back to the warehouse (on the shelf again)
-        w.scan(p[3], "fail", reason="moved", at=DAY1 + timedelta(hours=3))
-        w.scan(p[3], "return", at=DAY1 + timedelta(days=1))
-        # household 4 (the parcel drawing on A and B): failed, still on the road
-        w.scan(p[4], "fail", reason="refused", at=DAY1 + timedelta(hours=4))
-        # q[1] (DFAT, household 1) is still in transit; q[2:] and p[5] on the shelf
+from tests.worlds import ZONE, ReportWorld, report
 
 
 @pytest.fixture
@@ -116,10 +27,6 @@ def world(make) -> ReportWorld:
     world = ReportWorld(make)
     world.play()
     return world
-
-
-def report(donor):
-    return donor_report(db.session, donor, today=TODAY, timezone=ZONE)
 
 
 def sql(query: str, **params):

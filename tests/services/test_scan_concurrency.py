@@ -17,7 +17,7 @@ from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelEvent, ParcelStatus, Scan, User
 from kitlog.services.locking import begin_write
 from kitlog.services.scans import ScanInput, record_scan
-from tests.services.test_scans import T0, ScanWorld
+from tests.worlds import T0, ScanWorld
 
 pytestmark = pytest.mark.postgresql_only
 

@@ -23,94 +23,10 @@ from kitlog.models import (
     StockMovement,
 )
 from kitlog.services import distribution as dist
-from kitlog.services import manifests, stock
+from kitlog.services import stock
 from kitlog.services.errors import InvalidValues
 from kitlog.services.scans import ScanInput, allowed_actions, record_scan
-
-# 3 Dec 2026 14:02 in Jakarta (UTC+7)
-T0 = datetime(2026, 12, 3, 7, 2, tzinfo=UTC)
-_keys = iter(range(1, 10**6))
-
-
-def key() -> str:
-    return f"test-key-{next(_keys):06d}"
-
-
-class ScanWorld:
-    """SBY-01 with a batch of 50 kits, an open round allocated to `households` households
-    (one kit each), a warehouse user Budi and a field officer Siti Rahayu."""
-
-    def __init__(self, make, households: int = 4):
-        self.make = make
-        self.warehouse = make.warehouse("SBY-01", province="Jawa Timur", regency="Surabaya")
-        self.batch = make.batch(received=50, warehouse=self.warehouse, lot="LOT-S")
-        self.budi = make.user("warehouse")
-        self.budi.name = "Budi"
-        self.siti = make.user("field", language="en")
-        self.siti.name = "Siti Rahayu"
-        self.admin = make.user("admin")
-        for n in range(households):
-            make.household(village=f"Sedayu {n}")
-        self.round = dist.create_round(
-            db.session,
-            name="Round 1",
-            batches=[self.batch],
-            warehouse=self.warehouse,
-            entitlement=1,
-            user=self.admin,
-        )
-        dist.open_round(db.session, self.round, user=self.admin)
-        dist.allocate(db.session, self.round, user=self.admin, today=date(2026, 12, 1), now=T0)
-        db.session.commit()
-        self.parcels = list(
-            db.session.scalars(
-                select(Parcel).where(Parcel.round_id == self.round.id).order_by(Parcel.id)
-            )
-        )
-
-    def scan(self, parcel, action, *, user=None, at=None, code=None, idem=None, **values):
-        user = user or (self.siti if action in ("deliver", "fail") else self.budi)
-        result = record_scan(
-            db.session,
-            ScanInput(
-                code=code or (parcel.short_code if parcel is not None else "nothing"),
-                action=action,
-                idempotency_key=idem or key(),
-                **values,
-            ),
-            user=user,
-            now=at or T0,
-        )
-        db.session.commit()
-        return result
-
-    def manifest(self, parcels=(), *, at=None, warehouse=None, **values):
-        manifest = manifests.create_manifest(
-            db.session,
-            warehouse=warehouse or self.warehouse,
-            destination=values.pop("destination", "Desa Sedayu, Turen"),
-            vehicle=values.pop("vehicle", "L 1234 AB"),
-            driver_name=values.pop("driver_name", "Joko Widodo"),
-            driver_phone=values.pop("driver_phone", "0812 3456 7890"),
-            parcels=[p.short_code for p in parcels],
-            user=self.budi,
-            now=at or T0,
-            **values,
-        )
-        db.session.commit()
-        return manifest
-
-    def dispatch(self, manifest, *, at=None):
-        manifests.dispatch_manifest(db.session, manifest, user=self.budi, now=at or T0)
-        db.session.commit()
-
-    def on_the_road(self, parcels, *, at=None):
-        """Pack the parcels, load them onto a new manifest and dispatch it."""
-        for parcel in parcels:
-            self.scan(parcel, "pack", at=at)
-        manifest = self.manifest(parcels, at=at)
-        self.dispatch(manifest, at=at)
-        return manifest
+from tests.worlds import T0, ScanWorld, events, key
 
 
 @pytest.fixture
@@ -120,15 +36,6 @@ def w(make) -> ScanWorld:
 
 def english(result) -> str:
     return result.detail
-
-
-def events(parcel) -> list[tuple[str | None, str]]:
-    return [
-        (e.from_status, e.status)
-        for e in db.session.scalars(
-            select(ParcelEvent).where(ParcelEvent.parcel_id == parcel.id).order_by(ParcelEvent.id)
-        )
-    ]
 
 
 def scans_of(parcel=None) -> int:

@@ -4,156 +4,22 @@ exactly on the period's local midnights counted on the right side."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import DateTime, bindparam, select, text
 
 from kitlog.extensions import db
-from kitlog.models import DonorBatch, Parcel, Warehouse
-from kitlog.services import distribution, manifests, stock
+from kitlog.models import DonorBatch, Warehouse
 from kitlog.services.errors import InvalidValue
-from kitlog.services.scans import ScanInput, record_scan
 from kitlog.services.stock_report import (
     default_period,
     local_midnight,
     stock_report,
 )
+from tests.worlds import END, NOV_1, NOV_29, START, LedgerWorld
 
 TZ = "Asia/Jakarta"
-NOV_1, NOV_29 = date(2026, 11, 1), date(2026, 11, 29)
-START = datetime(2026, 10, 31, 17, 0, tzinfo=UTC)  # 1 November 2026, 00:00 in Jakarta
-END = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # 30 November 2026, 00:00 in Jakarta
-
-
-class LedgerWorld:
-    """JKT-01 and SBY-01 with batches of two donors whose movements fall before, on,
-    inside and after the period 1-29 November 2026 (Jakarta time)."""
-
-    def __init__(self, make):
-        self.make = make
-        self.koica = make.donor("KOICA")
-        self.dfat = make.donor("DFAT", name="Australian Aid")
-        self.kit = make.kit_type()
-        self.jkt = make.warehouse("JKT-01")
-        self.sby = make.warehouse("SBY-01", province="Jawa Timur", regency="Surabaya")
-        self.budi = make.user("warehouse")
-        self.admin = make.user("admin")
-
-        # A: before the period 100 received (5 damaged); in it 20 moved to SBY-01 at the
-        # very first instant, losses for two reasons, +4 at the very last instant; -2
-        # exactly at the end (after the period).
-        self.a = self.receive("LOT-A", 100, damaged=5, at=datetime(2026, 10, 15, 3, tzinfo=UTC))
-        stock.transfer_stock(
-            db.session,
-            batch=self.a,
-            from_warehouse=self.jkt,
-            to_warehouse=self.sby,
-            quantity=20,
-            user=self.budi,
-            now=START,
-        )
-        self.adjust(self.a, -3, "loss", "Flooded shelf", START + timedelta(days=1))
-        self.adjust(self.a, -2, "loss", "Stolen", START + timedelta(days=2))
-        self.adjust(self.a, -1, "loss", "Flooded shelf", START + timedelta(days=3))
-        self.adjust(self.a, 4, "adjustment", "Count found 4 more", END - timedelta(microseconds=1))
-        self.adjust(self.a, -2, "adjustment", "Recount", END)
-        # B (DFAT): received at the first instant; 3 dispatched on a manifest, 1 returned.
-        self.b = self.receive("LOT-B", 30, donor=self.dfat, at=START)
-        self._dispatch_three_and_return_one()
-        # C: stock before the period and no movement in it.
-        self.c = self.receive("LOT-C", 10, at=datetime(2026, 9, 1, 2, tzinfo=UTC))
-        # D: all of it moved to SBY-01 before the period (no row in JKT-01).
-        self.d = self.receive("LOT-D", 5, at=datetime(2026, 9, 1, 2, tzinfo=UTC))
-        stock.transfer_stock(
-            db.session,
-            batch=self.d,
-            from_warehouse=self.jkt,
-            to_warehouse=self.sby,
-            quantity=5,
-            user=self.budi,
-            now=datetime(2026, 9, 2, 2, tzinfo=UTC),
-        )
-        # E: received exactly at the end, the first instant of 30 November.
-        self.e = self.receive("LOT-E", 7, at=END)
-        db.session.commit()
-
-    def receive(self, lot, quantity, *, damaged=0, donor=None, warehouse=None, at):
-        return stock.receive_batch(
-            db.session,
-            donor=donor or self.koica,
-            kit_type=self.kit,
-            warehouse=warehouse or self.jkt,
-            reference="AGR-1",
-            lot=lot,
-            expiry_date=date(2028, 1, 31),
-            quantity_pledged=quantity,
-            quantity_received=quantity,
-            quantity_damaged=damaged,
-            received_date=at.date(),
-            user=self.budi,
-            now=at,
-        )
-
-    def adjust(self, batch, quantity, kind, reason, at):
-        stock.adjust_stock(
-            db.session,
-            batch=batch,
-            warehouse=self.jkt,
-            quantity=quantity,
-            kind=kind,
-            reason=reason,
-            user=self.budi,
-            now=at,
-        )
-
-    def scan(self, parcel, action, at):
-        result = record_scan(
-            db.session,
-            ScanInput(
-                code=parcel.short_code,
-                action=action,
-                idempotency_key=f"report-{action}-{parcel.id}",
-            ),
-            user=self.budi,
-            now=at,
-        )
-        assert result.outcome == "ok", result.detail
-
-    def _dispatch_three_and_return_one(self):
-        for n in range(3):
-            self.make.household(village=f"Sedayu {n}")
-        round_ = distribution.create_round(
-            db.session,
-            name="Round B",
-            batches=[self.b],
-            warehouse=self.jkt,
-            entitlement=1,
-            user=self.admin,
-            now=START + timedelta(days=4),
-        )
-        distribution.open_round(db.session, round_, user=self.admin, now=START + timedelta(days=4))
-        distribution.allocate(
-            db.session, round_, user=self.admin, today=NOV_1, now=START + timedelta(days=4)
-        )
-        parcels = list(db.session.scalars(select(Parcel).where(Parcel.round_id == round_.id)))
-        assert len(parcels) == 3
-        for parcel in parcels:
-            self.scan(parcel, "pack", START + timedelta(days=5))
-        manifest = manifests.create_manifest(
-            db.session,
-            warehouse=self.jkt,
-            destination="Turen",
-            vehicle="B 1234 CD",
-            driver_name="Joko",
-            parcels=[p.short_code for p in parcels],
-            user=self.budi,
-            now=START + timedelta(days=5),
-        )
-        manifests.dispatch_manifest(
-            db.session, manifest, user=self.budi, now=START + timedelta(days=6)
-        )
-        self.scan(parcels[0], "return", START + timedelta(days=7))
 
 
 @pytest.fixture

@@ -210,7 +210,7 @@ def test_cancelling_a_parcel_by_page_and_by_api_is_logged(browser, login, make, 
 
 
 def _trip(make):
-    from tests.services.test_scans import ScanWorld
+    from tests.worlds import ScanWorld
 
     world = ScanWorld(make, households=3)
     return world, world.on_the_road(world.parcels)

@@ -5,7 +5,6 @@ form's own key makes a resent form one scan."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from html import unescape
 from html.parser import HTMLParser
 
@@ -14,83 +13,9 @@ from sqlalchemy import func, select
 
 from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelStatus, Scan
-from kitlog.services import distribution as dist
-from kitlog.services import manifests
 from kitlog.services.parcel_codes import format_short_code
-from kitlog.services.scans import ScanInput, record_scan
 from tests.web.conftest import field_errors, text_of
-
-_keys = iter(range(1, 10**6))
-
-
-class DoorWorld:
-    """SBY-01 with 20 kits, an open round of `households` households (one kit each), and
-    a warehouse user who packs, loads and dispatches through the services."""
-
-    def __init__(self, make, households: int = 3):
-        self.make = make
-        self.warehouse = make.warehouse("SBY-01", province="Jawa Timur", regency="Surabaya")
-        self.batch = make.batch(received=20, warehouse=self.warehouse, lot="LOT-S")
-        self.storekeeper = make.user("warehouse", email="budi@example.org")
-        self.households = [
-            make.household(
-                head_name=f"Siti Rahayu {n}",
-                village=f"Sedayu {n}",
-                district="Turen",
-                nik=f"350712010185{n + 1:04d}",
-                phone=f"08123456{n:04d}",
-            )
-            for n in range(households)
-        ]
-        self.round = dist.create_round(
-            db.session,
-            name="Covid-19 round 1",
-            batches=[self.batch],
-            warehouse=self.warehouse,
-            entitlement=1,
-            user=None,
-        )
-        dist.open_round(db.session, self.round, user=None)
-        dist.allocate(db.session, self.round, user=None, today=date(2026, 12, 1))
-        db.session.commit()
-        self.parcels = list(
-            db.session.scalars(
-                select(Parcel).where(Parcel.round_id == self.round.id).order_by(Parcel.id)
-            )
-        )
-
-    def scan(self, parcel: Parcel, action: str, user=None, **values):
-        result = record_scan(
-            db.session,
-            ScanInput(
-                code=parcel.short_code,
-                action=action,
-                idempotency_key=f"world-{next(_keys):06d}",
-                **values,
-            ),
-            user=user or self.storekeeper,
-        )
-        db.session.commit()
-        return result
-
-    def dispatch(self, parcels: list[Parcel]):
-        """Pack the parcels, load them onto a new manifest and dispatch it."""
-        for parcel in parcels:
-            self.scan(parcel, "pack")
-        manifest = manifests.create_manifest(
-            db.session,
-            warehouse=self.warehouse,
-            destination="Desa Sedayu, Turen",
-            vehicle="L 1234 AB",
-            driver_name="Joko Susilo",
-            driver_phone="0812 3456 7890",
-            parcels=[p.short_code for p in parcels],
-            user=self.storekeeper,
-        )
-        db.session.commit()
-        manifests.dispatch_manifest(db.session, manifest, user=self.storekeeper)
-        db.session.commit()
-        return manifest
+from tests.worlds import DoorWorld
 
 
 @pytest.fixture

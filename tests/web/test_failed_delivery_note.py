@@ -11,7 +11,7 @@ import pytest
 
 from kitlog.services.parcel_codes import format_short_code
 from tests.documents.pdf import page_texts
-from tests.web.test_delivery_pages import DoorWorld
+from tests.worlds import DoorWorld
 
 NOTE = "Tetangga: NIK 3507120101859999, telepon 0812 7777 4321"
 

@@ -45,8 +45,8 @@ from tests.hostile import (
     planted,
 )
 from tests.hostile import short as _short
-from tests.services.test_scans import ScanWorld
 from tests.web.conftest import field_errors
+from tests.worlds import ScanWorld
 
 # Tables a refused form may still write: a failed login is counted for the throttle.
 UNSNAPSHOTTED = {"login_throttles"}

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from kitlog.extensions import db
 from kitlog.models import AuditEvent
 from kitlog.services import imports
-from tests.services.test_imports import TODAY, csv_file, nik_number, row_values
+from tests.worlds import IMPORT_DAY as TODAY
+from tests.worlds import csv_file, nik_number, row_values
 
 HOUSEHOLDS = 2_500
 

@@ -15,8 +15,8 @@ from kitlog.extensions import db
 from kitlog.models import Household, HouseholdImport
 from kitlog.models.base import utcnow
 from kitlog.services import imports
-from tests.services.test_imports import csv_file, nik_number, row_values, xlsx_file
 from tests.web.conftest import csrf_token, text_of
+from tests.worlds import csv_file, nik_number, row_values, xlsx_file
 
 UPLOAD = "/households/imports/new"
 
@@ -290,15 +290,15 @@ def test_the_progress_advances_while_the_rows_are_inserted(
     """The confirmed import's bar: the rows checked at upload fill its first half at once,
     the insert its second; on PostgreSQL another connection sees it move while the rows
     go in."""
-    from kitlog.blueprints.households import imports as pages
+    from kitlog.services.imports import runner
 
     auth.login("field", language="en")
-    monkeypatch.setattr(imports, "INSERT_CHUNK", 10)
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 10)
+    monkeypatch.setattr(imports.inserting, "INSERT_CHUNK", 10)
+    monkeypatch.setattr(imports.checking, "PROGRESS_EVERY", 10)
     response = upload(client, csv_file([row_values(i) for i in range(40)]), "h.csv")
     page = response.headers["Location"]
     job_id = int(page.rsplit("/", 1)[1])
-    writer = pages._progress
+    writer = runner._progress
     seen = []  # what a fresh connection reads after each report
 
     def watched(job):
@@ -315,7 +315,7 @@ def test_the_progress_advances_while_the_rows_are_inserted(
 
         return write
 
-    monkeypatch.setattr(pages, "_progress", watched)
+    monkeypatch.setattr(runner, "_progress", watched)
     post_form(client, page, f"/households/imports/{job_id}/confirm")
     assert household_count() == 40
     assert seen == sorted(seen)  # it never goes back
@@ -342,7 +342,7 @@ def test_confirming_imports_the_rows_checked_at_upload_without_reading_the_file_
     def read_again(*args, **kwargs):
         raise AssertionError("the file was read and checked again")
 
-    monkeypatch.setattr(imports, "check_spreadsheet", read_again)
+    monkeypatch.setattr(imports.jobs, "check_spreadsheet", read_again)
     post_form(client, page, f"/households/imports/{job_id}/confirm")
     assert household_count() == 3
     assert "3 households were imported." in text_of(client.get(page))

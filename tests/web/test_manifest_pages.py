@@ -11,8 +11,8 @@ from kitlog.extensions import db
 from kitlog.models import Manifest, MovementKind, ParcelStatus, StockMovement
 from kitlog.services import stock
 from kitlog.services.parcel_codes import format_short_code
-from tests.services.test_scans import ScanWorld
 from tests.web.conftest import csrf_token, field_errors, text_of
+from tests.worlds import ScanWorld
 
 
 @pytest.fixture

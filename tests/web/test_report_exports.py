@@ -17,7 +17,7 @@ from kitlog.models import ShareLink
 from kitlog.services import share_links
 from kitlog.services.reports import donor_report
 from tests.documents.pdf import page_texts
-from tests.services.test_reports import ReportWorld
+from tests.worlds import ReportWorld
 
 KINDS = ("csv", "xlsx", "pdf")
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from tests.services.test_reports import ReportWorld
 from tests.web.conftest import text_of
+from tests.worlds import ReportWorld
 
 
 @pytest.fixture

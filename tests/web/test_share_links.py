@@ -15,8 +15,8 @@ from kitlog.models import ShareLink
 from kitlog.models.base import utcnow
 from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
-from tests.services.test_reports import ReportWorld
 from tests.web.conftest import text_of
+from tests.worlds import ReportWorld
 
 LINK_RE = re.compile(r'value="https?://[^"/]+/share/([A-Za-z0-9_-]+)"')
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from kitlog.extensions import db
 from kitlog.services import stock
-from tests.services.test_stock_report import START, LedgerWorld
 from tests.web.conftest import field_errors, text_of
+from tests.worlds import START, LedgerWorld
 
 URL = "/stock/report?warehouse=JKT-01&from=2026-11-01&to=2026-11-29"
 XLSX = "/stock/report.xlsx?warehouse=JKT-01&from=2026-11-01&to=2026-11-29"

@@ -391,7 +391,6 @@ def create_round(data):
         user=acting_user(),
         **data,
     )
-    db.session.commit()
     return _dump_rounds([round_])[0]
 
 
@@ -435,7 +434,6 @@ def allocate(data, round_id):
         user=acting_user(),
         today=local_today(),
     )
-    db.session.commit()
     return {
         "allocated": result.allocated,
         "kits": result.kits,
@@ -476,7 +474,6 @@ def plan(round_id):
 def open_round(round_id):
     """Open a draft round."""
     round_ = service.open_round(db.session, _round_or_404(round_id), user=acting_user())
-    db.session.commit()
     return _dump_rounds([round_])[0]
 
 
@@ -488,7 +485,6 @@ def close_round(round_id):
     """Close an open round; its parcels not yet packed are cancelled (409 while any is
     packed, on the road or failed)."""
     round_ = service.close_round(db.session, _round_or_404(round_id), user=acting_user())
-    db.session.commit()
     return _dump_rounds([round_])[0]
 
 
@@ -543,5 +539,4 @@ def cancel_parcel(data, code):
         object_ref=parcel.short_code,
         address=request.remote_addr,
     )
-    db.session.commit()
     return _dump_parcel(parcel)

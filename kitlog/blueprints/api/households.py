@@ -226,7 +226,6 @@ def create_household(data):
     household = household_service.register_household(
         db.session, raw, user=acting_user(), confirm_duplicate=confirm, today=local_today()
     )
-    db.session.commit()
     return _dump(household)
 
 
@@ -306,5 +305,4 @@ def update_household(data, code):
         object_ref=household.code,
         address=request.remote_addr,
     )
-    db.session.commit()
     return _dump(household)

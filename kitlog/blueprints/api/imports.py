@@ -14,8 +14,10 @@ from kitlog.blueprints.households.imports import allow_spreadsheet_uploads, too_
 from kitlog.blueprints.web import local_today
 from kitlog.errors import problem
 from kitlog.extensions import db
-from kitlog.security import require, writes_late
+from kitlog.security import require
 from kitlog.services import imports as import_service
+from kitlog.services.locking import transaction
+from kitlog.unit_of_work import writes_late
 
 blp = ApiBlueprint("api_imports", __name__, description="Household imports")
 blp.url_value_preprocessor(allow_spreadsheet_uploads)
@@ -86,13 +88,12 @@ def import_households(args, files):
         checked = import_service.check_spreadsheet(
             db.session, content, upload.filename or "", today=local_today()
         )
-    # Reading and checking took a read snapshot only; end it, so the import begins a
-    # fresh write transaction (SQLite's write lock is held for the insert alone).
-    db.session.rollback()
     if args["dry_run"]:
         return jsonify(
             {"good_rows": checked.good_rows, "errors": [e.as_dict() for e in checked.errors]}
         )
-    import_service.import_households(db.session, checked, user=user)
-    db.session.commit()
+    # Reading and checking took a read snapshot only: the insert is a write transaction
+    # of its own, so SQLite's write lock is held for the insert alone.
+    with transaction(db.session, write=True):
+        import_service.import_households(db.session, checked, user=user)
     return {"imported": checked.good_rows}

@@ -249,7 +249,6 @@ def create_manifest(data):
         user=acting_user(),
         **data,
     )
-    db.session.commit()
     return _dump_detail(manifest)
 
 
@@ -299,7 +298,6 @@ def dispatch_manifest(manifest_id):
     manifest = service.dispatch_manifest(
         db.session, _manifest_or_404(manifest_id), user=acting_user()
     )
-    db.session.commit()
     return _dump_detail(manifest)
 
 
@@ -323,7 +321,6 @@ def add_parcels(data, manifest_id):
             village=data["village"],
             user=acting_user(),
         )
-    db.session.commit()
     return _dump_detail(manifest)
 
 
@@ -336,7 +333,6 @@ def remove_parcel(manifest_id, code):
     manifest = _manifest_or_404(manifest_id)
     parcel = find_parcel(db.session, code[:200])
     service.remove_parcel(db.session, manifest, parcel, user=acting_user())
-    db.session.commit()
     return _dump_detail(manifest)
 
 
@@ -352,7 +348,6 @@ def close_manifest(data, manifest_id):
     manifest = service.close_manifest(
         db.session, _manifest_or_404(manifest_id), reason=data["reason"], user=acting_user()
     )
-    db.session.commit()
     return _dump_detail(manifest)
 
 
@@ -367,7 +362,6 @@ def cancel_manifest(data, manifest_id):
     manifest = service.cancel_manifest(
         db.session, _manifest_or_404(manifest_id), reason=data["reason"], user=acting_user()
     )
-    db.session.commit()
     return _dump_detail(manifest)
 
 

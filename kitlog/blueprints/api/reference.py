@@ -89,7 +89,6 @@ def list_donors(args):
 def create_donor(data):
     """Create a donor."""
     donor = reference_service.create_donor(db.session, **data)
-    db.session.commit()
     return donor
 
 
@@ -122,7 +121,6 @@ def create_kit_type(data):
     """Create a kit type with its contents."""
     contents = [ContentLine(**line) for line in data.pop("contents")]
     kit_type = reference_service.create_kit_type(db.session, contents=contents, **data)
-    db.session.commit()
     return _dump_kit_type(kit_type)
 
 
@@ -154,7 +152,6 @@ def list_warehouses(args):
 def create_warehouse(data):
     """Create a warehouse."""
     warehouse = reference_service.create_warehouse(db.session, **data)
-    db.session.commit()
     return warehouse
 
 

@@ -269,12 +269,9 @@ def create_scan(data):
     if _forbidden(scan_input.action):
         return problem(403)
     result = service.record_scan(db.session, scan_input, user=acting_user())
-    # The answer is built before the commit, from what this transaction wrote and read
-    # under the parcel's lock: the commit expires every object, and building it after
-    # would read the parcel, its household, lines and history again in a new transaction.
-    # If the commit fails, the request fails (500) and this answer is never sent.
+    # The answer is built before the request commits, from what this transaction wrote
+    # and read under the parcel's lock. If the commit fails, this answer is never sent.
     answer = _result(result, scan_input.idempotency_key)
-    db.session.commit()
     if result.status == 200:
         return answer
     detail = answer.pop("detail", None) or translated_title(result.status)
@@ -310,21 +307,18 @@ def create_scans(data):
                 }
             )
             continue
-        savepoint = db.session.begin_nested()
         try:
             scan_input = _input(loaded)
             if _forbidden(scan_input.action):
-                savepoint.rollback()
                 results.append(_forbidden_result(key))
                 continue
-            result = service.record_scan(db.session, scan_input, user=acting_user())
-            savepoint.commit()
+            # one scan's refusal undoes that scan alone; the request commits the others
+            with db.session.begin_nested():
+                result = service.record_scan(db.session, scan_input, user=acting_user())
         except DomainError as error:
-            savepoint.rollback()
             results.append(_domain_result(error, key))
             continue
         results.append(_result(result, scan_input.idempotency_key))
-    db.session.commit()
     return {"results": results}
 
 

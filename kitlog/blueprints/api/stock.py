@@ -250,7 +250,6 @@ def create_batch(data):
         user=acting_user(),
         **data,
     )
-    db.session.commit()
     return _dump_batches([batch])[0]
 
 
@@ -360,7 +359,6 @@ def create_transfer(data):
         note=data["note"],
         user=acting_user(),
     )
-    db.session.commit()
     return _dump_transfer(transfer)
 
 
@@ -390,5 +388,4 @@ def create_adjustment(data):
         detail={"warehouse": movement.warehouse_id, "quantity": movement.quantity},
         address=request.remote_addr,
     )
-    db.session.commit()
     return _dump_movement(movement)

@@ -21,7 +21,7 @@ from kitlog.extensions import db
 from kitlog.models import LANGUAGES, ApiToken
 from kitlog.security import public, require
 from kitlog.services import users as user_service
-from kitlog.services.locking import begin_write
+from kitlog.services.locking import transaction
 
 T = TypeVar("T")
 
@@ -45,27 +45,21 @@ def _safe_next(target: str | None) -> str:
 def _throttled_check(email: str, check: Callable[[], T]) -> T:
     """Check a password under the login throttle; raises LoginThrottled (429).
 
-    The attempt is counted as a failure and committed before the password is checked, so
-    that simultaneous attempts from other workers see it; a right password then takes it
-    back. Either way the transaction that follows begins afresh as a writer.
+    The attempt is counted as a failure in a transaction of its own, committed before the
+    password is checked, so that simultaneous attempts from other workers see it; a right
+    password then takes it back, in another. Whatever the request answers (a wrong
+    password, 429), the count stands.
     """
     address = request.remote_addr or "unknown"
     rules = user_service.ThrottleRules.from_config(current_app.config)
-    try:
+    with transaction(db.session, write=True):
         user_service.reserve_login_attempt(db.session, email=email, address=address, rules=rules)
-    except user_service.LoginThrottled:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    begin_write(db.session)
-    user_service.forget_old_login_counters(db.session, window_s=rules.window_s)
-    db.session.commit()
-    begin_write(db.session)
-    result = check()
-    if result:
-        user_service.forgive_login_attempt(db.session, email=email, address=address)
-    db.session.commit()
-    begin_write(db.session)
+    with transaction(db.session, write=True):
+        user_service.forget_old_login_counters(db.session, window_s=rules.window_s)
+    with transaction(db.session, write=True):
+        result = check()
+        if result:
+            user_service.forgive_login_attempt(db.session, email=email, address=address)
     return result
 
 
@@ -95,7 +89,6 @@ def login():
         remember = bool(form.remember.data)
         lifetime = config["REMEMBER_COOKIE_DURATION" if remember else "LOGIN_SESSION_DURATION"]
         user_service.start_session(db.session, user, remember=remember, lifetime=lifetime)
-        db.session.commit()
         login_user(user, remember=remember, duration=config["REMEMBER_COOKIE_DURATION"])
         session.pop("lang", None)
         return redirect(_safe_next(request.args.get("next")))
@@ -109,7 +102,6 @@ def logout():
     stops working; the user's other devices stay logged in."""
     if current_user.is_authenticated:
         user_service.end_session(db.session, current_user.session_key)
-        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -123,7 +115,6 @@ def set_language():
     if language in LANGUAGES:
         if current_user.is_authenticated:
             user_service.set_language(db.session, current_user, language)
-            db.session.commit()
         else:
             session["lang"] = language
     return redirect(_safe_next(request.form.get("next")))
@@ -204,7 +195,6 @@ def create_token():
     if not form.validate_on_submit():
         return _profile(token_form=form)
     record, token = user_service.create_token(db.session, current_user, form.name.data.strip())
-    db.session.commit()
     response = render_template(
         "auth/token_created.html", record=record, token=token, active_nav="auth.profile"
     )
@@ -223,6 +213,5 @@ def revoke_token(token_id: int):
         return _profile(revoke_form=form)
     if token.revoked_at is None:
         user_service.revoke_token(db.session, token)
-        db.session.commit()
     flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for(".profile"))

@@ -27,6 +27,7 @@ from kitlog.services import audit, distribution, queries
 from kitlog.services import stock as stock_service
 from kitlog.services.errors import DomainError, OutOfStock
 from kitlog.services.parcel_codes import format_short_code
+from kitlog.unit_of_work import discard
 
 SKIPPED_SHOWN = 100
 CANCELLABLE = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
@@ -201,7 +202,7 @@ def show_round(round_id: int):
 
 
 def _action(round_: Round, run, success) -> object:
-    """Run one button's service call: commit and say what happened, or say why not."""
+    """Run one button's service call and say what happened, or say why not."""
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -225,10 +226,9 @@ def allocate(round_id: int):
     try:
         result = distribution.allocate(db.session, round_, user=current_user, today=local_today())
     except DomainError as error:
-        db.session.rollback()
+        discard()
         flash(_refusal(error), "error")
         return redirect(url_for(".round", round_id=round_id))
-    db.session.commit()
     flash(_allocated_message(result), "success")
     return redirect(url_for(".round", round_id=round_id))
 

@@ -26,6 +26,7 @@ from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
 from kitlog.services import distribution, parcel_actions, scans
 from kitlog.services.errors import DomainError, InvalidValues, NotFound
 from kitlog.services.parcel_codes import format_short_code
+from kitlog.unit_of_work import discard
 
 # The parcel page's own buttons; loading onto a truck happens at the scan station, and
 # delivering asks for the recipient on the delivery page.
@@ -156,10 +157,9 @@ def parcel_action(token: str):
     try:
         result = scans.record_scan(db.session, data, user=current_user)
     except DomainError as error:
-        db.session.rollback()
+        discard()
         flash(_("Not recorded: %(detail)s", detail=str(error)), "error")
     else:
-        db.session.commit()
         flash(_result_message(result, data.action, code), _category(result))
     return redirect(url_for(".parcel", token=found.token))
 
@@ -260,7 +260,7 @@ def _record_at_door():
     try:
         result = scans.record_scan(db.session, data, user=current_user)
     except InvalidValues as error:
-        db.session.rollback()
+        discard()
         for problem in error.errors:
             field = form.error_field(problem.field)
             if field is not None:
@@ -269,10 +269,9 @@ def _record_at_door():
                 form.form_errors.append(str(problem.message))
         return _render_deliver(lookup, found, forms={action: form}, status=422)
     except DomainError as error:
-        db.session.rollback()
+        discard()
         form.show_error(error)
         return _render_deliver(lookup, found, forms={action: form}, status=error.status)
-    db.session.commit()
     code = format_short_code(found.short_code)
     flash(_result_message(result, action, code, data.recipient_name), _category(result))
     return redirect(url_for(".deliver", code=code))

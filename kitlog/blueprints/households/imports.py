@@ -1,16 +1,14 @@
 """Importing households from a spreadsheet: upload, preview, confirm, progress.
 
-The upload is kept as a HouseholdImport job and checked in a background thread; the
-job's state lives in the database, so whichever worker answers the next request shows
-the same progress. Confirming imports the whole file in one transaction, or nothing.
+The upload is kept as a HouseholdImport job and checked in a background thread
+(`services.imports.runner`, which these views only start); the job's state lives in the
+database, so whichever worker answers the next request shows the same progress.
+Confirming imports the whole file in one transaction, or nothing.
 """
 
 from __future__ import annotations
 
-import threading
-
 from flask import (
-    Flask,
     Response,
     current_app,
     flash,
@@ -23,21 +21,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kitlog.blueprints.households import bp
-from kitlog.blueprints.web import local_today, page_number
+from kitlog.blueprints.web import page_number
 from kitlog.extensions import db
 from kitlog.forms import KitlogForm
 from kitlog.i18n import current_language
 from kitlog.models import HouseholdImport, ImportStatus
-from kitlog.models.base import utcnow
 from kitlog.security import can, require
 from kitlog.services import imports as import_service
-from kitlog.services.errors import DomainError
-from kitlog.services.locking import begin_write
+from kitlog.services.imports import runner
+from kitlog.unit_of_work import after_commit
 
 ERRORS_PER_PAGE = 500
 # The multipart envelope around a 20 MB file: its boundaries, headers and CSRF token.
@@ -136,8 +131,10 @@ def import_upload():
     if job is None:
         slot.release()
         return _upload_page(form, status=422)
-    start_job(current_app._get_current_object(), check_job, job.id, slot)
-    return redirect(url_for(".import_job", job_id=job.id))
+    # The check's thread reads the job: it starts once the request has committed it.
+    app, job_id = current_app._get_current_object(), job.id
+    after_commit(lambda: runner.start_check(app, job_id, slot), otherwise=slot.release)
+    return redirect(url_for(".import_job", job_id=job_id))
 
 
 @bp.route("/imports/<int:job_id>")
@@ -194,7 +191,8 @@ def import_confirm(job_id: int):
         if form.form_errors:
             flash(form.form_errors[0], "error")
         else:
-            start_job(current_app._get_current_object(), import_job_rows, job_id)
+            app = current_app._get_current_object()
+            after_commit(lambda: runner.start_import(app, job_id))
     return redirect(url_for(".import_job", job_id=job_id))
 
 
@@ -233,115 +231,3 @@ def import_template_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="kitlog-households.csv"'},
     )
-
-
-# -- the background work -------------------------------------------------------------------
-
-
-def start_job(app: Flask, work, job_id: int, *extra) -> None:
-    """Run work(app, job_id, *extra) in a thread (or at once when IMPORTS_IN_BACKGROUND is
-    off)."""
-    if not app.config.get("IMPORTS_IN_BACKGROUND", True):
-        work(app, job_id, *extra)
-        return
-    thread = threading.Thread(
-        target=work, args=(app, job_id, *extra), name=f"kitlog-import-{job_id}", daemon=True
-    )
-    thread.start()
-
-
-def _progress(job_id: int):
-    """Write the progress in its own short transaction, so any worker can show it."""
-    engine = db.engine
-
-    def report(done: int, expected: int) -> None:
-        try:
-            with engine.begin() as connection:
-                connection.execute(
-                    update(HouseholdImport)
-                    .where(HouseholdImport.id == job_id)
-                    .values(processed_rows=done, total_rows=expected, updated_at=utcnow())
-                )
-        except OperationalError:  # the database is busy: the next report will do
-            current_app.logger.info("import %s: progress not saved (database busy)", job_id)
-
-    return report
-
-
-def check_job(app: Flask, job_id: int, slot: import_service.CheckSlot | None = None) -> None:
-    """Check an uploaded file's rows (a thread of its own, with its own session); the
-    upload's check slot is released when the check ends, whatever happens."""
-    with app.app_context():
-        try:
-            job = db.session.get(HouseholdImport, job_id)
-            result = import_service.check_import(
-                db.session, job, today=local_today(), progress=_progress(job_id)
-            )
-            # SQLite: a reader cannot become a writer once others wrote (the progress).
-            db.session.commit()
-            begin_write(db.session)
-            import_service.record_check(db.session, job, result)
-            db.session.commit()
-        except Exception as error:  # noqa: BLE001 - whatever happens, the job must say so
-            db.session.rollback()
-            app.logger.exception("checking import %s failed", job_id)
-            _fail(job_id, error)
-        finally:
-            if slot is not None:
-                slot.release()
-            db.session.remove()
-
-
-def import_job_rows(app: Flask, job_id: int) -> None:
-    """Read the confirmed file again, check it again, import it in one transaction."""
-    with app.app_context():
-        try:
-            job = db.session.get(HouseholdImport, job_id)
-            report = _progress(job_id)
-            # The bar's first half is the check again, its second half the insert.
-            checked = import_service.recheck_import(
-                db.session,
-                job,
-                today=local_today(),
-                progress=lambda done, total: report(done // 2, total),
-            )
-            user = job.user
-            db.session.commit()  # end the reading; the import begins as a writer
-            begin_write(db.session)
-            total = checked.total_rows
-            inserting = None
-            if db.engine.dialect.name != "sqlite":
-                # SQLite: the import holds the database's write lock, so no other
-                # connection can write the progress until it commits (a short wait).
-                def inserting(done, rows):
-                    report((total + done * total // rows) // 2, total)
-
-            import_service.import_households(
-                db.session, checked, user=user, job=job, progress=inserting
-            )
-            db.session.commit()
-        except Exception as error:  # noqa: BLE001 - whatever happens, the job must say so
-            db.session.rollback()
-            if not isinstance(error, DomainError):
-                app.logger.exception("importing %s failed", job_id)
-            _fail(job_id, error)
-        finally:
-            db.session.remove()
-
-
-def _fail(job_id: int, error: Exception) -> None:
-    if isinstance(error, DomainError):
-        message = error.message
-    else:
-        message = _l("Something went wrong on the server while reading the file.")
-    try:
-        import_service.fail_import(
-            db.session,
-            job_id,
-            _l("Nothing was imported. %(reason)s", reason=message),
-            errors=getattr(error, "errors", None),
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("import %s: could not record the failure", job_id)

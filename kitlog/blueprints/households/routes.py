@@ -27,12 +27,13 @@ from kitlog.security import require
 from kitlog.services import audit, personal_data
 from kitlog.services import households as household_service
 from kitlog.services.errors import InvalidValue
+from kitlog.unit_of_work import discard
 
 
 @bp.app_errorhandler(personal_data.TooManyReads)
 def _too_many_reads(error: personal_data.TooManyReads):
     """429 with Retry-After, in the user's language, on the pages and in the API."""
-    db.session.rollback()
+    discard()
     if request.path.startswith("/api/"):
         response = problem(error.status, str(error))
     else:
@@ -100,8 +101,9 @@ def index():
 @require("households.export")
 def export_csv():
     """Every household's personal data as CSV (admins only; each export is logged)."""
+    # The export is logged in the request's transaction, which commits before the first
+    # row leaves.
     table = audit.personal_data_export(db.session, user=current_user, address=request.remote_addr)
-    db.session.commit()  # the export is logged before its first row leaves
     # The rows stream from a session of their own: no request context is needed to send them.
     return Response(
         csv_chunks(table, audit.personal_data_rows(db.engine)),

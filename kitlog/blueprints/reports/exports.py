@@ -19,6 +19,7 @@ from kitlog.names import reason_name
 from kitlog.security import public, require
 from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
+from kitlog.services.locking import transaction
 from kitlog.services.reports import DonorReport
 
 MIMETYPES = {
@@ -113,11 +114,10 @@ SHARED_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-re
 
 
 def _shared_export(token: str, kind: str, table: str = "by_region"):
-    donor = share_links.open_share_link(db.session, token)
+    with transaction(db.session, write=True):  # the use is counted before the report is built
+        donor = share_links.open_share_link(db.session, token)
     if donor is None:  # unknown, expired or revoked: the same 404, as the shared page
-        db.session.rollback()
         return render_template("reports/shared_missing.html"), 404, SHARED_HEADERS
-    db.session.commit()  # the use is counted
     response = export_response(build_report(donor), kind, table=table)
     response.headers.update(SHARED_HEADERS)
     return response

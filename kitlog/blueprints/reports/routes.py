@@ -19,6 +19,7 @@ from kitlog.models import Role, ShareLink
 from kitlog.security import public, require
 from kitlog.services import reports as service
 from kitlog.services import share_links
+from kitlog.services.locking import transaction
 
 NO_INDEX = {
     "X-Robots-Tag": "noindex, nofollow",
@@ -135,7 +136,6 @@ def revoke_share_link(code: str, link_id: int):
     if not form.validate_on_submit():
         return _share_page(donor, revoke_form=form, status=422)
     share_links.revoke_share_link(db.session, link, user=current_user)
-    db.session.commit()
     flash(
         _("The link “%(label)s” is revoked: it no longer opens the report.", label=link.label),
         "success",
@@ -147,11 +147,10 @@ def revoke_share_link(code: str, link_id: int):
 @public
 def shared_report(token: str):
     """The donor's aggregated report, read-only, for whoever holds an unexpired link."""
-    donor = share_links.open_share_link(db.session, token)
+    with transaction(db.session, write=True):  # the use is counted before the report is built
+        donor = share_links.open_share_link(db.session, token)
     if donor is None:
-        db.session.rollback()
         return render_template("reports/shared_missing.html"), 404, NO_INDEX
-    db.session.commit()  # the use is counted
     links = [
         (fmt.upper(), url_for(endpoint, token=token))
         for fmt, endpoint in export_endpoints("shared_report").items()
