@@ -169,6 +169,40 @@ def test_mypy_checks_services_models_and_documents_with_every_strict_flag():
     assert config["warn_unused_configs"] is True
 
 
+def test_no_module_of_the_strict_layers_has_its_errors_ignored():
+    layers = tuple(package.removesuffix("*") for package in STRICT_PACKAGES)
+    for override in _mypy_config()["overrides"]:
+        if override.get("ignore_errors"):
+            modules = override["module"]
+            modules = [modules] if isinstance(modules, str) else modules
+            assert [m for m in modules if m.startswith(layers)] == []
+
+
+def test_a_type_ignore_in_the_strict_layers_names_its_error_and_says_why():
+    """`# type: ignore[code]  # why` on the line, or a comment just above the line (or
+    above the run of ignored lines it starts)."""
+    import re
+
+    ignore = re.compile(r"# type: ignore(\[[a-z-]+(, [a-z-]+)*\])?(.*)$")
+    bare = []
+    for package in ("services", "models", "documents"):
+        for path in sorted((ROOT / "kitlog" / package).rglob("*.py")):
+            lines = path.read_text().splitlines()
+            for number, line in enumerate(lines):
+                found = ignore.search(line)
+                if found is None:
+                    continue
+                above = number - 1
+                while above >= 0 and ignore.search(lines[above]):
+                    above -= 1
+                said_why = re.match(r"\s+# \w", found.group(3)) or (
+                    above >= 0 and lines[above].lstrip().startswith("# ")
+                )
+                if found.group(1) is None or not said_why:
+                    bare.append(f"{path.relative_to(ROOT)}:{number + 1}")
+    assert bare == []
+
+
 def test_mypy_refuses_an_untyped_function_in_the_strict_layers_only(tmp_path):
     untyped = "def double(x):\n    return x * 2\n"
     for package in ("kitlog", "kitlog/services", "kitlog/blueprints"):

@@ -27,6 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -69,14 +70,20 @@ def _iso_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+# How a day and a moment are written; named here, since inside Formats the fields `date`
+# and `datetime` hide the types.
+DayFormat = Callable[[date], str]
+MomentFormat = Callable[[datetime], str]
+
+
 @dataclass(frozen=True)
 class Formats:
     """The reader's language: gettext, and how dates and numbers are written."""
 
     gettext: Gettext = untranslated
-    date: Callable[[date], str] = _iso_date
-    short_date: Callable[[date], str] = _iso_date  # the chart's axis
-    datetime: Callable[[datetime], str] = _iso_time
+    date: DayFormat = _iso_date
+    short_date: DayFormat = _iso_date  # the chart's axis
+    datetime: MomentFormat = _iso_time
     number: Callable[[int], str] = _number
     percent: Callable[[float], str] = _percent
     reason: Callable[[str], str] = untranslated  # a loss reason the system wrote, in words
@@ -267,8 +274,9 @@ def _chart(report: DonorReport, f: Formats) -> Drawing:
     top = max(report.target, report.timeline[-1].cumulative, 1)
 
     plot = LinePlot()
-    plot.x, plot.y = 14 * mm, 12 * mm
-    plot.width, plot.height = WIDTH - 20 * mm, height - 24 * mm
+    # reportlab places and sizes a chart in any number of points; its stubs say int.
+    plot.x, plot.y = 14 * mm, 12 * mm  # type: ignore[assignment]
+    plot.width, plot.height = WIDTH - 20 * mm, height - 24 * mm  # type: ignore[assignment]
     plot.data = [[(first, 0), *cumulative], [(first, report.target), (last, report.target)]]
     plot.lines[0].strokeColor = ACCENT
     plot.lines[0].strokeWidth = 1.8
@@ -294,10 +302,11 @@ def _chart(report: DonorReport, f: Formats) -> Drawing:
     drawing.add(plot)
 
     legend = Legend()
-    legend.x, legend.y = 14 * mm, height - 3 * mm
+    # Points again, as for the plot: any number, where the stubs say int.
+    legend.x, legend.y = 14 * mm, height - 3 * mm  # type: ignore[assignment]
     legend.alignment = "right"
     legend.columnMaximum = 1
-    legend.deltax = 70 * mm
+    legend.deltax = 70 * mm  # type: ignore[assignment]  # points, as x and y
     legend.fontName, legend.fontSize = REGULAR, 7.5
     legend.dx, legend.dy = 10, 2
     legend.colorNamePairs = [
@@ -374,7 +383,7 @@ def _total_style(table: Table) -> Table:
     return table
 
 
-def _batches(report: DonorReport, f: Formats) -> list:
+def _batches(report: DonorReport, f: Formats) -> list[Flowable]:
     _ = f.gettext
     if not report.batches:
         return [_p(_("This donor has no batch yet."))]
@@ -428,7 +437,7 @@ def _batches(report: DonorReport, f: Formats) -> list:
         ]
     )
     widths = [23, 14, 19, 13, 14, 10, 14, 13, 14, 12, 14, 16]  # mm, for the headers' words
-    flowables: list = [_total_style(_grid(header, rows, widths, numeric=9))]
+    flowables: list[Flowable] = [_total_style(_grid(header, rows, widths, numeric=9))]
     losses = [
         _("%(batch)s: %(kits)s kits, %(reason)s")
         % {"batch": b.reference, "kits": n(kits), "reason": f.reason(reason)}
@@ -449,7 +458,7 @@ def _batches(report: DonorReport, f: Formats) -> list:
     return flowables
 
 
-def _regions(report: DonorReport, f: Formats):
+def _regions(report: DonorReport, f: Formats) -> Flowable:
     _ = f.gettext
     if not report.by_region:
         return _p(_("No kit has been delivered yet."))
@@ -488,7 +497,7 @@ def _regions(report: DonorReport, f: Formats):
     return _total_style(_grid(header, rows, [2.4, 2.8, 1.2, 1.2, 1.2, 1.3], numeric=4))
 
 
-def _expiring(report: DonorReport, f: Formats):
+def _expiring(report: DonorReport, f: Formats) -> Flowable:
     _ = f.gettext
     if not report.expiring:
         return _p(_("No batch with kits on hand is nearing its expiry date."))
@@ -522,11 +531,11 @@ def _equation(b: BatchFigures | BatchTotals, f: Formats) -> str:
     }
 
 
-def _reconciliation(report: DonorReport, f: Formats) -> list:
+def _reconciliation(report: DonorReport, f: Formats) -> list[Flowable]:
     """The equation with each batch's numbers, and the whole donor's."""
     _ = f.gettext
     bs, totals = report.batches, report.totals
-    flowables = [
+    flowables: list[Flowable] = [
         _p(
             _(
                 "Every kit received is accounted for: received + adjusted = lost + on hand "
@@ -536,6 +545,10 @@ def _reconciliation(report: DonorReport, f: Formats) -> list:
         ),
         Spacer(1, 1.5 * mm),
     ]
+    named: list[tuple[str, BatchFigures | BatchTotals]] = [
+        *((b.reference, b) for b in bs),
+        (_("All batches"), totals),
+    ]
     data = [
         [
             _p(name, "equation"),
@@ -544,18 +557,21 @@ def _reconciliation(report: DonorReport, f: Formats) -> list:
             if figures.reconciled
             else _p(_("DOES NOT ADD UP"), "alarm"),
         ]
-        for name, figures in [*((b.reference, b) for b in bs), (_("All batches"), totals)]
+        for name, figures in named
     ]
     table = Table(data, colWidths=[WIDTH * 0.16, WIDTH * 0.7, WIDTH * 0.14])
-    style = [
-        ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
-        ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
-        ("BACKGROUND", (0, -1), (-1, -1), SHADE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]
-    table.setStyle(TableStyle(style))
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
+                ("BACKGROUND", (0, -1), (-1, -1), SHADE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     flowables.append(table)
     verdict = (
         _("Every batch reconciles to the last kit.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -191,7 +191,7 @@ def _lines(label: Label, scale: float) -> list[_Line]:
 
 def _fitted(label: Label, width: float, scale: float) -> list[tuple[str, float, str]]:
     """(text, size, font) of every printed line: shrunk to fit, else wrapped, else cut."""
-    fitted = []
+    fitted: list[tuple[str, float, str]] = []
     for line in _lines(label, scale):
         fitted += _fit_line(*line, width)
     return fitted
@@ -243,7 +243,9 @@ class _Writer:
         operators = self._shown.get(key)
         if operators is None:
             face = getFont(font)
-            internal = self.canvas._doc.getInternalFontName
+            # The canvas's PDF document names its fonts; Canvas keeps it private, so
+            # its stubs leave it out.
+            internal: Callable[[str], str] = self.canvas._doc.getInternalFontName  # type: ignore[attr-defined]
             size_text = _num(size)
             operators = self._shown[key] = " ".join(
                 f"{internal(part_font.fontName)} {size_text} Tf ({escapePDF(part)}) Tj"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -23,6 +24,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -169,9 +171,16 @@ class ManifestDocument:
     dispatcher_name: str = ""
 
 
-def _style(name: str, size: float = 9, font: str = REGULAR, **kw) -> ParagraphStyle:
+def _style(
+    name: str, size: float = 9, font: str = REGULAR, *, space_before: float = 0
+) -> ParagraphStyle:
     return ParagraphStyle(
-        name, fontName=font, fontSize=size, leading=size * 1.25, textColor=INK, **kw
+        name,
+        fontName=font,
+        fontSize=size,
+        leading=size * 1.25,
+        textColor=INK,
+        spaceBefore=space_before,
     )
 
 
@@ -183,7 +192,7 @@ CELL_BOLD = _style("cell-bold", 8.5, BOLD)
 HEAD = _style("head", 8, BOLD)
 TITLE = _style("title", 15, BOLD)
 ORG = _style("org", 10, BOLD)
-NUMBER = _style("number", 22, BOLD, spaceBefore=2)
+NUMBER = _style("number", 22, BOLD, space_before=2)
 
 
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
@@ -200,7 +209,9 @@ class _Pages(CountedPagesCanvas):
     """Stamps every page with "page X of Y", the manifest's number and, when void, the
     watermark."""
 
-    def __init__(self, *args, document: ManifestDocument, texts: _Texts, **kwargs):
+    def __init__(
+        self, *args: Any, document: ManifestDocument, texts: _Texts, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._document = document
         self._texts = texts
@@ -228,8 +239,8 @@ class _Pages(CountedPagesCanvas):
             self.restoreState()
 
 
-def _header(doc: ManifestDocument, texts: _Texts) -> list:
-    left = [
+def _header(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
+    left: list[Flowable] = [
         _p(doc.organisation, ORG),
         Spacer(1, 1 * mm),
         _p(texts.title, TITLE),
@@ -284,7 +295,7 @@ def _header(doc: ManifestDocument, texts: _Texts) -> list:
 class _QrFlowable(Table):
     """The QR code of the manifest's page with a line under it."""
 
-    def __init__(self, url: str, hint: str):
+    def __init__(self, url: str, hint: str) -> None:
         self._matrix = qr_matrix(url, "M")
         super().__init__(
             [[_Square(self._matrix)], [Paragraph(escape(hint), _style("hint", 6.5))]],
@@ -302,11 +313,11 @@ class _QrFlowable(Table):
 
 
 class _Square(Table):
-    def __init__(self, matrix):
+    def __init__(self, matrix: list[list[bool]]) -> None:
         super().__init__([[""]], colWidths=[QR_SIZE], rowHeights=[QR_SIZE])
         self._matrix = matrix
 
-    def draw(self):
+    def draw(self) -> None:
         modules = len(self._matrix) + 2 * QUIET_ZONE
         module = QR_SIZE / modules
         self.canv.setFillColor(colors.black)
@@ -319,8 +330,8 @@ class _Square(Table):
         )
 
 
-def _parcels(doc: ManifestDocument, texts: _Texts) -> list:
-    header = [
+def _parcels(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
+    header: list[str | Paragraph] = [
         _p(texts.row, HEAD),
         _p(texts.parcel, HEAD),
         _p(texts.household, HEAD),
@@ -336,7 +347,7 @@ def _parcels(doc: ManifestDocument, texts: _Texts) -> list:
     # out: a 1,000-parcel manifest has 5,000 such cells.
     rooms = [width - 12 for width in widths]  # the cell's default padding: 6 pt each side
 
-    def cell(text: str, column: int):
+    def cell(text: str, column: int) -> str | Paragraph:
         if stringWidth(text, REGULAR, CELL.fontSize) <= rooms[column] and "\n" not in text:
             return text
         return _p(text, CELL)
@@ -356,33 +367,39 @@ def _parcels(doc: ManifestDocument, texts: _Texts) -> list:
         )
     table = Table(rows, colWidths=widths, repeatRows=1)
     code_room = rooms[1]
-    style = [
-        ("FONTNAME", (0, 1), (-1, -1), REGULAR),
-        ("FONTSIZE", (0, 1), (-1, -1), CELL.fontSize),
-        ("LEADING", (0, 1), (-1, -1), CELL.leading),
-        ("TEXTCOLOR", (0, 1), (-1, -1), INK),
-        ("FONTNAME", (1, 1), (1, -1), BOLD),
-        ("FONTSIZE", (1, 1), (1, -1), CODE_SIZE),
-        ("TEXTCOLOR", (1, 1), (1, -1), INK),
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 1), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
-        ("ALIGN", (5, 0), (5, -1), "RIGHT"),
-    ]
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 1), (-1, -1), REGULAR),
+            ("FONTSIZE", (0, 1), (-1, -1), CELL.fontSize),
+            ("LEADING", (0, 1), (-1, -1), CELL.leading),
+            ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+            ("FONTNAME", (1, 1), (1, -1), BOLD),
+            ("FONTSIZE", (1, 1), (1, -1), CODE_SIZE),
+            ("TEXTCOLOR", (1, 1), (1, -1), INK),
+            ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+            ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 1), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
+            ("ALIGN", (5, 0), (5, -1), "RIGHT"),
+        ]
+    )
     for n, row in enumerate(doc.rows, start=1):  # a wide code shrinks to fit its cell
         width = stringWidth(row.short_code, BOLD, CODE_SIZE)
         if width > code_room:
-            style.append(("FONTSIZE", (1, n), (1, n), CODE_SIZE * code_room / width))
-    table.setStyle(TableStyle(style))
-    flow: list = [_p(f"{texts.parcels} ({len(doc.rows)})", HEAD), Spacer(1, 1.5 * mm), table]
+            style.add("FONTSIZE", (1, n), (1, n), CODE_SIZE * code_room / width)
+    table.setStyle(style)
+    flow: list[Flowable] = [
+        _p(f"{texts.parcels} ({len(doc.rows)})", HEAD),
+        Spacer(1, 1.5 * mm),
+        table,
+    ]
     if not doc.rows:
         flow.append(_p(texts.no_parcels, CELL))
     return flow
 
 
-def _totals(doc: ManifestDocument, texts: _Texts) -> list:
+def _totals(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
     table = Table(
         [
             [
@@ -403,15 +420,15 @@ def _totals(doc: ManifestDocument, texts: _Texts) -> list:
             ]
         )
     )
-    flow: list = [_p(texts.totals, HEAD), Spacer(1, 1.5 * mm), table]
+    flow: list[Flowable] = [_p(texts.totals, HEAD), Spacer(1, 1.5 * mm), table]
     if doc.provisional:
         flow += [Spacer(1, 1 * mm), _p(texts.provisional, CELL_BOLD)]
     return flow
 
 
-def _signatures(doc: ManifestDocument, texts: _Texts) -> list:
+def _signatures(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
 
-    def block(title: str, name: str = "") -> list:
+    def block(title: str, name: str = "") -> list[Flowable]:
         lines = Table(
             [
                 [_p(texts.name, LABEL), _p(name, CELL)],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.pdfgen.canvas import Canvas
 
 
@@ -9,15 +11,16 @@ class CountedPagesCanvas(Canvas):
     """Holds each page back until the last one is known, then calls `stamp(page, pages)`
     on every page, so a footer can say "page X of Y"."""
 
-    def __init__(self, *args, **kwargs):
+    # Whatever reportlab's document template passes to its canvas maker goes on to Canvas.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._held_pages: list[dict] = []
+        self._held_pages: list[dict[str, Any]] = []
 
-    def showPage(self):  # noqa: N802 - reportlab's name
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
         self._held_pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # Canvas's own; its stubs omit it
 
-    def save(self):
+    def save(self) -> None:
         total = len(self._held_pages)
         for number, state in enumerate(self._held_pages, start=1):
             self.__dict__.update(state)

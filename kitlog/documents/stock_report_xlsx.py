@@ -13,17 +13,19 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
+from xlsxwriter.format import Format
 
 from kitlog.documents.texts import Gettext, untranslated
 
-# The report is a kitlog.services.stock_report.StockReport; it is not imported, since the
-# documents import no Flask and kitlog.services brings Flask-Babel (import-linter counts
-# TYPE_CHECKING imports too).
-StockReport = StockReportRow = Any
+if TYPE_CHECKING:  # the documents import no Flask, and kitlog.services brings Flask-Babel
+    from kitlog.services.stock_report import StockReport, StockReportRow
+
+# What a row's column holds: text, a date (the expiry, maybe none) or a number of kits.
+CellValue = str | date | int | None
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME = "Stock report"
@@ -79,24 +81,27 @@ def render_stock_report_xlsx(
     total_signed = book.add_format({"bold": True, "top": 1, "num_format": "+#,##0;-#,##0;0"})
     sheet = book.add_worksheet(SHEET_NAME)
 
-    def text(row: int, col: int, value: str, fmt=None) -> None:
+    def text(row: int, col: int, value: str, fmt: Format | None = None) -> None:
         sheet.write_string(row, col, neutralise(str(value)), fmt)
 
-    def cell(row: int, col: int, value: Any, kind: str, *, total: bool = False, name: str = ""):
+    def cell(
+        row: int, col: int, value: CellValue, kind: str, *, total: bool = False, name: str = ""
+    ) -> None:
         if kind == "int":
+            assert isinstance(value, int), name  # a figure of a StockReportRow, in kits
             if name == "adjustments":
-                sheet.write_number(row, col, int(value), total_signed if total else signed)
+                sheet.write_number(row, col, value, total_signed if total else signed)
             else:
-                sheet.write_number(row, col, int(value), total_number if total else number)
+                sheet.write_number(row, col, value, total_number if total else number)
         elif kind == "date":
             if isinstance(value, date):
                 sheet.write_datetime(row, col, datetime.combine(value, datetime.min.time()), day)
             elif total:
                 sheet.write_blank(row, col, None, total_text)
         elif total:
-            text(row, col, value or "", total_text)
+            text(row, col, str(value or ""), total_text)
         else:
-            text(row, col, value or "")
+            text(row, col, str(value or ""))
 
     # the title block
     local = report.generated_at.astimezone(ZoneInfo(report.timezone)).replace(tzinfo=None)
@@ -122,11 +127,13 @@ def render_stock_report_xlsx(
             cell(row_at, col, getattr(row, name), kind, name=name)
         row_at += 1
 
-    def total_row(label: str, totals: StockReportRow, donor: str = "", donor_name: str = ""):
+    def total_row(
+        label: str, totals: StockReportRow, donor: str = "", donor_name: str = ""
+    ) -> None:
         nonlocal row_at
         values = {"donor_code": donor, "donor_name": donor_name, "lot": label}
         for col, (_heading, name, kind) in enumerate(columns):
-            value = values.get(name, "") if kind != "int" else getattr(totals, name)
+            value: CellValue = values.get(name, "") if kind != "int" else getattr(totals, name)
             cell(row_at, col, value, kind, total=True, name=name)
         row_at += 1
 

@@ -9,13 +9,16 @@ only the kits of its own batches.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Integer,
+    Row,
     String,
     case,
     cast,
@@ -254,7 +257,12 @@ def donor_report(
     )
 
 
-def _batches(session: Session, donor: Donor):
+# A batch as _batches reads it: id, reference, lot, kit type's code, warehouse's code,
+# received date, expiry date, kits pledged.
+_BatchRow = Row[int, str, str, str, str, date, date | None, int]
+
+
+def _batches(session: Session, donor: Donor) -> Sequence[_BatchRow]:
     return session.execute(
         select(
             DonorBatch.id,
@@ -273,7 +281,7 @@ def _batches(session: Session, donor: Donor):
     ).all()
 
 
-def _vulnerable():
+def _vulnerable() -> ColumnElement[bool]:
     return or_(Household.elderly, Household.disability, Household.pregnant, Household.under5)
 
 
@@ -394,6 +402,8 @@ class _LineFigures:
         # time zones: group by quarter hour (every zone's offset is a whole number of
         # quarter hours), then place each quarter on its local day here, a few rows a day
         # whatever the number of parcels.
+        day: ColumnElement[str]
+        quarter: ColumnElement[int]
         if session.get_bind().dialect.name == "postgresql":
             day = cast(cast(func.timezone(zone.key, d.c.moment), Date), String)
             quarter = literal(0)
@@ -454,7 +464,7 @@ class _LineFigures:
 
 
 def _batch_figures(
-    session: Session, batches, batch_ids: list[int], lines: _LineFigures
+    session: Session, batches: Sequence[_BatchRow], batch_ids: list[int], lines: _LineFigures
 ) -> list[BatchFigures]:
     if not batch_ids:
         return []

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kitlog.models import DonorBatch, MovementKind, StockMovement, Warehouse
@@ -147,7 +147,7 @@ def stock_report(
     m = StockMovement
     in_period = and_(m.created_at >= start, m.created_at < end)
 
-    def period_sum(kind: MovementKind, sign: int = 1):
+    def period_sum(kind: MovementKind, sign: int = 1) -> ColumnElement[int]:
         return func.coalesce(
             func.sum(case((and_(in_period, m.kind == kind), sign * m.quantity), else_=0)), 0
         )
