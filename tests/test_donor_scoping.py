@@ -12,14 +12,13 @@ exists), and a route with an argument this walk cannot fill fails until a sample
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from sqlalchemy import select
 
 from kitlog.extensions import db
-from kitlog.models import Household, Manifest
-from kitlog.services import share_links
+from kitlog.models import Household
+from tests.access import samples, url_for_rule
 from tests.worlds import ReportWorld
 
 # Endpoints a donor user may open, each with why.
@@ -47,67 +46,6 @@ def world(make) -> ReportWorld:
     world = ReportWorld(make)
     world.play()
     return world
-
-
-def samples(world: ReportWorld) -> dict:
-    """A real value for each URL argument: objects that exist, of the OTHER donor where a
-    donor is named (the logged-in donor user is KOICA's)."""
-    parcel = world.p[0]
-    manifest = db.session.scalars(select(Manifest)).first()
-    _link, share_token = share_links.create_share_link(
-        db.session, world.dfat, label="DFAT's own", user=None
-    )
-    db.session.commit()
-    return {
-        "household": world.households[0].code,
-        "other_donor": world.dfat.code,
-        "kit_type": "HK-FAM",
-        "warehouse": world.w.warehouse.code,
-        "parcel_code": parcel.short_code,
-        "token": parcel.token,
-        "share_token": share_token,
-        "batch_id": world.c.id,  # DFAT's lot
-        "manifest_id": manifest.id,
-        "round_id": world.round2.id,
-        "parcel_id": world.q[0].id,
-        "user_id": 999,
-        "job_id": 999,
-        "printer_id": 999,
-        "layout": "a4-3x8",
-        "filename": "css/kitlog.css",
-    }
-
-
-def url_for_rule(rule, s: dict) -> str:
-    """The rule's path with each argument filled from the samples."""
-    values = {}
-    for name in rule.arguments:
-        if name == "code":
-            path = rule.rule
-            if "/households" in path:
-                values[name] = s["household"]
-            elif "/parcels" in path:
-                values[name] = s["parcel_code"]
-            elif "/kit-types" in path:
-                values[name] = s["kit_type"]
-            elif "/warehouses" in path:
-                values[name] = s["warehouse"]
-            elif "/donors" in path:  # reference donors and donor reports alike
-                values[name] = s["other_donor"]
-            else:
-                pytest.fail(f"{rule.rule}: add a sample for its <code> to {__name__}")
-        elif name == "token":
-            values[name] = s["share_token"] if rule.rule.startswith("/share/") else s["token"]
-        elif name in s:
-            values[name] = s[name]
-        else:
-            pytest.fail(f"{rule.rule}: add a sample for <{name}> to {__name__}")
-    path = rule.rule
-    for name, value in values.items():
-        path = re.sub(rf"<(?:[^:>]+:)?{name}(?:\([^)]*\))?>", str(value), path)
-        path = re.sub(rf"<[^:>]+\([^)]*\):{name}>", str(value), path)
-    assert "<" not in path, path
-    return path
 
 
 def get_rules(app):

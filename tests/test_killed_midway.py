@@ -38,7 +38,7 @@ from kitlog.models import (
 )
 from kitlog.services import distribution, imports, stock
 from tests.web.conftest import text_of
-from tests.web.test_import_pages import post_form, upload, wait_until_settled
+from tests.web.pages import post_form, upload, wait_until_settled
 from tests.worlds import csv_file, nik_number, row_values
 
 ROOT = Path(__file__).resolve().parent.parent

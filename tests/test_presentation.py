@@ -163,7 +163,7 @@ def test_an_unknown_code_is_shown_as_stored():
 
 
 def test_donor_report_totals_add_up_the_batches_and_the_regencies():
-    from tests.documents.test_spreadsheets import sample_report
+    from tests.documents.reports import sample_report
 
     report = sample_report()
     for field in ("pledged", "received", "lost", "adjusted", "on_hand", "reserved"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import shutil
@@ -229,3 +230,53 @@ def test_mypy_refuses_an_untyped_function_in_the_strict_layers_only(tmp_path):
     assert len(errors) == 1, result.stdout
     assert errors[0].startswith("kitlog/services/_untyped.py:1: error:")
     assert "[no-untyped-def]" in errors[0]
+
+
+def imports_of_test_modules(tests_dir: Path) -> list[str]:
+    """Each `file: module` where a file under tests_dir imports a `test_*` module (or a name
+    from one): what several test modules share belongs in a helpers module or a conftest."""
+    found = []
+    for path in sorted(tests_dir.rglob("*.py")):
+        package = path.relative_to(tests_dir.parent).parent.parts
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else ()
+                module = ".".join((*base, *([node.module] if node.module else [])))
+                modules = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for module in modules:
+                parts = module.split(".")
+                test_modules = [
+                    ".".join(parts[: at + 1])
+                    for at, part in enumerate(parts)
+                    if part.startswith("test_")
+                    and tests_dir.parent.joinpath(*parts[: at + 1]).with_suffix(".py").is_file()
+                ]
+                if parts[0] == tests_dir.name and test_modules:
+                    found.append(f"{path.relative_to(tests_dir.parent)}: {test_modules[0]}")
+                    break
+    return found
+
+
+def test_no_test_module_imports_from_another_test_module():
+    assert imports_of_test_modules(ROOT / "tests") == []
+
+
+def test_an_import_from_a_test_module_is_found(tmp_path):
+    tests = tmp_path / "tests"
+    (tests / "web").mkdir(parents=True)
+    for name in ("__init__.py", "web/__init__.py", "web/pages.py", "test_a.py", "web/test_b.py"):
+        (tests / name).write_text("")
+    (tests / "web/test_c.py").write_text(
+        "from tests.web.pages import upload\n"
+        "from tests.test_a import helper\n"
+        "from tests.web import pages, test_b\n"
+        "from .test_b import other\n"
+        "from . import pages\n"
+        "import tests.test_a\n"
+    )
+    found = [f"tests/web/test_c.py: tests.{module}" for module in ("test_a", "web.test_b")]
+    assert imports_of_test_modules(tests) == [*found, found[1], found[0]]

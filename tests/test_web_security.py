@@ -21,9 +21,8 @@ from sqlalchemy import func, select, text
 import config as kitlog_config
 from kitlog.extensions import db
 from kitlog.models import ApiToken, Donor, Household, StockMovement, User
+from tests.access import MATRIX, PUBLIC, QUERIES, Browsers, samples, url_for_rule
 from tests.conftest import PASSWORD, IsolatedClient
-from tests.test_access_matrix import MATRIX, PUBLIC, QUERIES, Browsers
-from tests.test_donor_scoping import samples, url_for_rule
 from tests.web.conftest import csrf_token, field_errors, text_of
 from tests.worlds import ReportWorld
 

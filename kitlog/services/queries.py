@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -157,6 +158,40 @@ def stock_by_warehouse(
         (warehouses[wid], sorted(grouped[wid], key=lambda row: (row[0].lot, row[0].id)))
         for wid in order
     ]
+
+
+@dataclass(frozen=True)
+class KitTotals:
+    """A page's rows added up once, so that a total shown is the sum of the rows shown.
+
+    Warehouse stock levels have no received, lost, in-transit or delivered figures; those
+    totals stay 0 for them.
+    """
+
+    on_hand: int = 0
+    reserved: int = 0
+    received: int = 0
+    lost: int = 0
+    in_transit: int = 0
+    delivered: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+def kit_totals(figures: Iterable[StockLevel | BatchSummary]) -> KitTotals:
+    """The totals of stock levels (the stock dashboard) or of batch summaries (a donor's)."""
+    rows = list(figures)
+    summaries = [row for row in rows if isinstance(row, BatchSummary)]
+    return KitTotals(
+        on_hand=sum(row.on_hand for row in rows),
+        reserved=sum(row.reserved for row in rows),
+        received=sum(s.received for s in summaries),
+        lost=sum(s.lost for s in summaries),
+        in_transit=sum(s.in_transit for s in summaries),
+        delivered=sum(s.delivered for s in summaries),
+    )
 
 
 def households_registered_by(session: Session, user: User) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import func, select
 
 from kitlog.extensions import db
@@ -20,6 +22,7 @@ from kitlog.models import (
 )
 
 PROBLEM_JSON = "application/problem+json"
+IMPORT_PATH = "/api/v1/households/import"
 
 
 def assert_problem(response, status: int, *, field: str | None = None) -> dict:
@@ -56,6 +59,21 @@ def row_counts() -> dict[str, int]:
             HouseholdImport,
         )
     }
+
+
+def send_import(client, content: bytes, filename: str = "households.csv", query: str = ""):
+    """POST a households file to the import endpoint, as a multipart upload."""
+    return client.post(
+        IMPORT_PATH + query,
+        data={"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def household_count() -> int:
+    """How many households are registered, read afresh (after a rollback)."""
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Household))
 
 
 class World:

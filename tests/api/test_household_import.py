@@ -3,45 +3,27 @@ every bad row and nothing imported; a file that cannot be read is a clear proble
 
 from __future__ import annotations
 
-import io
 import sqlite3
 
 import pytest
-from sqlalchemy import func, select
 
 from kitlog.extensions import db
-from kitlog.models import Household
 from kitlog.services.households import FIELDS
-from tests.api.helpers import assert_problem
+from tests.api.helpers import IMPORT_PATH, assert_problem, household_count, send_import
 from tests.worlds import csv_file, nik_number, row_values, xlsx_file
-
-PATH = "/api/v1/households/import"
-
-
-def send(client, content: bytes, filename: str = "households.csv", query: str = ""):
-    return client.post(
-        PATH + query,
-        data={"file": (io.BytesIO(content), filename)},
-        content_type="multipart/form-data",
-    )
-
-
-def household_count() -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(Household))
 
 
 @pytest.mark.parametrize("role", ["field", "admin"])
 def test_a_good_file_is_imported_whole(api, role):
     client = api(role)
-    response = send(client, csv_file([row_values(i) for i in range(7)]))
+    response = send_import(client, csv_file([row_values(i) for i in range(7)]))
     assert response.status_code == 201, response.get_json()
     assert response.get_json() == {"imported": 7}
     assert household_count() == 7
 
 
 def test_an_xlsx_file_is_imported(api):
-    response = send(api("field"), xlsx_file([row_values(i) for i in range(3)]), "h.xlsx")
+    response = send_import(api("field"), xlsx_file([row_values(i) for i in range(3)]), "h.xlsx")
     assert response.status_code == 201
     assert response.get_json()["imported"] == 3
 
@@ -51,7 +33,7 @@ def test_one_bad_row_is_422_listing_every_bad_row_and_nothing_is_imported(api, m
     rows = [row_values(i) for i in range(10)]
     rows[3]["members"] = "many"
     rows[5].update(consent="maybe", phone="12")
-    response = send(api("field"), csv_file(rows))
+    response = send_import(api("field"), csv_file(rows))
     body = assert_problem(response, 422)
     assert body["errors"] == [
         {"row": 5, "field": "members", "message": "Enter the number of people in the household."},
@@ -66,7 +48,7 @@ def test_one_bad_row_is_422_listing_every_bad_row_and_nothing_is_imported(api, m
 def test_a_nik_twice_in_the_file_is_422_on_both_rows(api):
     rows = [row_values(i) for i in range(4)]
     rows[3]["nik"] = rows[0]["nik"]
-    body = assert_problem(send(api("field"), csv_file(rows)), 422, field="nik")
+    body = assert_problem(send_import(api("field"), csv_file(rows)), 422, field="nik")
     assert [(e["row"], e["message"]) for e in body["errors"]] == [
         (2, "The same NIK as row 5."),
         (5, "The same NIK as row 2."),
@@ -90,7 +72,7 @@ def test_a_nik_twice_in_the_file_is_422_on_both_rows(api):
 def test_a_file_that_cannot_be_read_is_a_clear_problem_and_changes_nothing(
     api, content, filename, says
 ):
-    body = assert_problem(send(api("field"), content, filename), 422, field="file")
+    body = assert_problem(send_import(api("field"), content, filename), 422, field="file")
     assert says in body["detail"]
     assert household_count() == 0
 
@@ -98,14 +80,14 @@ def test_a_file_that_cannot_be_read_is_a_clear_problem_and_changes_nothing(
 def test_no_file_part_is_422_naming_it(api):
     client = api("field")
     response = client.client.post(
-        PATH, data={"other": "x"}, content_type="multipart/form-data", headers=client.headers
+        IMPORT_PATH, data={"other": "x"}, content_type="multipart/form-data", headers=client.headers
     )
     body = assert_problem(response, 422)
     assert any("file" in e["field"] for e in body["errors"])
 
 
 def test_a_file_over_20_mb_is_413(api):
-    response = send(api("field"), b"x" * (20 * 1024 * 1024 + 1))
+    response = send_import(api("field"), b"x" * (20 * 1024 * 1024 + 1))
     body = assert_problem(response, 413)
     assert "20 MB" in body["detail"]
     assert household_count() == 0
@@ -114,11 +96,11 @@ def test_a_file_over_20_mb_is_413(api):
 def test_a_dry_run_checks_and_imports_nothing(api):
     client = api("field")
     rows = [row_values(i) for i in range(4)]
-    response = send(client, csv_file(rows), query="?dry_run=true")
+    response = send_import(client, csv_file(rows), query="?dry_run=true")
     assert response.status_code == 200
     assert response.get_json() == {"good_rows": 4, "errors": []}
     rows[2]["village"] = ""
-    response = send(client, csv_file(rows), query="?dry_run=true")
+    response = send_import(client, csv_file(rows), query="?dry_run=true")
     assert response.status_code == 200
     body = response.get_json()
     assert body["good_rows"] == 3
@@ -128,13 +110,13 @@ def test_a_dry_run_checks_and_imports_nothing(api):
 
 @pytest.mark.parametrize(("role", "status"), [(None, 401), ("warehouse", 403), ("donor", 403)])
 def test_only_field_officers_and_admins_may_import(api, role, status):
-    assert_problem(send(api(role), csv_file([row_values(0)])), status)
+    assert_problem(send_import(api(role), csv_file([row_values(0)])), status)
     assert household_count() == 0
 
 
 def test_the_import_is_documented_as_a_multipart_upload(client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    operation = spec["paths"][PATH]["post"]
+    operation = spec["paths"][IMPORT_PATH]["post"]
     content = operation["requestBody"]["content"]
     assert "multipart/form-data" in content
     schema = content["multipart/form-data"]["schema"]
@@ -171,7 +153,7 @@ def test_while_the_file_is_checked_other_writers_are_not_locked_out(
         return checked
 
     monkeypatch.setattr(import_service, "check_spreadsheet", check_while_someone_else_writes)
-    response = send(client, csv_file([row_values(i) for i in range(3)]))
+    response = send_import(client, csv_file([row_values(i) for i in range(3)]))
     assert response.status_code == 201, response.get_json()
     assert written_meanwhile == [True]
     assert household_count() == 3

@@ -18,8 +18,8 @@ from kitlog.extensions import db
 from kitlog.models import HouseholdImport, ImportStatus
 from kitlog.models.base import utcnow
 from kitlog.services import imports as import_service
-from tests.api.test_household_import import PATH, household_count, send
-from tests.documents.test_spreadsheet_reader import MAIN, book, lying_sizes
+from tests.api.helpers import IMPORT_PATH, household_count, send_import
+from tests.documents.workbooks import MAIN, book, lying_sizes
 from tests.web.conftest import csrf_token, text_of
 from tests.worlds import big_xlsx
 
@@ -54,7 +54,7 @@ CRAFTED = {
 def test_a_crafted_file_is_a_4xx_within_2_seconds_and_imports_nothing(api, case):
     client = api("field")
     started = time.monotonic()
-    response = send(client, CRAFTED[case], "households.xlsx")
+    response = send_import(client, CRAFTED[case], "households.xlsx")
     assert time.monotonic() - started < 2
     assert 400 <= response.status_code < 500, response.get_json()
     assert response.get_json()["detail"]
@@ -65,7 +65,7 @@ def test_an_emoji_survives_as_data(api):
     from tests.worlds import row_values, xlsx_file
 
     client = api("field")
-    response = send(
+    response = send_import(
         client, xlsx_file([row_values(1, village="Desa 😀")]), "h.xlsx", "?dry_run=true"
     )
     assert response.status_code == 200, response.get_json()
@@ -81,11 +81,11 @@ def test_a_second_import_of_the_same_user_is_429_while_the_first_is_checked(api,
 
     user = db.session.scalars(select(User).where(User.role == "field")).first()
     with import_service.CheckSlot.claim(user.id):
-        response = send(client, big_xlsx(3), "h.xlsx")
+        response = send_import(client, big_xlsx(3), "h.xlsx")
     assert response.status_code == 429
     assert "already being checked" in response.get_json()["detail"]
     assert household_count() == 0
-    assert send(client, big_xlsx(3), "h.xlsx").status_code == 201  # released: accepted
+    assert send_import(client, big_xlsx(3), "h.xlsx").status_code == 201  # released: accepted
 
 
 def test_a_file_of_the_user_checked_by_another_worker_refuses_the_next_one(api):
@@ -100,13 +100,13 @@ def test_a_file_of_the_user_checked_by_another_worker_refuses_the_next_one(api):
     other_worker = HeldLock.try_take(db.session, import_service.IMPORT_CHECK_LOCK, user.id)
     assert other_worker is not None
     try:
-        response = send(client, big_xlsx(3), "h.xlsx")
+        response = send_import(client, big_xlsx(3), "h.xlsx")
         assert response.status_code == 429
         assert "already being checked" in response.get_json()["detail"]
         assert household_count() == 0
     finally:
         other_worker.release()
-    assert send(client, big_xlsx(3), "h.xlsx").status_code == 201
+    assert send_import(client, big_xlsx(3), "h.xlsx").status_code == 201
     # the lock is free again for the next check, in this worker and any other
     again = HeldLock.try_take(db.session, import_service.IMPORT_CHECK_LOCK, user.id)
     assert again is not None
@@ -132,7 +132,7 @@ def test_an_import_of_the_user_being_checked_by_the_pages_refuses_the_next_one(
     db.session.commit()
     token = make.token(user)
     response = client.post(
-        PATH,
+        IMPORT_PATH,
         data={"file": (io.BytesIO(big_xlsx(3)), "h.xlsx")},
         headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
         content_type="multipart/form-data",
@@ -157,7 +157,7 @@ def test_an_import_of_the_user_being_checked_by_the_pages_refuses_the_next_one(
 def test_a_worker_checks_at_most_two_files_at_once(api):
     client = api("field")
     with import_service.CheckSlot.claim(-1), import_service.CheckSlot.claim(-2):
-        response = send(client, big_xlsx(3), "h.xlsx")
+        response = send_import(client, big_xlsx(3), "h.xlsx")
     assert response.status_code == 429
     assert household_count() == 0
 

@@ -7,24 +7,13 @@ and paths at every GET. Each must be refused with a problem+json answer.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.api.helpers import PROBLEM_JSON, row_counts
+from tests.api.helpers import PROBLEM_JSON
+from tests.api.malformed import WHOLE_BODY, Raw, encode, refusal_fault
 
-REFUSED = {400, 409, 415, 422}
-RAW = "@@RAW@@"  # stands for a literal that json.dumps cannot write (1e400, NaN)
 BATCH = -424242  # stands for the world's batch id
 TEN_MB = "x" * (10 * 1024 * 1024)
-
-
-class Raw:
-    def __init__(self, literal: str):
-        self.literal = literal
-
-    def __repr__(self):
-        return f"Raw({self.literal})"
 
 
 HOSTILE_TYPES = [None, 5, True, [], {}, ["JKT-01"], {"code": "JKT-01"}]
@@ -272,26 +261,6 @@ ENDPOINTS = {
 }
 
 
-def _encode(body) -> bytes:
-    """JSON text for a body whose values may include Raw literals."""
-    raws = []
-
-    def swap(value):
-        if isinstance(value, Raw):
-            raws.append(value.literal)
-            return RAW
-        if isinstance(value, dict):
-            return {k: swap(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [swap(v) for v in value]
-        return value
-
-    text = json.dumps(swap(body))
-    for literal in raws:
-        text = text.replace(f'"{RAW}"', literal, 1)
-    return text.encode()
-
-
 def _with_batch(body, batch_id: int):
     def swap(value):
         if isinstance(value, list):
@@ -306,72 +275,11 @@ def _short(value) -> str:
     return text if len(text) <= 24 else f"{text[:20]}..{len(text)}"
 
 
-# (id, builder(valid body) -> (data bytes | None, content type | None))
-WHOLE_BODY = [
-    ("invalid-json", lambda b: (b"{not json", "application/json")),
-    ("truncated-json", lambda b: (_encode(b)[:-1], "application/json")),
-    ("trailing-garbage", lambda b: (_encode(b) + b"x", "application/json")),
-    ("two-documents", lambda b: (_encode(b) + _encode(b), "application/json")),
-    ("empty-json-body", lambda b: (b"", "application/json")),
-    ("whitespace-json-body", lambda b: (b"  \n ", "application/json")),
-    ("null", lambda b: (b"null", "application/json")),
-    ("empty-object", lambda b: (b"{}", "application/json")),
-    ("empty-list", lambda b: (b"[]", "application/json")),
-    ("list-of-the-body", lambda b: (_encode([b]), "application/json")),
-    ("string", lambda b: (b'"hello"', "application/json")),
-    ("number", lambda b: (b"5", "application/json")),
-    ("true", lambda b: (b"true", "application/json")),
-    ("deep-lists", lambda b: (b"[" * 100_000 + b"]" * 100_000, "application/json")),
-    ("deep-objects", lambda b: (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "application/json")),
-    ("5000-digit-number", lambda b: (b'{"quantity": ' + b"7" * 5000 + b"}", "application/json")),
-    ("invalid-utf8", lambda b: (b'{"name": "\xff\xfe"}', "application/json")),
-    ("utf16", lambda b: (json.dumps(b).encode("utf-16"), "application/json")),
-    ("utf8-bom", lambda b: (b"\xef\xbb\xbf" + _encode(b), "application/json")),
-    (
-        "lone-surrogate",
-        lambda b: (_encode({**b, "zz": 1}).replace(b'"zz"', b'"\\ud800"'), "application/json"),
-    ),
-    ("unknown-field", lambda b: (_encode({**b, "evil": 1}), "application/json")),
-    ("id-field", lambda b: (_encode({**b, "id": 1}), "application/json")),
-    ("text-plain", lambda b: (_encode(b), "text/plain")),
-    ("form-urlencoded", lambda b: (b"code=ECHO&name=x", "application/x-www-form-urlencoded")),
-    ("multipart", lambda b: (b"--x\r\n\r\n--x--\r\n", "multipart/form-data; boundary=x")),
-    ("xml", lambda b: (b"<batch/>", "application/xml")),
-    ("json-without-content-type", lambda b: (_encode(b), None)),
-    ("nothing-at-all", lambda b: (None, None)),
-]
-
 FIELDS = [
     pytest.param(endpoint, field, id=f"{endpoint}-{field}")
     for endpoint, (_path, _valid, kinds) in ENDPOINTS.items()
     for field in kinds
 ]
-
-
-def _refusal_fault(client, path, headers, data, content_type) -> str | None:
-    """What is wrong with the answer to one malformed request, or None when it is right."""
-    before = row_counts()
-    kwargs = {"headers": headers}
-    if data is not None:
-        kwargs["data"] = data
-    if content_type is not None:
-        kwargs["content_type"] = content_type
-    response = client.post(path, **kwargs)
-    if response.status_code not in REFUSED:
-        return f"status {response.status_code}: {response.get_data()[:300]!r}"
-    if response.mimetype != PROBLEM_JSON:
-        return f"content type {response.mimetype}"
-    body = response.get_json()
-    if not {"type", "title", "status", "detail"} <= set(body):
-        return f"not a problem: {body}"
-    if body["status"] != response.status_code:
-        return f"status {body['status']} in a {response.status_code} answer"
-    for error in body.get("errors", []):
-        if not (isinstance(error["field"], str) and isinstance(error["message"], str)):
-            return f"bad errors entry {error}"
-    if row_counts() != before:
-        return "the database changed"
-    return None
 
 
 @pytest.mark.parametrize(("case", "build"), WHOLE_BODY, ids=[c for c, _ in WHOLE_BODY])
@@ -382,7 +290,7 @@ def test_a_malformed_body_is_refused_with_a_problem_and_changes_nothing(
     faults = {}
     for endpoint, (path, valid, _kinds) in ENDPOINTS.items():
         data, content_type = build(_with_batch(valid, world.batch_id))
-        fault = _refusal_fault(client, path, headers, data, content_type)
+        fault = refusal_fault(client, path, headers, data, content_type)
         if fault:
             faults[endpoint] = fault
     assert faults == {}
@@ -400,7 +308,7 @@ def test_a_malformed_or_missing_field_is_refused_with_a_problem_and_changes_noth
         bodies.append(("left out", {k: v for k, v in valid.items() if k != field}))
     faults = {}
     for label, body in bodies:
-        fault = _refusal_fault(client, path, headers, _encode(body), "application/json")
+        fault = refusal_fault(client, path, headers, encode(body), "application/json")
         if fault:
             faults[label] = fault
     assert faults == {}
@@ -526,15 +434,15 @@ def test_a_malformed_manifest_request_is_refused_and_changes_nothing(client, api
     requests = [(case, *build(valid)) for case, build in WHOLE_BODY]
     for field, values in kinds.items():
         requests += [
-            (f"{field}={_short(v)}", _encode({**valid, field: v}), "application/json")
+            (f"{field}={_short(v)}", encode({**valid, field: v}), "application/json")
             for v in values
         ]
         if field in valid:
             left_out = {k: v for k, v in valid.items() if k != field}
-            requests.append((f"{field} left out", _encode(left_out), "application/json"))
+            requests.append((f"{field} left out", encode(left_out), "application/json"))
     faults = {}
     for label, data, content_type in requests:
-        fault = _refusal_fault(client, path, headers, data, content_type)
+        fault = refusal_fault(client, path, headers, data, content_type)
         if fault is None and _manifest_state() != before:
             fault = "the manifest or its parcels changed"
         if fault:

@@ -12,7 +12,7 @@ from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelEvent, Scan
 from kitlog.services.parcel_codes import format_short_code
 from tests.api.helpers import assert_problem
-from tests.api.test_malformed_requests import WHOLE_BODY, _refusal_fault
+from tests.api.malformed import WHOLE_BODY, refusal_fault
 from tests.conftest import ApiClient
 from tests.worlds import T0, ScanWorld
 
@@ -329,7 +329,7 @@ def test_a_malformed_scan_body_is_refused_with_a_problem_and_records_nothing(
     faults = {}
     for case, build in WHOLE_BODY:
         data, content_type = build(valid)
-        fault = _refusal_fault(client, path, headers, data, content_type)
+        fault = refusal_fault(client, path, headers, data, content_type)
         if fault:
             faults[case] = fault
     assert faults == {}

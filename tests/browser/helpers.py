@@ -1,9 +1,12 @@
-"""What browser tests do again and again: log in, measure sideways scrolling, translate."""
+"""What browser tests do again and again: log in, measure sideways scrolling, translate,
+read a parcel's status, wait for the offline delivery page."""
 
 from __future__ import annotations
 
 from flask_babel import force_locale, gettext
 
+from kitlog.extensions import db
+from kitlog.models import Parcel
 from tests.conftest import PASSWORD
 
 # The width is the document's, not window.innerWidth: in mobile emulation Chromium widens
@@ -50,3 +53,20 @@ def log_in(page, email: str, password: str = PASSWORD) -> None:
     form.locator("input[name=password]").fill(password)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
+
+
+def status_of(parcel_id: int) -> str:
+    db.session.commit()  # a new transaction sees what the server committed
+    return db.session.get(Parcel, parcel_id, populate_existing=True).status
+
+
+# Resolves once the service worker is active and has kept the delivery page.
+DELIVER_CACHED_JS = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  for (const name of await caches.keys()) {
+    if (!name.startsWith("kitlog-pages-")) continue;
+    const cache = await caches.open(name);
+    if (await cache.match("/deliver/")) return registration.active.state;
+  }
+  return null;
+}"""

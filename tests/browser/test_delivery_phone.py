@@ -9,9 +9,15 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kitlog.extensions import db
-from kitlog.models import Parcel, Scan
+from kitlog.models import Scan
 from kitlog.services.parcel_codes import format_short_code
-from tests.browser.helpers import assert_no_sideways_scroll, html_lang, log_in, translated
+from tests.browser.helpers import (
+    assert_no_sideways_scroll,
+    html_lang,
+    log_in,
+    status_of,
+    translated,
+)
 from tests.worlds import DoorWorld
 
 pytestmark = pytest.mark.browser
@@ -27,11 +33,6 @@ def delivered_scans(parcel_id: int) -> list[Scan]:
             select(Scan).where(Scan.parcel_id == parcel_id, Scan.action == "deliver")
         )
     )
-
-
-def status_of(parcel_id: int) -> str:
-    db.session.commit()  # a new transaction sees what the server committed
-    return db.session.get(Parcel, parcel_id, populate_existing=True).status
 
 
 def test_a_delivery_confirmed_at_the_door(phone_page, make):

@@ -13,22 +13,16 @@ from sqlalchemy import func, select
 from kitlog.extensions import db
 from kitlog.models import Scan
 from kitlog.services.parcel_codes import format_short_code
-from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
-from tests.browser.test_delivery_phone import status_of
+from tests.browser.helpers import (
+    DELIVER_CACHED_JS,
+    assert_no_sideways_scroll,
+    log_in,
+    status_of,
+    translated,
+)
 from tests.worlds import DoorWorld
 
 pytestmark = pytest.mark.browser
-
-# Resolves once the service worker is active and has kept the delivery page.
-DELIVER_CACHED_JS = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  for (const name of await caches.keys()) {
-    if (!name.startsWith("kitlog-pages-")) continue;
-    const cache = await caches.open(name);
-    if (await cache.match("/deliver/")) return registration.active.state;
-  }
-  return null;
-}"""
 
 
 def deliveries(parcel_id: int) -> list[tuple[str, str]]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import log_in
-from tests.browser.test_scan_station import allocated_parcels, status_of
+from tests.browser.helpers import log_in, status_of
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +25,7 @@ STATION_CACHED_JS = """async () => {
 
 
 def test_a_scan_made_offline_waits_survives_a_reload_and_syncs_when_back_online(phone_page, make):
-    (parcel,) = allocated_parcels(make, 1)
+    (parcel,) = make.allocated_parcels(1)
     storekeeper = make.user("warehouse")
     page = phone_page
     log_in(page, storekeeper.email)

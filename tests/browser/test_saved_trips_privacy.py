@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kitlog.services.parcel_codes import format_short_code
-from tests.browser.helpers import html_lang, log_in, translated
-from tests.browser.test_offline_delivery import DELIVER_CACHED_JS
+from tests.browser.helpers import DELIVER_CACHED_JS, html_lang, log_in, translated
 from tests.worlds import DoorWorld
 
 pytestmark = pytest.mark.browser

@@ -7,25 +7,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from kitlog.extensions import db
-from kitlog.models import Parcel
 from kitlog.services.parcel_codes import format_short_code
-from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
+from tests.browser.helpers import assert_no_sideways_scroll, log_in, status_of, translated
 
 pytestmark = pytest.mark.browser
 
 
-def allocated_parcels(make, count: int) -> list[Parcel]:
-    return make.allocated_parcels(count)
-
-
-def status_of(parcel_id: int) -> str:
-    db.session.commit()  # a new transaction sees what the server committed
-    return db.session.get(Parcel, parcel_id, populate_existing=True).status
-
-
 def test_a_wedge_scan_packs_the_parcel_and_a_second_scan_is_refused(phone_page, make, app):
-    first, second = allocated_parcels(make, 2)
+    first, second = make.allocated_parcels(2)
     storekeeper = make.user("warehouse")
     page = phone_page
     log_in(page, storekeeper.email)
@@ -83,7 +72,7 @@ def test_a_wedge_scan_packs_the_parcel_and_a_second_scan_is_refused(phone_page, 
 
 
 def test_the_station_works_on_a_desktop_too(desktop_page, make):
-    (parcel,) = allocated_parcels(make, 1)
+    (parcel,) = make.allocated_parcels(1)
     storekeeper = make.user("warehouse")
     page = desktop_page
     log_in(page, storekeeper.email)
@@ -100,7 +89,7 @@ def test_a_photo_of_the_label_is_decoded_by_kitlogs_own_wasm_and_packs_the_parce
 ):
     import qrcode
 
-    (parcel,) = allocated_parcels(make, 1)
+    (parcel,) = make.allocated_parcels(1)
     photo = tmp_path / "label.png"
     qrcode.make(f"{app.config['BASE_URL']}/p/{parcel.token}").save(photo)
     storekeeper = make.user("warehouse")

@@ -7,7 +7,7 @@ from datetime import date
 from kitlog.documents.donor_report import Formats, render_donor_report
 from kitlog.services.reports import BatchFigures
 from tests.documents.pdf import page_count, page_size_mm, page_texts
-from tests.documents.test_spreadsheets import sample_report
+from tests.documents.reports import sample_report
 
 
 def text_of(pdf: bytes) -> str:

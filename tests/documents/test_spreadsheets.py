@@ -7,93 +7,16 @@ import csv
 import io
 import re
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 import openpyxl
 import pytest
 
 from kitlog.documents.spreadsheets import neutralise, render_csv, render_xlsx, report_tables
-from kitlog.models import Donor
-from kitlog.services.reports import BatchFigures, DayFigures, DonorReport, RegionFigures
+from tests.documents.reports import sample_report
 
 HXL_TAG = re.compile(r"#[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*\Z")
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tTAB", "\rCR"]
-
-
-def batch(reference="KOICA-2025-01", **kw) -> BatchFigures:
-    figures = dict(
-        id=1,
-        reference=reference,
-        lot="L-001",
-        kit_type="HK-FAM",
-        warehouse="SBY-01",
-        received_date=date(2025, 1, 6),
-        expiry_date=date(2027, 1, 31),
-        pledged=3000,
-        received=3000,
-        lost=12,
-        lost_by_reason={"water damage": 10, "torn in transit": 2},
-        adjusted=-3,
-        on_hand=1285,
-        reserved=400,
-        in_transit=200,
-        delivered=1500,
-        households_reached=1400,
-        people_reached=5320,
-    )
-    figures.update(kw)
-    return BatchFigures(**figures)
-
-
-def sample_report(
-    *,
-    donor_name="Korea International Cooperation Agency",
-    province="Jawa Timur",
-    regency="Kabupaten Malang",
-    kit_type="HK-FAM",
-    reference="KOICA-2025-01",
-) -> DonorReport:
-    """A report as `donor_report` hands it over; the numbers add up (received + adjusted =
-    lost + on hand + in transit + delivered: 3000 - 3 = 12 + 1285 + 200 + 1500)."""
-    second = batch(
-        "KOICA-2025-02",
-        id=2,
-        lot="L-002",
-        pledged=2000,
-        received=2000,
-        lost=0,
-        lost_by_reason={},
-        adjusted=0,
-        on_hand=1600,
-        reserved=0,
-        in_transit=0,
-        delivered=400,
-        households_reached=400,
-        people_reached=1480,
-        expiry_date=date(2025, 4, 30),
-    )
-    return DonorReport(
-        donor=Donor(code="KOICA", name=donor_name, country="Korea"),
-        generated_at=datetime(2025, 3, 14, 3, 30, tzinfo=UTC),
-        today=date(2025, 3, 14),
-        batches=[batch(reference, kit_type=kit_type), second],
-        by_region=[
-            RegionFigures("Jawa Tengah", "33", "Kabupaten Cilacap", 400, 400, 1480, 90),
-            RegionFigures(province, "35", regency, 1500, 1400, 5320, 310),
-        ],
-        timeline=[
-            DayFigures(date(2025, 2, 3), 600, 600),
-            DayFigures(date(2025, 2, 10), 700, 1300),
-            DayFigures(date(2025, 3, 3), 600, 1900),
-        ],
-        target=5000,
-        households_reached=1800,
-        people_reached=6800,
-        vulnerable_households_reached=400,
-        parcels_delivered=1800,
-        parcels_failed=45,
-        expiring=[second],
-    )
 
 
 def csv_rows(data: bytes) -> list[list[str]]:

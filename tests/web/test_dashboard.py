@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from kitlog.extensions import db
@@ -31,6 +32,46 @@ def test_staff_see_stock_per_warehouse_and_batch(client, login, make):
     assert "LOT-JKT" in jakarta_card and ">400<" in jakarta_card
     surabaya_card = html.split("Gudang SBY-01", 1)[1].split("</article>", 1)[0]
     assert ">88<" in surabaya_card
+
+
+def figures(html: str) -> list[int]:
+    """The values of a block of figures, in the order shown."""
+    values = re.findall(r'<span class="figure-value">([^<]*)</span>', html)
+    return [int(re.sub(r"\D", "", value)) for value in values]
+
+
+def test_the_stock_totals_are_the_sums_of_the_rows_shown(client, login, make):
+    jakarta, surabaya = make.warehouse("JKT-01"), make.warehouse("SBY-01")
+    make.batch(received=120, damaged=7, warehouse=surabaya, lot="LOT-SBY")
+    make.batch(received=230, warehouse=jakarta, lot="LOT-JKT")
+    make.allocated_parcels(3)  # a third batch in Jakarta, 3 of its 50 kits reserved
+    login("warehouse")
+    html = client.get("/dashboard").get_data(as_text=True)
+    cells = [
+        [int(value) for value in re.findall(r'<td class="num[^"]*"[^>]*>(\d+)</td>', row)]
+        for row in re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", html, flags=re.S)
+    ]
+    assert len(cells) == 3 and all(len(row) == 3 for row in cells)
+    columns = [sum(column) for column in zip(*cells, strict=True)]
+    assert columns == [113 + 230 + 50, 3, 113 + 230 + 47]
+    on_hand, reserved, available, _expiring = figures(html.split("</dl>", 1)[0])
+    assert [on_hand, reserved, available] == columns
+
+
+def test_a_donors_totals_are_the_sums_of_their_batches(client, login, make):
+    koica = make.donor("KOICA")
+    make.batch(received=200, damaged=10, donor=koica, lot="KOICA-LOT-1")
+    make.batch(received=90, damaged=4, donor=koica, lot="KOICA-LOT-2")
+    make.batch(received=300, damaged=30, donor=make.donor("DFAT"), lot="DFAT-LOT")
+    login("donor", donor=koica)
+    html = client.get("/dashboard").get_data(as_text=True)
+    totals, *cards = html.split('<article class="card">')
+    assert len(cards) == 2
+    # A card's figures: pledged, received, lost, in stock, in transit, delivered.
+    by_batch = [figures(card.split("</article>", 1)[0])[1:] for card in cards]
+    sums = [sum(column) for column in zip(*by_batch, strict=True)]
+    assert sums[:3] == [290, 14, 276]
+    assert figures(totals.split("</dl>", 1)[0]) == sums
 
 
 def test_batches_close_to_expiry_are_listed_and_far_ones_are_not(client, login, make):

@@ -4,10 +4,6 @@ form's own key makes a resent form one scan."""
 
 from __future__ import annotations
 
-import re
-from html import unescape
-from html.parser import HTMLParser
-
 import pytest
 from sqlalchemy import func, select
 
@@ -15,66 +11,13 @@ from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelStatus, Scan
 from kitlog.services.parcel_codes import format_short_code
 from tests.web.conftest import field_errors, text_of
+from tests.web.pages import hidden, status_of, visible_text
 from tests.worlds import DoorWorld
 
 
 @pytest.fixture
 def world(make) -> DoorWorld:
     return DoorWorld(make)
-
-
-VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
-
-
-class _Visible(HTMLParser):
-    """The words of a page outside elements marked `hidden` (and scripts)."""
-
-    def __init__(self):
-        super().__init__()
-        self.stack: list[bool] = []
-        self.words: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in VOID:
-            return
-        hides = tag in ("script", "style", "template") or any(k == "hidden" for k, _v in attrs)
-        self.stack.append(hides or (bool(self.stack) and self.stack[-1]))
-
-    def handle_endtag(self, tag):
-        if tag not in VOID and self.stack:
-            self.stack.pop()
-
-    def handle_data(self, data):
-        if not (self.stack and self.stack[-1]):
-            self.words.append(data)
-
-
-def visible_text(response) -> str:
-    """What a reader sees of the page: text_of without the parts the page hides."""
-    parser = _Visible()
-    parser.feed(response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", " ".join(parser.words)).strip()
-
-
-def hidden(html: str, name: str) -> str:
-    """The value of a form field the page holds (hidden inputs, the CSRF token)."""
-    match = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*\bvalue="([^"]*)"', html)
-    assert match, f"the page holds no field {name}"
-    return unescape(match.group(1))
 
 
 def door_form(client, parcel: Parcel, action: str) -> dict:
@@ -93,11 +36,6 @@ def post_and_follow(client, path: str, data: dict):
     response = client.post(path, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return client.get(response.headers["Location"])
-
-
-def status_of(parcel: Parcel) -> str:
-    db.session.expire_all()
-    return db.session.get(Parcel, parcel.id).status
 
 
 def scan_count() -> int:

@@ -3,9 +3,7 @@ the uploader (or an admin) sees an import; a broken or too large file changes no
 
 from __future__ import annotations
 
-import io
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,9 +14,8 @@ from kitlog.models import Household, HouseholdImport
 from kitlog.models.base import utcnow
 from kitlog.services import imports
 from tests.web.conftest import csrf_token, text_of
+from tests.web.pages import UPLOAD, post_form, upload, wait_until_settled
 from tests.worlds import csv_file, nik_number, row_values, xlsx_file
-
-UPLOAD = "/households/imports/new"
 
 
 @pytest.fixture
@@ -26,35 +23,6 @@ def inline(app):
     """The job runs inside the request (the threaded path has its own tests below)."""
     app.config["IMPORTS_IN_BACKGROUND"] = False
     return app
-
-
-def upload(client, content: bytes, filename: str):
-    token = csrf_token(client.get(UPLOAD).get_data(as_text=True))
-    return client.post(
-        UPLOAD,
-        data={"csrf_token": token, "file": (io.BytesIO(content), filename)},
-        content_type="multipart/form-data",
-    )
-
-
-def post_form(client, page: str, action: str):
-    token = csrf_token(client.get(page).get_data(as_text=True))
-    return client.post(action, data={"csrf_token": token})
-
-
-def wait_until_settled(client, page: str, timeout: float = 60):
-    """Reload the job page as the browser does until it stops refreshing itself."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = client.get(page)
-        assert response.status_code == 200
-        if "Refresh" not in response.headers:
-            return response
-        html = response.get_data(as_text=True)
-        assert '<meta http-equiv="refresh" content="2">' in html
-        assert re.search(r'<progress max="100" value="\d+"', html)
-        assert time.monotonic() < deadline, "the import did not finish"
-        time.sleep(0.2)
 
 
 def household_count() -> int:

@@ -15,7 +15,7 @@ from kitlog.services import manifests
 from kitlog.services.parcel_codes import format_short_code
 from tests.conftest import PASSWORD
 from tests.web.conftest import text_of
-from tests.web.test_delivery_pages import hidden, status_of, visible_text
+from tests.web.pages import hidden, status_of, visible_text
 from tests.worlds import DoorWorld
 
 

@@ -24,6 +24,7 @@ def dashboard():
         return render_template(
             "main/dashboard_stock.html",
             stock=stock,
+            totals=queries.kit_totals(level for _, rows in stock for _, level in rows),
             expiring=expiring,
             today=today,
             window=EXPIRY_WINDOW_DAYS,
@@ -33,7 +34,11 @@ def dashboard():
         rows = []
         if current_user.donor_id is not None:
             rows = queries.batches_with_summaries(db.session, current_user)
-        return render_template("main/dashboard_donor.html", rows=rows)
+        return render_template(
+            "main/dashboard_donor.html",
+            rows=rows,
+            totals=queries.kit_totals(summary for _, summary in rows),
+        )
     kit_types = queries.kit_types_by_code(db.session) if can("reference.read") else []
     registered = (
         queries.households_registered_by(db.session, current_user)
