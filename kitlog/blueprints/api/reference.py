@@ -13,6 +13,7 @@ from kitlog.blueprints.api.common import (
     DecimalNumber,
     PageArgs,
     Text,
+    described,
     page_of,
     page_schema,
 )
@@ -77,17 +78,6 @@ def _create_kit_type(session, **data) -> KitType:
     return reference_service.create_kit_type(session, contents=contents, **data)
 
 
-def _described(doc: str) -> Callable:
-    """Give a view made by `_reference_views` its own docstring, which the OpenAPI
-    document shows as the operation's summary."""
-
-    def describe(view: Callable) -> Callable:
-        view.__doc__ = doc
-        return view
-
-    return describe
-
-
 def _reference_views(
     path: str,
     model: type,
@@ -110,7 +100,7 @@ def _reference_views(
     @blp.response(200, page)
     @problems(blp, *READ)
     @require("reference.read")
-    @_described(list_doc)
+    @described(list_doc)
     def list_view(args):
         query = select(model).order_by(model.code)
         return page_of(query, args["page"], args["per_page"], dump)
@@ -120,7 +110,7 @@ def _reference_views(
     @blp.response(201, schema)
     @problems(blp, *WRITE, 409)
     @require("reference.write")
-    @_described(create_doc)
+    @described(create_doc)
     def create_view(data):
         return dump(create(db.session, **data))
 
@@ -128,7 +118,7 @@ def _reference_views(
     @blp.response(200, schema)
     @problems(blp, *READ, 404)
     @require("reference.read")
-    @_described(get_doc)
+    @described(get_doc)
     def get_view(code):
         return dump(reference_service.get_by_code(db.session, model, code, "code"))
 
