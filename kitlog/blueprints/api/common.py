@@ -9,7 +9,7 @@ from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import abort, current_app
+from flask import abort, current_app, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,6 +21,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
 from kitlog.extensions import db
+from kitlog.services import audit
 from kitlog.services.errors import InvalidValue, NotFound
 from kitlog.text import storable
 
@@ -148,6 +149,22 @@ class PageArgs(ma.Schema):
 def acting_user():
     """The user behind this request, as the model object the services record."""
     return current_user._get_current_object()
+
+
+def record_action(
+    action: str, object_type: str, object_ref: str | int, detail: dict | None = None
+) -> None:
+    """Log what the acting user did to an object, with the request's address, in the
+    request's transaction (it stands or falls with the change it records)."""
+    audit.record(
+        db.session,
+        action,
+        user=acting_user(),
+        object_type=object_type,
+        object_ref=object_ref,
+        detail=detail,
+        address=request.remote_addr,
+    )
 
 
 def described(doc: str) -> Callable:

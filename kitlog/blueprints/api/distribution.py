@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from kitlog.blueprints.api.common import (
     get_or_404,
     page_of,
     page_schema,
+    record_action,
     resolve,
     resolve_id,
 )
@@ -45,7 +46,6 @@ from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX
 from kitlog.models.households import MAX_PLACE
 from kitlog.names import SKIP_REASON_NAMES
 from kitlog.security import can, require
-from kitlog.services import audit
 from kitlog.services import distribution as service
 from kitlog.services.errors import FieldError, InvalidValues
 from kitlog.services.parcel_codes import format_short_code
@@ -531,12 +531,5 @@ def cancel_parcel(data, code):
     """Cancel a parcel not yet dispatched; its kits are no longer reserved."""
     parcel = service.find_parcel(db.session, code)
     parcel = service.cancel_parcel(db.session, parcel, user=acting_user(), reason=data["reason"])
-    audit.record(
-        db.session,
-        "parcel.cancel",
-        user=acting_user(),
-        object_type="parcel",
-        object_ref=parcel.short_code,
-        address=request.remote_addr,
-    )
+    record_action("parcel.cancel", "parcel", parcel.short_code)
     return _dump_parcel(parcel)

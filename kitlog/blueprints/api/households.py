@@ -17,6 +17,7 @@ from kitlog.blueprints.api.common import (
     acting_user,
     page_of,
     page_schema,
+    record_action,
 )
 from kitlog.blueprints.api.problems import PROBLEM_JSON, READ, WRITE, ProblemSchema, problems
 from kitlog.blueprints.web import local_today
@@ -24,8 +25,8 @@ from kitlog.extensions import db
 from kitlog.models import HOUSEHOLD_STATUSES, RELATIONS, VULNERABILITIES, Household
 from kitlog.models.base import utcnow
 from kitlog.security import require
-from kitlog.services import audit, personal_data
 from kitlog.services import households as household_service
+from kitlog.services import personal_data
 
 blp = ApiBlueprint("api_households", __name__, description="Migrant workers' households")
 
@@ -297,12 +298,5 @@ def update_household(data, code):
         confirm_duplicate=confirm,
         today=local_today(),
     )
-    audit.record(
-        db.session,
-        "household.edit",
-        user=acting_user(),
-        object_type="household",
-        object_ref=household.code,
-        address=request.remote_addr,
-    )
+    record_action("household.edit", "household", household.code)
     return _dump(household)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from kitlog.blueprints.api.common import (
     page_of,
     page_of_list,
     page_schema,
+    record_action,
     resolve,
     resolve_id,
 )
@@ -41,7 +42,6 @@ from kitlog.models import (
     Warehouse,
 )
 from kitlog.security import require
-from kitlog.services import audit
 from kitlog.services import stock as stock_service
 from kitlog.services.queries import MovementFilter, batches_query, movements_query
 
@@ -379,13 +379,10 @@ def create_adjustment(data):
         reason=data["reason"],
         user=acting_user(),
     )
-    audit.record(
-        db.session,
+    record_action(
         f"stock.{movement.kind}",
-        user=acting_user(),
-        object_type="batch",
-        object_ref=movement.batch_id,
+        "batch",
+        movement.batch_id,
         detail={"warehouse": movement.warehouse_id, "quantity": movement.quantity},
-        address=request.remote_addr,
     )
     return _dump_movement(movement)
