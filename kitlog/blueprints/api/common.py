@@ -274,3 +274,24 @@ class ApiBlueprint(Blueprint):
     """flask-smorest's Blueprint with kitlog's strict JSON parser."""
 
     ARGUMENTS_PARSER = JsonOnlyParser()
+
+    def page_route(
+        self,
+        rule: str,
+        item_schema: type[ma.Schema],
+        page_name: str,
+        args: type[ma.Schema] = PageArgs,
+        description: str | None = None,
+        **options,
+    ) -> Callable:
+        """A GET that answers one page of a list (`page_of`): its query string read with
+        `args` (`PageArgs` or a subclass with the list's filters), its answer documented as
+        `{items, page, per_page, total}` of `item_schema`."""
+        page = page_schema(item_schema, page_name)
+
+        def decorate(view: Callable) -> Callable:
+            view = self.response(200, page, description=description)(view)
+            view = self.arguments(args, location="query")(view)
+            return self.route(rule, methods=["GET"], **options)(view)
+
+        return decorate

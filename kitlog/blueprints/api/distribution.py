@@ -24,7 +24,6 @@ from kitlog.blueprints.api.common import (
     acting_user,
     get_or_404,
     page_of,
-    page_schema,
     record_action,
     resolve,
     resolve_id,
@@ -394,9 +393,7 @@ def create_round(data):
     return _dump_rounds([round_])[0]
 
 
-@blp.route("/rounds", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(RoundSchema, "RoundPage"))
+@blp.page_route("/rounds", RoundSchema, "RoundPage")
 @problems(blp, *READ)
 @require("rounds.read")
 def list_rounds(args):
@@ -488,9 +485,7 @@ def close_round(round_id):
     return _dump_rounds([round_])[0]
 
 
-@blp.route(f"/rounds/{ROUND_ID}/parcels", methods=["GET"])
-@blp.arguments(ParcelArgs, location="query")
-@blp.response(200, page_schema(ParcelItemSchema, "ParcelPage"))
+@blp.page_route(f"/rounds/{ROUND_ID}/parcels", ParcelItemSchema, "ParcelPage", ParcelArgs)
 @problems(blp, *READ, 404, 422)
 @require("parcels.read")
 def list_parcels(args, round_id):

@@ -16,7 +16,6 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     page_of,
-    page_schema,
     record_action,
 )
 from kitlog.blueprints.api.problems import PROBLEM_JSON, READ, WRITE, ProblemSchema, problems
@@ -230,11 +229,11 @@ def create_household(data):
     return _dump(household)
 
 
-@blp.route("/households", methods=["GET"])
-@blp.arguments(HouseholdArgs, location="query")
-@blp.response(
-    200,
-    page_schema(HouseholdSchema, "HouseholdPage"),
+@blp.page_route(
+    "/households",
+    HouseholdSchema,
+    "HouseholdPage",
+    HouseholdArgs,
     description="A page of households, their NIK and phone masked to the last four digits"
     " (one household's record has them in full). Each page read is logged, and a user reads"
     " at most 500 households an hour (an administrator 5,000): past that, 429 with"

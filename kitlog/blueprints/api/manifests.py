@@ -23,7 +23,6 @@ from kitlog.blueprints.api.common import (
     acting_user,
     get_or_404,
     page_of,
-    page_schema,
     resolve,
     resolve_id,
 )
@@ -252,9 +251,7 @@ def create_manifest(data):
     return _dump_detail(manifest)
 
 
-@blp.route("/manifests", methods=["GET"])
-@blp.arguments(ManifestArgs, location="query")
-@blp.response(200, page_schema(ManifestSchema, "ManifestPage"))
+@blp.page_route("/manifests", ManifestSchema, "ManifestPage", ManifestArgs)
 @problems(blp, *READ, 422)
 @require("manifests.read")
 def list_manifests(args):

@@ -11,11 +11,9 @@ from sqlalchemy import select
 from kitlog.blueprints.api.common import (
     ApiBlueprint,
     DecimalNumber,
-    PageArgs,
     Text,
     described,
     page_of,
-    page_schema,
 )
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
@@ -93,11 +91,9 @@ def _reference_views(
     dump = dump or schema().dump
     many = path.lstrip("/").replace("-", "_")  # the endpoints: list_donors, get_donor, ...
     one = many.removesuffix("s")
-    page = page_schema(schema, f"{schema.__name__.removesuffix('Schema')}Page")
+    page_name = f"{schema.__name__.removesuffix('Schema')}Page"
 
-    @blp.route(path, methods=["GET"], endpoint=f"list_{many}")
-    @blp.arguments(PageArgs, location="query")
-    @blp.response(200, page)
+    @blp.page_route(path, schema, page_name, endpoint=f"list_{many}")
     @problems(blp, *READ)
     @require("reference.read")
     @described(list_doc)

@@ -24,7 +24,6 @@ from kitlog.blueprints.api.common import (
     get_or_404,
     page_of,
     page_of_list,
-    page_schema,
     record_action,
     resolve,
     resolve_id,
@@ -253,9 +252,7 @@ def create_batch(data):
     return _dump_batches([batch])[0]
 
 
-@blp.route("/batches", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(BatchSchema, "BatchPage"))
+@blp.page_route("/batches", BatchSchema, "BatchPage")
 @problems(blp, *READ)
 @require("stock.read")
 def list_batches(args):
@@ -278,9 +275,7 @@ def get_batch(batch_id):
 # -- stock and the ledger ------------------------------------------------------------------
 
 
-@blp.route("/stock", methods=["GET"])
-@blp.arguments(StockArgs, location="query")
-@blp.response(200, page_schema(StockLevelSchema, "StockLevelPage"))
+@blp.page_route("/stock", StockLevelSchema, "StockLevelPage", StockArgs)
 @problems(blp, *READ)
 @require("stock.read")
 def list_stock(args):
@@ -320,9 +315,7 @@ def list_stock(args):
     return page
 
 
-@blp.route("/movements", methods=["GET"])
-@blp.arguments(MovementArgs, location="query")
-@blp.response(200, page_schema(MovementSchema, "MovementPage"))
+@blp.page_route("/movements", MovementSchema, "MovementPage", MovementArgs)
 @problems(blp, *READ)
 @require("stock.read")
 def list_movements(args):
