@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -80,9 +81,9 @@ def _reference_views(
     path: str,
     model: type,
     schema: type[ma.Schema],
-    create: Callable[..., object],
+    create: Callable[..., Any],
     docs: tuple[str, str, str],
-    dump: Callable[[object], dict] | None = None,
+    dump: Callable[[Any], dict] | None = None,
 ) -> None:
     """List, create and get by code one kind of reference data. Donors, kit types and
     warehouses are read and written alike (the same permissions, paging, answers and
