@@ -238,6 +238,12 @@ def resolve_id(model, object_id: int, field_name: str):
     return obj
 
 
+def id_part(name: str) -> str:
+    """The part of a URL rule that names an object by its id: anything but a whole number
+    the primary keys can hold is a 404 before any query runs."""
+    return f"<int(min=1, max={MAX_ID}):{name}>"
+
+
 def get_or_404(model, object_id: int, message):
     """The object a URL names by id, or a 404 problem with this (translated) message."""
     obj = db.session.get(model, object_id) if 1 <= object_id <= MAX_ID else None

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kitlog.blueprints.api.common import (
-    MAX_ID,
     ApiBlueprint,
     Code,
     Flag,
@@ -23,6 +22,7 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     get_or_404,
+    id_part,
     page_of,
     record_action,
     resolve,
@@ -51,7 +51,7 @@ from kitlog.services.parcel_codes import format_short_code
 
 blp = ApiBlueprint("api_distribution", __name__, description="Rounds, allocation and parcels")
 
-ROUND_ID = f"<int(min=1, max={MAX_ID}):round_id>"
+ROUND_ID = id_part("round_id")
 MAX_HOUSEHOLDS = 200_000  # household codes one allocation may name
 
 
@@ -345,7 +345,8 @@ def _dump_parcel_item(parcel: Parcel) -> dict:
     }
 
 
-def _round_or_404(round_id: int) -> Round:
+def round_or_404(round_id: int) -> Round:
+    """The round a URL names (the labels answer reads it too), or a 404."""
     return get_or_404(Round, round_id, _l("There is no round with the id %(id)s.", id=round_id))
 
 
@@ -412,7 +413,7 @@ def list_rounds(args):
 @require("rounds.read")
 def get_round(round_id):
     """One round with its parcels counted by status."""
-    return _dump_rounds([_round_or_404(round_id)])[0]
+    return _dump_rounds([round_or_404(round_id)])[0]
 
 
 @blp.route(f"/rounds/{ROUND_ID}/allocate", methods=["POST"])
@@ -423,7 +424,7 @@ def get_round(round_id):
 @require("rounds.write")
 def allocate(data, round_id):
     """Give every eligible household one parcel; all or nothing (409 when stock is short)."""
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     result = service.allocate(
         db.session,
         round_,
@@ -444,7 +445,7 @@ def allocate(data, round_id):
 @require("rounds.read")
 def plan(round_id):
     """What allocating now would do: kits needed and available, who is skipped and why."""
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     result = service.plan_allocation(db.session, round_, today=local_today())
     return {
         "kits_needed": result.kits_needed,
@@ -470,7 +471,7 @@ def plan(round_id):
 @require("rounds.write")
 def open_round(round_id):
     """Open a draft round."""
-    round_ = service.open_round(db.session, _round_or_404(round_id), user=acting_user())
+    round_ = service.open_round(db.session, round_or_404(round_id), user=acting_user())
     return _dump_rounds([round_])[0]
 
 
@@ -481,7 +482,7 @@ def open_round(round_id):
 def close_round(round_id):
     """Close an open round; its parcels not yet packed are cancelled (409 while any is
     packed, on the road or failed)."""
-    round_ = service.close_round(db.session, _round_or_404(round_id), user=acting_user())
+    round_ = service.close_round(db.session, round_or_404(round_id), user=acting_user())
     return _dump_rounds([round_])[0]
 
 
@@ -490,7 +491,7 @@ def close_round(round_id):
 @require("parcels.read")
 def list_parcels(args, round_id):
     """A round's parcels, by status, in household-code order."""
-    _round_or_404(round_id)
+    round_or_404(round_id)
     query = service.parcels_query(round_id, statuses=_statuses(args.get("status")))
     return page_of(query, args["page"], args["per_page"], _dump_parcel_item)
 

@@ -11,7 +11,6 @@ from flask_login import current_user
 from marshmallow import fields, validate
 
 from kitlog.blueprints.api.common import (
-    MAX_ID,
     ApiBlueprint,
     Code,
     DecimalNumber,
@@ -22,6 +21,7 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     get_or_404,
+    id_part,
     page_of,
     resolve,
     resolve_id,
@@ -43,7 +43,7 @@ blp = ApiBlueprint(
 )
 PDF = {"type": "string", "format": "binary"}
 
-MANIFEST_ID = f"<int(min=1, max={MAX_ID}):manifest_id>"
+MANIFEST_ID = id_part("manifest_id")
 
 
 # -- schemas -------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from kitlog.blueprints.api.common import (
-    MAX_ID,
     ApiBlueprint,
     Code,
     Id,
@@ -22,6 +21,7 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     get_or_404,
+    id_part,
     page_of,
     page_of_list,
     record_action,
@@ -260,7 +260,7 @@ def list_batches(args):
     return page_of(batches_query(), args["page"], args["per_page"], dump_all=_dump_batches)
 
 
-@blp.route(f"/batches/<int(min=1, max={MAX_ID}):batch_id>", methods=["GET"])
+@blp.route(f"/batches/{id_part('batch_id')}", methods=["GET"])
 @blp.response(200, BatchSchema)
 @problems(blp, *READ, 404)
 @require("stock.read")
