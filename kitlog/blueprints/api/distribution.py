@@ -35,6 +35,7 @@ from kitlog.models import (
     PARCEL_STATUSES,
     ROUND_STATUSES,
     DonorBatch,
+    Household,
     Parcel,
     ParcelEvent,
     Round,
@@ -294,18 +295,25 @@ def typed_note_hidden(event: ParcelEvent) -> bool:
     )
 
 
-def _dump_parcel(parcel: Parcel) -> dict:
-    household = parcel.household
-    household_data = {
+def dump_household(household: Household, *, names: bool, regions: bool = True) -> dict:
+    """A parcel's household as the answers show it: its code, size and place (a
+    manifest's leaves out the regency and province); its head's name only with `names`,
+    for users who may read households."""
+    data = {
         "code": household.code,
         "members": household.members,
         "village": household.village,
         "district": household.district,
-        "regency": household.regency,
-        "province": household.province,
     }
-    if can("households.read"):
-        household_data["head_name"] = household.head_name
+    if regions:
+        data["regency"] = household.regency
+        data["province"] = household.province
+    if names:
+        data["head_name"] = household.head_name
+    return data
+
+
+def _dump_parcel(parcel: Parcel) -> dict:
     return {
         "code": format_short_code(parcel.short_code),
         "token": parcel.token,
@@ -313,7 +321,7 @@ def _dump_parcel(parcel: Parcel) -> dict:
         "kits": parcel.kits,
         "status": parcel.status,
         "round": {"id": parcel.round.id, "name": parcel.round.name},
-        "household": household_data,
+        "household": dump_household(parcel.household, names=can("households.read")),
         "lines": [
             {"batch": line.batch_id, "lot": line.batch.lot, "kits": line.kits}
             for line in parcel.lines

@@ -26,6 +26,7 @@ from kitlog.blueprints.api.common import (
     resolve,
     resolve_id,
 )
+from kitlog.blueprints.api.distribution import dump_household
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
@@ -202,27 +203,17 @@ def _dump_manifests(manifests: Sequence[Manifest]) -> list[dict]:
 def _dump_detail(manifest: Manifest) -> dict:
     names = can("households.read")
     outcomes = service.manifest_outcomes(db.session, manifest)
-    parcels = []
-    for parcel in service.manifest_parcels(db.session, manifest):
-        household = parcel.household
-        household_data = {
-            "code": household.code,
-            "members": household.members,
-            "village": household.village,
-            "district": household.district,
+    parcels = [
+        {
+            "code": format_short_code(parcel.short_code),
+            "token": parcel.token,
+            "status": parcel.status,
+            "kits": parcel.kits,
+            "outcome": outcomes.get(parcel.id),
+            "household": dump_household(parcel.household, names=names, regions=False),
         }
-        if names:
-            household_data["head_name"] = household.head_name
-        parcels.append(
-            {
-                "code": format_short_code(parcel.short_code),
-                "token": parcel.token,
-                "status": parcel.status,
-                "kits": parcel.kits,
-                "outcome": outcomes.get(parcel.id),
-                "household": household_data,
-            }
-        )
+        for parcel in service.manifest_parcels(db.session, manifest)
+    ]
     return {**_dump_manifests([manifest])[0], "parcels": parcels}
 
 
