@@ -9,7 +9,7 @@ from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import abort, current_app
+from flask import abort, current_app, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,6 +21,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
 from kitlog.extensions import db
+from kitlog.services import audit
 from kitlog.services.errors import InvalidValue, NotFound
 from kitlog.text import storable
 
@@ -150,6 +151,33 @@ def acting_user():
     return current_user._get_current_object()
 
 
+def record_action(
+    action: str, object_type: str, object_ref: str | int, detail: dict | None = None
+) -> None:
+    """Log what the acting user did to an object, with the request's address, in the
+    request's transaction (it stands or falls with the change it records)."""
+    audit.record(
+        db.session,
+        action,
+        user=acting_user(),
+        object_type=object_type,
+        object_ref=object_ref,
+        detail=detail,
+        address=request.remote_addr,
+    )
+
+
+def described(doc: str) -> Callable:
+    """Give a view made by a function its own docstring, which the OpenAPI document shows
+    as the operation's summary (and the rest as its description)."""
+
+    def describe(view: Callable) -> Callable:
+        view.__doc__ = doc
+        return view
+
+    return describe
+
+
 def page_of(
     query,
     page: int,
@@ -210,6 +238,12 @@ def resolve_id(model, object_id: int, field_name: str):
     return obj
 
 
+def id_part(name: str) -> str:
+    """The part of a URL rule that names an object by its id: anything but a whole number
+    the primary keys can hold is a 404 before any query runs."""
+    return f"<int(min=1, max={MAX_ID}):{name}>"
+
+
 def get_or_404(model, object_id: int, message):
     """The object a URL names by id, or a 404 problem with this (translated) message."""
     obj = db.session.get(model, object_id) if 1 <= object_id <= MAX_ID else None
@@ -246,3 +280,24 @@ class ApiBlueprint(Blueprint):
     """flask-smorest's Blueprint with kitlog's strict JSON parser."""
 
     ARGUMENTS_PARSER = JsonOnlyParser()
+
+    def page_route(
+        self,
+        rule: str,
+        item_schema: type[ma.Schema],
+        page_name: str,
+        args: type[ma.Schema] = PageArgs,
+        description: str | None = None,
+        **options,
+    ) -> Callable:
+        """A GET that answers one page of a list (`page_of`): its query string read with
+        `args` (`PageArgs` or a subclass with the list's filters), its answer documented as
+        `{items, page, per_page, total}` of `item_schema`."""
+        page = page_schema(item_schema, page_name)
+
+        def decorate(view: Callable) -> Callable:
+            view = self.response(200, page, description=description)(view)
+            view = self.arguments(args, location="query")(view)
+            return self.route(rule, methods=["GET"], **options)(view)
+
+        return decorate

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kitlog.blueprints.api.common import (
-    MAX_ID,
     ApiBlueprint,
     Code,
     Flag,
@@ -23,8 +22,9 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     get_or_404,
+    id_part,
     page_of,
-    page_schema,
+    record_action,
     resolve,
     resolve_id,
 )
@@ -35,6 +35,7 @@ from kitlog.models import (
     PARCEL_STATUSES,
     ROUND_STATUSES,
     DonorBatch,
+    Household,
     Parcel,
     ParcelEvent,
     Round,
@@ -45,14 +46,13 @@ from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX
 from kitlog.models.households import MAX_PLACE
 from kitlog.names import SKIP_REASON_NAMES
 from kitlog.security import can, require
-from kitlog.services import audit
 from kitlog.services import distribution as service
 from kitlog.services.errors import FieldError, InvalidValues
 from kitlog.services.parcel_codes import format_short_code
 
 blp = ApiBlueprint("api_distribution", __name__, description="Rounds, allocation and parcels")
 
-ROUND_ID = f"<int(min=1, max={MAX_ID}):round_id>"
+ROUND_ID = id_part("round_id")
 MAX_HOUSEHOLDS = 200_000  # household codes one allocation may name
 
 
@@ -295,18 +295,25 @@ def typed_note_hidden(event: ParcelEvent) -> bool:
     )
 
 
-def _dump_parcel(parcel: Parcel) -> dict:
-    household = parcel.household
-    household_data = {
+def dump_household(household: Household, *, names: bool, regions: bool = True) -> dict:
+    """A parcel's household as the answers show it: its code, size and place (a
+    manifest's leaves out the regency and province); its head's name only with `names`,
+    for users who may read households."""
+    data = {
         "code": household.code,
         "members": household.members,
         "village": household.village,
         "district": household.district,
-        "regency": household.regency,
-        "province": household.province,
     }
-    if can("households.read"):
-        household_data["head_name"] = household.head_name
+    if regions:
+        data["regency"] = household.regency
+        data["province"] = household.province
+    if names:
+        data["head_name"] = household.head_name
+    return data
+
+
+def _dump_parcel(parcel: Parcel) -> dict:
     return {
         "code": format_short_code(parcel.short_code),
         "token": parcel.token,
@@ -314,7 +321,7 @@ def _dump_parcel(parcel: Parcel) -> dict:
         "kits": parcel.kits,
         "status": parcel.status,
         "round": {"id": parcel.round.id, "name": parcel.round.name},
-        "household": household_data,
+        "household": dump_household(parcel.household, names=can("households.read")),
         "lines": [
             {"batch": line.batch_id, "lot": line.batch.lot, "kits": line.kits}
             for line in parcel.lines
@@ -346,7 +353,8 @@ def _dump_parcel_item(parcel: Parcel) -> dict:
     }
 
 
-def _round_or_404(round_id: int) -> Round:
+def round_or_404(round_id: int) -> Round:
+    """The round a URL names (the labels answer reads it too), or a 404."""
     return get_or_404(Round, round_id, _l("There is no round with the id %(id)s.", id=round_id))
 
 
@@ -394,9 +402,7 @@ def create_round(data):
     return _dump_rounds([round_])[0]
 
 
-@blp.route("/rounds", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(RoundSchema, "RoundPage"))
+@blp.page_route("/rounds", RoundSchema, "RoundPage")
 @problems(blp, *READ)
 @require("rounds.read")
 def list_rounds(args):
@@ -415,7 +421,7 @@ def list_rounds(args):
 @require("rounds.read")
 def get_round(round_id):
     """One round with its parcels counted by status."""
-    return _dump_rounds([_round_or_404(round_id)])[0]
+    return _dump_rounds([round_or_404(round_id)])[0]
 
 
 @blp.route(f"/rounds/{ROUND_ID}/allocate", methods=["POST"])
@@ -426,7 +432,7 @@ def get_round(round_id):
 @require("rounds.write")
 def allocate(data, round_id):
     """Give every eligible household one parcel; all or nothing (409 when stock is short)."""
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     result = service.allocate(
         db.session,
         round_,
@@ -447,7 +453,7 @@ def allocate(data, round_id):
 @require("rounds.read")
 def plan(round_id):
     """What allocating now would do: kits needed and available, who is skipped and why."""
-    round_ = _round_or_404(round_id)
+    round_ = round_or_404(round_id)
     result = service.plan_allocation(db.session, round_, today=local_today())
     return {
         "kits_needed": result.kits_needed,
@@ -473,7 +479,7 @@ def plan(round_id):
 @require("rounds.write")
 def open_round(round_id):
     """Open a draft round."""
-    round_ = service.open_round(db.session, _round_or_404(round_id), user=acting_user())
+    round_ = service.open_round(db.session, round_or_404(round_id), user=acting_user())
     return _dump_rounds([round_])[0]
 
 
@@ -484,18 +490,16 @@ def open_round(round_id):
 def close_round(round_id):
     """Close an open round; its parcels not yet packed are cancelled (409 while any is
     packed, on the road or failed)."""
-    round_ = service.close_round(db.session, _round_or_404(round_id), user=acting_user())
+    round_ = service.close_round(db.session, round_or_404(round_id), user=acting_user())
     return _dump_rounds([round_])[0]
 
 
-@blp.route(f"/rounds/{ROUND_ID}/parcels", methods=["GET"])
-@blp.arguments(ParcelArgs, location="query")
-@blp.response(200, page_schema(ParcelItemSchema, "ParcelPage"))
+@blp.page_route(f"/rounds/{ROUND_ID}/parcels", ParcelItemSchema, "ParcelPage", ParcelArgs)
 @problems(blp, *READ, 404, 422)
 @require("parcels.read")
 def list_parcels(args, round_id):
     """A round's parcels, by status, in household-code order."""
-    _round_or_404(round_id)
+    round_or_404(round_id)
     query = service.parcels_query(round_id, statuses=_statuses(args.get("status")))
     return page_of(query, args["page"], args["per_page"], _dump_parcel_item)
 
@@ -531,12 +535,5 @@ def cancel_parcel(data, code):
     """Cancel a parcel not yet dispatched; its kits are no longer reserved."""
     parcel = service.find_parcel(db.session, code)
     parcel = service.cancel_parcel(db.session, parcel, user=acting_user(), reason=data["reason"])
-    audit.record(
-        db.session,
-        "parcel.cancel",
-        user=acting_user(),
-        object_type="parcel",
-        object_ref=parcel.short_code,
-        address=request.remote_addr,
-    )
+    record_action("parcel.cancel", "parcel", parcel.short_code)
     return _dump_parcel(parcel)

@@ -16,7 +16,7 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     page_of,
-    page_schema,
+    record_action,
 )
 from kitlog.blueprints.api.problems import PROBLEM_JSON, READ, WRITE, ProblemSchema, problems
 from kitlog.blueprints.web import local_today
@@ -24,8 +24,8 @@ from kitlog.extensions import db
 from kitlog.models import HOUSEHOLD_STATUSES, RELATIONS, VULNERABILITIES, Household
 from kitlog.models.base import utcnow
 from kitlog.security import require
-from kitlog.services import audit, personal_data
 from kitlog.services import households as household_service
+from kitlog.services import personal_data
 
 blp = ApiBlueprint("api_households", __name__, description="Migrant workers' households")
 
@@ -229,11 +229,11 @@ def create_household(data):
     return _dump(household)
 
 
-@blp.route("/households", methods=["GET"])
-@blp.arguments(HouseholdArgs, location="query")
-@blp.response(
-    200,
-    page_schema(HouseholdSchema, "HouseholdPage"),
+@blp.page_route(
+    "/households",
+    HouseholdSchema,
+    "HouseholdPage",
+    HouseholdArgs,
     description="A page of households, their NIK and phone masked to the last four digits"
     " (one household's record has them in full). Each page read is logged, and a user reads"
     " at most 500 households an hour (an administrator 5,000): past that, 429 with"
@@ -297,12 +297,5 @@ def update_household(data, code):
         confirm_duplicate=confirm,
         today=local_today(),
     )
-    audit.record(
-        db.session,
-        "household.edit",
-        user=acting_user(),
-        object_type="household",
-        object_ref=household.code,
-        address=request.remote_addr,
-    )
+    record_action("household.edit", "household", household.code)
     return _dump(household)

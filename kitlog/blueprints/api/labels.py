@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import Response, current_app, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
 
-from kitlog.blueprints.api.common import MAX_ID, ApiBlueprint, Text, get_or_404, resolve_id
+from kitlog.blueprints.api.common import MAX_ID, ApiBlueprint, Text, resolve_id
+from kitlog.blueprints.api.distribution import ROUND_ID, round_or_404
 from kitlog.blueprints.api.problems import READ, problems
 from kitlog.documents.labels import DEFAULT_LAYOUT, LAYOUTS
 from kitlog.extensions import db
-from kitlog.models import LabelPrinter, Round
+from kitlog.models import LabelPrinter
 from kitlog.security import require
 from kitlog.services import labels as service
 
@@ -58,7 +58,7 @@ class LabelArgs(ma.Schema):
         return {key: value for key, value in data.items() if value != ""}
 
 
-@blp.route(f"/rounds/<int(min=1, max={MAX_ID}):round_id>/labels.pdf", methods=["GET"])
+@blp.route(f"/rounds/{ROUND_ID}/labels.pdf", methods=["GET"])
 @blp.arguments(LabelArgs, location="query")
 @blp.response(
     200,
@@ -71,7 +71,7 @@ class LabelArgs(ma.Schema):
 @require("labels.print")
 def round_labels(args, round_id):
     """A round's parcel labels as a PDF; 409 when no parcel matches the choice."""
-    round_ = get_or_404(Round, round_id, _l("There is no round with the id %(id)s.", id=round_id))
+    round_ = round_or_404(round_id)
     printer = resolve_id(LabelPrinter, args["printer"], "printer") if args["printer"] else None
     selection = service.select_labels(
         layout=args["layout"],

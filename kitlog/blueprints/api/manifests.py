@@ -11,7 +11,6 @@ from flask_login import current_user
 from marshmallow import fields, validate
 
 from kitlog.blueprints.api.common import (
-    MAX_ID,
     ApiBlueprint,
     Code,
     DecimalNumber,
@@ -22,11 +21,12 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     get_or_404,
+    id_part,
     page_of,
-    page_schema,
     resolve,
     resolve_id,
 )
+from kitlog.blueprints.api.distribution import dump_household
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
@@ -44,7 +44,7 @@ blp = ApiBlueprint(
 )
 PDF = {"type": "string", "format": "binary"}
 
-MANIFEST_ID = f"<int(min=1, max={MAX_ID}):manifest_id>"
+MANIFEST_ID = id_part("manifest_id")
 
 
 # -- schemas -------------------------------------------------------------------------------
@@ -203,27 +203,17 @@ def _dump_manifests(manifests: Sequence[Manifest]) -> list[dict]:
 def _dump_detail(manifest: Manifest) -> dict:
     names = can("households.read")
     outcomes = service.manifest_outcomes(db.session, manifest)
-    parcels = []
-    for parcel in service.manifest_parcels(db.session, manifest):
-        household = parcel.household
-        household_data = {
-            "code": household.code,
-            "members": household.members,
-            "village": household.village,
-            "district": household.district,
+    parcels = [
+        {
+            "code": format_short_code(parcel.short_code),
+            "token": parcel.token,
+            "status": parcel.status,
+            "kits": parcel.kits,
+            "outcome": outcomes.get(parcel.id),
+            "household": dump_household(parcel.household, names=names, regions=False),
         }
-        if names:
-            household_data["head_name"] = household.head_name
-        parcels.append(
-            {
-                "code": format_short_code(parcel.short_code),
-                "token": parcel.token,
-                "status": parcel.status,
-                "kits": parcel.kits,
-                "outcome": outcomes.get(parcel.id),
-                "household": household_data,
-            }
-        )
+        for parcel in service.manifest_parcels(db.session, manifest)
+    ]
     return {**_dump_manifests([manifest])[0], "parcels": parcels}
 
 
@@ -252,9 +242,7 @@ def create_manifest(data):
     return _dump_detail(manifest)
 
 
-@blp.route("/manifests", methods=["GET"])
-@blp.arguments(ManifestArgs, location="query")
-@blp.response(200, page_schema(ManifestSchema, "ManifestPage"))
+@blp.page_route("/manifests", ManifestSchema, "ManifestPage", ManifestArgs)
 @problems(blp, *READ, 422)
 @require("manifests.read")
 def list_manifests(args):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -9,10 +12,9 @@ from sqlalchemy import select
 from kitlog.blueprints.api.common import (
     ApiBlueprint,
     DecimalNumber,
-    PageArgs,
     Text,
+    described,
     page_of,
-    page_schema,
 )
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
@@ -70,95 +72,77 @@ def _dump_kit_type(kit_type: KitType) -> dict:
     }
 
 
-@blp.route("/donors", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(DonorSchema, "DonorPage"))
-@problems(blp, *READ)
-@require("reference.read")
-def list_donors(args):
-    """List donors."""
-    query = select(Donor).order_by(Donor.code)
-    return page_of(query, args["page"], args["per_page"], DonorSchema().dump)
-
-
-@blp.route("/donors", methods=["POST"])
-@blp.arguments(DonorSchema)
-@blp.response(201, DonorSchema)
-@problems(blp, *WRITE, 409)
-@require("reference.write")
-def create_donor(data):
-    """Create a donor."""
-    donor = reference_service.create_donor(db.session, **data)
-    return donor
-
-
-@blp.route("/donors/<code:code>", methods=["GET"])
-@blp.response(200, DonorSchema)
-@problems(blp, *READ, 404)
-@require("reference.read")
-def get_donor(code):
-    """One donor by code."""
-    return reference_service.get_by_code(db.session, Donor, code, "code")
-
-
-@blp.route("/kit-types", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(KitTypeSchema, "KitTypePage"))
-@problems(blp, *READ)
-@require("reference.read")
-def list_kit_types(args):
-    """List kit types with their contents."""
-    query = select(KitType).order_by(KitType.code)
-    return page_of(query, args["page"], args["per_page"], _dump_kit_type)
-
-
-@blp.route("/kit-types", methods=["POST"])
-@blp.arguments(KitTypeSchema)
-@blp.response(201, KitTypeSchema)
-@problems(blp, *WRITE, 409)
-@require("reference.write")
-def create_kit_type(data):
-    """Create a kit type with its contents."""
+def _create_kit_type(session, **data) -> KitType:
     contents = [ContentLine(**line) for line in data.pop("contents")]
-    kit_type = reference_service.create_kit_type(db.session, contents=contents, **data)
-    return _dump_kit_type(kit_type)
+    return reference_service.create_kit_type(session, contents=contents, **data)
 
 
-@blp.route("/kit-types/<code:code>", methods=["GET"])
-@blp.response(200, KitTypeSchema)
-@problems(blp, *READ, 404)
-@require("reference.read")
-def get_kit_type(code):
-    """One kit type by code."""
-    return _dump_kit_type(reference_service.get_by_code(db.session, KitType, code, "code"))
+def _reference_views(
+    path: str,
+    model: type,
+    schema: type[ma.Schema],
+    create: Callable[..., Any],
+    docs: tuple[str, str, str],
+    dump: Callable[[Any], dict] | None = None,
+) -> None:
+    """List, create and get by code one kind of reference data. Donors, kit types and
+    warehouses are read and written alike (the same permissions, paging, answers and
+    409 for a code taken); only their fields differ."""
+    list_doc, create_doc, get_doc = docs
+    dump = dump or schema().dump
+    many = path.lstrip("/").replace("-", "_")  # the endpoints: list_donors, get_donor, ...
+    one = many.removesuffix("s")
+    page_name = f"{schema.__name__.removesuffix('Schema')}Page"
+
+    @blp.page_route(path, schema, page_name, endpoint=f"list_{many}")
+    @problems(blp, *READ)
+    @require("reference.read")
+    @described(list_doc)
+    def list_view(args):
+        query = select(model).order_by(model.code)
+        return page_of(query, args["page"], args["per_page"], dump)
+
+    @blp.route(path, methods=["POST"], endpoint=f"create_{one}")
+    @blp.arguments(schema)
+    @blp.response(201, schema)
+    @problems(blp, *WRITE, 409)
+    @require("reference.write")
+    @described(create_doc)
+    def create_view(data):
+        return dump(create(db.session, **data))
+
+    @blp.route(f"{path}/<code:code>", methods=["GET"], endpoint=f"get_{one}")
+    @blp.response(200, schema)
+    @problems(blp, *READ, 404)
+    @require("reference.read")
+    @described(get_doc)
+    def get_view(code):
+        return dump(reference_service.get_by_code(db.session, model, code, "code"))
 
 
-@blp.route("/warehouses", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(WarehouseSchema, "WarehousePage"))
-@problems(blp, *READ)
-@require("reference.read")
-def list_warehouses(args):
-    """List warehouses."""
-    query = select(Warehouse).order_by(Warehouse.code)
-    return page_of(query, args["page"], args["per_page"], WarehouseSchema().dump)
-
-
-@blp.route("/warehouses", methods=["POST"])
-@blp.arguments(WarehouseSchema)
-@blp.response(201, WarehouseSchema)
-@problems(blp, *WRITE, 409)
-@require("reference.write")
-def create_warehouse(data):
-    """Create a warehouse."""
-    warehouse = reference_service.create_warehouse(db.session, **data)
-    return warehouse
-
-
-@blp.route("/warehouses/<code:code>", methods=["GET"])
-@blp.response(200, WarehouseSchema)
-@problems(blp, *READ, 404)
-@require("reference.read")
-def get_warehouse(code):
-    """One warehouse by code."""
-    return reference_service.get_by_code(db.session, Warehouse, code, "code")
+_reference_views(
+    "/donors",
+    Donor,
+    DonorSchema,
+    reference_service.create_donor,
+    ("List donors.", "Create a donor.", "One donor by code."),
+)
+_reference_views(
+    "/kit-types",
+    KitType,
+    KitTypeSchema,
+    _create_kit_type,
+    (
+        "List kit types with their contents.",
+        "Create a kit type with its contents.",
+        "One kit type by code.",
+    ),
+    dump=_dump_kit_type,
+)
+_reference_views(
+    "/warehouses",
+    Warehouse,
+    WarehouseSchema,
+    reference_service.create_warehouse,
+    ("List warehouses.", "Create a warehouse.", "One warehouse by code."),
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from kitlog.blueprints.api.common import ApiBlueprint
+from kitlog.blueprints.api.common import ApiBlueprint, described
 from kitlog.blueprints.api.problems import READ, problems
 from kitlog.blueprints.reports.common import build_report, report_donor
 from kitlog.blueprints.reports.exports import MIMETYPES, export_response
@@ -56,31 +56,27 @@ def donor_report_csv(args, code):
     return export_response(report, "csv", table=args["table"])
 
 
-@blp.route(f"{DONOR}.xlsx", methods=["GET"])
-@blp.response(
-    200,
-    FILE,
-    content_type=MIMETYPES["xlsx"],
-    description="A workbook with the sheets by region, batches and timeline, each with an"
-    " HXL hashtag row under its header; numbers as numbers, dates as dates." + WHO,
-)
-@problems(blp, *READ, 404)
-@require("reports.read")
-def donor_report_xlsx(code):
-    """A donor's report as an XLSX workbook."""
-    return export_response(build_report(report_donor(code)), "xlsx")
+def _file_view(suffix: str, description: str, doc: str) -> None:
+    """A donor's report as one more kind of file, read with no arguments."""
+
+    @blp.route(f"{DONOR}.{suffix}", methods=["GET"], endpoint=f"donor_report_{suffix}")
+    @blp.response(200, FILE, content_type=MIMETYPES[suffix], description=description + WHO)
+    @problems(blp, *READ, 404)
+    @require("reports.read")
+    @described(doc)
+    def file_view(code):
+        return export_response(build_report(report_donor(code)), suffix)
 
 
-@blp.route(f"{DONOR}.pdf", methods=["GET"])
-@blp.response(
-    200,
-    FILE,
-    content_type=MIMETYPES["pdf"],
-    description="The A4 report a donor can forward: headline figures, a chart of deliveries"
-    " against the target, batches, regions, expiring batches and the reconciliation." + WHO,
+_file_view(
+    "xlsx",
+    "A workbook with the sheets by region, batches and timeline, each with an"
+    " HXL hashtag row under its header; numbers as numbers, dates as dates.",
+    "A donor's report as an XLSX workbook.",
 )
-@problems(blp, *READ, 404)
-@require("reports.read")
-def donor_report_pdf(code):
-    """A donor's report as a PDF."""
-    return export_response(build_report(report_donor(code)), "pdf")
+_file_view(
+    "pdf",
+    "The A4 report a donor can forward: headline figures, a chart of deliveries"
+    " against the target, batches, regions, expiring batches and the reconciliation.",
+    "A donor's report as a PDF.",
+)

@@ -18,7 +18,6 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     page_of,
-    page_schema,
 )
 from kitlog.blueprints.api.distribution import ParcelSchema, dump_parcel
 from kitlog.blueprints.api.problems import PROBLEM_JSON, READ, WRITE, ProblemSchema, problems
@@ -322,9 +321,7 @@ def create_scans(data):
     return {"results": results}
 
 
-@blp.route("/scans", methods=["GET"])
-@blp.arguments(ScanListArgs, location="query")
-@blp.response(200, page_schema(ScanItemSchema, "ScanPage"))
+@blp.page_route("/scans", ScanItemSchema, "ScanPage", ScanListArgs)
 @problems(blp, *READ, 422)
 @require("scans.write")
 def list_scans(args):

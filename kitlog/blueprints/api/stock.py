@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import current_app, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
 
 from kitlog.blueprints.api.common import (
-    MAX_ID,
     ApiBlueprint,
     Code,
     Id,
@@ -22,9 +21,10 @@ from kitlog.blueprints.api.common import (
     Text,
     acting_user,
     get_or_404,
+    id_part,
     page_of,
     page_of_list,
-    page_schema,
+    record_action,
     resolve,
     resolve_id,
 )
@@ -41,7 +41,6 @@ from kitlog.models import (
     Warehouse,
 )
 from kitlog.security import require
-from kitlog.services import audit
 from kitlog.services import stock as stock_service
 from kitlog.services.queries import MovementFilter, batches_query, movements_query
 
@@ -253,9 +252,7 @@ def create_batch(data):
     return _dump_batches([batch])[0]
 
 
-@blp.route("/batches", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(BatchSchema, "BatchPage"))
+@blp.page_route("/batches", BatchSchema, "BatchPage")
 @problems(blp, *READ)
 @require("stock.read")
 def list_batches(args):
@@ -263,7 +260,7 @@ def list_batches(args):
     return page_of(batches_query(), args["page"], args["per_page"], dump_all=_dump_batches)
 
 
-@blp.route(f"/batches/<int(min=1, max={MAX_ID}):batch_id>", methods=["GET"])
+@blp.route(f"/batches/{id_part('batch_id')}", methods=["GET"])
 @blp.response(200, BatchSchema)
 @problems(blp, *READ, 404)
 @require("stock.read")
@@ -278,9 +275,7 @@ def get_batch(batch_id):
 # -- stock and the ledger ------------------------------------------------------------------
 
 
-@blp.route("/stock", methods=["GET"])
-@blp.arguments(StockArgs, location="query")
-@blp.response(200, page_schema(StockLevelSchema, "StockLevelPage"))
+@blp.page_route("/stock", StockLevelSchema, "StockLevelPage", StockArgs)
 @problems(blp, *READ)
 @require("stock.read")
 def list_stock(args):
@@ -320,9 +315,7 @@ def list_stock(args):
     return page
 
 
-@blp.route("/movements", methods=["GET"])
-@blp.arguments(MovementArgs, location="query")
-@blp.response(200, page_schema(MovementSchema, "MovementPage"))
+@blp.page_route("/movements", MovementSchema, "MovementPage", MovementArgs)
 @problems(blp, *READ)
 @require("stock.read")
 def list_movements(args):
@@ -379,13 +372,10 @@ def create_adjustment(data):
         reason=data["reason"],
         user=acting_user(),
     )
-    audit.record(
-        db.session,
+    record_action(
         f"stock.{movement.kind}",
-        user=acting_user(),
-        object_type="batch",
-        object_ref=movement.batch_id,
+        "batch",
+        movement.batch_id,
         detail={"warehouse": movement.warehouse_id, "quantity": movement.quantity},
-        address=request.remote_addr,
     )
     return _dump_movement(movement)
