@@ -224,6 +224,19 @@ class KitlogForm(FlaskForm):
             return None
 
 
+class FieldErrorsForm(KitlogForm):
+    """A form whose service refuses several values at once (`InvalidValues`): each
+    refusal goes on its own field."""
+
+    def show_error(self, error: DomainError) -> None:
+        errors = getattr(error, "errors", None)
+        if not errors:
+            super().show_error(error)
+            return
+        for item in errors:
+            super().show_error(DomainError(item.message, field=item.field))
+
+
 class FilterForm(Form):
     """A GET form of filters: no CSRF token, values from the query string."""
 

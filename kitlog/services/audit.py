@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Engine, Select, func, insert, null, select
@@ -31,61 +31,50 @@ def _actor(user: Any) -> tuple[int | None, str]:
     return getattr(user, "id", None), getattr(user, "role", "") or ""
 
 
-def _values(
-    action: str,
-    user: Any,
-    object_type: str,
-    object_ref: str | int,
-    detail: Mapping[str, object] | None,
-    address: str | None,
-) -> dict[str, object]:
-    """An event's columns: `detail` holds codes, ids and counts, never personal data."""
-    user_id, role = _actor(user)
+class EventFields(TypedDict, total=False):
+    """What an event says besides its action: who acts (a user, Flask-Login's proxy, or
+    None for a command), what it is about, `detail` (codes, ids and counts, never personal
+    data) and the address the request came from."""
+
+    user: Required[Any]
+    object_type: str
+    object_ref: str | int
+    detail: Mapping[str, object] | None
+    address: str | None
+
+
+def _values(action: str, fields: EventFields) -> dict[str, object]:
+    """An event's columns."""
+    user_id, role = _actor(fields["user"])
     return {
         "action": action,
-        "object_type": object_type,
-        "object_ref": str(object_ref)[:64],
-        "detail": json.dumps(detail or {}, sort_keys=True, default=str, ensure_ascii=False),
+        "object_type": fields.get("object_type", ""),
+        "object_ref": str(fields.get("object_ref", ""))[:64],
+        "detail": json.dumps(
+            fields.get("detail") or {}, sort_keys=True, default=str, ensure_ascii=False
+        ),
         "user_id": user_id,
         "role": role,
-        "address": (address or "")[:MAX_ADDRESS],
+        "address": (fields.get("address") or "")[:MAX_ADDRESS],
     }
 
 
-def record(
-    session: Session,
-    action: str,
-    *,
-    user: Any,
-    object_type: str = "",
-    object_ref: str | int = "",
-    detail: Mapping[str, object] | None = None,
-    address: str | None = "",
-) -> AuditEvent:
+def record(session: Session, action: str, **fields: Unpack[EventFields]) -> AuditEvent:
     """Add one event to the log in the caller's transaction (flushed, not committed)."""
-    event = AuditEvent(**_values(action, user, object_type, object_ref, detail, address))
+    event = AuditEvent(**_values(action, fields))
     session.add(event)
     session.flush()
     return event
 
 
-def record_look(
-    session: Session,
-    action: str,
-    *,
-    user: Any,
-    object_type: str = "",
-    object_ref: str | int = "",
-    detail: Mapping[str, object] | None = None,
-    address: str | None = "",
-) -> None:
+def record_look(session: Session, action: str, **fields: Unpack[EventFields]) -> None:
     """Log that someone looked at a record, committed at once in a transaction of its own.
 
     A page that only reads began its transaction as a reader; on SQLite such a
     transaction cannot safely become a writer while others write (it would fail instead of
     waiting), so the look is written through a short writer transaction of its own.
     """
-    values = _values(action, user, object_type, object_ref, detail, address)
+    values = _values(action, fields)
     with session.get_bind().engine.begin() as connection:
         connection.execute(insert(table_of(AuditEvent)).values(**values, created_at=utcnow()))
 

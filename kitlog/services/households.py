@@ -435,6 +435,13 @@ def _vulnerability_columns(vulnerabilities: list[str]) -> dict[str, bool]:
     return {name: name in vulnerabilities for name in VULNERABILITIES}
 
 
+def _place(label: LazyString, tag: str, example: str, hint: LazyString) -> Any:
+    """A place below the province: free text of at most MAX_PLACE characters."""
+    return spec(
+        label=label, clean=clean_place, max_length=MAX_PLACE, tag=tag, example=example, hint=hint
+    )
+
+
 @dataclass
 class HouseholdValues:
     """A household's values, cleaned and ready to store: the one list of a household's
@@ -494,29 +501,18 @@ class HouseholdValues:
         example="Jawa Timur",
         hint=_l("One of the provinces listed below."),
     )
-    regency: str = spec(
-        label=_l("Regency / city"),
-        clean=clean_place,
-        max_length=MAX_PLACE,
-        tag="#adm2+name",
-        example="Kabupaten Malang",
-        hint=_l("The regency or city (kabupaten/kota)."),
+    regency: str = _place(
+        _l("Regency / city"),
+        "#adm2+name",
+        "Kabupaten Malang",
+        _l("The regency or city (kabupaten/kota)."),
     )
-    district: str = spec(
-        label=_l("District"),
-        clean=clean_place,
-        max_length=MAX_PLACE,
-        tag="#adm3+name",
-        example="Turen",
-        hint=_l("The district (kecamatan)."),
-    )
-    village: str = spec(
-        label=_l("Village"),
-        clean=clean_place,
-        max_length=MAX_PLACE,
-        tag="#adm4+name",
-        example="Sedayu",
-        hint=_l("The village (desa/kelurahan)."),
+    district: str = _place(_l("District"), "#adm3+name", "Turen", _l("The district (kecamatan)."))
+    village: str = _place(
+        _l("Village"),
+        "#adm4+name",
+        "Sedayu",
+        _l("The village (desa/kelurahan)."),
     )
     members: int = spec(
         label=_l("Members"),
@@ -691,6 +687,21 @@ def _refuse_duplicates(
         )
 
 
+def _checked_values(
+    session: Session,
+    raw: Mapping[str, object],
+    *,
+    confirm: bool,
+    today: date,
+    exclude_id: int | None = None,
+) -> HouseholdValues:
+    """What a household would store, cleaned, once no other household has its NIK and
+    a look-alike is confirmed."""
+    values = clean_household(raw, today=today)
+    _refuse_duplicates(session, values, confirm=confirm, exclude_id=exclude_id)
+    return values
+
+
 def register_household(
     session: Session,
     raw: Mapping[str, object],
@@ -702,8 +713,7 @@ def register_household(
 ) -> Household:
     """Register one household; its NIK must be new, and a look-alike needs confirming."""
     now = now or utcnow()
-    values = clean_household(raw, today=today or now.date())
-    _refuse_duplicates(session, values, confirm=confirm_duplicate)
+    values = _checked_values(session, raw, confirm=confirm_duplicate, today=today or now.date())
     household = Household(
         code=household_codes(session, 1)[0],
         created_by=user,
@@ -728,8 +738,9 @@ def update_household(
 ) -> Household:
     """Correct a household's values; the NIK stays unique and the code never changes."""
     now = now or utcnow()
-    values = clean_household(raw, today=today or now.date())
-    _refuse_duplicates(session, values, confirm=confirm_duplicate, exclude_id=household.id)
+    values = _checked_values(
+        session, raw, confirm=confirm_duplicate, today=today or now.date(), exclude_id=household.id
+    )
     for column, value in values.columns().items():
         setattr(household, column, value)
     household.updated_at = now
@@ -755,6 +766,14 @@ def _code_of(text: str) -> str | None:
     return f"{CODE_PREFIX}{int(digits):06d}"
 
 
+def _whole_nik(text: str) -> str | None:
+    """The 16 digits of a NIK written with or without spaces, dots or dashes, or None."""
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.isascii() and digits.isdigit() and len(digits) == 16:
+        return digits
+    return None
+
+
 def search_kind(q: str) -> str:
     """What a search box holds, as `households_query` reads it: "code", "nik", "text",
     or "" for nothing."""
@@ -763,8 +782,7 @@ def search_kind(q: str) -> str:
         return ""
     if _code_of(text) is not None:
         return "code"
-    digits = re.sub(r"[\s.\-]", "", text)
-    if digits.isascii() and digits.isdigit() and len(digits) == 16:
+    if _whole_nik(text) is not None:
         return "nik"
     return "text"
 
@@ -787,11 +805,11 @@ def households_query(
     text = squeeze(q or "")
     if text:
         code = _code_of(text)
-        digits = re.sub(r"[\s.\-]", "", text)
+        nik = _whole_nik(text)
         if code is not None:
             query = query.where(Household.code == code)
-        elif digits.isascii() and digits.isdigit() and len(digits) == 16:
-            query = query.where(Household.nik == digits)
+        elif nik is not None:
+            query = query.where(Household.nik == nik)
         else:
             needle = text.lower()
             query = query.where(

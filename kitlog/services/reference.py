@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
@@ -51,18 +52,30 @@ def _unique(session: Session, model: type[Coded], code: str) -> None:
         raise Duplicate(_l("The code %(code)s is already in use.", code=code), field="code")
 
 
+def _add(session: Session, obj: Coded) -> Coded:
+    """Store a new object once its code is known to be free."""
+    _unique(session, type(obj), obj.code)
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def _set(obj: object, columns: Mapping[str, object]) -> None:
+    for column, value in columns.items():
+        setattr(obj, column, value)
+
+
+def _donor_columns(name: str, country: str) -> dict[str, object]:
+    return {
+        "name": _text(name, "name", 200),
+        "country": _text(country, "country", 100, required=False),
+    }
+
+
 def create_donor(session: Session, *, code: str, name: str, country: str = "") -> Donor:
     """A donor, known by a unique code such as KOICA."""
     code = clean_code(code)
-    donor = Donor(
-        code=code,
-        name=_text(name, "name", 200),
-        country=_text(country, "country", 100, required=False),
-    )
-    _unique(session, Donor, code)
-    session.add(donor)
-    session.flush()
-    return donor
+    return _add(session, Donor(code=code, **_donor_columns(name, country)))
 
 
 def _decimal(value: object, field_name: str, places: int) -> Decimal:
@@ -100,6 +113,14 @@ def _content_items(contents: list[ContentLine]) -> list[KitItem]:
     return items
 
 
+def _kit_type_columns(name: str, weight_kg: object, volume_m3: object) -> dict[str, object]:
+    return {
+        "name": _text(name, "name", 200),
+        "weight_kg": _decimal(weight_kg, "weight_kg", 3),
+        "volume_m3": _decimal(volume_m3, "volume_m3", 4),
+    }
+
+
 def create_kit_type(
     session: Session,
     *,
@@ -111,17 +132,18 @@ def create_kit_type(
 ) -> KitType:
     """A kit type with its contents and the weight and volume of one kit."""
     code = clean_code(code)
-    kit_type = KitType(
-        code=code,
-        name=_text(name, "name", 200),
-        weight_kg=_decimal(weight_kg, "weight_kg", 3),
-        volume_m3=_decimal(volume_m3, "volume_m3", 4),
-    )
+    kit_type = KitType(code=code, **_kit_type_columns(name, weight_kg, volume_m3))
     kit_type.contents.extend(_content_items(contents))
-    _unique(session, KitType, code)
-    session.add(kit_type)
-    session.flush()
-    return kit_type
+    return _add(session, kit_type)
+
+
+def _warehouse_columns(name: str, province: str, regency: str, address: str) -> dict[str, object]:
+    return {
+        "name": _text(name, "name", 200),
+        "province": _text(province, "province", 100),
+        "regency": _text(regency, "regency", 100),
+        "address": _text(address, "address", 500, required=False),
+    }
 
 
 def create_warehouse(
@@ -129,17 +151,9 @@ def create_warehouse(
 ) -> Warehouse:
     """A warehouse and where it is."""
     code = clean_code(code)
-    warehouse = Warehouse(
-        code=code,
-        name=_text(name, "name", 200),
-        province=_text(province, "province", 100),
-        regency=_text(regency, "regency", 100),
-        address=_text(address, "address", 500, required=False),
+    return _add(
+        session, Warehouse(code=code, **_warehouse_columns(name, province, regency, address))
     )
-    _unique(session, Warehouse, code)
-    session.add(warehouse)
-    session.flush()
-    return warehouse
 
 
 def get_by_code(session: Session, model: type[Coded], code: object, field_name: str) -> Coded:
@@ -154,9 +168,7 @@ def get_by_code(session: Session, model: type[Coded], code: object, field_name: 
 
 def update_donor(session: Session, donor: Donor, *, name: str, country: str = "") -> Donor:
     """Correct a donor's name or country; its code never changes."""
-    name = _text(name, "name", 200)
-    country = _text(country, "country", 100, required=False)
-    donor.name, donor.country = name, country
+    _set(donor, _donor_columns(name, country))
     session.flush()
     return donor
 
@@ -174,11 +186,9 @@ def update_kit_type(
 
     Every value is checked before any is set, and the contents are replaced as a whole.
     """
-    name = _text(name, "name", 200)
-    weight = _decimal(weight_kg, "weight_kg", 3)
-    volume = _decimal(volume_m3, "volume_m3", 4)
+    columns = _kit_type_columns(name, weight_kg, volume_m3)
     items = _content_items(contents)
-    kit_type.name, kit_type.weight_kg, kit_type.volume_m3 = name, weight, volume
+    _set(kit_type, columns)
     kit_type.contents.clear()
     # The old lines must be gone before the new ones take their positions: one flush
     # would insert before it deletes and break the unique (kit type, position).
@@ -198,11 +208,6 @@ def update_warehouse(
     address: str = "",
 ) -> Warehouse:
     """Correct a warehouse's name or where it is; its code never changes."""
-    name = _text(name, "name", 200)
-    province = _text(province, "province", 100)
-    regency = _text(regency, "regency", 100)
-    address = _text(address, "address", 500, required=False)
-    warehouse.name, warehouse.province = name, province
-    warehouse.regency, warehouse.address = regency, address
+    _set(warehouse, _warehouse_columns(name, province, regency, address))
     session.flush()
     return warehouse

@@ -163,6 +163,7 @@ def test_the_service_worker_is_public_scoped_to_the_site_and_never_cached(client
         "/offline",
         "/static/css/kitlog.css",
         "/static/js/outbox.js",
+        "/static/js/parcel_actions.js",
         "/static/vendor/barcode-detector/polyfill.js",
         "/static/vendor/zxing-wasm/zxing_reader.wasm",
     ):

@@ -23,6 +23,7 @@ from wtforms.validators import (
 
 from kitlog.forms import (
     CHOOSE_FROM_LIST,
+    FieldErrorsForm,
     FilterForm,
     IdSelectField,
     KitlogForm,
@@ -34,7 +35,6 @@ from kitlog.models.households import MAX_PLACE
 from kitlog.names import PARCEL_STATUS_NAMES
 from kitlog.services.distribution import DRAFT_ONLY as DRAFT_ONLY_FIELDS
 from kitlog.services.distribution import MAX_REASON as MAX_NOTE
-from kitlog.services.errors import DomainError
 from kitlog.services.households import PROVINCE_NAMES
 
 CHOOSE = _l("Choose…")
@@ -57,7 +57,7 @@ class CheckboxesField(SelectMultipleField):
             raise ValidationError(CHOOSE_FROM_LIST)
 
 
-class RoundForm(KitlogForm):
+class RoundForm(FieldErrorsForm):
     name = StringField(
         _l("Name of the round"),
         validators=[DataRequired(), Length(max=MAX_ROUND_NAME)],
@@ -132,15 +132,6 @@ class RoundForm(KitlogForm):
             self[name].render_kw = dict(self[name].render_kw or {}, disabled=True)
             self[name].flags.required = False
             self[name].validators = [Optional()]
-
-    def show_error(self, error: DomainError) -> None:
-        """Several refusals at once (InvalidValues) each go on their own field."""
-        errors = getattr(error, "errors", None)
-        if not errors:
-            super().show_error(error)
-            return
-        for item in errors:
-            super().show_error(DomainError(item.message, field=item.field))
 
 
 class ActionForm(KitlogForm):

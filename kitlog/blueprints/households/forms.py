@@ -12,7 +12,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from kitlog.forms import FilterForm, KitlogForm, choice
+from kitlog.forms import FieldErrorsForm, FilterForm, choice
 from kitlog.models import HouseholdStatus
 from kitlog.names import HOUSEHOLD_STATUS_NAMES, RELATION_NAMES, VULNERABILITY_NAMES
 from kitlog.services.errors import DomainError, Duplicate, PossibleDuplicate
@@ -47,7 +47,7 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(label, validators, **kwargs)
 
 
-class HouseholdForm(KitlogForm):
+class HouseholdForm(FieldErrorsForm):
     """Register a household: four groups, every value checked by the service."""
 
     head_name = StringField(_l("Name of the head of household"), render_kw=NAME_INPUT)
@@ -118,14 +118,7 @@ class HouseholdForm(KitlogForm):
             return
         if isinstance(error, Duplicate) and error.field == "nik":
             self.nik_owner = error.extra.get("existing")
-        for each in getattr(error, "errors", None) or []:
-            field = self.error_field(each.field)
-            if field is None:
-                self.form_errors.append(str(each.message))
-            else:
-                field.errors = [*field.errors, str(each.message)]
-        if not getattr(error, "errors", None):
-            super().show_error(error)
+        super().show_error(error)
 
 
 class HouseholdEditForm(HouseholdForm):

@@ -8,10 +8,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from kitlog.forms import FilterForm, IdSelectField, KitlogForm, choice
+from kitlog.forms import FieldErrorsForm, FilterForm, IdSelectField, KitlogForm, choice
 from kitlog.models import MANIFEST_STATUSES
 from kitlog.names import MANIFEST_STATUS_NAMES
-from kitlog.services.errors import DomainError
 from kitlog.services.manifests import (
     MAX_DESTINATION,
     MAX_NOTE,
@@ -23,7 +22,7 @@ from kitlog.services.manifests import (
 CHOOSE = _l("Choose…")
 
 
-class ManifestForm(KitlogForm):
+class ManifestForm(FieldErrorsForm):
     warehouse = IdSelectField(
         _l("Leaves from warehouse"), validators=[DataRequired()], blank=CHOOSE
     )
@@ -59,15 +58,6 @@ class ManifestForm(KitlogForm):
 
     def parcel_codes(self) -> list[str]:
         return [c for c in re.split(r"[\s,;]+", self.parcels.data or "") if c]
-
-    def show_error(self, error: DomainError) -> None:
-        """Several refusals at once (InvalidValues) each go on their own field."""
-        errors = getattr(error, "errors", None)
-        if not errors:
-            super().show_error(error)
-            return
-        for item in errors:
-            super().show_error(DomainError(item.message, field=item.field))
 
 
 class ManifestFilterForm(FilterForm):

@@ -25,6 +25,10 @@ class DonorForm(KitlogForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country"), validators=[Optional(), Length(max=100)])
 
+    def values(self) -> dict[str, object]:
+        """What the donor services take besides the code."""
+        return {"name": self.name.data, "country": self.country.data or ""}
+
 
 class WarehouseForm(KitlogForm):
     code = StringField(
@@ -39,6 +43,15 @@ class WarehouseForm(KitlogForm):
     address = TextAreaField(
         _l("Address"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3}
     )
+
+    def values(self) -> dict[str, object]:
+        """What the warehouse services take besides the code."""
+        return {
+            "name": self.name.data,
+            "province": self.province.data,
+            "regency": self.regency.data,
+            "address": self.address.data or "",
+        }
 
 
 class DonorEditForm(DonorForm):
@@ -129,6 +142,15 @@ class KitTypeForm(KitlogForm):
             self.line_errors.append(str(_l("List at least one item in the kit.")))
             ok = False
         return ok
+
+    def values(self) -> dict[str, object]:
+        """What the kit type services take besides the code."""
+        return {
+            "name": self.name.data,
+            "weight_kg": self.weight_kg.data,
+            "volume_m3": self.volume_m3.data,
+            "contents": self.content_lines(),
+        }
 
     def content_lines(self) -> list[ContentLine]:
         """The filled-in lines, in order; empty rows are skipped."""

@@ -1,6 +1,6 @@
 """Donors, kit types and warehouses: lists for staff, create and edit forms for the admin."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from kitlog.blueprints.reference import bp
@@ -12,7 +12,7 @@ from kitlog.blueprints.reference.forms import (
     WarehouseEditForm,
     WarehouseForm,
 )
-from kitlog.blueprints.web import form_page
+from kitlog.blueprints.web import form_page, saved_redirect
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Warehouse
 from kitlog.security import require
@@ -43,16 +43,13 @@ def donors():
 def new_donor():
     """Add a donor; its code must be new."""
     form = DonorForm()
-    if form.validate_on_submit():
-        donor = form.save(
-            lambda: reference_service.create_donor(
-                db.session, code=form.code.data, name=form.name.data, country=form.country.data
-            )
-        )
-        if donor is not None:
-            flash(_("Donor %(code)s is added.", code=donor.code), "success")
-            return redirect(url_for(".donors"))
-    return form_page("reference/donor_form.html", form, active_nav="reference.donors")
+    done = saved_redirect(
+        form,
+        lambda: reference_service.create_donor(db.session, code=form.code.data, **form.values()),
+        lambda donor: _("Donor %(code)s is added.", code=donor.code),
+        ".donors",
+    )
+    return done or form_page("reference/donor_form.html", form, active_nav="reference.donors")
 
 
 @bp.route("/donors/<code>/edit", methods=["GET", "POST"])
@@ -61,16 +58,15 @@ def edit_donor(code: str):
     """Correct a donor's name or country; its code never changes."""
     donor = _by_code(Donor, code)
     form = _edit_form(DonorEditForm, donor)
-    if form.validate_on_submit():
-        saved = form.save(
-            lambda: reference_service.update_donor(
-                db.session, donor, name=form.name.data, country=form.country.data or ""
-            )
-        )
-        if saved is not None:
-            flash(_("Donor %(code)s is saved.", code=donor.code), "success")
-            return redirect(url_for(".donors"))
-    return form_page("reference/donor_form.html", form, donor=donor, active_nav="reference.donors")
+    done = saved_redirect(
+        form,
+        lambda: reference_service.update_donor(db.session, donor, **form.values()),
+        lambda saved: _("Donor %(code)s is saved.", code=saved.code),
+        ".donors",
+    )
+    return done or form_page(
+        "reference/donor_form.html", form, donor=donor, active_nav="reference.donors"
+    )
 
 
 @bp.route("/kit-types")
@@ -87,21 +83,13 @@ def kit_types():
 def new_kit_type():
     """Add a kit type with its contents; empty content rows are ignored."""
     form = KitTypeForm()
-    if form.validate_on_submit():
-        kit_type = form.save(
-            lambda: reference_service.create_kit_type(
-                db.session,
-                code=form.code.data,
-                name=form.name.data,
-                weight_kg=form.weight_kg.data,
-                volume_m3=form.volume_m3.data,
-                contents=form.content_lines(),
-            )
-        )
-        if kit_type is not None:
-            flash(_("Kit type %(code)s is added.", code=kit_type.code), "success")
-            return redirect(url_for(".kit_types"))
-    return form_page("reference/kit_type_form.html", form, active_nav="reference.kit_types")
+    done = saved_redirect(
+        form,
+        lambda: reference_service.create_kit_type(db.session, code=form.code.data, **form.values()),
+        lambda kit_type: _("Kit type %(code)s is added.", code=kit_type.code),
+        ".kit_types",
+    )
+    return done or form_page("reference/kit_type_form.html", form, active_nav="reference.kit_types")
 
 
 @bp.route("/kit-types/<code>/edit", methods=["GET", "POST"])
@@ -110,21 +98,13 @@ def edit_kit_type(code: str):
     """Correct a kit type's name, weight, volume or contents; its code never changes."""
     kit_type = _by_code(KitType, code)
     form = _edit_form(KitTypeEditForm, kit_type)
-    if form.validate_on_submit():
-        saved = form.save(
-            lambda: reference_service.update_kit_type(
-                db.session,
-                kit_type,
-                name=form.name.data,
-                weight_kg=form.weight_kg.data,
-                volume_m3=form.volume_m3.data,
-                contents=form.content_lines(),
-            )
-        )
-        if saved is not None:
-            flash(_("Kit type %(code)s is saved.", code=kit_type.code), "success")
-            return redirect(url_for(".kit_types"))
-    return form_page(
+    done = saved_redirect(
+        form,
+        lambda: reference_service.update_kit_type(db.session, kit_type, **form.values()),
+        lambda saved: _("Kit type %(code)s is saved.", code=saved.code),
+        ".kit_types",
+    )
+    return done or form_page(
         "reference/kit_type_form.html", form, kit_type=kit_type, active_nav="reference.kit_types"
     )
 
@@ -143,21 +123,17 @@ def warehouses():
 def new_warehouse():
     """Add a warehouse; its code must be new."""
     form = WarehouseForm()
-    if form.validate_on_submit():
-        warehouse = form.save(
-            lambda: reference_service.create_warehouse(
-                db.session,
-                code=form.code.data,
-                name=form.name.data,
-                province=form.province.data,
-                regency=form.regency.data,
-                address=form.address.data or "",
-            )
-        )
-        if warehouse is not None:
-            flash(_("Warehouse %(code)s is added.", code=warehouse.code), "success")
-            return redirect(url_for(".warehouses"))
-    return form_page("reference/warehouse_form.html", form, active_nav="reference.warehouses")
+    done = saved_redirect(
+        form,
+        lambda: reference_service.create_warehouse(
+            db.session, code=form.code.data, **form.values()
+        ),
+        lambda warehouse: _("Warehouse %(code)s is added.", code=warehouse.code),
+        ".warehouses",
+    )
+    return done or form_page(
+        "reference/warehouse_form.html", form, active_nav="reference.warehouses"
+    )
 
 
 @bp.route("/warehouses/<code>/edit", methods=["GET", "POST"])
@@ -166,21 +142,13 @@ def edit_warehouse(code: str):
     """Correct a warehouse's name or where it is; its code never changes."""
     warehouse = _by_code(Warehouse, code)
     form = _edit_form(WarehouseEditForm, warehouse)
-    if form.validate_on_submit():
-        saved = form.save(
-            lambda: reference_service.update_warehouse(
-                db.session,
-                warehouse,
-                name=form.name.data,
-                province=form.province.data,
-                regency=form.regency.data,
-                address=form.address.data or "",
-            )
-        )
-        if saved is not None:
-            flash(_("Warehouse %(code)s is saved.", code=warehouse.code), "success")
-            return redirect(url_for(".warehouses"))
-    return form_page(
+    done = saved_redirect(
+        form,
+        lambda: reference_service.update_warehouse(db.session, warehouse, **form.values()),
+        lambda saved: _("Warehouse %(code)s is saved.", code=saved.code),
+        ".warehouses",
+    )
+    return done or form_page(
         "reference/warehouse_form.html",
         form,
         warehouse=warehouse,

@@ -13,7 +13,7 @@
   "use strict";
 
   var root = document.querySelector("[data-deliver]");
-  if (!root) return;
+  if (!root || !window.kitlogParcelActions) return;
 
   function data(name) {
     try {
@@ -29,23 +29,11 @@
   var REASONS = data("data-reason-labels");
   var LANG = root.getAttribute("data-lang") || document.documentElement.lang || "id";
 
-  /* The table of parcel actions (services/parcel_actions.py): the actions this page
-     records, the statuses each starts from and leads to, and their guards. */
-  var ACTIONS = {};
-  var DOOR = [];
-  (function () {
-    var el = document.querySelector("[data-parcel-actions]");
-    var table = {};
-    try {
-      table = el ? JSON.parse(el.textContent) : {};
-    } catch (e) {
-      table = {};
-    }
-    (table.actions || []).forEach(function (action) {
-      ACTIONS[action.name] = action;
-      if (action.places.indexOf("door") >= 0) DOOR.push(action.name);
-    });
-  })();
+  /* The table of parcel actions (parcel_actions.js): the actions this page records, the
+     statuses each starts from and leads to, and their guards. */
+  var table = window.kitlogParcelActions.at("door");
+  var ACTIONS = table.byName;
+  var DOOR = table.names;
 
   var panel = root.querySelector("[data-parcel]");
   var lookupForm = root.querySelector("[data-lookup]");

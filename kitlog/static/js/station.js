@@ -10,7 +10,8 @@
 
   var root = document.querySelector("[data-station]");
   var outbox = window.kitlogOutbox;
-  if (!root || !outbox) return;
+  var parcelActions = window.kitlogParcelActions;
+  if (!root || !outbox || !parcelActions) return;
 
   var SINCE_KEY = "kitlog-station-since";
   var form = root.querySelector("[data-station-form]");
@@ -21,27 +22,16 @@
   var list = root.querySelector("[data-recent]");
   var empty = root.querySelector("[data-recent-empty]");
   var countEl = root.querySelector("[data-accepted-count]");
+  var readJson = parcelActions.readJson;
   var text = readJson("[data-station-strings]");
-  // The table of parcel actions (services/parcel_actions.py): which the station offers,
-  // what a scan of each must name, and the words for them.
-  var ACTIONS = {};
-  var MODES = [];
-  (readJson("[data-parcel-actions]").actions || []).forEach(function (action) {
-    ACTIONS[action.name] = action;
-    if (action.places.indexOf("station") !== -1) MODES.push(action.name);
-  });
+  // The table of parcel actions (parcel_actions.js): which the station offers, what a
+  // scan of each must name, and the words for them.
+  var table = parcelActions.at("station");
+  var ACTIONS = table.byName;
+  var MODES = table.names;
   var lastKey = null;
   var announced = {};
   var audio = null;
-
-  function readJson(selector) {
-    var el = document.querySelector(selector);
-    try {
-      return el ? JSON.parse(el.textContent) : {};
-    } catch (ignored) {
-      return {};
-    }
-  }
 
   function since() {
     var value = null;
