@@ -1,11 +1,13 @@
 """A manifest (waybill) as A4 pages a driver and a village head can sign. Data in, bytes out.
 
-The pages carry the organisation, donors, rounds and the manifest's number; the trip
-(date, origin, destination, vehicle, driver); a table of parcels (short code, household
-code, village, head of household, kits and a column to tick or sign) whose header repeats
-on every page; the totals; signature blocks for the dispatcher, the driver and the
-receiver; "page X of Y" on every page; and a QR code of the manifest's own page, which
-opens it for receiving and closing. A void manifest is watermarked VOID.
+The pages carry the organisation, donors, rounds and the manifest's number, always on one
+line; the trip (date, origin, destination, vehicle, driver) and the manifest's note, which
+is how delivery instructions reach the driver; a table of parcels (short code, household
+code, village, head of household unless names are hidden, kits and a column to tick or
+sign) whose header repeats on every page; the totals; signature blocks for the dispatcher,
+the driver and the receiver, which never stand alone on the last page: the last rows and
+the totals go with them; "page X of Y" on every page; and a QR code of the manifest's own
+page, which opens it for receiving and closing. A void manifest is watermarked VOID.
 
 The data holds no NIK and no phone of any household: the document cannot print them.
 Its words are translated by the caller's `gettext` (English without one): no Flask here.
@@ -25,7 +27,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
-    KeepTogether,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -48,7 +49,13 @@ MARGIN = 14 * mm
 WIDTH = A4[0] - 2 * MARGIN
 QR_SIZE = 30 * mm  # the symbol with its quiet zone
 CODE_SIZE = 9  # a parcel's short code in the table, in points
+NUMBER_SIZE = 22  # the manifest's number under the title, in points
 FOOTER = 9 * mm
+FOOTER_SIZE = 8
+# The last parcels printed on the page that carries the totals and the signatures: a page
+# of signatures alone could be signed for any list of parcels.
+KEPT_WITH_SIGNATURES = 3
+NUMBER_PADDING = 3  # either side of a row's number, in points: "1000" fits on one line
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class _Texts:
     driver: str
     driver_phone: str
     status: str
+    note: str
     parcels: str
     row: str
     parcel: str
@@ -107,6 +115,7 @@ def _texts(_: Gettext) -> _Texts:
         driver=_("Driver"),
         driver_phone=_("Driver's phone"),
         status=_("Status"),
+        note=_("Note"),
         parcels=_("Parcels"),
         row=_("No."),
         parcel=_("Parcel"),
@@ -169,6 +178,8 @@ class ManifestDocument:
     void: bool = False
     void_reason: str = ""
     dispatcher_name: str = ""
+    note: str = ""  # the manifest's note: delivery instructions for the driver
+    heads: bool = True  # the head-of-household column: left out when names are hidden
 
 
 def _style(
@@ -192,7 +203,6 @@ CELL_BOLD = _style("cell-bold", 8.5, BOLD)
 HEAD = _style("head", 8, BOLD)
 TITLE = _style("title", 15, BOLD)
 ORG = _style("org", 10, BOLD)
-NUMBER = _style("number", 22, BOLD, space_before=2)
 
 
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
@@ -200,9 +210,21 @@ def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
 
 
 def _label_value(label: str, value: str) -> Paragraph:
-    return Paragraph(
-        f'<font size="7" color="#5f6b7a">{escape(label)}</font><br/>{escape(value or "–")}', CELL
-    )
+    lines = "<br/>".join(escape(line) for line in (value or "–").splitlines())
+    return Paragraph(f'<font size="7" color="#5f6b7a">{escape(label)}</font><br/>{lines}', CELL)
+
+
+def _one_line_size(text: str, font: str, size: float, room: float) -> float:
+    """The largest font size up to `size` that fits `text` on one line `room` points wide."""
+    width = stringWidth(text, font, size)
+    return size if width <= room else size * room / width
+
+
+def _number(number: str, room: float) -> Paragraph:
+    """The manifest's number on one line, smaller when a long warehouse code needs it: a
+    number broken at one of its hyphens reads as two numbers."""
+    size = _one_line_size(number, BOLD, NUMBER_SIZE, room)
+    return Paragraph(escape(number), _style("number", size, BOLD, space_before=2))
 
 
 class _Pages(CountedPagesCanvas):
@@ -224,10 +246,13 @@ class _Pages(CountedPagesCanvas):
         self.setLineWidth(0.5)
         self.line(MARGIN, FOOTER + 4 * mm, width - MARGIN, FOOTER + 4 * mm)
         self.setFillColor(MUTED)
-        self.setFont(REGULAR, 8)
-        self.drawString(MARGIN, FOOTER, f"{doc.organisation} · {texts.number} {doc.number}")
-        self.setFont(BOLD, 8)
-        self.drawRightString(width - MARGIN, FOOTER, texts.page % {"page": page, "pages": pages})
+        numbered = texts.page % {"page": page, "pages": pages}
+        name = f"{doc.organisation} · {texts.number} {doc.number}"
+        room = WIDTH - stringWidth(numbered, BOLD, FOOTER_SIZE) - 6 * mm
+        self.setFont(REGULAR, _one_line_size(name, REGULAR, FOOTER_SIZE, room))
+        self.drawString(MARGIN, FOOTER, name)
+        self.setFont(BOLD, FOOTER_SIZE)
+        self.drawRightString(width - MARGIN, FOOTER, numbered)
         self.restoreState()
         if doc.void:
             self.saveState()
@@ -240,18 +265,19 @@ class _Pages(CountedPagesCanvas):
 
 
 def _header(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
+    left_width = WIDTH - QR_SIZE - 4 * mm
     left: list[Flowable] = [
         _p(doc.organisation, ORG),
         Spacer(1, 1 * mm),
         _p(texts.title, TITLE),
         Spacer(1, 2 * mm),
         _p(texts.number, LABEL),
-        _p(doc.number, NUMBER),
+        _number(doc.number, left_width - 1),
     ]
     if doc.void:
         left.append(_p(texts.void_reason % {"reason": doc.void_reason or texts.void}, CELL_BOLD))
     qr = _QrFlowable(doc.url, texts.scan_hint)
-    top = Table([[left, qr]], colWidths=[WIDTH - QR_SIZE - 4 * mm, QR_SIZE + 4 * mm])
+    top = Table([[left, qr]], colWidths=[left_width, QR_SIZE + 4 * mm])
     top.setStyle(
         TableStyle(
             [
@@ -261,7 +287,7 @@ def _header(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
             ]
         )
     )
-    facts = [
+    facts: list[list[Paragraph | str]] = [
         [
             _label_value(texts.donors, ", ".join(doc.donors)),
             _label_value(texts.rounds, ", ".join(doc.rounds)),
@@ -278,17 +304,21 @@ def _header(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
             _label_value(texts.driver_phone, doc.driver_phone),
         ],
     ]
+    note = doc.note.strip()
+    if note:
+        facts.append([_label_value(texts.note, note), "", ""])
     table = Table(facts, colWidths=[WIDTH / 3] * 3)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
+    style = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]
     )
+    if note:
+        style.add("SPAN", (0, -1), (-1, -1))
+    table.setStyle(style)
     return [top, Spacer(1, 3 * mm), table, Spacer(1, 5 * mm)]
 
 
@@ -330,22 +360,32 @@ class _Square(Table):
         )
 
 
-def _parcels(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
-    header: list[str | Paragraph] = [
-        _p(texts.row, HEAD),
-        _p(texts.parcel, HEAD),
-        _p(texts.household, HEAD),
-        _p(texts.village, HEAD),
-        _p(texts.head, HEAD),
-        _p(texts.kits, HEAD),
-        _p(texts.received, HEAD),
+_Cell = str | Paragraph | list[Flowable]
+
+
+def _parcels(doc: ManifestDocument, texts: _Texts, end: list[Flowable]) -> list[Flowable]:
+    """The table of parcels, and `end` (the totals and the signatures) as its last row,
+    which cannot be split from the last rows before it: the table breaks a page earlier
+    rather than leave the signatures alone on the last page."""
+    columns: list[tuple[str, float]] = [
+        (texts.row, 9 * mm),
+        (texts.parcel, 29 * mm),
+        (texts.household, 23 * mm),
+        (texts.village, 39 * mm if doc.heads else 59 * mm),
     ]
-    widths = [9 * mm, 29 * mm, 23 * mm, 39 * mm, 40 * mm, 10 * mm]
+    if doc.heads:
+        columns.append((texts.head, 40 * mm))
+    columns.append((texts.kits, 10 * mm))
+    widths = [width for _title, width in columns]
     widths.append(WIDTH - sum(widths))
+    header: list[_Cell] = [_p(title, HEAD) for title, _w in columns]
+    header.append(_p(texts.received, HEAD))
+    kits = len(columns) - 1
     # Text that fits on one line is a plain string drawn in the body's font (the style
     # below); only text that must wrap becomes a Paragraph, which costs far more to lay
     # out: a 1,000-parcel manifest has 5,000 such cells.
     rooms = [width - 12 for width in widths]  # the cell's default padding: 6 pt each side
+    rooms[0] = widths[0] - 2 * NUMBER_PADDING
 
     def cell(text: str, column: int) -> str | Paragraph:
         if stringWidth(text, REGULAR, CELL.fontSize) <= rooms[column] and "\n" not in text:
@@ -354,17 +394,20 @@ def _parcels(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
 
     rows = [header]
     for n, row in enumerate(doc.rows, start=1):
-        rows.append(
-            [
-                cell(str(n), 0),
-                row.short_code,  # a plain string: a code never wraps (see _fit below)
-                cell(row.household_code, 2),
-                cell(row.village, 3),
-                cell(row.head_name, 4),
-                cell(str(row.kits), 5),
-                "",
-            ]
-        )
+        cells: list[_Cell] = [
+            cell(str(n), 0),
+            row.short_code,  # a plain string: a code never wraps (it shrinks, below)
+            cell(row.household_code, 2),
+            cell(row.village, 3),
+        ]
+        if doc.heads:
+            cells.append(cell(row.head_name, 4))
+        cells += [cell(str(row.kits), kits), ""]
+        rows.append(cells)
+    if not doc.rows:
+        end = [_p(texts.no_parcels, CELL), *end]
+    rows.append([end, *[""] * (len(widths) - 1)])
+    last = len(rows) - 1
     table = Table(rows, colWidths=widths, repeatRows=1)
     code_room = rooms[1]
     style = TableStyle(
@@ -376,12 +419,20 @@ def _parcels(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
             ("FONTNAME", (1, 1), (1, -1), BOLD),
             ("FONTSIZE", (1, 1), (1, -1), CODE_SIZE),
             ("TEXTCOLOR", (1, 1), (1, -1), INK),
-            ("GRID", (0, 0), (-1, -1), 0.5, RULE),
+            ("GRID", (0, 0), (-1, last - 1), 0.5, RULE),
             ("BACKGROUND", (0, 0), (-1, 0), SHADE),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ("TOPPADDING", (0, 1), (-1, -1), 4),
             ("BOTTOMPADDING", (0, 1), (-1, -1), 5),
-            ("ALIGN", (5, 0), (5, -1), "RIGHT"),
+            ("ALIGN", (kits, 0), (kits, -1), "RIGHT"),
+            ("LEFTPADDING", (0, 0), (0, last - 1), NUMBER_PADDING),
+            ("RIGHTPADDING", (0, 0), (0, last - 1), NUMBER_PADDING),
+            ("SPAN", (0, last), (-1, last)),
+            ("VALIGN", (0, last), (-1, last), "TOP"),
+            ("LEFTPADDING", (0, last), (-1, last), 0),
+            ("RIGHTPADDING", (0, last), (-1, last), 0),
+            ("BOTTOMPADDING", (0, last), (-1, last), 0),
+            ("NOSPLIT", (0, max(1, last - KEPT_WITH_SIGNATURES)), (-1, last)),
         ]
     )
     for n, row in enumerate(doc.rows, start=1):  # a wide code shrinks to fit its cell
@@ -389,14 +440,11 @@ def _parcels(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
         if width > code_room:
             style.add("FONTSIZE", (1, n), (1, n), CODE_SIZE * code_room / width)
     table.setStyle(style)
-    flow: list[Flowable] = [
+    return [
         _p(f"{texts.parcels} ({len(doc.rows)})", HEAD),
         Spacer(1, 1.5 * mm),
         table,
     ]
-    if not doc.rows:
-        flow.append(_p(texts.no_parcels, CELL))
-    return flow
 
 
 def _totals(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
@@ -471,8 +519,7 @@ def _signatures(doc: ManifestDocument, texts: _Texts) -> list[Flowable]:
             ]
         )
     )
-    remarks = [_p(texts.remarks, CELL), Spacer(1, 12 * mm)]
-    return [KeepTogether([*remarks, table])]
+    return [_p(texts.remarks, CELL), Spacer(1, 12 * mm), table]
 
 
 def render_manifest(doc: ManifestDocument, *, gettext: Gettext = untranslated) -> bytes:
@@ -490,14 +537,8 @@ def render_manifest(doc: ManifestDocument, *, gettext: Gettext = untranslated) -
         author=doc.organisation,
         subject=doc.number,
     )
-    story = [
-        *_header(doc, texts),
-        *_parcels(doc, texts),
-        Spacer(1, 5 * mm),
-        KeepTogether(_totals(doc, texts)),
-        Spacer(1, 6 * mm),
-        *_signatures(doc, texts),
-    ]
+    end = [Spacer(1, 5 * mm), *_totals(doc, texts), Spacer(1, 6 * mm), *_signatures(doc, texts)]
+    story = [*_header(doc, texts), *_parcels(doc, texts, end)]
     template.build(story, canvasmaker=lambda *a, **k: _Pages(*a, document=doc, texts=texts, **k))
     return buffer.getvalue()
 

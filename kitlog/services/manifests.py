@@ -791,7 +791,7 @@ def manifest_document(
 ) -> ManifestDocument:
     """What the manifest PDF prints: plain strings, no NIK and no phone of any household
     (the head of household's name only for readers of households, or when the round
-    prints it on its labels)."""
+    prints it on its labels; without either, no column for it)."""
     parcels = manifest_parcels(session, manifest)
     round_ids = sorted({p.round_id for p in parcels})
     rounds = (
@@ -854,6 +854,8 @@ def manifest_document(
         void=manifest.status == ManifestStatus.CANCELLED,
         void_reason=manifest.cancel_reason,
         dispatcher_name=dispatcher,
+        note=manifest.note,
+        heads=show_names or bool(named_rounds),
     )
 
 
