@@ -114,6 +114,14 @@ def _show(manifest: Manifest, *, area_form=None, cancel_form=None, status: int =
     ), status
 
 
+def _show_refused(manifest: Manifest, **form):
+    """The manifest page again with the refused form (422); a post whose CSRF token is
+    not valid is a 400."""
+    if any(f.csrf_token.errors for f in form.values()):
+        abort(400)
+    return _show(manifest, status=422, **form)
+
+
 @bp.route("/<int:manifest_id>")
 @require("manifests.read")
 def show(manifest_id: int):
@@ -155,11 +163,7 @@ def add_by_area(manifest_id: int):
         ".show",
         manifest_id=manifest_id,
     )
-    if done:
-        return done
-    if form.csrf_token.errors:
-        abort(400)
-    return _show(manifest, area_form=form, status=422)
+    return done or _show_refused(manifest, area_form=form)
 
 
 @bp.route("/<int:manifest_id>/parcels/<int:parcel_id>/remove", methods=["POST"])
@@ -196,11 +200,7 @@ def cancel(manifest_id: int):
         ".show",
         manifest_id=manifest_id,
     )
-    if done:
-        return done
-    if form.csrf_token.errors:
-        abort(400)
-    return _show(manifest, cancel_form=form, status=422)
+    return done or _show_refused(manifest, cancel_form=form)
 
 
 @bp.route("/<int:manifest_id>/close", methods=["GET", "POST"])
