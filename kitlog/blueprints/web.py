@@ -1,14 +1,18 @@
-"""Pieces every HTML page shares: the answer to a submitted form, the local date, the
-page number of a list."""
+"""Pieces every HTML page shares: the answer to a submitted form (and its audit line),
+the local date, the page number of a list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from kitlog.extensions import db
+from kitlog.services import audit
 
 T = TypeVar("T")
 
@@ -21,9 +25,16 @@ def form_page(template: str, form=None, **context):
     return render_template(template, form=form, **context), status
 
 
-def saved_redirect(form, action: Callable[[], T], message: Callable[[T], str], endpoint: str):
+def saved_redirect(
+    form,
+    action: Callable[[], T],
+    message: Callable[[T], str],
+    endpoint: str | Callable[[T], str],
+    **values: object,
+):
     """Save a submitted form with its one service call, say what was done and go to
-    `endpoint`; None when the form was not submitted, is not valid or was refused, so
+    `endpoint` (with `values` for its URL, or a function of what was saved that gives
+    the URL); None when the form was not submitted, is not valid or was refused, so
     that the view shows it (again)."""
     if not form.validate_on_submit():
         return None
@@ -31,7 +42,48 @@ def saved_redirect(form, action: Callable[[], T], message: Callable[[T], str], e
     if saved is None:
         return None
     flash(message(saved), "success")
-    return redirect(url_for(endpoint))
+    return redirect(endpoint(saved) if callable(endpoint) else url_for(endpoint, **values))
+
+
+def button_redirect(
+    form, action: Callable[[], T], message: Callable[[T], str], endpoint: str, **values: object
+):
+    """A button with no fields of its own: run its one service call, flash what was done
+    or why not, and go back to `endpoint`. A POST without a valid CSRF token is a 400."""
+    if not form.validate_on_submit():
+        abort(400)
+    saved = form.save(action)
+    if saved is None:
+        for error in form.form_errors + [e for errs in form.errors.values() for e in errs]:
+            flash(str(error), "error")
+    else:
+        flash(message(saved), "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def audited(
+    event: str,
+    object_type: str,
+    object_ref: str | int,
+    action: Callable[[], T],
+    detail: Mapping[str, object] | None = None,
+) -> Callable[[], T]:
+    """`action`, logged first as `event` by the signed-in user from the request's
+    address, in the same transaction: a refusal discards the log line with the change."""
+
+    def logged() -> T:
+        audit.record(
+            db.session,
+            event,
+            user=current_user,
+            object_type=object_type,
+            object_ref=object_ref,
+            detail=detail,
+            address=request.remote_addr,
+        )
+        return action()
+
+    return logged
 
 
 def local_today() -> date:

@@ -234,14 +234,11 @@ def dispatch_manifest(
     (ledger `dispatch` per batch, naming the manifest) and every parcel is dispatched."""
     now = now or utcnow()
     manifest = lock_manifest(session, manifest)
-    if manifest.status != ManifestStatus.OPEN:
-        raise Conflict(
-            _l(
-                "Manifest %(number)s is %(status)s: only an open manifest can be dispatched.",
-                number=manifest.number,
-                status=MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status),
-            )
-        )
+    _refuse_unless(
+        manifest,
+        ManifestStatus.OPEN,
+        _l("Manifest %(number)s is %(status)s: only an open manifest can be dispatched."),
+    )
     parcel_ids = list(session.scalars(select(Parcel.id).where(Parcel.manifest_id == manifest.id)))
     if not parcel_ids:
         raise Conflict(
@@ -329,6 +326,16 @@ def _status_name(manifest: Manifest) -> str | LazyString:
     return MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status)
 
 
+def _refuse_unless(manifest: Manifest, status: str, message: LazyString) -> None:
+    """Conflict unless the (freshly locked) manifest is in `status`. `message` is the
+    refusal as written at the call site, naming the manifest as %(number)s and its
+    status as %(status)s."""
+    if manifest.status == status:
+        return
+    values = {"number": manifest.number, "status": _status_name(manifest)}
+    raise Conflict(LazyString(lambda: str(message) % values))
+
+
 def add_parcels(
     session: Session,
     manifest: Manifest,
@@ -398,14 +405,11 @@ def add_parcels_by_area(
     assert round is not None  # noqa: S101 - checked above
     now = now or utcnow()
     manifest = lock_manifest(session, manifest)
-    if manifest.status != ManifestStatus.OPEN:
-        raise Conflict(
-            _l(
-                "Manifest %(number)s is %(status)s: only an open manifest can be loaded.",
-                number=manifest.number,
-                status=_status_name(manifest),
-            )
-        )
+    _refuse_unless(
+        manifest,
+        ManifestStatus.OPEN,
+        _l("Manifest %(number)s is %(status)s: only an open manifest can be loaded."),
+    )
     if round.warehouse_id != manifest.warehouse_id:
         raise Conflict(
             _l(
@@ -471,15 +475,11 @@ def remove_parcel(
             ),
             field="parcel",
         )
-    if manifest.status != ManifestStatus.OPEN:
-        raise Conflict(
-            _l(
-                "Manifest %(number)s is %(status)s: parcels can only be taken off before it"
-                " leaves.",
-                number=manifest.number,
-                status=_status_name(manifest),
-            )
-        )
+    _refuse_unless(
+        manifest,
+        ManifestStatus.OPEN,
+        _l("Manifest %(number)s is %(status)s: parcels can only be taken off before it leaves."),
+    )
     _unload(session, manifest, parcel, user, now, UNLOADED + manifest.number)
     session.flush()
     return parcel
@@ -497,15 +497,13 @@ def cancel_manifest(
     reason = _clean_reason(reason, required=True, message=_l("Say why the manifest is cancelled."))
     now = now or utcnow()
     manifest = lock_manifest(session, manifest)
-    if manifest.status != ManifestStatus.OPEN:
-        raise Conflict(
-            _l(
-                "Manifest %(number)s is %(status)s: only a manifest that has not left can be"
-                " cancelled.",
-                number=manifest.number,
-                status=_status_name(manifest),
-            )
-        )
+    _refuse_unless(
+        manifest,
+        ManifestStatus.OPEN,
+        _l(
+            "Manifest %(number)s is %(status)s: only a manifest that has not left can be cancelled."
+        ),
+    )
     parcels = list(
         session.scalars(select(Parcel).where(Parcel.manifest_id == manifest.id).order_by(Parcel.id))
     )
@@ -575,14 +573,11 @@ def close_manifest(
     reason = _clean_reason(reason, required=False, message="")
     now = now or utcnow()
     manifest = lock_manifest(session, manifest)
-    if manifest.status != ManifestStatus.DISPATCHED:
-        raise Conflict(
-            _l(
-                "Manifest %(number)s is %(status)s: only a dispatched manifest can be closed.",
-                number=manifest.number,
-                status=MANIFEST_STATUS_IN_TEXT.get(manifest.status, manifest.status),
-            )
-        )
+    _refuse_unless(
+        manifest,
+        ManifestStatus.DISPATCHED,
+        _l("Manifest %(number)s is %(status)s: only a dispatched manifest can be closed."),
+    )
     lines = _lines_of(session, manifest)
     lock_parcels(session, [line.parcel_id for line in lines])
     parcels = {

@@ -115,8 +115,29 @@ def _check_reason(reason: str, field_name: str = "reason") -> str:
     return reason
 
 
-def _movement(session: Session, **values: object) -> StockMovement:
-    movement = StockMovement(**values)
+def _movement(
+    session: Session,
+    batch: DonorBatch,
+    warehouse: Warehouse,
+    kind: str,
+    quantity: int,
+    *,
+    reason: str = "",
+    transfer: Transfer | None = None,
+    user: User | None,
+    now: datetime,
+) -> StockMovement:
+    """One line of the ledger, by whom and when."""
+    movement = StockMovement(
+        batch=batch,
+        warehouse=warehouse,
+        kind=kind,
+        quantity=quantity,
+        reason=reason,
+        transfer=transfer,
+        user=user,
+        created_at=now,
+    )
     session.add(movement)
     return movement
 
@@ -167,25 +188,18 @@ def receive_batch(
     session.add(batch)
     session.flush()
     _movement(
-        session,
-        batch=batch,
-        warehouse=warehouse,
-        kind=MovementKind.RECEIPT,
-        quantity=quantity_received,
-        reason="",
-        user=user,
-        created_at=now,
+        session, batch, warehouse, MovementKind.RECEIPT, quantity_received, user=user, now=now
     )
     if quantity_damaged:
         _movement(
             session,
-            batch=batch,
-            warehouse=warehouse,
-            kind=MovementKind.LOSS,
-            quantity=-quantity_damaged,
+            batch,
+            warehouse,
+            MovementKind.LOSS,
+            -quantity_damaged,
             reason=DAMAGED_AT_RECEIPT,
             user=user,
-            created_at=now,
+            now=now,
         )
     session.flush()
     return batch
@@ -242,29 +256,21 @@ def transfer_stock(
     )
     session.add(transfer)
     session.flush()
-    reason = transfer.note
-    _movement(
-        session,
-        batch=batch,
-        warehouse=from_warehouse,
-        kind=MovementKind.TRANSFER_OUT,
-        quantity=-quantity,
-        reason=reason,
-        transfer=transfer,
-        user=user,
-        created_at=now,
-    )
-    _movement(
-        session,
-        batch=batch,
-        warehouse=to_warehouse,
-        kind=MovementKind.TRANSFER_IN,
-        quantity=quantity,
-        reason=reason,
-        transfer=transfer,
-        user=user,
-        created_at=now,
-    )
+    for warehouse, kind, kits in (
+        (from_warehouse, MovementKind.TRANSFER_OUT, -quantity),
+        (to_warehouse, MovementKind.TRANSFER_IN, quantity),
+    ):
+        _movement(
+            session,
+            batch,
+            warehouse,
+            kind,
+            kits,
+            reason=transfer.note,
+            transfer=transfer,
+            user=user,
+            now=now,
+        )
     session.flush()
     return transfer
 
@@ -295,14 +301,7 @@ def adjust_stock(
     if quantity < 0:
         _require_available(session, batch, warehouse, -quantity, "quantity")
     movement = _movement(
-        session,
-        batch=batch,
-        warehouse=warehouse,
-        kind=kind,
-        quantity=quantity,
-        reason=reason,
-        user=user,
-        created_at=now or utcnow(),
+        session, batch, warehouse, kind, quantity, reason=reason, user=user, now=now or utcnow()
     )
     session.flush()
     return movement

@@ -8,7 +8,7 @@ from wtforms import SelectField
 
 from kitlog.blueprints.admin import bp
 from kitlog.blueprints.admin.forms import PasswordResetForm, UserCreateForm, UserEditForm
-from kitlog.blueprints.web import PER_PAGE, form_page, page_number
+from kitlog.blueprints.web import PER_PAGE, form_page, page_number, saved_redirect
 from kitlog.extensions import db
 from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, IdSelectField, choice
 from kitlog.models import Donor, User
@@ -44,22 +44,21 @@ def new_user():
     """Create a user with one role; a donor user is linked to one donor."""
     form = UserCreateForm()
     _donor_options(form)
-    if form.validate_on_submit():
-        user = form.save(
-            lambda: user_service.create_user(
-                db.session,
-                email=form.email.data,
-                password=form.password.data,
-                role=form.role.data,
-                name=form.name.data,
-                donor=_donor(form.donor.data),
-                language=form.language.data,
-            )
-        )
-        if user is not None:
-            flash(_("The account of %(email)s is created.", email=user.email), "success")
-            return redirect(url_for(".users"))
-    return form_page("admin/user_new.html", form, active_nav="admin.users")
+    done = saved_redirect(
+        form,
+        lambda: user_service.create_user(
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            role=form.role.data,
+            name=form.name.data,
+            donor=_donor(form.donor.data),
+            language=form.language.data,
+        ),
+        lambda created: _("The account of %(email)s is created.", email=created.email),
+        ".users",
+    )
+    return done or form_page("admin/user_new.html", form, active_nav="admin.users")
 
 
 def _edit_page(user: User, form: UserEditForm, password_form: PasswordResetForm):
@@ -113,19 +112,20 @@ def reset_password(user_id: int):
     sessions and, unless kept by choice, revokes their API tokens."""
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm()
-    if form.validate_on_submit():
-        saved = form.save(
-            lambda: user_service.set_password(
-                db.session,
-                user,
-                form.password.data,
-                keep_session=current_user.session_key if user.id == current_user.id else None,
-                keep_tokens=form.keep_tokens.data,
-            )
-        )
-        if saved is not None:
-            flash(_("The password of %(email)s is reset.", email=user.email), "success")
-            return redirect(url_for(".users"))
+    done = saved_redirect(
+        form,
+        lambda: user_service.set_password(
+            db.session,
+            user,
+            form.password.data,
+            keep_session=current_user.session_key if user.id == current_user.id else None,
+            keep_tokens=form.keep_tokens.data,
+        ),
+        lambda _saved: _("The password of %(email)s is reset.", email=user.email),
+        ".users",
+    )
+    if done:
+        return done
     edit_form = UserEditForm(formdata=None, obj=user)
     _donor_options(edit_form)
     return _edit_page(user, edit_form, form)

@@ -18,12 +18,20 @@ from kitlog.blueprints.distribution.forms import (
     RoundForm,
 )
 from kitlog.blueprints.stock.forms import warehouse_label
-from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
+from kitlog.blueprints.web import (
+    PER_PAGE,
+    audited,
+    button_redirect,
+    form_page,
+    local_today,
+    page_number,
+    saved_redirect,
+)
 from kitlog.extensions import db
 from kitlog.models import DonorBatch, Warehouse
 from kitlog.models.distribution import Parcel, ParcelStatus, Round, RoundStatus
 from kitlog.security import require
-from kitlog.services import audit, distribution, queries
+from kitlog.services import distribution, queries
 from kitlog.services import stock as stock_service
 from kitlog.services.errors import DomainError, OutOfStock
 from kitlog.services.parcel_codes import format_short_code
@@ -113,14 +121,13 @@ def new_round():
     """Plan a distribution round: batches, warehouse, area and entitlement."""
     form = RoundForm()
     options = _batch_options(form)
-    if form.validate_on_submit():
-        created = form.save(
-            lambda: distribution.create_round(db.session, **_round_values(form), user=current_user)
-        )
-        if created is not None:
-            flash(_("The round “%(name)s” is planned as a draft.", name=created.name), "success")
-            return redirect(url_for(".round", round_id=created.id))
-    return form_page("distribution/round_form.html", form, round=None, **options)
+    done = saved_redirect(
+        form,
+        lambda: distribution.create_round(db.session, **_round_values(form), user=current_user),
+        lambda created: _("The round “%(name)s” is planned as a draft.", name=created.name),
+        lambda created: url_for(".round", round_id=created.id),
+    )
+    return done or form_page("distribution/round_form.html", form, round=None, **options)
 
 
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
@@ -203,16 +210,7 @@ def show_round(round_id: int):
 
 def _action(round_: Round, run, success) -> object:
     """Run one button's service call and say what happened, or say why not."""
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    result = form.save(run)
-    if result is None:
-        for error in form.form_errors + [e for errs in form.errors.values() for e in errs]:
-            flash(str(error), "error")
-    else:
-        flash(success(result), "success")
-    return redirect(url_for(".round", round_id=round_.id))
+    return button_redirect(ActionForm(), run, success, ".round", round_id=round_.id)
 
 
 @bp.route("/<int:round_id>/allocate", methods=["POST"])
@@ -317,30 +315,27 @@ def cancel_parcel(round_id: int, parcel_id: int):
     """Cancel a parcel before dispatch: its kits go back to the available stock."""
     parcel = _parcel_or_404(round_id, parcel_id)
     form = CancelParcelForm()
-    if form.validate_on_submit():
-        audit.record(
-            db.session,
+    done = saved_redirect(
+        form,
+        audited(
             "parcel.cancel",
-            user=current_user,
-            object_type="parcel",
-            object_ref=parcel.short_code,
-            address=request.remote_addr,
-        )
-        cancelled = form.save(
+            "parcel",
+            parcel.short_code,
             lambda: distribution.cancel_parcel(
                 db.session, parcel, user=current_user, reason=(form.reason.data or "").strip()
-            )
-        )
-        if cancelled is not None:
-            flash(
-                _(
-                    "Parcel %(code)s is cancelled: its %(kits)s kits are available again.",
-                    code=format_short_code(cancelled.short_code),
-                    kits=format_number(cancelled.kits),
-                ),
-                "success",
-            )
-            return redirect(url_for(".parcel", round_id=round_id, parcel_id=parcel_id))
+            ),
+        ),
+        lambda cancelled: _(
+            "Parcel %(code)s is cancelled: its %(kits)s kits are available again.",
+            code=format_short_code(cancelled.short_code),
+            kits=format_number(cancelled.kits),
+        ),
+        ".parcel",
+        round_id=round_id,
+        parcel_id=parcel_id,
+    )
+    if done:
+        return done
     return render_template(
         "distribution/parcel.html",
         parcel=parcel,

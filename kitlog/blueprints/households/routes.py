@@ -3,8 +3,6 @@
 from flask import (
     Response,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -18,7 +16,14 @@ from kitlog.blueprints.households.forms import (
     HouseholdForm,
     HouseholdSearchForm,
 )
-from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
+from kitlog.blueprints.web import (
+    PER_PAGE,
+    audited,
+    form_page,
+    local_today,
+    page_number,
+    saved_redirect,
+)
 from kitlog.documents.spreadsheets import csv_chunks
 from kitlog.errors import problem
 from kitlog.extensions import db
@@ -122,23 +127,19 @@ def new():
     form = HouseholdForm()
     if request.method == "GET":
         form.consent_date.data = local_today().isoformat()
-    if form.validate_on_submit():
-        household = form.save(
-            lambda: household_service.register_household(
-                db.session,
-                form.raw(),
-                user=current_user,
-                confirm_duplicate=form.confirm_duplicate.data,
-                today=local_today(),
-            )
-        )
-        if household is not None:
-            flash(
-                _("Household %(code)s is registered.", code=household.code),
-                "success",
-            )
-            return redirect(url_for(".show", code=household.code))
-    return form_page(
+    done = saved_redirect(
+        form,
+        lambda: household_service.register_household(
+            db.session,
+            form.raw(),
+            user=current_user,
+            confirm_duplicate=form.confirm_duplicate.data,
+            today=local_today(),
+        ),
+        lambda household: _("Household %(code)s is registered.", code=household.code),
+        lambda household: url_for(".show", code=household.code),
+    )
+    return done or form_page(
         "households/form.html",
         form,
         lookalikes=_lookalikes(form),
@@ -179,16 +180,12 @@ def edit(code: str):
         form = HouseholdEditForm(data=values)
     else:
         form = HouseholdEditForm()
-    if form.validate_on_submit():
-        audit.record(
-            db.session,
+    done = saved_redirect(
+        form,
+        audited(
             "household.edit",
-            user=current_user,
-            object_type="household",
-            object_ref=household.code,
-            address=request.remote_addr,
-        )
-        saved = form.save(
+            "household",
+            household.code,
             lambda: household_service.update_household(
                 db.session,
                 household,
@@ -196,12 +193,13 @@ def edit(code: str):
                 user=current_user,
                 confirm_duplicate=form.confirm_duplicate.data,
                 today=local_today(),
-            )
-        )
-        if saved is not None:
-            flash(_("Household %(code)s is saved.", code=household.code), "success")
-            return redirect(url_for(".show", code=household.code))
-    return form_page(
+            ),
+        ),
+        lambda _saved: _("Household %(code)s is saved.", code=household.code),
+        ".show",
+        code=household.code,
+    )
+    return done or form_page(
         "households/form.html",
         form,
         household=household,

@@ -3,7 +3,7 @@ cancel, print."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -20,7 +20,7 @@ from kitlog.blueprints.manifests.forms import (
 )
 from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.blueprints.stock.forms import warehouse_label
-from kitlog.blueprints.web import PER_PAGE, form_page, page_number
+from kitlog.blueprints.web import PER_PAGE, button_redirect, form_page, page_number, saved_redirect
 from kitlog.extensions import db
 from kitlog.models import Manifest, Parcel, Round, Warehouse
 from kitlog.security import require
@@ -71,25 +71,24 @@ def new_manifest():
     """Open a manifest for one trip: warehouse, destination, vehicle, driver."""
     form = ManifestForm()
     form.warehouse.set_options(queries.warehouses_by_code(db.session), warehouse_label)
-    if form.validate_on_submit():
-        created = form.save(
-            lambda: service.create_manifest(
-                db.session,
-                warehouse=db.session.get(Warehouse, form.warehouse.data),
-                destination=form.destination.data,
-                vehicle=form.vehicle.data,
-                driver_name=form.driver_name.data,
-                driver_phone=form.driver_phone.data or "",
-                planned_date=form.planned_date.data,
-                parcels=form.parcel_codes(),
-                note=form.note.data or "",
-                user=current_user,
-            )
-        )
-        if created is not None:
-            flash(_("Manifest %(number)s is open for loading.", number=created.number), "success")
-            return redirect(url_for(".show", manifest_id=created.id))
-    return form_page("manifests/form.html", form)
+    done = saved_redirect(
+        form,
+        lambda: service.create_manifest(
+            db.session,
+            warehouse=db.session.get(Warehouse, form.warehouse.data),
+            destination=form.destination.data,
+            vehicle=form.vehicle.data,
+            driver_name=form.driver_name.data,
+            driver_phone=form.driver_phone.data or "",
+            planned_date=form.planned_date.data,
+            parcels=form.parcel_codes(),
+            note=form.note.data or "",
+            user=current_user,
+        ),
+        lambda created: _("Manifest %(number)s is open for loading.", number=created.number),
+        lambda created: url_for(".show", manifest_id=created.id),
+    )
+    return done or form_page("manifests/form.html", form)
 
 
 def _show(manifest: Manifest, *, area_form=None, cancel_form=None, status: int = 200):
@@ -115,6 +114,14 @@ def _show(manifest: Manifest, *, area_form=None, cancel_form=None, status: int =
     ), status
 
 
+def _show_refused(manifest: Manifest, **form):
+    """The manifest page again with the refused form (422); a post whose CSRF token is
+    not valid is a 400."""
+    if any(f.csrf_token.errors for f in form.values()):
+        abort(400)
+    return _show(manifest, status=422, **form)
+
+
 @bp.route("/<int:manifest_id>")
 @require("manifests.read")
 def show(manifest_id: int):
@@ -137,31 +144,26 @@ def add_by_area(manifest_id: int):
     form = AreaForm()
     areas = service.waiting_areas(db.session, manifest.warehouse_id)
     form.round.set_options(areas.rounds, lambda r: r.name)
-    if form.validate_on_submit():
-        added = form.save(
-            lambda: service.add_parcels_by_area(
-                db.session,
-                manifest,
-                round=db.session.get(Round, form.round.data),
-                district=form.district.data or "",
-                village=form.village.data or "",
-                user=current_user,
-            )
-        )
-        if added is not None:
-            flash(
-                ngettext(
-                    "%(num)s parcel loaded onto %(number)s.",
-                    "%(num)s parcels loaded onto %(number)s.",
-                    len(added),
-                    number=manifest.number,
-                ),
-                "success",
-            )
-            return redirect(url_for(".show", manifest_id=manifest_id))
-    elif form.csrf_token.errors:
-        abort(400)
-    return _show(manifest, area_form=form, status=422)
+    done = saved_redirect(
+        form,
+        lambda: service.add_parcels_by_area(
+            db.session,
+            manifest,
+            round=db.session.get(Round, form.round.data),
+            district=form.district.data or "",
+            village=form.village.data or "",
+            user=current_user,
+        ),
+        lambda added: ngettext(
+            "%(num)s parcel loaded onto %(number)s.",
+            "%(num)s parcels loaded onto %(number)s.",
+            len(added),
+            number=manifest.number,
+        ),
+        ".show",
+        manifest_id=manifest_id,
+    )
+    return done or _show_refused(manifest, area_form=form)
 
 
 @bp.route("/<int:manifest_id>/parcels/<int:parcel_id>/remove", methods=["POST"])
@@ -170,23 +172,17 @@ def remove(manifest_id: int, parcel_id: int):
     """Take a parcel off a manifest that has not left yet."""
     manifest = _manifest_or_404(manifest_id)
     parcel = db.get_or_404(Parcel, parcel_id)
-    form = DispatchForm()
-    if not form.validate_on_submit():
-        abort(400)
-    done = form.save(lambda: service.remove_parcel(db.session, manifest, parcel, user=current_user))
-    if done is None:
-        for error in form.form_errors:
-            flash(str(error), "error")
-    else:
-        flash(
-            _(
-                "Parcel %(code)s is off manifest %(number)s; it stays packed.",
-                code=format_short_code(parcel.short_code),
-                number=manifest.number,
-            ),
-            "success",
-        )
-    return redirect(url_for(".show", manifest_id=manifest_id))
+    return button_redirect(
+        DispatchForm(),
+        lambda: service.remove_parcel(db.session, manifest, parcel, user=current_user),
+        lambda _parcel: _(
+            "Parcel %(code)s is off manifest %(number)s; it stays packed.",
+            code=format_short_code(parcel.short_code),
+            number=manifest.number,
+        ),
+        ".show",
+        manifest_id=manifest_id,
+    )
 
 
 @bp.route("/<int:manifest_id>/cancel", methods=["POST"])
@@ -195,18 +191,16 @@ def cancel(manifest_id: int):
     """Cancel a manifest that has not left: it stays, numbered, as void."""
     manifest = _manifest_or_404(manifest_id)
     form = CancelForm()
-    if form.validate_on_submit():
-        done = form.save(
-            lambda: service.cancel_manifest(
-                db.session, manifest, reason=form.reason.data, user=current_user
-            )
-        )
-        if done is not None:
-            flash(_("Manifest %(number)s is cancelled (void).", number=done.number), "success")
-            return redirect(url_for(".show", manifest_id=manifest_id))
-    elif form.csrf_token.errors:
-        abort(400)
-    return _show(manifest, cancel_form=form, status=422)
+    done = saved_redirect(
+        form,
+        lambda: service.cancel_manifest(
+            db.session, manifest, reason=form.reason.data, user=current_user
+        ),
+        lambda cancelled: _("Manifest %(number)s is cancelled (void).", number=cancelled.number),
+        ".show",
+        manifest_id=manifest_id,
+    )
+    return done or _show_refused(manifest, cancel_form=form)
 
 
 @bp.route("/<int:manifest_id>/close", methods=["GET", "POST"])
@@ -217,16 +211,16 @@ def close(manifest_id: int):
     if request.method == "GET" and manifest.status != "dispatched":
         return redirect(url_for(".show", manifest_id=manifest_id))
     form = CloseForm()
-    if form.validate_on_submit():
-        done = form.save(
-            lambda: service.close_manifest(
-                db.session, manifest, reason=form.reason.data or "", user=current_user
-            )
-        )
-        if done is not None:
-            flash(_("Manifest %(number)s is closed.", number=done.number), "success")
-            return redirect(url_for(".show", manifest_id=manifest_id))
-    return form_page(
+    done = saved_redirect(
+        form,
+        lambda: service.close_manifest(
+            db.session, manifest, reason=form.reason.data or "", user=current_user
+        ),
+        lambda closed: _("Manifest %(number)s is closed.", number=closed.number),
+        ".show",
+        manifest_id=manifest_id,
+    )
+    return done or form_page(
         "manifests/close.html",
         form,
         manifest=manifest,
@@ -241,13 +235,10 @@ def close(manifest_id: int):
 def dispatch(manifest_id: int):
     """Dispatch an open manifest: its kits leave the stock and its parcels the warehouse."""
     manifest = _manifest_or_404(manifest_id)
-    form = DispatchForm()
-    if not form.validate_on_submit():
-        abort(400)
-    done = form.save(lambda: service.dispatch_manifest(db.session, manifest, user=current_user))
-    if done is None:
-        for error in form.form_errors:
-            flash(str(error), "error")
-    else:
-        flash(_("Manifest %(number)s is dispatched.", number=done.number), "success")
-    return redirect(url_for(".show", manifest_id=manifest_id))
+    return button_redirect(
+        DispatchForm(),
+        lambda: service.dispatch_manifest(db.session, manifest, user=current_user),
+        lambda dispatched: _("Manifest %(number)s is dispatched.", number=dispatched.number),
+        ".show",
+        manifest_id=manifest_id,
+    )

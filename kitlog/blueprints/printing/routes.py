@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from kitlog.blueprints.printing.forms import (
     LabelChoiceForm,
     PrinterForm,
 )
-from kitlog.blueprints.web import form_page
+from kitlog.blueprints.web import form_page, saved_redirect
 from kitlog.documents.labels import LAYOUTS
 from kitlog.extensions import db
 from kitlog.models import LabelPrinter, Round
@@ -133,17 +133,22 @@ def _printer_values(form: PrinterForm) -> dict:
     }
 
 
+def _printer_saved(printer: LabelPrinter) -> str:
+    return _("The printer %(name)s is saved.", name=printer.name)
+
+
 @bp.route("/printers/new", methods=["GET", "POST"])
 @require("printers.manage")
 def new_printer():
     """Save a printer: its labels and how far it shifts the print."""
     form = PrinterForm()
-    if form.validate_on_submit():
-        printer = form.save(lambda: service.create_printer(db.session, **_printer_values(form)))
-        if printer is not None:
-            flash(_("The printer %(name)s is saved.", name=printer.name), "success")
-            return redirect(url_for(".printers"))
-    return form_page(
+    done = saved_redirect(
+        form,
+        lambda: service.create_printer(db.session, **_printer_values(form)),
+        _printer_saved,
+        ".printers",
+    )
+    return done or form_page(
         "printing/printer_form.html", form, printer=None, active_nav="printing.printers"
     )
 
@@ -154,14 +159,13 @@ def edit_printer(printer_id: int):
     """Correct a printer's shift after a test sheet, or its name or labels."""
     printer = db.get_or_404(LabelPrinter, printer_id)
     form = PrinterForm(obj=printer if request.method == "GET" else None)
-    if form.validate_on_submit():
-        saved = form.save(
-            lambda: service.update_printer(db.session, printer, **_printer_values(form))
-        )
-        if saved is not None:
-            flash(_("The printer %(name)s is saved.", name=saved.name), "success")
-            return redirect(url_for(".printers"))
-    return form_page(
+    done = saved_redirect(
+        form,
+        lambda: service.update_printer(db.session, printer, **_printer_values(form)),
+        _printer_saved,
+        ".printers",
+    )
+    return done or form_page(
         "printing/printer_form.html", form, printer=printer, active_nav="printing.printers"
     )
 

@@ -19,7 +19,7 @@ from kitlog.blueprints.stock.forms import (
     batch_label,
     warehouse_label,
 )
-from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number
+from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number, saved_redirect
 from kitlog.documents.stock_report_xlsx import render_stock_report_xlsx
 from kitlog.extensions import db
 from kitlog.models import Donor, DonorBatch, KitType, MovementKind, Warehouse
@@ -92,42 +92,43 @@ def receive():
     form.warehouse.set_options(queries.warehouses_by_code(db.session), warehouse_label)
     if request.method == "GET":
         form.received_date.data = local_today()
-    if form.validate_on_submit():
-        batch = form.save(
-            lambda: stock_service.receive_batch(
-                db.session,
-                donor=db.session.get(Donor, form.donor.data),
-                kit_type=db.session.get(KitType, form.kit_type.data),
-                warehouse=db.session.get(Warehouse, form.warehouse.data),
-                reference=form.reference.data,
-                lot=form.lot.data,
-                expiry_date=form.expiry_date.data,
-                quantity_pledged=form.quantity_pledged.data,
-                quantity_received=form.quantity_received.data,
-                quantity_damaged=form.quantity_damaged.data,
-                received_date=form.received_date.data,
-                user=current_user,
-            )
+    done = saved_redirect(
+        form,
+        lambda: stock_service.receive_batch(
+            db.session,
+            donor=db.session.get(Donor, form.donor.data),
+            kit_type=db.session.get(KitType, form.kit_type.data),
+            warehouse=db.session.get(Warehouse, form.warehouse.data),
+            reference=form.reference.data,
+            lot=form.lot.data,
+            expiry_date=form.expiry_date.data,
+            quantity_pledged=form.quantity_pledged.data,
+            quantity_received=form.quantity_received.data,
+            quantity_damaged=form.quantity_damaged.data,
+            received_date=form.received_date.data,
+            user=current_user,
+        ),
+        _received,
+        lambda batch: url_for(".batch", batch_id=batch.id),
+    )
+    return done or form_page("stock/receive.html", form)
+
+
+def _received(batch: DonorBatch) -> str:
+    on_hand = batch.quantity_received - batch.quantity_damaged
+    if batch.quantity_damaged:
+        return _(
+            "Lot %(lot)s is received: %(on_hand)s kits on hand;"
+            " %(damaged)s damaged kits are recorded as a loss.",
+            lot=batch.lot,
+            on_hand=format_number(on_hand),
+            damaged=format_number(batch.quantity_damaged),
         )
-        if batch is not None:
-            on_hand = batch.quantity_received - batch.quantity_damaged
-            if batch.quantity_damaged:
-                message = _(
-                    "Lot %(lot)s is received: %(on_hand)s kits on hand;"
-                    " %(damaged)s damaged kits are recorded as a loss.",
-                    lot=batch.lot,
-                    on_hand=format_number(on_hand),
-                    damaged=format_number(batch.quantity_damaged),
-                )
-            else:
-                message = _(
-                    "Lot %(lot)s is received: %(on_hand)s kits on hand.",
-                    lot=batch.lot,
-                    on_hand=format_number(on_hand),
-                )
-            flash(message, "success")
-            return redirect(url_for(".batch", batch_id=batch.id))
-    return form_page("stock/receive.html", form)
+    return _(
+        "Lot %(lot)s is received: %(on_hand)s kits on hand.",
+        lot=batch.lot,
+        on_hand=format_number(on_hand),
+    )
 
 
 @bp.route("/transfer", methods=["GET", "POST"])
@@ -137,31 +138,29 @@ def transfer():
     form = TransferForm()
     _batch_and_warehouse_options(form, "from_warehouse", "to_warehouse")
     _prefill(form, batch="batch", from_warehouse="warehouse")
-    if form.validate_on_submit():
-        transfer = form.save(
-            lambda: stock_service.transfer_stock(
-                db.session,
-                batch=db.session.get(DonorBatch, form.batch.data),
-                from_warehouse=db.session.get(Warehouse, form.from_warehouse.data),
-                to_warehouse=db.session.get(Warehouse, form.to_warehouse.data),
-                quantity=form.quantity.data,
-                note=form.note.data or "",
-                user=current_user,
-            )
-        )
-        if transfer is not None:
-            flash(
-                _(
-                    "%(quantity)s kits of lot %(lot)s moved from %(source)s to %(target)s.",
-                    quantity=format_number(transfer.quantity),
-                    lot=transfer.batch.lot,
-                    source=transfer.from_warehouse.code,
-                    target=transfer.to_warehouse.code,
-                ),
-                "success",
-            )
-            return redirect(url_for(".batch", batch_id=transfer.batch_id))
-    return form_page("stock/transfer.html", form, stock=queries.stock_by_warehouse(db.session))
+    done = saved_redirect(
+        form,
+        lambda: stock_service.transfer_stock(
+            db.session,
+            batch=db.session.get(DonorBatch, form.batch.data),
+            from_warehouse=db.session.get(Warehouse, form.from_warehouse.data),
+            to_warehouse=db.session.get(Warehouse, form.to_warehouse.data),
+            quantity=form.quantity.data,
+            note=form.note.data or "",
+            user=current_user,
+        ),
+        lambda transfer: _(
+            "%(quantity)s kits of lot %(lot)s moved from %(source)s to %(target)s.",
+            quantity=format_number(transfer.quantity),
+            lot=transfer.batch.lot,
+            source=transfer.from_warehouse.code,
+            target=transfer.to_warehouse.code,
+        ),
+        lambda transfer: url_for(".batch", batch_id=transfer.batch_id),
+    )
+    return done or form_page(
+        "stock/transfer.html", form, stock=queries.stock_by_warehouse(db.session)
+    )
 
 
 @bp.route("/adjust", methods=["GET", "POST"])
