@@ -128,7 +128,7 @@ def day_json():
 
 def _day() -> day.Day:
     return day.day_figures(
-        db.session, today=local_today(), timezone=current_app.config["TIMEZONE"]
+        db.session(), today=local_today(), timezone=current_app.config["TIMEZONE"]
     )
 
 
