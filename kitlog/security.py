@@ -25,6 +25,8 @@ _ALL = frozenset(Role)
 PERMISSIONS: dict[str, frozenset[str]] = {
     AUTHENTICATED: _ALL,
     "dashboard": _ALL,
+    # the day of every round in progress, across warehouses: the programme manager's
+    "dashboard.day": frozenset({Role.ADMIN}),
     "reference.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "reference.write": frozenset({Role.ADMIN}),
     "stock.read": frozenset({Role.ADMIN, Role.WAREHOUSE}),

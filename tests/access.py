@@ -38,6 +38,7 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "reports.shared_report_pdf": PUBLIC,
     # every logged-in user: their dashboard and their own account
     "main.dashboard": ALL,
+    "main.day_json": ADMIN,  # the day of every round: the programme manager's
     "auth.profile": ALL,
     "auth.profile_language": ALL,
     "auth.profile_password": ALL,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from kitlog.extensions import db
 from kitlog.services import stock
 from tests.web.conftest import text_of
+from tests.worlds import ScanWorld
 
 
 def test_staff_see_stock_per_warehouse_and_batch(client, login, make):
@@ -149,3 +150,61 @@ def test_the_navigation_hides_households_from_warehouse_staff_and_donors(client,
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/households/' not in html
     assert 'href="/rounds/"' in html
+
+
+def test_the_administrator_sees_the_day_of_the_rounds_in_progress(client, login, make):
+    world = ScanWorld(make)
+    delivered, failed, _, _ = world.parcels
+    manifest = world.on_the_road([delivered, failed])
+    world.scan(delivered, "deliver", at=datetime.now(UTC))
+    world.scan(failed, "fail", reason="nobody_home", at=datetime.now(UTC))
+    login("admin")
+    html = client.get("/dashboard").get_data(as_text=True)
+    day = html.split('id="day-heading"', 1)[1].split('class="day-stock-heading"', 1)[0]
+    values = re.findall(r'data-day="([a-z_]+)">(\d+)<', day.split("</dl>", 1)[0])
+    assert values == [
+        ("delivered_today", "1"),
+        ("failed_today", "1"),
+        ("in_transit", "0"),
+        ("follow_ups", "1"),
+        ("flagged", "0"),
+    ]
+    assert "Round 1" in day and manifest.number in day
+    assert 'data-day="failure-nobody_home">1<' in day
+    assert "Last updated" in day and 'src="/static/js/dashboard.js"' in html
+    assert "Stock per warehouse and batch" in text_of(client.get("/dashboard"))
+
+
+def test_warehouse_staff_keep_their_dashboard_without_the_day(client, login, make):
+    ScanWorld(make)
+    login("warehouse")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Stock per warehouse and batch" in html
+    assert "day-heading" not in html and "Rounds in progress" not in html
+    assert "dashboard.js" not in html
+
+
+def test_the_days_figures_as_json_are_the_administrators_and_never_kept(client, auth, make):
+    world = ScanWorld(make)
+    world.on_the_road(world.parcels[:1])
+    auth.login("admin")
+    response = client.get("/dashboard/day.json")
+    assert response.status_code == 200 and response.is_json
+    assert "no-store" in response.headers["Cache-Control"]
+    body = response.get_json()
+    assert body["totals"] == {
+        "delivered_today": 0,
+        "failed_today": 0,
+        "in_transit": 1,
+        "follow_ups": 0,
+        "flagged": 0,
+    }
+    assert [r["name"] for r in body["rounds"]] == ["Round 1"]
+    assert [f["reason"] for f in body["failures"]][0] == "nobody_home"
+    assert re.fullmatch(r"\d\d:\d\d", body["updated_at"])
+    for role in ("warehouse", "field", "donor"):
+        auth.logout()
+        auth.login(role)
+        response = client.get("/dashboard/day.json")
+        assert response.status_code == 403, role
+        assert "Round 1" not in response.get_data(as_text=True)
