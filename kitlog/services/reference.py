@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kitlog.models import Donor, KitItem, KitType, Warehouse
 from kitlog.services.errors import Duplicate, InvalidValue, NotFound
+from kitlog.services.time_zones import WIB, clean_timezone
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 
@@ -125,9 +126,19 @@ def create_kit_type(
 
 
 def create_warehouse(
-    session: Session, *, code: str, name: str, province: str, regency: str, address: str = ""
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    province: str,
+    regency: str,
+    address: str = "",
+    timezone: str = "",
+    default_timezone: str = WIB,
 ) -> Warehouse:
-    """A warehouse and where it is."""
+    """A warehouse and where it is; its work is shown in `timezone`, or when that is
+    empty in its province's zone (`default_timezone` for a province kitlog does not know).
+    """
     code = clean_code(code)
     warehouse = Warehouse(
         code=code,
@@ -135,6 +146,9 @@ def create_warehouse(
         province=_text(province, "province", 100),
         regency=_text(regency, "regency", 100),
         address=_text(address, "address", 500, required=False),
+    )
+    warehouse.timezone = clean_timezone(
+        timezone, province=warehouse.province, default=default_timezone
     )
     _unique(session, Warehouse, code)
     session.add(warehouse)
@@ -196,13 +210,18 @@ def update_warehouse(
     province: str,
     regency: str,
     address: str = "",
+    timezone: str = "",
+    default_timezone: str = WIB,
 ) -> Warehouse:
-    """Correct a warehouse's name or where it is; its code never changes."""
+    """Correct a warehouse's name, where it is or its zone; its code never changes. An
+    empty `timezone` means its province's zone, as when it was created."""
     name = _text(name, "name", 200)
     province = _text(province, "province", 100)
     regency = _text(regency, "regency", 100)
     address = _text(address, "address", 500, required=False)
+    zone = clean_timezone(timezone, province=province, default=default_timezone)
     warehouse.name, warehouse.province = name, province
     warehouse.regency, warehouse.address = regency, address
+    warehouse.timezone = zone
     session.flush()
     return warehouse

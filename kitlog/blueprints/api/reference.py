@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import fields, validate
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from kitlog.blueprints.api.common import (
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Warehouse
+from kitlog.models.reference import MAX_TIMEZONE
 from kitlog.security import require
 from kitlog.services import reference as reference_service
 from kitlog.services.reference import ContentLine
@@ -55,6 +57,16 @@ class WarehouseSchema(ma.Schema):
     province = Text(100, required=True)
     regency = Text(100, required=True)
     address = Text(500, load_default="")
+    timezone = Text(
+        MAX_TIMEZONE,
+        load_default="",
+        metadata={
+            "description": "The IANA time zone its manifests, scans and deliveries are shown "
+            "in; when empty or not given, its province's (WIB Asia/Jakarta, WITA "
+            "Asia/Makassar, WIT Asia/Jayapura).",
+            "example": "Asia/Makassar",
+        },
+    )
 
 
 def _dump_kit_type(kit_type: KitType) -> dict:
@@ -151,7 +163,9 @@ def list_warehouses(args):
 @require("reference.write")
 def create_warehouse(data):
     """Create a warehouse."""
-    warehouse = reference_service.create_warehouse(db.session, **data)
+    warehouse = reference_service.create_warehouse(
+        db.session, **data, default_timezone=current_app.config["TIMEZONE"]
+    )
     return warehouse
 
 

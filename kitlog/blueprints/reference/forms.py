@@ -6,6 +6,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from kitlog.forms import KitlogForm, KitsField, LocalDecimalField, SubForm
+from kitlog.models.reference import MAX_TIMEZONE
 from kitlog.services.reference import ContentLine
 
 CODE_HINT = _l("Letters, digits, - and _; it is printed on labels and cannot change later.")
@@ -38,6 +39,15 @@ class WarehouseForm(KitlogForm):
     regency = StringField(_l("Regency or city"), validators=[DataRequired(), Length(max=100)])
     address = TextAreaField(
         _l("Address"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3}
+    )
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=MAX_TIMEZONE)],
+        description=_l(
+            "Leave empty to use the province's: WIB, WITA or WIT. Otherwise its IANA name, "
+            "such as Asia/Makassar."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "Asia/Makassar"},
     )
 
 

@@ -1,6 +1,6 @@
 """Donors, kit types and warehouses: lists for staff, create and edit forms for the admin."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kitlog.blueprints.reference import bp
@@ -18,6 +18,7 @@ from kitlog.models import Donor, KitType, Warehouse
 from kitlog.security import require
 from kitlog.services import queries
 from kitlog.services import reference as reference_service
+from kitlog.services.time_zones import province_zone
 
 
 def _by_code(model, code: str):
@@ -152,6 +153,8 @@ def new_warehouse():
                 province=form.province.data,
                 regency=form.regency.data,
                 address=form.address.data or "",
+                timezone=form.timezone.data or "",
+                default_timezone=current_app.config["TIMEZONE"],
             )
         )
         if warehouse is not None:
@@ -166,6 +169,8 @@ def edit_warehouse(code: str):
     """Correct a warehouse's name or where it is; its code never changes."""
     warehouse = _by_code(Warehouse, code)
     form = _edit_form(WarehouseEditForm, warehouse)
+    if request.method == "GET" and warehouse.timezone == province_zone(warehouse.province):
+        form.timezone.data = ""  # the province's zone: it follows a corrected province
     if form.validate_on_submit():
         saved = form.save(
             lambda: reference_service.update_warehouse(
@@ -175,6 +180,8 @@ def edit_warehouse(code: str):
                 province=form.province.data,
                 regency=form.regency.data,
                 address=form.address.data or "",
+                timezone=form.timezone.data or "",
+                default_timezone=current_app.config["TIMEZONE"],
             )
         )
         if saved is not None:
