@@ -108,7 +108,8 @@ def test_the_stock_report_names_its_zone(make, login, client):
     LedgerWorld(make)
     login("warehouse")
     page = text_of(client.get("/stock/report?warehouse=JKT-01&from=2026-11-01&to=2026-11-29"))
-    assert "inclusive (Asia/Jakarta (WIB))" in page
+    assert "inclusive (Asia/Jakarta); made" in page
+    assert "WIB." in page  # "made … WIB."
 
 
 def _form(browser, url, **values):
