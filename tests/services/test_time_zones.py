@@ -63,9 +63,7 @@ def test_short_names_and_unknown_provinces():
 
 
 def test_a_zone_given_wins_and_must_exist(app):
-    assert tz.clean_timezone(" Asia/Pontianak ", province="Bali", default="x") == (
-        "Asia/Pontianak"
-    )
+    assert tz.clean_timezone(" Asia/Pontianak ", province="Bali", default="x") == ("Asia/Pontianak")
     assert tz.clean_timezone("America/Los Angeles", province="Bali", default="x") == (
         "America/Los_Angeles"
     )

@@ -160,4 +160,3 @@ def test_editing_follows_a_corrected_province_unless_a_zone_is_set(make, login, 
     db.session.refresh(warehouse)
     assert warehouse.timezone == "Asia/Jakarta"
     assert 'value="Asia/Jakarta"' in browser.get(url).get_data(as_text=True)
-
