@@ -16,6 +16,7 @@ from kitlog.blueprints.door.routes import phone_time_differs
 from kitlog.blueprints.scan.routes import outbox_context
 from kitlog.i18n import current_language
 from kitlog.security import can
+from kitlog.services import time_zones
 from kitlog.services.households import parcel_last_change
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.services.personal_data import mask_phone
@@ -34,6 +35,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "recipient_relation_label": names.recipient_relation_name,
     "layout_label": names.layout_name,
     "short_code": format_short_code,
+    # a moment on the clock of a warehouse (or the deployment), with its zone: WIB, WITA
+    "local_time": time_zones.format_local,
+    "zone_label": time_zones.zone_label,
 }
 
 GLOBALS: dict[str, object] = {

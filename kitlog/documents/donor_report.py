@@ -175,6 +175,14 @@ def render_donor_report(
         Spacer(1, 2 * mm),
         _p(_("Deliveries over time"), "h2"),
         _chart(report, f),
+        _p(
+            _(
+                "Days in %(zone)s; a kit counts on the day it was handed over (the phone's "
+                "time when it was delivered offline)."
+            )
+            % {"zone": report.timezone},
+            "caption",
+        ),
         CondPageBreak(60 * mm),
         _p(_("Batches"), "h2"),
         *_batches(report, f),

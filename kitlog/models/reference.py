@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.models.base import Model, created_at_column
 
+MAX_TIMEZONE = 64  # the longest IANA zone name is 32 characters
+
 
 class Donor(Model):
     __tablename__ = "donors"
@@ -68,4 +70,8 @@ class Warehouse(Model):
     province: Mapped[str] = mapped_column(String(100))
     regency: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(500), default="")
+    # The IANA zone its work is shown in (Asia/Makassar); its province's unless set.
+    timezone: Mapped[str] = mapped_column(
+        String(MAX_TIMEZONE), default="Asia/Jakarta", server_default="Asia/Jakarta"
+    )
     created_at: Mapped[datetime] = created_at_column()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import LazyString, format_date, format_decimal, to_user_timezone
+from flask_babel import LazyString, format_date, format_decimal, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -50,7 +50,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.names import MANIFEST_STATUS_IN_TEXT
-from kitlog.services import sequences
+from kitlog.services import sequences, time_zones
 from kitlog.services.distribution import UNLOADED, find_parcel
 from kitlog.services.errors import Conflict, FieldError, InvalidValues, NotFound
 from kitlog.services.households import _Bad as BadValue
@@ -97,10 +97,10 @@ def _codes(parcels: list[Parcel]) -> str:
     return str(_l("%(codes)s and %(n)s more", codes=text, n=more)) if more else text
 
 
-def manifest_year(now: datetime) -> int:
-    """The year a manifest is numbered in: the deployment's local year."""
-    local: datetime = to_user_timezone(now)
-    return local.year
+def manifest_year(now: datetime, zone: str | None = None) -> int:
+    """The year a manifest is numbered in: its warehouse's local year (the deployment's
+    when no zone is given)."""
+    return time_zones.in_zone(now, time_zones.zone_of(zone)).year
 
 
 def _parcels_named(session: Session, codes: list[str], errors: list[FieldError]) -> list[Parcel]:
@@ -163,7 +163,7 @@ def create_manifest(
         raise InvalidValues(errors)
     assert warehouse is not None  # noqa: S101 - checked above
     now = now or utcnow()
-    year = manifest_year(now)
+    year = manifest_year(now, warehouse.timezone)
     (number,) = sequences.next_numbers(session, f"manifest:{warehouse.code}:{year}")
     manifest = Manifest(
         number=f"{warehouse.code}/{year}/{number:04d}",
@@ -820,13 +820,18 @@ def manifest_document(
         for p in parcels
     ]
     totals, provisional = manifest_totals(session, manifest)
+    # Dates and times on the warehouse's clock, which the driver and the villages share.
+    zone = manifest.warehouse.timezone
     day = manifest.dispatched_at or None
     if day is not None:
-        when = format_date(to_user_timezone(day).date(), "long")
+        local = time_zones.in_zone(day, zone)
+        clock = format_time(local, "HH:mm", rebase=False)
+        abbreviation = time_zones.abbreviation(zone, local)
+        when = f"{format_date(local.date(), 'long')} {clock} {abbreviation}"
     elif manifest.planned_date is not None:
         when = format_date(manifest.planned_date, "long")
     else:
-        when = format_date(to_user_timezone(manifest.created_at).date(), "long")
+        when = format_date(time_zones.in_zone(manifest.created_at, zone).date(), "long")
     dispatcher = manifest.dispatched_by.name if manifest.dispatched_by is not None else ""
     return ManifestDocument(
         organisation=organisation,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kitlog.models import Donor, KitItem, KitType, Warehouse
 from kitlog.services.errors import Duplicate, InvalidValue, NotFound
+from kitlog.services.time_zones import WIB, clean_timezone
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 
@@ -137,23 +138,37 @@ def create_kit_type(
     return _add(session, kit_type)
 
 
-def _warehouse_columns(name: str, province: str, regency: str, address: str) -> dict[str, object]:
-    return {
+def _warehouse_columns(
+    name: str, province: str, regency: str, address: str, timezone: str, default_timezone: str
+) -> dict[str, object]:
+    """The columns of a warehouse; an empty `timezone` means its province's zone."""
+    columns: dict[str, object] = {
         "name": _text(name, "name", 200),
         "province": _text(province, "province", 100),
         "regency": _text(regency, "regency", 100),
         "address": _text(address, "address", 500, required=False),
     }
+    zone = clean_timezone(timezone, province=str(columns["province"]), default=default_timezone)
+    return columns | {"timezone": zone}
 
 
 def create_warehouse(
-    session: Session, *, code: str, name: str, province: str, regency: str, address: str = ""
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    province: str,
+    regency: str,
+    address: str = "",
+    timezone: str = "",
+    default_timezone: str = WIB,
 ) -> Warehouse:
-    """A warehouse and where it is."""
+    """A warehouse and where it is; its work is shown in `timezone`, or when that is
+    empty in its province's zone (`default_timezone` for a province kitlog does not know).
+    """
     code = clean_code(code)
-    return _add(
-        session, Warehouse(code=code, **_warehouse_columns(name, province, regency, address))
-    )
+    columns = _warehouse_columns(name, province, regency, address, timezone, default_timezone)
+    return _add(session, Warehouse(code=code, **columns))
 
 
 def get_by_code(session: Session, model: type[Coded], code: object, field_name: str) -> Coded:
@@ -206,8 +221,14 @@ def update_warehouse(
     province: str,
     regency: str,
     address: str = "",
+    timezone: str = "",
+    default_timezone: str = WIB,
 ) -> Warehouse:
-    """Correct a warehouse's name or where it is; its code never changes."""
-    _set(warehouse, _warehouse_columns(name, province, regency, address))
+    """Correct a warehouse's name, where it is or its zone; its code never changes. An
+    empty `timezone` means its province's zone, as when it was created."""
+    _set(
+        warehouse,
+        _warehouse_columns(name, province, regency, address, timezone, default_timezone),
+    )
     session.flush()
     return warehouse

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import LazyString, format_datetime, to_user_timezone
+from flask_babel import LazyString, format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +44,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.names import SCAN_ACTION_IN_TEXT
-from kitlog.services import parcel_actions
+from kitlog.services import parcel_actions, time_zones
 from kitlog.services.distribution import not_a_parcel, parcel_condition
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
 from kitlog.services.locking import lock_batches, lock_row, write_lock
@@ -309,18 +309,28 @@ def lock_manifest(session: Session, manifest: Manifest) -> Manifest:
 # -- who did what, when --------------------------------------------------------------------
 
 
-def local_time(moment: datetime, *, now: datetime | None = None) -> str:
-    """3 Dec 14:02 in the deployment's time zone and the reader's language; the year too
-    when it is not this year."""
-    local = to_user_timezone(moment)
-    this_year = to_user_timezone(now or utcnow()).year
+def local_time(moment: datetime, *, now: datetime | None = None, zone: str | None = None) -> str:
+    """3 Dec 14:02 in `zone` (the deployment's when None) and the reader's language; the
+    year too when it is not this year, and the zone (3 Dec 14:02 WITA) when it is not the
+    deployment's, which a sentence read at the station takes for granted."""
+    zone = time_zones.zone_of(zone)
+    local = time_zones.in_zone(moment, zone)
+    this_year = time_zones.in_zone(now or utcnow(), zone).year
     pattern = "d MMM HH:mm" if local.year == this_year else "d MMM yyyy HH:mm"
-    return str(format_datetime(moment, pattern))
+    text = str(format_datetime(local, pattern, rebase=False))
+    if zone != time_zones.deployment_zone():
+        text += " " + time_zones.abbreviation(zone, local)
+    return text
 
 
 def _on_by(event: ParcelEvent | None, parcel: Parcel, now: datetime) -> LazyString:
-    """ "on 3 Dec 14:02 by Siti Rahayu", from the event (the parcel's last change if none)."""
-    when = local_time(event.created_at if event else parcel.updated_at, now=now)
+    """ "on 3 Dec 14:02 WIB by Siti Rahayu", from the event (the parcel's last change if
+    none), on the clock of the warehouse the parcel's round packs from."""
+    when = local_time(
+        event.created_at if event else parcel.updated_at,
+        now=now,
+        zone=parcel.round.warehouse.timezone,
+    )
     who = event.user.name if event is not None and event.user is not None else None
     if who:
         return _l("on %(when)s by %(who)s", when=when, who=who)

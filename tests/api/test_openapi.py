@@ -16,7 +16,7 @@ CONTRACT = {
     },
     "/api/v1/warehouses": {
         "get": None,
-        "post": {"code", "name", "province", "regency", "address"},
+        "post": {"code", "name", "province", "regency", "address", "timezone"},
     },
     "/api/v1/batches": {
         "get": None,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import fields, validate
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from kitlog.blueprints.api.common import (
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Warehouse
+from kitlog.models.reference import MAX_TIMEZONE
 from kitlog.security import require
 from kitlog.services import reference as reference_service
 from kitlog.services.reference import ContentLine
@@ -57,6 +59,16 @@ class WarehouseSchema(ma.Schema):
     province = Text(100, required=True)
     regency = Text(100, required=True)
     address = Text(500, load_default="")
+    timezone = Text(
+        MAX_TIMEZONE,
+        load_default="",
+        metadata={
+            "description": "The IANA time zone its manifests, scans and deliveries are shown "
+            "in; when empty or not given, its province's (WIB Asia/Jakarta, WITA "
+            "Asia/Makassar, WIT Asia/Jayapura).",
+            "example": "Asia/Makassar",
+        },
+    )
 
 
 def _dump_kit_type(kit_type: KitType) -> dict:
@@ -70,6 +82,13 @@ def _dump_kit_type(kit_type: KitType) -> dict:
             {"item": c.item, "quantity": c.quantity, "unit": c.unit} for c in kit_type.contents
         ],
     }
+
+
+def _create_warehouse(session, **data) -> Warehouse:
+    """A warehouse whose province kitlog does not know takes the deployment's zone."""
+    return reference_service.create_warehouse(
+        session, **data, default_timezone=current_app.config["TIMEZONE"]
+    )
 
 
 def _create_kit_type(session, **data) -> KitType:
@@ -143,6 +162,6 @@ _reference_views(
     "/warehouses",
     Warehouse,
     WarehouseSchema,
-    reference_service.create_warehouse,
+    _create_warehouse,
     ("List warehouses.", "Create a warehouse.", "One warehouse by code."),
 )

@@ -1,11 +1,13 @@
 """Forms for donors, kit types (with their content lines) and warehouses."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, FormField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from kitlog.forms import KitlogForm, KitsField, LocalDecimalField, SubForm
+from kitlog.models.reference import MAX_TIMEZONE
 from kitlog.services.reference import ContentLine
 
 CODE_HINT = _l("Letters, digits, - and _; it is printed on labels and cannot change later.")
@@ -43,6 +45,15 @@ class WarehouseForm(KitlogForm):
     address = TextAreaField(
         _l("Address"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3}
     )
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[Optional(), Length(max=MAX_TIMEZONE)],
+        description=_l(
+            "Leave empty to use the province's: WIB, WITA or WIT. Otherwise its IANA name, "
+            "such as Asia/Makassar."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "Asia/Makassar"},
+    )
 
     def values(self) -> dict[str, object]:
         """What the warehouse services take besides the code."""
@@ -51,6 +62,8 @@ class WarehouseForm(KitlogForm):
             "province": self.province.data,
             "regency": self.regency.data,
             "address": self.address.data or "",
+            "timezone": self.timezone.data or "",
+            "default_timezone": current_app.config["TIMEZONE"],
         }
 
 

@@ -18,6 +18,7 @@ from kitlog.models import Donor, KitType, Warehouse
 from kitlog.security import require
 from kitlog.services import queries
 from kitlog.services import reference as reference_service
+from kitlog.services.time_zones import province_zone
 
 
 def _by_code(model, code: str):
@@ -142,6 +143,8 @@ def edit_warehouse(code: str):
     """Correct a warehouse's name or where it is; its code never changes."""
     warehouse = _by_code(Warehouse, code)
     form = _edit_form(WarehouseEditForm, warehouse)
+    if request.method == "GET" and warehouse.timezone == province_zone(warehouse.province):
+        form.timezone.data = ""  # the province's zone: it follows a corrected province
     done = saved_redirect(
         form,
         lambda: reference_service.update_warehouse(db.session, warehouse, **form.values()),

@@ -8,7 +8,7 @@ the same bytes (kitlog.blueprints.api.report_exports) through `export_response`.
 from __future__ import annotations
 
 from flask import Response, current_app, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, gettext
+from flask_babel import format_date, format_decimal, format_percent, gettext
 
 from kitlog.blueprints.reports import bp
 from kitlog.blueprints.reports.common import build_report, report_donor
@@ -21,6 +21,7 @@ from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
 from kitlog.services.locking import transaction
 from kitlog.services.reports import DonorReport
+from kitlog.services.time_zones import format_local
 
 MIMETYPES = {
     "csv": "text/csv",
@@ -62,7 +63,7 @@ def export_bytes(report: DonorReport, kind: str, *, table: str = "by_region") ->
         gettext=gettext,
         date=lambda day: format_date(day, "medium"),
         short_date=lambda day: format_date(day, "d MMM"),
-        datetime=lambda moment: format_datetime(moment, "d MMM yyyy HH:mm zzz"),
+        datetime=lambda moment: format_local(moment, report.timezone, "d MMM yyyy HH:mm"),
         number=format_decimal,
         percent=lambda share: format_percent(share),
         reason=reason_name,

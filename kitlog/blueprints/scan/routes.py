@@ -23,7 +23,7 @@ from werkzeug.routing import BuildError
 from kitlog.blueprints.scan import bp
 from kitlog.blueprints.scan.forms import MODES, StationForm, mode_label, names_manifest
 from kitlog.extensions import db, login_manager
-from kitlog.models import Manifest, Parcel, Scan
+from kitlog.models import Manifest, Parcel, Round, Scan, Warehouse
 from kitlog.models.scanning import ManifestStatus
 from kitlog.security import public, require
 from kitlog.services import parcel_actions
@@ -61,9 +61,11 @@ def _since() -> datetime:
 def _recent_scans() -> tuple[list[dict], int]:
     """The user's last scans at any station, and how many were accepted this session."""
     rows = db.session.execute(
-        select(Scan, Parcel.short_code, Manifest.number)
+        select(Scan, Parcel.short_code, Manifest.number, Warehouse.timezone)
         .outerjoin(Parcel, Parcel.id == Scan.parcel_id)
         .outerjoin(Manifest, Manifest.id == Scan.manifest_id)
+        .outerjoin(Round, Round.id == Parcel.round_id)
+        .outerjoin(Warehouse, Warehouse.id == Round.warehouse_id)
         .where(Scan.user_id == current_user.id, Scan.action.in_(MODES))
         .order_by(Scan.created_at.desc(), Scan.id.desc())
         .limit(RECENT)
@@ -76,8 +78,9 @@ def _recent_scans() -> tuple[list[dict], int]:
             "detail": scan.detail,
             "manifest": number,
             "at": scan.created_at,
+            "zone": zone,  # its parcel's warehouse's; the deployment's for an unknown code
         }
-        for scan, short_code, number in rows
+        for scan, short_code, number, zone in rows
     ]
     accepted = db.session.scalar(
         select(func.count())
