@@ -1,5 +1,6 @@
 """The dashboard: each role's starting page."""
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from flask import current_app, jsonify, render_template
@@ -80,19 +81,7 @@ def day_json():
             "follow_ups": figures.follow_ups,
             "flagged": len(figures.flagged),
         },
-        rounds=[
-            {
-                "id": r.id,
-                "name": r.name,
-                "warehouse": r.warehouse,
-                "parcels": r.parcels,
-                "delivered": r.delivered,
-                "delivered_today": r.delivered_today,
-                "follow_ups": r.follow_ups,
-                "flagged": r.flagged,
-            }
-            for r in figures.rounds
-        ],
+        rounds=[asdict(r) for r in figures.rounds],
         failures=[
             {
                 "reason": reason,
