@@ -136,7 +136,9 @@ def test_packing_a_parcel_of_a_draft_round_is_a_409_problem(make, as_user):
     assert answer["outcome"] == "refused"
     assert answer["detail"].startswith("Its round Round 1 is not open yet")
     assert answer["parcel"]["status"] == "allocated" and answer["parcel"]["actions"] == []
-    response = as_user(w.budi, "id").post("/api/v1/scans", json=body(parcel, "pack", "draft-pack-2"))
+    response = as_user(w.budi, "id").post(
+        "/api/v1/scans", json=body(parcel, "pack", "draft-pack-2")
+    )
     assert assert_problem(response, 409)["detail"].startswith("Putaran Round 1 belum dibuka")
     assert db.session.get(Parcel, parcel.id).status == "allocated"
 
