@@ -173,7 +173,7 @@ SKIP_REASON_NAMES: dict[str, LazyString] = {
     "inactive": _l("The household is inactive."),
     "no_consent": _l("The household has not given consent to the use of its data."),
     "not_vulnerable": _l(
-        "This round serves vulnerable households first; this household has no vulnerability."
+        "For now this round serves only vulnerable households; this household has no vulnerability."
     ),
     "outside_area": _l("The household lives outside the round's area."),
 }

@@ -446,9 +446,10 @@ class Factory:
         db.session.commit()
         return household
 
-    def allocated_parcels(self, count: int) -> list[Parcel]:
-        """`count` allocated parcels of an open East Java round, one kit each, drawn from a
-        batch of 50 kits (through the distribution services)."""
+    def allocated_parcels(self, count: int, *, opened: bool = True) -> list[Parcel]:
+        """`count` allocated parcels of an open (or, `opened=False`, a draft) East Java
+        round, one kit each, drawn from a batch of 50 kits (through the distribution
+        services)."""
         area = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
         batch = self.batch(received=50)
         for _ in range(count):
@@ -462,7 +463,8 @@ class Factory:
             user=None,
             **area,
         )
-        distribution.open_round(db.session, round_, user=None)
+        if opened:
+            distribution.open_round(db.session, round_, user=None)
         distribution.allocate(db.session, round_, user=None, today=date(2021, 1, 10))
         db.session.commit()
         return list(

@@ -32,10 +32,11 @@ def key() -> str:
 
 
 class ScanWorld:
-    """SBY-01 with a batch of 50 kits, an open round allocated to `households` households
-    (one kit each), a warehouse user Budi and a field officer Siti Rahayu."""
+    """SBY-01 with a batch of 50 kits, an open round (a draft one: `opened=False`)
+    allocated to `households` households (one kit each), a warehouse user Budi and a field
+    officer Siti Rahayu."""
 
-    def __init__(self, make, households: int = 4):
+    def __init__(self, make, households: int = 4, *, opened: bool = True):
         self.make = make
         self.warehouse = make.warehouse("SBY-01", province="Jawa Timur", regency="Surabaya")
         self.batch = make.batch(received=50, warehouse=self.warehouse, lot="LOT-S")
@@ -54,7 +55,8 @@ class ScanWorld:
             entitlement=1,
             user=self.admin,
         )
-        dist.open_round(db.session, self.round, user=self.admin)
+        if opened:
+            dist.open_round(db.session, self.round, user=self.admin)
         dist.allocate(db.session, self.round, user=self.admin, today=date(2026, 12, 1), now=T0)
         db.session.commit()
         self.parcels = list(

@@ -15,7 +15,7 @@ household from ever holding two live parcels of one round.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeGuard, TypeVar
@@ -932,6 +932,40 @@ def round_counts(session: Session, round_ids: list[int]) -> dict[int, dict[str, 
     return counts
 
 
+# What each progress bar of a round counts: the parcels that have come at least that far.
+# A failed parcel is still on the road; a returned one is back on the shelf, unpacked.
+PROGRESS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        ParcelStatus.PACKED.value,
+        (ParcelStatus.PACKED, ParcelStatus.DISPATCHED, ParcelStatus.FAILED, ParcelStatus.DELIVERED),
+    ),
+    (
+        ParcelStatus.DISPATCHED.value,
+        (ParcelStatus.DISPATCHED, ParcelStatus.FAILED, ParcelStatus.DELIVERED),
+    ),
+    (ParcelStatus.DELIVERED.value, (ParcelStatus.DELIVERED,)),
+)
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """A round's progress bars: of its parcels that are not cancelled (`live`), how many
+    are packed or beyond, dispatched or beyond, and delivered (`bars`, in that order)."""
+
+    live: int
+    bars: tuple[tuple[str, int], ...]
+
+
+def round_progress(counts: Mapping[str, int]) -> RoundProgress:
+    """The progress bars of a round's counts (as round_counts gives them)."""
+    return RoundProgress(
+        live=counts["total"],
+        bars=tuple(
+            (bar, sum(counts.get(status, 0) for status in statuses)) for bar, statuses in PROGRESS
+        ),
+    )
+
+
 def skipped_households(
     session: Session,
     round: Round,  # noqa: A002
@@ -984,6 +1018,8 @@ __all__ = [
     "AllocationPlan",
     "AllocationResult",
     "BatchAvailability",
+    "PROGRESS",
+    "RoundProgress",
     "Skip",
     "allocate",
     "batch_availability",
@@ -997,6 +1033,7 @@ __all__ = [
     "parcels_query",
     "plan_allocation",
     "round_counts",
+    "round_progress",
     "skipped_households",
     "update_round",
 ]

@@ -1,7 +1,7 @@
 """The parcel's actions, declared once: what each scan does, from which statuses, under
 which guards, who may make it, the words the pages show for it, and why it is refused.
 
-    pack     allocated | returned           → packed      while the round is not closed
+    pack     allocated | returned           → packed
     load     packed                         → packed      onto an open manifest of the
                                                           parcel's warehouse, once
     deliver  dispatched | failed            → delivered   a failed parcel: while its
@@ -9,6 +9,9 @@ which guards, who may make it, the words the pages show for it, and why it is re
     fail     dispatched                     → failed      (with a reason)
     return   dispatched | failed            → returned    (ledger `return`: kits back on
                                                           the shelf)
+
+Every action needs the parcel's round open: a draft round's parcels are allocated and
+labelled but not yet released to the warehouse, and a closed round takes no more scans.
 
 Everything else is derived from ACTIONS: `services.scans` (TRANSITIONS, allowed_actions,
 the refusals of record_scan and load_refusal), `kitlog.security.SCAN_ACTION_PERMISSIONS`,
@@ -132,7 +135,7 @@ class ParcelAction:
 
 
 def _round_open(parcel: Parcel, _manifest: Manifest | None) -> bool:
-    return parcel.round.status != RoundStatus.CLOSED
+    return parcel.round.status == RoundStatus.OPEN
 
 
 def _not_loaded(parcel: Parcel, _manifest: Manifest | None) -> bool:
@@ -151,11 +154,17 @@ def _target_same_warehouse(parcel: Parcel, manifest: Manifest | None) -> bool:
     return manifest is not None and parcel.round.warehouse_id == manifest.warehouse_id
 
 
-ROUND_OPEN = Guard(
-    "round_open",
-    _round_open,
-    lambda f: _l("Its round %(name)s is closed.", name=f.parcel.round.name),
-)
+def _round_not_open(f: Facts) -> LazyString:
+    if f.parcel.round.status == RoundStatus.DRAFT:
+        return _l(
+            "Its round %(name)s is not open yet: the administrator opens it to release its"
+            " parcels to the warehouse.",
+            name=f.parcel.round.name,
+        )
+    return _l("Its round %(name)s is closed.", name=f.parcel.round.name)
+
+
+ROUND_OPEN = Guard("round_open", _round_open, _round_not_open)
 MANIFEST_OPEN = Guard(
     "manifest_open",
     _target_open,
@@ -273,7 +282,7 @@ ACTIONS: tuple[ParcelAction, ...] = (
         from_statuses=(ParcelStatus.PACKED,),
         to_status=ParcelStatus.PACKED,
         permission="scans.warehouse",
-        guards=(MANIFEST_OPEN, SAME_WAREHOUSE, NOT_LOADED),
+        guards=(ROUND_OPEN, MANIFEST_OPEN, SAME_WAREHOUSE, NOT_LOADED),
         refusals={
             **_ENDED,
             ParcelStatus.ALLOCATED: lambda f: _l(
@@ -300,7 +309,7 @@ ACTIONS: tuple[ParcelAction, ...] = (
         from_statuses=(ParcelStatus.DISPATCHED, ParcelStatus.FAILED),
         to_status=ParcelStatus.DELIVERED,
         permission="scans.field",
-        guards=(MANIFEST_ON_THE_ROAD,),
+        guards=(MANIFEST_ON_THE_ROAD, ROUND_OPEN),
         refusals={**_ENDED, **_NOT_ON_THE_ROAD},
         places=(DOOR,),
         words=Words(button=_l("Deliver")),
@@ -310,6 +319,7 @@ ACTIONS: tuple[ParcelAction, ...] = (
         from_statuses=(ParcelStatus.DISPATCHED,),
         to_status=ParcelStatus.FAILED,
         permission="scans.field",
+        guards=(ROUND_OPEN,),
         refusals={
             **_ENDED,
             **_NOT_ON_THE_ROAD,
@@ -327,6 +337,7 @@ ACTIONS: tuple[ParcelAction, ...] = (
         from_statuses=(ParcelStatus.DISPATCHED, ParcelStatus.FAILED),
         to_status=ParcelStatus.RETURNED,
         permission="scans.warehouse",
+        guards=(ROUND_OPEN,),
         refusals={**_ENDED, **_NOT_ON_THE_ROAD},
         places=(STATION, PAGE),
         words=Words(

@@ -11,6 +11,7 @@ from kitlog.extensions import db
 from kitlog.models import DonorBatch, Parcel, ParcelEvent, ParcelStatus
 from kitlog.services import stock
 from tests.api.helpers import PROBLEM_JSON, assert_problem
+from tests.worlds import ScanWorld
 
 
 def _body(world, **changes) -> dict:
@@ -148,6 +149,18 @@ def test_allocating_gives_each_eligible_household_one_parcel_and_lists_the_skipp
     assert (counts["allocated"], counts["total"]) == (2, 2)
     level = api("admin").get(f"/api/v1/stock?batch={world.batch_id}").get_json()["items"][0]
     assert (level["on_hand"], level["reserved"], level["available"]) == (100, 4, 96)
+
+
+def test_a_rounds_progress_counts_the_parcels_that_came_at_least_that_far(api, make):
+    w = ScanWorld(make)
+    w.on_the_road(w.parcels[:2])
+    w.scan(w.parcels[0], "deliver", recipient_name="Ibu Sari", recipient_relation="self")
+    w.scan(w.parcels[2], "pack")
+    body = api("admin").get(f"/api/v1/rounds/{w.round.id}").get_json()
+    assert (body["parcels"]["packed"], body["parcels"]["dispatched"]) == (1, 1)
+    assert body["progress"] == {"packed": 3, "dispatched": 2, "delivered": 1}
+    listed = api("warehouse").get("/api/v1/rounds").get_json()["items"]
+    assert [r["progress"] for r in listed] == [body["progress"]]
 
 
 def test_allocating_again_gives_nobody_a_second_parcel(api, world, make):

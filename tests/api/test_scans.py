@@ -128,6 +128,21 @@ def test_the_refusal_is_in_the_language_of_accept_language(w, as_user, time_mach
     assert response.headers["Content-Language"] == "id"
 
 
+def test_packing_a_parcel_of_a_draft_round_is_a_409_problem(make, as_user):
+    w = ScanWorld(make, opened=False)
+    parcel = w.parcels[0]
+    response = as_user(w.budi).post("/api/v1/scans", json=body(parcel, "pack", "draft-pack-1"))
+    answer = assert_problem(response, 409)
+    assert answer["outcome"] == "refused"
+    assert answer["detail"].startswith("Its round Round 1 is not open yet")
+    assert answer["parcel"]["status"] == "allocated" and answer["parcel"]["actions"] == []
+    response = as_user(w.budi, "id").post(
+        "/api/v1/scans", json=body(parcel, "pack", "draft-pack-2")
+    )
+    assert assert_problem(response, 409)["detail"].startswith("Putaran Round 1 belum dibuka")
+    assert db.session.get(Parcel, parcel.id).status == "allocated"
+
+
 def test_an_unknown_code_is_a_404_problem_and_is_recorded(w, as_user):
     response = as_user(w.budi).post(
         "/api/v1/scans",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from kitlog.extensions import db
+from kitlog.services import distribution
 from kitlog.services.parcel_codes import format_short_code
 from tests.browser.helpers import assert_no_sideways_scroll, log_in, status_of, translated
 
@@ -104,3 +106,37 @@ def test_a_photo_of_the_label_is_decoded_by_kitlogs_own_wasm_and_packs_the_parce
     assert status_of(parcel.id) == "packed"
     # The decoder came from kitlog (the new_page fixture fails any outside request).
     assert wasm and all("/static/vendor/zxing-wasm/zxing_reader.wasm" in url for url in wasm)
+
+
+def test_a_pack_scan_of_a_draft_rounds_parcel_is_refused_until_the_round_opens(
+    phone_page, make, app
+):
+    (parcel,) = make.allocated_parcels(1, opened=False)
+    storekeeper = make.user("warehouse")
+    page = phone_page
+    log_in(page, storekeeper.email)
+    page.goto("/scan/")
+    code_input = page.locator("input[name=code]")
+    code_input.press_sequentially(format_short_code(parcel.short_code))
+    code_input.press("Enter")
+
+    panel = page.locator("[data-feedback]")
+    expect(panel).to_have_attribute("data-outcome", "refused")
+    with app.test_request_context():
+        not_open = translated(
+            "Its round %(name)s is not open yet: the administrator opens it to release its"
+            " parcels to the warehouse.",
+            name=parcel.round.name,
+        )
+    expect(panel).to_contain_text(not_open)
+    expect(panel).to_be_in_viewport()
+    expect(code_input).to_be_focused()
+    assert_no_sideways_scroll(page)
+    assert status_of(parcel.id) == "allocated"
+
+    distribution.open_round(db.session, parcel.round, user=None)
+    db.session.commit()
+    code_input.press_sequentially(format_short_code(parcel.short_code))
+    code_input.press("Enter")
+    expect(page.locator("[data-recent] li").first).to_have_attribute("data-state", "ok")
+    assert status_of(parcel.id) == "packed"

@@ -24,6 +24,7 @@ from kitlog.services import distribution as dist
 from kitlog.services import stock
 from kitlog.services.errors import Conflict, InvalidValues, NotFound, OutOfStock
 from kitlog.services.parcel_codes import format_short_code
+from tests.worlds import ScanWorld
 
 TODAY = date(2021, 1, 10)
 
@@ -441,6 +442,28 @@ def test_round_counts_fill_every_status(make):
         "total": 1,
     }
     assert counts[9999]["total"] == 0
+
+
+def test_the_progress_bars_count_the_parcels_that_came_at_least_that_far(make):
+    w = ScanWorld(make, households=5)
+    delivered, failed, dispatched, packed, allocated = w.parcels
+    w.on_the_road([delivered, failed, dispatched])
+    w.scan(delivered, "deliver", recipient_name="Ibu Sari", recipient_relation="self")
+    w.scan(failed, "fail", reason="nobody_home")
+    w.scan(packed, "pack")
+    counts = dist.round_counts(db.session, [w.round.id])[w.round.id]
+    assert (counts["packed"], counts["dispatched"], counts["delivered"]) == (1, 1, 1)
+    progress = dist.round_progress(counts)
+    assert progress.live == 5
+    assert progress.bars == (("packed", 4), ("dispatched", 3), ("delivered", 1))
+
+
+def test_a_returned_parcel_is_back_on_the_shelf_and_a_cancelled_one_not_counted():
+    counts = {status.value: 0 for status in ParcelStatus}
+    counts.update(returned=2, cancelled=3, delivered=1, total=3)
+    progress = dist.round_progress(counts)
+    assert progress.live == 3
+    assert progress.bars == (("packed", 1), ("dispatched", 1), ("delivered", 1))
 
 
 # -- finding a parcel ----------------------------------------------------------------------

@@ -59,12 +59,16 @@ STATES = list(itertools.product(PARCEL_STATUSES, ROUND_STATUSES, (None, *MANIFES
 
 
 def _rules_in_words(parcel) -> list[str]:
-    """The state machine as docs/design.md and the scan service's docstring state it."""
+    """The state machine as docs/design.md and the scan service's docstring state it:
+    only a parcel of an open round is scanned (a draft round's are not released to the
+    warehouse yet, a closed round's are done with)."""
+    if parcel.round.status != "open":
+        return []
     on_open = parcel.manifest is not None and parcel.manifest.status == "open"
     on_road = parcel.manifest is not None and parcel.manifest.status == "dispatched"
     return {
-        "allocated": [] if parcel.round.status == "closed" else ["pack"],
-        "returned": [] if parcel.round.status == "closed" else ["pack"],
+        "allocated": ["pack"],
+        "returned": ["pack"],
         "packed": [] if on_open else ["load"],
         "dispatched": ["deliver", "fail", "return"],
         "failed": (["deliver"] if on_road else []) + ["return"],

@@ -298,6 +298,69 @@ def test_a_parcel_cancelled_by_closing_its_round_says_so(w):
     )
 
 
+def test_a_draft_rounds_parcel_is_not_packed_until_the_round_opens(make):
+    w = ScanWorld(make, opened=False)
+    parcel = w.parcels[0]
+    assert allowed_actions(parcel) == []
+    result = in_english(w.scan, parcel, "pack")
+    assert (result.outcome, result.status) == ("refused", 409)
+    assert result.detail == (
+        "Its round Round 1 is not open yet: the administrator opens it to release its"
+        " parcels to the warehouse."
+    )
+    assert parcel.status == ParcelStatus.ALLOCATED and result.scan.outcome == "refused"
+    with force_locale("id"):
+        assert "belum dibuka" in w.scan(parcel, "pack").detail
+
+    dist.open_round(db.session, w.round, user=w.admin, now=T0)
+    db.session.commit()
+    assert allowed_actions(parcel) == ["pack"]
+    assert w.scan(parcel, "pack").outcome == "ok"
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        ("allocated", "pack"),
+        ("returned", "pack"),
+        ("packed", "load"),
+        ("dispatched", "deliver"),
+        ("dispatched", "fail"),
+        ("dispatched", "return"),
+        ("failed", "deliver"),
+        ("failed", "return"),
+    ],
+)
+def test_a_closed_round_refuses_every_scan(w, state, action):
+    """Closing waits for every parcel to be delivered or cancelled; a parcel caught in
+    any other state (an older database) is still scanned no more."""
+    parcel = w.parcels[0]
+    if state != "allocated":
+        w.scan(parcel, "pack")
+    open_manifest = w.manifest()
+    if state in ("dispatched", "failed", "returned"):
+        w.dispatch(w.manifest([parcel]))
+    if state in ("failed", "returned"):
+        w.scan(parcel, "fail", reason="nobody_home")
+    if state == "returned":
+        w.scan(parcel, "return")
+    assert parcel.status == state
+    w.round.status = "closed"  # closing is tested elsewhere; here only its status matters
+    db.session.commit()
+    before = events(parcel)
+    values = {"reason": "other"} if action == "fail" else {}
+    if action == "load":
+        values["manifest"] = open_manifest.number
+    result = in_english(w.scan, parcel, action, **values)
+    assert (result.outcome, result.status, result.detail) == (
+        "refused",
+        409,
+        "Its round Round 1 is closed.",
+    )
+    assert parcel.status == state and events(parcel) == before
+    assert allowed_actions(parcel) == []
+
+
 def test_a_failed_parcel_cannot_be_delivered_once_its_manifest_is_off_the_road(w):
     parcel = w.parcels[0]
     manifest = w.on_the_road([parcel])

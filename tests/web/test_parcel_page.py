@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelEvent, ParcelStatus, Scan
+from kitlog.services import distribution as dist
 from kitlog.services import manifests
 from kitlog.services.parcel_codes import format_short_code
 from tests.conftest import PASSWORD
-from tests.web.conftest import text_of
+from tests.web.conftest import csrf_token, text_of
 from tests.web.pages import hidden, status_of, visible_text
 from tests.worlds import DoorWorld
 
@@ -87,6 +88,30 @@ def test_the_admin_may_cancel_a_parcel_not_yet_dispatched(client, login, world):
     assert _buttons(response) == ["Packed", "Cancel this parcel"]
     html = response.get_data(as_text=True)
     assert f'href="/rounds/{world.round.id}/parcels/{parcel.id}"' in html
+
+
+def test_a_draft_rounds_parcel_offers_no_packing_and_says_why(client, login, make):
+    (parcel,) = make.allocated_parcels(1, opened=False)
+    login("warehouse")
+    response = client.get(f"/p/{parcel.token}")
+    assert _buttons(response) == []
+    assert (
+        f"Its round {parcel.round.name} is not open yet: the administrator opens it"
+        in visible_text(response)
+    )
+    form = {
+        "csrf_token": csrf_token(response.get_data(as_text=True)),
+        "code": parcel.short_code,
+        "idempotency_key": "draft-round-pack-1",
+        "action": "pack",
+    }
+    refused = client.post(f"/p/{parcel.token}/scan", data=form)
+    assert "Not recorded: Its round" in text_of(client.get(refused.headers["Location"]))
+    assert status_of(parcel) == ParcelStatus.ALLOCATED
+    dist.open_round(db.session, parcel.round, user=None)
+    db.session.commit()
+    opened = client.get(f"/p/{parcel.token}")
+    assert _buttons(opened) == ["Packed"] and "is not open yet" not in visible_text(opened)
 
 
 def test_a_donor_may_not_open_a_parcel(client, login, world):

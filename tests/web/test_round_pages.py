@@ -15,6 +15,7 @@ from kitlog.services import distribution as dist
 from kitlog.services import stock
 from kitlog.services.parcel_codes import format_short_code
 from tests.web.conftest import csrf_token, field_errors, text_of
+from tests.worlds import ScanWorld
 
 EAST_JAVA = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
 
@@ -94,6 +95,23 @@ def test_the_list_shows_each_round_with_its_status_warehouse_donor_and_counts(br
     assert "No parcels allocated yet." in page  # the second round
     assert "Plan a round" not in page  # only an admin plans rounds
     assert re.search(r'<progress max="3" value="0"', browser.get("/rounds/").get_data(True))
+
+
+def test_the_progress_bars_are_cumulative(browser, login, make):
+    w = ScanWorld(make, households=3)
+    w.on_the_road(w.parcels[:2])
+    w.scan(w.parcels[0], "deliver", recipient_name="Ibu Sari", recipient_relation="self")
+    login("warehouse")
+    for path in ("/rounds/", f"/rounds/{w.round.id}"):
+        html = browser.get(path).get_data(True)
+        bars = re.findall(
+            r'progress-row progress-(\w+)">.*?<progress max="(\d+)" value="(\d+)"', html, re.S
+        )
+        assert bars == [
+            ("delivered", "3", "1"),
+            ("dispatched", "3", "2"),  # the delivered one came through dispatched
+            ("packed", "3", "2"),
+        ], path
 
 
 # -- planning a round --------------------------------------------------------------------------

@@ -111,6 +111,14 @@ class ParcelCountsSchema(ma.Schema):
     total = fields.Integer(required=True, metadata={"description": "Not cancelled."})
 
 
+class RoundProgressSchema(ma.Schema):
+    """What the round's progress bars show: the parcels that came at least that far."""
+
+    packed = fields.Integer(required=True, metadata={"description": "Packed or beyond."})
+    dispatched = fields.Integer(required=True, metadata={"description": "Dispatched or beyond."})
+    delivered = fields.Integer(required=True)
+
+
 class RoundSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -129,6 +137,7 @@ class RoundSchema(ma.Schema):
     opened_at = LocalDateTime(allow_none=True)
     closed_at = LocalDateTime(allow_none=True)
     parcels = fields.Nested(ParcelCountsSchema, required=True)
+    progress = fields.Nested(RoundProgressSchema, required=True)
 
 
 class AllocateSchema(ma.Schema):
@@ -273,6 +282,7 @@ def _dump_rounds(rounds: Sequence[Round]) -> list[dict]:
             "opened_at": r.opened_at,
             "closed_at": r.closed_at,
             "parcels": counts[r.id],
+            "progress": dict(service.round_progress(counts[r.id]).bars),
         }
         for r in rounds
     ]

@@ -109,7 +109,7 @@ class RoundForm(FieldErrorsForm):
         render_kw={"autocomplete": "off"},
     )
     vulnerable_first = BooleanField(
-        _l("Vulnerable households first"),
+        _l("Only vulnerable households, until this is cleared"),
         description=_l(
             "While this is ticked, only households with an elderly or disabled member, a"
             " pregnant woman or a child under five are eligible. Untick it later to extend"

@@ -39,8 +39,6 @@ from kitlog.unit_of_work import discard
 
 SKIPPED_SHOWN = 100
 CANCELLABLE = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
-# The statuses a progress bar shows, as shares of the parcels that are not cancelled.
-PROGRESS_STATUSES = (ParcelStatus.PACKED, ParcelStatus.DISPATCHED, ParcelStatus.DELIVERED)
 
 
 def _round_or_404(round_id: int) -> Round:
@@ -91,14 +89,6 @@ def _round_values(form: RoundForm) -> dict:
     }
 
 
-def _progress(counts: dict[str, int]) -> dict:
-    """The parcels that are not cancelled (`total`), and the statuses the bars show."""
-    return {
-        "live": counts["total"],
-        "bars": [(status.value, counts.get(status, 0)) for status in PROGRESS_STATUSES],
-    }
-
-
 @bp.route("/")
 @require("rounds.read")
 def rounds():
@@ -111,7 +101,7 @@ def rounds():
     )
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     counts = distribution.round_counts(db.session, [r.id for r in page.items])
-    rows = [(r, counts[r.id], _progress(counts[r.id])) for r in page.items]
+    rows = [(r, counts[r.id], distribution.round_progress(counts[r.id])) for r in page.items]
     return render_template("distribution/rounds.html", page=page, rows=rows)
 
 
@@ -193,7 +183,7 @@ def show_round(round_id: int):
         "distribution/round.html",
         round=round_,
         counts=counts,
-        progress=_progress(counts),
+        progress=distribution.round_progress(counts),
         plan=plan,
         skipped=skipped,
         skipped_total=skipped_total,
