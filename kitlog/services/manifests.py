@@ -821,7 +821,7 @@ def manifest_document(
     ]
     totals, provisional = manifest_totals(session, manifest)
     # Dates and times on the warehouse's clock, which the driver and the villages share.
-    zone = manifest.warehouse.timezone
+    zone = time_zones.zone_of(manifest.warehouse)
     day = manifest.dispatched_at or None
     if day is not None:
         local = time_zones.in_zone(day, zone)

@@ -100,10 +100,16 @@ def deployment_zone() -> str:
 
 
 def zone_of(place: Warehouse | str | None) -> str:
-    """The zone a warehouse works in, a zone given by name, or the deployment's."""
-    if isinstance(place, Warehouse):
-        return place.timezone or deployment_zone()
-    return place or deployment_zone()
+    """The zone a warehouse works in, a zone given by name, or the deployment's: also
+    when the stored name is not a zone (written around the form), so a page still shows."""
+    zone = place.timezone if isinstance(place, Warehouse) else place
+    if not zone:
+        return deployment_zone()
+    try:
+        zone_info(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return deployment_zone()
+    return zone
 
 
 def in_zone(moment: datetime, zone: str) -> datetime:
@@ -112,8 +118,12 @@ def in_zone(moment: datetime, zone: str) -> datetime:
 
 
 def zone_label(zone: str) -> str:
-    """A zone as the warehouse list shows it: 'Asia/Makassar (WITA)'."""
-    return f"{zone} ({abbreviation(zone)})"
+    """A zone as the warehouse list shows it: 'Asia/Makassar (WITA)'; a stored name that
+    is no zone, as it is."""
+    try:
+        return f"{zone} ({abbreviation(zone)})"
+    except (ZoneInfoNotFoundError, ValueError):
+        return zone
 
 
 def format_local(

@@ -14,19 +14,14 @@
 
   var status = root.querySelector("[data-day-status]");
   var reload = root.querySelector("[data-day-reload]");
-  var text = readJson("[data-day-strings]");
+  // The page's words, in its language: "{time}" stands for the time of the last refresh.
+  var text = {
+    updated: status.getAttribute("data-text-updated"),
+    stale: status.getAttribute("data-text-stale"),
+  };
   var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
   var lastUpdated = status.getAttribute("data-updated") || "";
   var timer = null;
-
-  function readJson(selector) {
-    var el = document.querySelector(selector);
-    try {
-      return el ? JSON.parse(el.textContent) : {};
-    } catch (e) {
-      return {};
-    }
-  }
 
   function seconds() {
     var value = parseFloat(root.getAttribute("data-poll-seconds"));
