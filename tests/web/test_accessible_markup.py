@@ -53,9 +53,7 @@ def test_no_page_announces_a_field_as_invalid_with_the_word_none(client, auth, m
     assert duplicates(html) == []
 
 
-def test_the_code_field_on_the_delivery_page_is_invalid_only_after_a_bad_code(
-    client, login, make
-):
+def test_the_code_field_on_the_delivery_page_is_invalid_only_after_a_bad_code(client, login, make):
     world = DoorWorld(make)
     world.dispatch([world.parcels[0]])
     login("field")
