@@ -84,7 +84,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 
 def _init_extensions(app: Flask) -> None:
-    from kitlog import headers, i18n, security, unit_of_work
+    from kitlog import compression, headers, i18n, security, unit_of_work
     from kitlog.extensions import configure_sqlite, csrf, db, migrate
     from kitlog.services import users
 
@@ -99,6 +99,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     headers.init_app(app)
+    compression.init_app(app)
     if app.config.get("ARGON2_FAST"):
         users.use_fast_hashing()
 

@@ -153,6 +153,16 @@ class TranslatedMeta:
     def get_translations(self, form):
         return FormTranslations()
 
+    def render_field(self, field, render_kw):
+        """Leave out the attributes a template passes as none (`aria_invalid=none` on a
+        field without errors): WTForms would print the word "None", which a screen reader
+        takes for "invalid". A CSRF token has no id, so a page with several forms has no
+        duplicate ids."""
+        render_kw = {key: value for key, value in render_kw.items() if value is not None}
+        if field.type == "CSRFTokenField":
+            render_kw.setdefault("id", False)
+        return super().render_field(field, render_kw)
+
 
 class SubForm(Form):
     """A group of fields repeated inside another form (a kit's content lines)."""

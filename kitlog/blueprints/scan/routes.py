@@ -34,6 +34,9 @@ RECENT = 20
 SESSION_SINCE = "scan_station_since"
 # What the service worker precaches from kitlog/static: the app shell and vendored files.
 SHELL_SUFFIXES = (".css", ".js", ".svg", ".png", ".ico", ".wasm", ".woff2", ".webmanifest")
+# What only desk pages load (the dashboards' and reports' charts): a phone that delivers
+# or scans never needs it, and would pay for it in cellular data at every deploy.
+DESK_ONLY = ("vendor/chart.js/", "js/dashboard.js", "js/report.js")
 SW_TEMPLATE = "scan/sw.js"
 
 
@@ -205,7 +208,10 @@ def _shell_files() -> list[Path]:
     return sorted(
         path
         for path in static.rglob("*")
-        if path.is_file() and path.suffix in SHELL_SUFFIXES and not path.name.startswith(".")
+        if path.is_file()
+        and path.suffix in SHELL_SUFFIXES
+        and not path.name.startswith(".")
+        and not path.relative_to(static).as_posix().startswith(DESK_ONLY)
     )
 
 
