@@ -100,7 +100,9 @@ def worklist(session: Session, manifest: Manifest) -> WorkList:
     return WorkList(
         manifest=manifest,
         items=[
-            WorkItem(parcel=parcel, household=parcel.household, attempts=attempts.get(parcel.id, []))
+            WorkItem(
+                parcel=parcel, household=parcel.household, attempts=attempts.get(parcel.id, [])
+            )
             for parcel in parcels
         ],
     )

@@ -31,7 +31,7 @@ def assert_on_screen(page, locator) -> None:
     """The element is wholly inside the viewport as it is now (nothing to scroll)."""
     box = locator.bounding_box()
     assert box is not None
-    assert 0 <= box["y"] and box["y"] + box["height"] <= HEIGHT, box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT, box
 
 
 def test_after_a_lookup_the_hand_over_form_is_on_one_screen_focused(phone_page, make):
