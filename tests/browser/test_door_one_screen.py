@@ -112,6 +112,10 @@ def test_the_saved_trips_work_list_counts_filters_and_works_offline(phone_page, 
     expect(panel.locator("[data-field=head_name]")).to_have_text(first.household.head_name)
     assert focused(page) == "deliver-recipient_name"
     assert_on_screen(page, page.locator("form[data-door-form=deliver] button[type=submit]"))
+    # the parcel's code is not hidden under the top bar
+    code = panel.locator("[data-field=code]").bounding_box()
+    bar = page.locator(".topbar").bounding_box()
+    assert code is not None and bar is not None and code["y"] >= bar["y"] + bar["height"]
 
     # delivered on the phone: the list counts it at once
     form = page.locator("form[data-door-form=deliver]")
