@@ -153,6 +153,7 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "manifests.cancel": STOCK,
     "api_manifests.list_manifests": STAFF,
     "api_manifests.get_manifest": STAFF,
+    "api_manifests.manifest_worklist": STAFF,
     "api_manifests.manifest_pdf": STAFF,
     "api_manifests.create_manifest": STOCK,
     "api_manifests.add_parcels": STOCK,

@@ -32,7 +32,7 @@ from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
 from kitlog.models import MANIFEST_STATUSES, Manifest, Round, Warehouse
 from kitlog.security import can, require
-from kitlog.services import audit
+from kitlog.services import audit, worklist
 from kitlog.services import manifests as service
 from kitlog.services.distribution import find_parcel
 from kitlog.services.parcel_codes import format_short_code
@@ -163,6 +163,42 @@ class ManifestDetailSchema(ManifestSchema):
     parcels = fields.List(fields.Nested(ManifestParcelSchema), required=True)
 
 
+class WorkListManifestSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(MANIFEST_STATUSES)})
+    destination = fields.String(required=True)
+
+
+class WorkListHouseholdSchema(ma.Schema):
+    code = fields.String(required=True)
+    head_name = fields.String(metadata={"description": "Only for users who may read households."})
+    phone = fields.String(metadata={"description": "Only for users who may read households."})
+    village = fields.String(required=True)
+    district = fields.String(required=True)
+
+
+class WorkListAttemptSchema(ma.Schema):
+    at = LocalDateTime(required=True)
+    outcome = fields.String(required=True, metadata={"enum": ["delivered", "failed"]})
+    reason = fields.String(metadata={"description": "Why the delivery failed."})
+
+
+class WorkListItemSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"example": "ABC-DEF-GHJ"})
+    status = fields.String(required=True)
+    kits = fields.Integer(required=True)
+    household = fields.Nested(WorkListHouseholdSchema, required=True)
+    attempts = fields.List(fields.Nested(WorkListAttemptSchema), required=True)
+
+
+class WorkListSchema(ma.Schema):
+    manifest = fields.Nested(WorkListManifestSchema, required=True)
+    done = fields.Integer(required=True, metadata={"description": "Parcels delivered."})
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(WorkListItemSchema), required=True)
+
+
 class ManifestArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(MANIFEST_STATUSES))
     warehouse = Code(metadata={"description": "The warehouse's code."})
@@ -274,6 +310,70 @@ def get_manifest(manifest_id):
             address=request.remote_addr,
         )
     return detail
+
+
+def _dump_worklist(work: worklist.WorkList, *, names: bool) -> dict:
+    manifest = work.manifest
+    items = []
+    for item in work.items:
+        household = {
+            "code": item.household.code,
+            "village": item.household.village,
+            "district": item.household.district,
+        }
+        if names:
+            household["head_name"] = item.household.head_name
+            household["phone"] = item.household.phone
+        attempts = []
+        for attempt in item.attempts:
+            dumped: dict = {"at": attempt.at, "outcome": attempt.outcome}
+            if attempt.reason:
+                dumped["reason"] = attempt.reason
+            attempts.append(dumped)
+        items.append(
+            {
+                "code": format_short_code(item.parcel.short_code),
+                "status": item.parcel.status,
+                "kits": item.parcel.kits,
+                "household": household,
+                "attempts": attempts,
+            }
+        )
+    return {
+        "manifest": {
+            "id": manifest.id,
+            "number": manifest.number,
+            "status": manifest.status,
+            "destination": manifest.destination,
+        },
+        "done": work.done,
+        "total": work.total,
+        "items": items,
+    }
+
+
+@blp.route(f"/manifests/{MANIFEST_ID}/worklist", methods=["GET"])
+@blp.response(200, WorkListSchema)
+@problems(blp, *READ, 404)
+@require("manifests.read")
+def manifest_worklist(manifest_id):
+    """The trip's work-list: its households by district, village and household code, with
+    each parcel's status and door attempts; heads' names and phones only for users who
+    may read households (the delivery page keeps it on the phone)."""
+    manifest = _manifest_or_404(manifest_id)
+    names = can("households.read")
+    work = worklist.worklist(db.session, manifest)
+    if names and work.items:
+        audit.record_look(
+            db.session,
+            "manifest.households",
+            user=current_user,
+            object_type="manifest",
+            object_ref=manifest.number,
+            detail={"households": len({item.household.code for item in work.items})},
+            address=request.remote_addr,
+        )
+    return _dump_worklist(work, names=names)
 
 
 @blp.route(f"/manifests/{MANIFEST_ID}/dispatch", methods=["POST"])

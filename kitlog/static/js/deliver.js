@@ -6,6 +6,9 @@
  * - the officer saves a dispatched trip (manifest) on the phone while there is a signal
  *   (IndexedDB "kitlog-trips"), and with no signal a typed code, a scanned label URL or
  *   a token is looked up there;
+ * - the saved trip's work-list shows its households in visiting order, what is left to
+ *   deliver and how each door went, from the phone (with no signal too);
+ * - after a lookup the recipient field has the focus, the hand-over form on screen;
  * - the camera (window.kitlogScanner, scanner.js) or a photo of the label finds a parcel;
  * - the phone's position is recorded when it is known, never waited for.
  */
@@ -197,7 +200,7 @@
           }
         });
       });
-      return Promise.all(touched.map(saveTrip));
+      return Promise.all(touched.map(saveTrip)).then(renderWorklist);
     });
   }
 
@@ -292,7 +295,18 @@
     resetForms();
     var statusLabel = local ? (local === "delivered" ? M.delivered_waiting : M.failed_waiting) : STATUS[parcel.status] || parcel.status;
     showForms(allowedHere(parcel.status, local), statusLabel);
+    focusDoor();
     locate();
+  }
+
+  /* After a lookup the officer writes who takes the parcel: the field has the focus, and
+     the household with the hand-over form fill the screen. */
+  function focusDoor() {
+    var box = failBox.open && !failBox.hidden ? failForm : deliverForm;
+    if (box.hidden) return;
+    var input = box.querySelector("input:not([type=hidden]), select");
+    panel.scrollIntoView({ block: "start" });
+    if (input) input.focus({ preventScroll: true });
   }
 
   var outcome = panel.querySelector("[data-outcome]");
@@ -587,17 +601,20 @@
   function downloadTrip(id, button, status) {
     button.disabled = true;
     status.textContent = M.trip_saving;
-    return getJson("/api/v1/manifests/" + encodeURIComponent(id))
-      .then(function (manifest) {
+    var base = "/api/v1/manifests/" + encodeURIComponent(id);
+    return Promise.all([getJson(base), getJson(base + "/worklist")])
+      .then(function (answers) {
+        var manifest = answers[0];
         return saveTrip({
           id: manifest.id,
           number: manifest.number,
           destination: manifest.destination || "",
           downloaded_at: new Date().toISOString(),
-          parcels: manifest.parcels || [],
+          parcels: withWorklist(manifest.parcels || [], answers[1]),
         });
       })
-      .then(listTrips, function (error) {
+      .then(listTrips)
+      .then(renderWorklist, function (error) {
         button.disabled = false;
         status.textContent = error && error.message === "401" ? M.login_again : M.trip_failed;
       });
@@ -668,6 +685,163 @@
         }
       );
     });
+  }
+
+  /* ---------- The saved trip's work-list ---------- */
+
+  /* The saved trip's parcels in the work-list's order (district, village, household),
+     each with its household's phone and its door attempts. */
+  function withWorklist(parcels, work) {
+    var byCode = {};
+    parcels.forEach(function (parcel) {
+      byCode[shortOf(parcel.code)] = parcel;
+    });
+    var ordered = [];
+    ((work && work.items) || []).forEach(function (item) {
+      var parcel = byCode[shortOf(item.code)];
+      if (!parcel) return;
+      delete byCode[shortOf(item.code)];
+      parcel.status = item.status;
+      parcel.attempts = item.attempts || [];
+      parcel.household = Object.assign({}, parcel.household || {}, item.household || {});
+      ordered.push(parcel);
+    });
+    return ordered.concat(
+      parcels.filter(function (parcel) {
+        return byCode[shortOf(parcel.code)];
+      })
+    );
+  }
+
+  var worklist = root.querySelector("[data-worklist]");
+  var worklistList = root.querySelector("[data-worklist-list]");
+  var worklistTrip = root.querySelector("[data-worklist-trip]");
+  var worklistLeft = root.querySelector("[data-worklist-left]");
+  var shownTrip = null; // the id of the trip the work-list shows
+
+  function delivered(parcel) {
+    return parcel.local ? parcel.local.status === "delivered" : parcel.status === "delivered";
+  }
+
+  function lastAttempt(parcel) {
+    var attempts = parcel.attempts || [];
+    var last = attempts[attempts.length - 1];
+    if (!last) return "";
+    var what =
+      last.outcome === "failed"
+        ? say(M.not_delivered, { reason: REASONS[last.reason] || last.reason || "" })
+        : STATUS.delivered || last.outcome;
+    return say(M.worklist_attempts, { count: attempts.length }) + " · " + what + " · " + when(last.at);
+  }
+
+  function workItem(parcel) {
+    var household = parcel.household || {};
+    var li = document.createElement("li");
+    li.className = "door-work";
+    li.setAttribute("data-work", parcel.code);
+    li.setAttribute("data-done", delivered(parcel) ? "yes" : "no");
+    var head = document.createElement("p");
+    head.className = "door-work-head";
+    var open = document.createElement("a");
+    open.className = "short-code door-work-code";
+    open.href = (lookupForm.getAttribute("action") || "/deliver/") + "?code=" + encodeURIComponent(parcel.code);
+    open.textContent = parcel.code;
+    open.addEventListener("click", function (event) {
+      event.preventDefault();
+      found(parcel.code);
+    });
+    head.appendChild(open);
+    var local = parcel.local ? parcel.local.status : null;
+    if (local === "delivered") head.appendChild(badge("delivered", M.delivered_waiting, "ok"));
+    else if (local === "failed") head.appendChild(badge("failed", M.failed_waiting, "danger"));
+    else head.appendChild(badge(parcel.status, STATUS[parcel.status] || parcel.status, TONES[parcel.status]));
+    li.appendChild(head);
+    var who = document.createElement("p");
+    who.className = "strong";
+    who.textContent = household.head_name || household.code || "";
+    li.appendChild(who);
+    var where = document.createElement("p");
+    where.className = "muted";
+    where.textContent = [
+      household.code,
+      [household.village, household.district].filter(Boolean).join(", "),
+      say(parcel.kits === 1 ? M.kits_one : M.kits_many, { num: parcel.kits }),
+    ]
+      .filter(Boolean)
+      .join(" · ");
+    li.appendChild(where);
+    var tried = lastAttempt(parcel);
+    if (tried) {
+      var attempts = document.createElement("p");
+      attempts.className = "door-work-attempts";
+      attempts.textContent = tried;
+      li.appendChild(attempts);
+    }
+    if (household.phone) {
+      var call = document.createElement("a");
+      call.className = "button button-secondary door-work-call";
+      call.href = "tel:" + String(household.phone).replace(/[^0-9+]/g, "");
+      call.textContent = say(M.worklist_call, { phone: household.phone });
+      li.appendChild(call);
+    }
+    return li;
+  }
+
+  function showWorklist(trip) {
+    var parcels = trip.parcels || [];
+    var done = parcels.filter(delivered).length;
+    root.querySelector("[data-worklist-saved]").textContent = say(M.worklist_saved, {
+      number: trip.number,
+      when: when(trip.downloaded_at),
+    });
+    var progress = root.querySelector("[data-worklist-progress]");
+    progress.textContent = say(M.worklist_progress, { done: done, total: parcels.length });
+    progress.setAttribute("data-done", done);
+    progress.setAttribute("data-total", parcels.length);
+    worklistList.textContent = "";
+    var left = worklistLeft.checked;
+    parcels.forEach(function (parcel) {
+      if (left && delivered(parcel)) return;
+      worklistList.appendChild(workItem(parcel));
+    });
+    var empty = root.querySelector("[data-worklist-empty]");
+    empty.hidden = !(left && done === parcels.length);
+    empty.textContent = empty.hidden ? "" : M.worklist_none_left;
+  }
+
+  /* The newest saved trip, or the one chosen when the phone keeps several. */
+  function renderWorklist() {
+    return savedTrips().then(function (trips) {
+      trips.sort(function (a, b) {
+        return String(b.downloaded_at).localeCompare(String(a.downloaded_at));
+      });
+      worklist.hidden = trips.length === 0;
+      root.querySelector("[data-worklist-choice]").hidden = trips.length < 2;
+      if (!trips.length) return;
+      var trip =
+        trips.filter(function (t) {
+          return String(t.id) === String(shownTrip);
+        })[0] || trips[0];
+      shownTrip = trip.id;
+      worklistTrip.textContent = "";
+      trips.forEach(function (t) {
+        var option = document.createElement("option");
+        option.value = t.id;
+        option.textContent = t.number + (t.destination ? " · " + t.destination : "");
+        option.selected = t.id === trip.id;
+        worklistTrip.appendChild(option);
+      });
+      showWorklist(trip);
+    });
+  }
+
+  function startWorklist() {
+    worklistLeft.addEventListener("change", renderWorklist);
+    worklistTrip.addEventListener("change", function () {
+      shownTrip = worklistTrip.value;
+      renderWorklist();
+    });
+    renderWorklist();
   }
 
   /* ---------- Camera and photo ---------- */
@@ -790,7 +964,10 @@
       current = served;
       locate();
       applyWaiting();
-      if (location.hash === "#fail" && !failBox.hidden) failBox.open = true;
+      if (location.hash === "#fail" && !failBox.hidden) {
+        failBox.open = true;
+        focusDoor();
+      }
     } else if (wanted && (served || !codeInput.value)) {
       // The service worker answered with its saved copy of the delivery page (which may
       // show another parcel): look the parcel asked for up on the phone.
@@ -799,6 +976,7 @@
       lookUpSaved(wanted.text);
     }
     listTrips();
+    startWorklist();
     var box = outbox();
     if (box) {
       if (box.on) box.on("change", renderResults);

@@ -1,0 +1,108 @@
+"""A trip's work-list: the households a manifest takes parcels to, in the order an
+officer visits them (district, village, household), with each parcel's door attempts.
+
+Two queries whatever the trip's size: one for the parcels and their households, one for
+the attempts. An attempt is an accepted door scan (delivered or failed), taken from the
+parcel's events, so a parcel that failed on an earlier trip shows that attempt too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, contains_eager
+
+from kitlog.models import (
+    Household,
+    Manifest,
+    ManifestParcel,
+    Parcel,
+    ParcelEvent,
+    ParcelStatus,
+    Scan,
+)
+
+ATTEMPT_STATUSES = (ParcelStatus.DELIVERED, ParcelStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One visit at the door: when, what came of it, and why not when it failed."""
+
+    at: datetime
+    outcome: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One parcel of the trip, its household and the attempts made to hand it over."""
+
+    parcel: Parcel
+    household: Household
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WorkList:
+    manifest: Manifest
+    items: list[WorkItem]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def done(self) -> int:
+        """The parcels handed over."""
+        return sum(1 for item in self.items if item.parcel.status == ParcelStatus.DELIVERED)
+
+
+def _attempts(session: Session, parcel_ids: list[int]) -> dict[int, list[Attempt]]:
+    if not parcel_ids:
+        return {}
+    rows = session.execute(
+        select(ParcelEvent.parcel_id, ParcelEvent.created_at, ParcelEvent.status, Scan.reason)
+        .outerjoin(Scan, Scan.id == ParcelEvent.scan_id)
+        .where(
+            ParcelEvent.parcel_id.in_(parcel_ids),
+            ParcelEvent.status.in_(ATTEMPT_STATUSES),
+        )
+        .order_by(ParcelEvent.parcel_id, ParcelEvent.id)
+    ).all()
+    attempts: dict[int, list[Attempt]] = defaultdict(list)
+    for parcel_id, at, status, reason in rows:
+        attempts[parcel_id].append(
+            Attempt(at=at, outcome=status, reason=reason if status == ParcelStatus.FAILED else None)
+        )
+    return attempts
+
+
+def worklist(session: Session, manifest: Manifest) -> WorkList:
+    """The trip's parcels by district, village and household code, with their attempts.
+
+    The parcels are those loaded on the manifest and, once it has left, those that left
+    on it (a parcel returned to stock when it closed no longer points at it)."""
+    left = select(ManifestParcel.parcel_id).where(ManifestParcel.manifest_id == manifest.id)
+    parcels = list(
+        session.scalars(
+            select(Parcel)
+            .join(Household, Household.id == Parcel.household_id)
+            .where(or_(Parcel.manifest_id == manifest.id, Parcel.id.in_(left)))
+            .options(contains_eager(Parcel.household))
+            .order_by(Household.district, Household.village, Household.code, Parcel.id)
+        )
+    )
+    attempts = _attempts(session, [parcel.id for parcel in parcels])
+    return WorkList(
+        manifest=manifest,
+        items=[
+            WorkItem(
+                parcel=parcel, household=parcel.household, attempts=attempts.get(parcel.id, [])
+            )
+            for parcel in parcels
+        ],
+    )
