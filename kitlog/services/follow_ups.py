@@ -72,7 +72,9 @@ class FollowUp:
     status: str
     round_id: int
     round_name: str
+    warehouse_id: int
     warehouse: str
+    timezone: str  # the warehouse's: its work is shown on its clock
     manifest: str | None
     household_code: str
     head_name: str
@@ -101,7 +103,9 @@ def _query(round_id: int | None, warehouse_id: int | None) -> Select[*tuple[Any,
             Parcel.status,
             Round.id,
             Round.name,
+            Warehouse.id,
             Warehouse.code,
+            Warehouse.timezone,
             Manifest.number,
             Household.code,
             Household.head_name,
@@ -150,7 +154,9 @@ def follow_ups(
         status,
         round_id_,
         round_name,
+        warehouse_id_,
         warehouse,
+        timezone,
         manifest,
         household,
         head_name,
@@ -169,7 +175,9 @@ def follow_ups(
                 status=status,
                 round_id=round_id_,
                 round_name=round_name,
+                warehouse_id=warehouse_id_,
                 warehouse=warehouse,
+                timezone=timezone,
                 manifest=manifest,
                 household_code=household,
                 head_name=head_name,
