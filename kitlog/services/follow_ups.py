@@ -41,7 +41,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import as_utc, utcnow
 from kitlog.services import parcel_actions
-from kitlog.services.day import FLAG_AFTER_FAILED_ATTEMPTS
+from kitlog.services.day import FLAG_AFTER_FAILED_ATTEMPTS as FLAG_AFTER_FAILED_ATTEMPTS
 from kitlog.services.errors import Conflict, FieldError, InvalidValues
 from kitlog.services.manifests import MAX_PARCELS, load_parcels
 from kitlog.services.parcel_codes import format_short_code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired, Optional
 
@@ -21,11 +23,12 @@ class PutOnManifestForm(KitlogForm):
         _l("Put them on manifest"), validators=[DataRequired()], blank=_l("Choose…")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.refused: list[dict[str, str]] = []
 
     def show_error(self, error: DomainError) -> None:
         """Above the form, with each parcel that may not go and why."""
-        self.refused = list(error.extra.get("refused", []))  # type: ignore[call-overload]
+        refused = error.extra.get("refused")
+        self.refused = list(refused) if isinstance(refused, list) else []
         self.form_errors.append(str(error))

@@ -17,11 +17,11 @@ from kitlog.services import follow_ups as service
 from kitlog.services.manifests import MAX_PARCELS
 
 
-def _manifest_label(manifest) -> str:
+def _manifest_label(manifest):
     return f"{manifest.number} · {manifest.destination}"
 
 
-def _page(form: PutOnManifestForm | None = None, status: int = 200):
+def _page(form=None, status=200):
     """The list, filtered by ?round= and ?warehouse=, with the form for the warehouse."""
     filters = FollowUpFilterForm(request.args)
     filters.round.set_options(
