@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from babel.numbers import get_decimal_symbol
-from flask_babel import get_locale
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -96,7 +96,9 @@ def optional_id(value) -> int | None:
 class IdSelectField(SelectField):
     """A select of database rows by id, with an optional blank first option."""
 
-    def __init__(self, label=None, validators=None, blank: str | None = None, **kwargs):
+    def __init__(
+        self, label=None, validators=None, blank: str | LazyString | None = None, **kwargs
+    ):
         kwargs.setdefault("coerce", optional_id)
         kwargs.setdefault("invalid_value_message", CHOOSE_FROM_LIST)
         kwargs.setdefault("invalid_choice_message", CHOOSE_FROM_LIST)

@@ -65,6 +65,7 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "export.personal_data": _l("Personal data exported"),
     "print.names": _l("Document printed with names"),
     "manifest.households": _l("Trip households read"),
+    "follow_ups.households": _l("Follow-up households read"),
     "households.anonymise": _l("Households anonymised"),
     "user.role_change": _l("Role changed"),
     "user.deactivate": _l("User deactivated"),

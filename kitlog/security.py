@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "printers.manage": frozenset({Role.ADMIN, Role.WAREHOUSE}),
     "manifests.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "manifests.write": frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # failed parcels still owed: the warehouse sees them without names or phones
+    "follow_ups.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     # a donor reads (and shares) only their own donor's report: the views check which
     "reports.read": frozenset({Role.ADMIN, Role.DONOR}),
     "reports.share": frozenset({Role.ADMIN, Role.DONOR}),

@@ -161,6 +161,11 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_manifests.dispatch_manifest": STOCK,
     "api_manifests.close_manifest": STOCK,
     "api_manifests.cancel_manifest": STOCK,
+    # follow-ups: staff read (the warehouse without personal data), the warehouse loads
+    "follow_ups.index": STAFF,
+    "follow_ups.load": STOCK,
+    "api_follow_ups.list_follow_ups": STAFF,
+    "api_follow_ups.put_on_manifest": STOCK,
     # donor reports: aggregates; a donor user sees their own donor's only
     "reports.index": REPORTS,
     "reports.donor_report": REPORTS,

@@ -12,6 +12,7 @@ def register_all(app: Flask) -> None:
         auth,
         distribution,
         door,
+        follow_ups,
         households,
         main,
         manifests,
@@ -33,6 +34,7 @@ def register_all(app: Flask) -> None:
         manifests,
         scan,
         door,
+        follow_ups,
         reports,
         admin,
     ):

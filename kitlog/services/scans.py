@@ -360,6 +360,18 @@ def _facts(
     )
 
 
+def parcel_facts(
+    session: Session,
+    parcel: Parcel,
+    manifest: Manifest | None = None,
+    *,
+    now: datetime | None = None,
+) -> parcel_actions.Facts:
+    """What a refusal of the table may tell about the parcel (naming `manifest` for a
+    load), for services that check a chain of actions before they make them."""
+    return _facts(session, parcel, manifest, now or utcnow())
+
+
 def load_refusal(
     session: Session, parcel: Parcel, manifest: Manifest, *, now: datetime | None = None
 ) -> LazyString | None:

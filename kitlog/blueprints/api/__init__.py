@@ -44,6 +44,7 @@ def _code_parameter(_converter) -> dict:
 def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import (
         distribution,
+        follow_ups,
         households,
         imports,
         labels,
@@ -99,6 +100,7 @@ def init_app(app: Flask) -> None:
         distribution,
         labels,
         manifests,
+        follow_ups,
         scans,
         reports,
         report_exports,
