@@ -105,3 +105,30 @@ def status_of(parcel: Parcel) -> str:
     """The parcel's status as stored now, not as this session last loaded it."""
     db.session.expire_all()
     return db.session.get(Parcel, parcel.id).status
+
+
+# Pages every role's menu leads to, checked for their markup (no inline script or style,
+# no duplicate id, no aria-invalid="None").
+PAGES = [
+    "/",
+    "/dashboard",
+    "/profile",
+    "/donors",
+    "/donors/new",
+    "/kit-types",
+    "/kit-types/new",
+    "/warehouses",
+    "/warehouses/new",
+    "/donors/KOICA/edit",
+    "/kit-types/HK-FAM/edit",
+    "/warehouses/JKT-01/edit",
+    "/stock/batches",
+    "/stock/batches/{batch}",
+    "/stock/receive",
+    "/stock/transfer",
+    "/stock/adjust",
+    "/stock/movements",
+    "/stock/movements?warehouse=abc",
+    "/admin/users",
+    "/admin/users/new",
+]

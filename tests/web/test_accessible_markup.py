@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.web.test_csrf_and_markup import PAGES
+from tests.web.pages import PAGES
 from tests.worlds import DoorWorld
 
 

@@ -10,6 +10,7 @@ import pytest
 from kitlog.extensions import db
 from kitlog.models import Donor
 from tests.web.conftest import text_of
+from tests.web.pages import PAGES
 
 
 def test_a_form_posted_without_the_csrf_token_is_refused_and_changes_nothing(client, login):
@@ -33,31 +34,6 @@ def test_logging_out_is_a_button_in_the_menu(browser, login):
     response = browser.submit("/logout", {}, page="/dashboard")
     assert response.headers["Location"].endswith("/login")
     assert browser.get("/dashboard").status_code == 302
-
-
-PAGES = [
-    "/",
-    "/dashboard",
-    "/profile",
-    "/donors",
-    "/donors/new",
-    "/kit-types",
-    "/kit-types/new",
-    "/warehouses",
-    "/warehouses/new",
-    "/donors/KOICA/edit",
-    "/kit-types/HK-FAM/edit",
-    "/warehouses/JKT-01/edit",
-    "/stock/batches",
-    "/stock/batches/{batch}",
-    "/stock/receive",
-    "/stock/transfer",
-    "/stock/adjust",
-    "/stock/movements",
-    "/stock/movements?warehouse=abc",
-    "/admin/users",
-    "/admin/users/new",
-]
 
 
 @pytest.mark.parametrize("path", PAGES)
