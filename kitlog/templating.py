@@ -29,6 +29,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "round_status_label": names.round_status_name,
     "round_status_tone": names.round_status_tone,
     "parcel_status_label": names.parcel_status_name,
+    "parcel_event_label": names.parcel_event_name,
     "parcel_status_tone": names.parcel_status_tone,
     "manifest_status_label": names.manifest_status_name,
     "fail_reason_label": names.fail_reason_name,

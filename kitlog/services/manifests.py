@@ -31,6 +31,7 @@ from kitlog.documents.manifest import (
     render_manifest,
 )
 from kitlog.models import (
+    UNLOADED,
     Donor,
     DonorBatch,
     Household,
@@ -51,7 +52,7 @@ from kitlog.models import (
 from kitlog.models.base import utcnow
 from kitlog.names import MANIFEST_STATUS_IN_TEXT
 from kitlog.services import sequences, time_zones
-from kitlog.services.distribution import UNLOADED, find_parcel
+from kitlog.services.distribution import find_parcel
 from kitlog.services.errors import Conflict, FieldError, InvalidValues, NotFound
 from kitlog.services.households import _Bad as BadValue
 from kitlog.services.households import clean_person_name, clean_phone
