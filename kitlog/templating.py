@@ -38,6 +38,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "short_code": format_short_code,
     # a moment on the clock of a warehouse (or the deployment), with its zone: WIB, WITA
     "local_time": time_zones.format_local,
+    # Flask-Babel's own filters, replaced: English dates day first (7 Dec 2026)
+    "dateformat": time_zones.format_day,
+    "datetimeformat": time_zones.format_moment,
     "zone_label": time_zones.zone_label,
 }
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import LazyString, format_date, format_decimal, format_time
+from flask_babel import LazyString, format_decimal, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -828,11 +828,11 @@ def manifest_document(
         local = time_zones.in_zone(day, zone)
         clock = format_time(local, "HH:mm", rebase=False)
         abbreviation = time_zones.abbreviation(zone, local)
-        when = f"{format_date(local.date(), 'long')} {clock} {abbreviation}"
+        when = f"{time_zones.format_day(local.date(), 'long')} {clock} {abbreviation}"
     elif manifest.planned_date is not None:
-        when = format_date(manifest.planned_date, "long")
+        when = time_zones.format_day(manifest.planned_date, "long")
     else:
-        when = format_date(time_zones.in_zone(manifest.created_at, zone).date(), "long")
+        when = time_zones.format_day(time_zones.in_zone(manifest.created_at, zone).date(), "long")
     dispatcher = manifest.dispatched_by.name if manifest.dispatched_by is not None else ""
     return ManifestDocument(
         organisation=organisation,
