@@ -9,6 +9,7 @@ a parcel at the door must not be named with them; and *paket* is the parcel, so 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -17,7 +18,9 @@ from flask_babel import force_locale, gettext
 from kitlog.models import ParcelStatus
 from kitlog.names import PARCEL_STATUS_IN_TEXT, PARCEL_STATUS_NAMES
 
-from .test_translations import ID_CATALOG
+ID_CATALOG = (
+    Path(__file__).resolve().parent.parent / "kitlog/translations/id/LC_MESSAGES/messages.po"
+)
 
 # docs/design.md, "Glossary": the Indonesian word for each parcel status.
 GLOSSARY = {
