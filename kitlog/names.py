@@ -32,11 +32,13 @@ from kitlog.models import (
     ROLES,
     ROUND_STATUSES,
     SCAN_ACTIONS,
+    UNLOADED,
     VULNERABILITIES,
     FailReason,
     HouseholdStatus,
     ManifestStatus,
     MovementKind,
+    ParcelEvent,
     ParcelStatus,
     Relation,
     Role,
@@ -160,6 +162,10 @@ PARCEL_STATUS_IN_TEXT: dict[str, LazyString] = {
     ParcelStatus.CANCELLED.value: _l("cancelled"),
 }
 
+# A history entry that keeps the parcel's status is named by what it did: loading onto a
+# manifest keeps a parcel packed, and must not read as a second "Packed".
+LOADED: LazyString = _l("Loaded")
+
 # Badge classes of templates/_macros (badge-ok, badge-warn, badge-danger; plain otherwise).
 ROUND_STATUS_TONES: dict[str, str] = {RoundStatus.OPEN.value: "ok", RoundStatus.DRAFT.value: "warn"}
 PARCEL_STATUS_TONES: dict[str, str] = {
@@ -281,6 +287,16 @@ def round_status_name(status: str | None) -> str:
 
 def parcel_status_name(status: str | None) -> str:
     return name_of(PARCEL_STATUS_NAMES, status)
+
+
+def parcel_event_name(event: ParcelEvent) -> str:
+    """A parcel's history entry: its new status, or "Loaded" for a load (packed → packed,
+    unlike taking the parcel off a manifest, which also keeps it packed)."""
+    if event.from_status == event.status == ParcelStatus.PACKED and not (
+        event.note or ""
+    ).startswith(UNLOADED):
+        return str(LOADED)
+    return parcel_status_name(event.status)
 
 
 def manifest_status_name(status: str | None) -> str:

@@ -29,6 +29,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "round_status_label": names.round_status_name,
     "round_status_tone": names.round_status_tone,
     "parcel_status_label": names.parcel_status_name,
+    "parcel_event_label": names.parcel_event_name,
     "parcel_status_tone": names.parcel_status_tone,
     "manifest_status_label": names.manifest_status_name,
     "fail_reason_label": names.fail_reason_name,
@@ -37,6 +38,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "short_code": format_short_code,
     # a moment on the clock of a warehouse (or the deployment), with its zone: WIB, WITA
     "local_time": time_zones.format_local,
+    # Flask-Babel's own filters, replaced: English dates day first (7 Dec 2026)
+    "dateformat": time_zones.format_day,
+    "datetimeformat": time_zones.format_moment,
     "zone_label": time_zones.zone_label,
 }
 

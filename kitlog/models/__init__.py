@@ -6,6 +6,7 @@ from kitlog.models.distribution import (
     PARCEL_STATUSES,
     RESERVING_STATUSES,
     ROUND_STATUSES,
+    UNLOADED,
     Counter,
     Parcel,
     ParcelEvent,
@@ -65,6 +66,7 @@ from kitlog.models.users import (
 __all__ = [
     "AuditEvent",
     "CLOSED_WITH_ROUND",
+    "UNLOADED",
     "DAMAGED_AT_RECEIPT",
     "FAIL_REASONS",
     "MANIFEST_OUTCOMES",

@@ -63,6 +63,8 @@ PARCEL_STATUSES = tuple(s.value for s in ParcelStatus)
 # Parcels whose kits are on a warehouse's shelf, held for them: they count as reserved.
 RESERVING_STATUSES = (ParcelStatus.ALLOCATED, ParcelStatus.PACKED, ParcelStatus.RETURNED)
 CLOSED_WITH_ROUND = "round closed"  # the event note closing a round writes
+# The note of the event that takes a parcel off a manifest before it leaves, + its number.
+UNLOADED = "unloaded:"
 
 
 round_batches = Table(

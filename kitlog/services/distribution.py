@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from kitlog.models import (
     CLOSED_WITH_ROUND,
+    UNLOADED,
     DonorBatch,
     Household,
     HouseholdStatus,
@@ -76,8 +77,6 @@ from kitlog.services.stock import Kits, stock_levels
 from kitlog.text import squeeze, storable
 
 MAX_REASON = 500
-# The note of the event that takes a parcel off a manifest before it leaves, + its number.
-UNLOADED = "unloaded:"
 CHUNK = 1000  # rows per IN (...) list or per bulk INSERT
 # The tables the bulk INSERTs write to.
 _PARCELS = table_of(Parcel)

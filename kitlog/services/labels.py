@@ -13,6 +13,8 @@ leave the printer together.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
@@ -44,6 +46,7 @@ MAX_LABELS = 6000
 LABELS_PER_SECOND = 400  # for the page's estimate of how long a PDF takes
 MAX_OFFSET_MM = 20.0  # ck_label_printers_offset_*_range
 MAX_PARTS = 10_000
+SLUG_LENGTH = 40  # of a round's or a village's name in a label file's name
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,15 @@ def pages_for(selection: Selection, labels: int) -> int:
     return math.ceil(labels / selection.layout.per_page) if labels else 0
 
 
+def file_slug(name: str) -> str:
+    """A name as a file name may carry it: ASCII letters, digits and hyphens, so that
+    sheets saved in one folder say which round and village they are ('Desa Sukamaju' →
+    'desa-sukamaju')."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:SLUG_LENGTH].rstrip("-") or "x"
+
+
 def round_villages(session: Session, round: Round) -> list[str]:  # noqa: A002
     """The villages of the round's parcels that are not cancelled, A to Z."""
     query = (
@@ -357,6 +369,7 @@ def render_round_labels(
     )
     names = sum(1 for label in labels if label.head_name)
     part = "" if selection.part is None else f"-part-{selection.part}-of-{parts_for(count)}"
+    village = f"-{file_slug(selection.village)}" if selection.village else ""
     audit.printed_names(
         session,
         "labels",
@@ -371,7 +384,10 @@ def render_round_labels(
         labels=len(labels),
         pages=pages_for(selection, len(labels)),
         layout=selection.layout.name,
-        filename=f"kitlog-labels-round-{round.id}-{selection.layout.name}{part}.pdf",
+        filename=(
+            f"kitlog-labels-round-{round.id}-{file_slug(round.name)}{village}"
+            f"-{selection.layout.name}{part}.pdf"
+        ),
         names=names,
     )
 
@@ -510,6 +526,7 @@ __all__ = [
     "Selection",
     "count_labels",
     "create_printer",
+    "file_slug",
     "label_statuses",
     "label_parts",
     "layout_named",

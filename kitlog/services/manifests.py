@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import LazyString, format_date, format_decimal, format_time
+from flask_babel import LazyString, format_decimal, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -31,6 +31,7 @@ from kitlog.documents.manifest import (
     render_manifest,
 )
 from kitlog.models import (
+    UNLOADED,
     Donor,
     DonorBatch,
     Household,
@@ -51,7 +52,7 @@ from kitlog.models import (
 from kitlog.models.base import utcnow
 from kitlog.names import MANIFEST_STATUS_IN_TEXT
 from kitlog.services import sequences, time_zones
-from kitlog.services.distribution import UNLOADED, find_parcel
+from kitlog.services.distribution import find_parcel
 from kitlog.services.errors import Conflict, FieldError, InvalidValues, NotFound
 from kitlog.services.households import _Bad as BadValue
 from kitlog.services.households import clean_person_name, clean_phone
@@ -827,11 +828,11 @@ def manifest_document(
         local = time_zones.in_zone(day, zone)
         clock = format_time(local, "HH:mm", rebase=False)
         abbreviation = time_zones.abbreviation(zone, local)
-        when = f"{format_date(local.date(), 'long')} {clock} {abbreviation}"
+        when = f"{time_zones.format_day(local.date(), 'long')} {clock} {abbreviation}"
     elif manifest.planned_date is not None:
-        when = format_date(manifest.planned_date, "long")
+        when = time_zones.format_day(manifest.planned_date, "long")
     else:
-        when = format_date(time_zones.in_zone(manifest.created_at, zone).date(), "long")
+        when = time_zones.format_day(time_zones.in_zone(manifest.created_at, zone).date(), "long")
     dispatcher = manifest.dispatched_by.name if manifest.dispatched_by is not None else ""
     return ManifestDocument(
         organisation=organisation,

@@ -8,11 +8,11 @@ whose work it is, with the zone's abbreviation, so that a time read in Mataram i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask_babel import format_datetime, get_timezone
+from flask_babel import format_date, format_datetime, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from kitlog.models import Warehouse
@@ -42,6 +42,19 @@ ABBREVIATIONS: dict[str, str] = {
 }
 # The zones the warehouse form suggests.
 SUGGESTED = (WIB, WITA, WIT)
+
+# English is written day first, as Indonesian is and as the aid sector writes it: 7 Dec
+# 2026, never the US 12/7/26 or "December 7, 2026", which a reader in Indonesia takes for
+# the 12th of July. Indonesian keeps its own formats (7 Des 2026).
+ENGLISH_PATTERNS: dict[str, dict[str, str]] = {
+    "date": {"short": "d MMM y", "medium": "d MMM y", "long": "d MMMM y", "full": "EEEE d MMMM y"},
+    "datetime": {
+        "short": "d MMM y, HH:mm",
+        "medium": "d MMM y, HH:mm",
+        "long": "d MMMM y, HH:mm",
+        "full": "EEEE d MMMM y, HH:mm",
+    },
+}
 
 
 def province_zone(province: str) -> str | None:
@@ -126,6 +139,28 @@ def zone_label(zone: str) -> str:
         return zone
 
 
+def pattern(kind: str, format: str) -> str:
+    """The Babel pattern for a named format ("short", "medium", "long", "full") of a
+    `kind` ("date" or "datetime") in the reader's language: English's are spelled out day
+    first; any other language, or a pattern given as such ("HH:mm"), is kept."""
+    locale = get_locale()
+    if locale is not None and locale.language == "en":
+        return ENGLISH_PATTERNS[kind].get(format, format)
+    return format
+
+
+def format_day(day: date | datetime, format: str = "medium") -> str:
+    """A date in the reader's language, day first in English too: '7 Dec 2026'. Also the
+    templates' `dateformat` filter."""
+    return str(format_date(day, pattern("date", format)))
+
+
+def format_moment(moment: datetime, format: str = "medium") -> str:
+    """A moment in the deployment's zone and the reader's language: '7 Dec 2026, 14:05'.
+    Also the templates' `datetimeformat` filter."""
+    return str(format_datetime(moment, pattern("datetime", format)))
+
+
 def format_local(
     moment: datetime, place: Warehouse | str | None = None, format: str = "short"
 ) -> str:
@@ -133,7 +168,8 @@ def format_local(
     the reader's language, followed by the zone: '7 Des 2026 14.05 WITA'."""
     zone = zone_of(place)
     local = in_zone(moment, zone)
-    return f"{format_datetime(local, format, rebase=False)} {abbreviation(zone, local)}"
+    text = format_datetime(local, pattern("datetime", format), rebase=False)
+    return f"{text} {abbreviation(zone, local)}"
 
 
 __all__ = [
@@ -146,7 +182,9 @@ __all__ = [
     "abbreviation",
     "clean_timezone",
     "deployment_zone",
+    "format_day",
     "format_local",
+    "format_moment",
     "in_zone",
     "province_zone",
     "zone_info",

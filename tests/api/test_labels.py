@@ -35,7 +35,9 @@ def test_a_round_prints_one_label_per_parcel_that_is_not_cancelled(api, app, wor
     assert response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert f'filename="kitlog-labels-round-{world_round.round.id}-a4-3x8.pdf"' in disposition
+    # the round by its number and its name, so that saved sheets say whose they are
+    name = f"kitlog-labels-round-{world_round.round.id}-koica-hygiene-kits-malang-a4-3x8.pdf"
+    assert f'filename="{name}"' in disposition
     live = [p for p in world_round.parcels if p.status != "cancelled"]
     decoded = _decoded(response.data)
     assert len(decoded) == len(live) == 28

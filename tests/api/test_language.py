@@ -11,7 +11,7 @@ naming the entries it lacks, until the compiled catalog has them:
     msgstr "Silakan masuk, atau kirim token API yang sah."
 
     msgid "Not enough stock of lot %(lot)s in %(warehouse)s: %(requested)s kits needed, %(available)s available."
-    msgstr "Stok lot %(lot)s di %(warehouse)s tidak cukup: %(requested)s paket dibutuhkan, %(available)s tersedia."
+    msgstr "Stok lot %(lot)s di %(warehouse)s tidak cukup: %(requested)s kit dibutuhkan, %(available)s tersedia."
 
     msgid "Missing data for required field."
     msgstr "Wajib diisi."
@@ -108,7 +108,7 @@ def test_a_stock_conflict_is_in_indonesian_for_id(api, world):
         api("warehouse", language="id").post("/api/v1/transfers", json=body), 409
     )
     assert problem["detail"] == (
-        "Stok lot LOT-A di JKT-01 tidak cukup: 101 paket dibutuhkan, 100 tersedia."
+        "Stok lot LOT-A di JKT-01 tidak cukup: 101 kit dibutuhkan, 100 tersedia."
     )
 
 

@@ -83,3 +83,20 @@ def test_choosing_one_village_on_a_desk_downloads_only_its_labels(
     alert = page.get_by_role("alert")
     assert alert.is_visible() and "8" in alert.inner_text()
     assert page.locator(".label-parts a").count() == 2
+
+
+def test_choosing_a_village_on_a_phone_counts_its_labels_at_once(app, phone_page, make, big_round):
+    """No "Count the labels" tap: the count follows the village chosen, on the same page."""
+    page = phone_page
+    _labels_page(page, make, big_round)
+    page.evaluate("window.stayedOnThePage = true")
+    count = page.locator(".label-count")
+    sheets = translated("on %(num)s sheet", num="1")
+    page.select_option("select[name=village]", "Turen")
+    label = translated("%(num)s label", num="2")
+    page.wait_for_function(
+        "text => document.querySelector('.label-count').innerText.includes(text)", arg=label
+    )
+    assert sheets in count.inner_text()
+    assert page.locator(".label-parts a").count() == 0  # 2 labels fit in one file
+    assert page.evaluate("window.stayedOnThePage") is True  # counted without a submit

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kitlog.extensions import db
-from kitlog.services import distribution
+from kitlog.services import distribution, manifests
 from kitlog.services.parcel_codes import format_short_code
 from tests.browser.helpers import assert_no_sideways_scroll, log_in, status_of, translated
 
@@ -140,3 +140,40 @@ def test_a_pack_scan_of_a_draft_rounds_parcel_is_refused_until_the_round_opens(
     code_input.press("Enter")
     expect(page.locator("[data-recent] li").first).to_have_attribute("data-state", "ok")
     assert status_of(parcel.id) == "packed"
+
+
+def test_a_refused_load_on_a_phone_shows_its_reason_without_scrolling(phone_page, make, app):
+    """Load mode adds the manifest to the form; the refusal and its reason still show on the
+    first screen of a 390 × 844 phone, next to the code field, in Indonesian."""
+    (unpacked,) = make.allocated_parcels(1)
+    storekeeper = make.user("warehouse")
+    trip = manifests.create_manifest(
+        db.session,
+        warehouse=unpacked.round.warehouse,
+        destination="Desa Sedayu",
+        vehicle="L 1234 AB",
+        driver_name="Slamet",
+        user=storekeeper,
+    )
+    db.session.commit()
+    page = phone_page
+    log_in(page, storekeeper.email)
+    page.goto(f"/scan/?mode=load&manifest={trip.id}")
+    code_input = page.locator("input[name=code]")
+    code_input.press_sequentially(unpacked.short_code)
+    code_input.press("Enter")
+    panel = page.locator("[data-feedback]")
+    expect(panel).to_have_attribute("data-outcome", "refused")
+    with app.test_request_context():
+        reason = translated(
+            "Not packed yet (allocated %(on_by)s): pack it before loading it.", on_by=""
+        )
+    expect(panel).to_contain_text(reason.split("(")[0].strip())
+    height = page.viewport_size["height"]
+    for part in (page.locator("[data-feedback-title]"), page.locator("[data-feedback-detail]")):
+        box = part.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    expect(code_input).to_be_focused()
+    code_box = code_input.bounding_box()
+    assert code_box is not None and 0 <= code_box["y"] <= height
+    assert_no_sideways_scroll(page)

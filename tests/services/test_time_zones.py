@@ -4,10 +4,11 @@ warehouse's clock with WIB, WITA or WIT."""
 from __future__ import annotations
 
 import importlib.util
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from flask import render_template_string
 from flask_babel import force_locale
 
 from kitlog.services import time_zones as tz
@@ -88,6 +89,29 @@ def test_a_moment_on_a_warehouse_clock(app):
         )
         assert tz.format_local(moment, "Asia/Jayapura", "HH:mm") == "01:30 WIT"
         assert tz.format_local(moment, None, "HH:mm") == "23:30 WIB"  # the deployment's
+
+
+def test_english_dates_are_day_first_and_indonesian_keeps_its_own(app):
+    """A reader in Indonesia takes 12/7/26 for the 12th of July: English is day first."""
+    day = date(2026, 12, 7)
+    moment = datetime(2026, 12, 7, 7, 5, tzinfo=UTC)  # 14:05 in Jakarta
+    page = (
+        '{{ d | dateformat }} | {{ d | dateformat("short") }} | {{ m | datetimeformat("short") }}'
+    )
+    with app.test_request_context(), force_locale("en"):
+        assert tz.format_day(day) == "7 Dec 2026"
+        assert tz.format_day(day, "short") == "7 Dec 2026"
+        assert tz.format_day(day, "long") == "7 December 2026"
+        assert tz.format_moment(moment) == "7 Dec 2026, 14:05"
+        assert tz.format_local(moment, "Asia/Makassar") == "7 Dec 2026, 15:05 WITA"
+        assert tz.format_local(moment, "Asia/Makassar", "HH:mm") == "15:05 WITA"
+        assert render_template_string(page, d=day, m=moment) == (
+            "7 Dec 2026 | 7 Dec 2026 | 7 Dec 2026, 14:05"
+        )
+    with app.test_request_context(), force_locale("id"):
+        assert tz.format_day(day) == "7 Des 2026"
+        assert tz.format_day(day, "long") == "7 Desember 2026"
+        assert render_template_string(page, d=day, m=moment).startswith("7 Des 2026 | ")
 
 
 def test_a_manifest_is_numbered_in_its_warehouses_year(app):

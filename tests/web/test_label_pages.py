@@ -62,7 +62,9 @@ def test_downloading_prints_exactly_the_chosen_parcels(client, login, app, world
     )
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert "filename=" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    name = "koica-hygiene-kits-malang-sedayu-a4-3x7"  # the round's and the village's names
+    assert f'filename="kitlog-labels-round-{world_round.round.id}-{name}.pdf"' in disposition
     chosen = world_round.parcels_where(status={"allocated", "packed"}, village="Sedayu")
     decoded = [found.text for page in decode_pages(response.data) for found in page]
     assert sorted(decoded) == sorted(world_round.urls(app.config["BASE_URL"], chosen))

@@ -259,3 +259,38 @@ def test_the_history_says_when_a_parcel_was_loaded_and_taken_off_a_manifest(clie
     assert "unloaded:" not in page
     # newest first: taken off, then loaded
     assert page.index("Taken off manifest") < page.index("Loaded onto manifest")
+
+
+def test_the_history_names_a_load_as_a_load_not_as_a_second_packed(client, auth, world):
+    """Loading keeps a parcel packed; its history entry is named "Loaded" (Dimuat), on the
+    parcel's own page and on the round's parcel page."""
+    by_scan, by_form = world.parcels[0], world.parcels[1]
+    world.scan(by_scan, "pack")
+    world.scan(by_form, "pack")
+    trip = manifests.create_manifest(
+        db.session,
+        warehouse=world.warehouse,
+        destination="Desa Sedayu",
+        vehicle="L 1234 AB",
+        driver_name="Slamet",
+        parcels=[by_form.short_code],
+        user=world.storekeeper,
+    )
+    db.session.commit()
+    world.scan(by_scan, "load", manifest=trip.number)
+    auth.login("admin")  # Indonesian
+    for parcel in (by_scan, by_form):
+        for url in (f"/p/{parcel.token}", f"/rounds/{parcel.round_id}/parcels/{parcel.id}"):
+            html = client.get(url).get_data(as_text=True)
+            history = html.split('class="parcel-history"', 1)[1].split("</ol>", 1)[0]
+            badges = re.findall(r'class="badge parcel-status[^"]*">([^<]*)</span>', history)
+            assert badges == ["Dimuat", "Dikemas", "Dialokasikan"], url
+    auth.logout()
+    auth.login("admin", language="en")
+    html = client.get(f"/p/{by_scan.token}").get_data(as_text=True)
+    history = html.split('class="parcel-history"', 1)[1].split("</ol>", 1)[0]
+    assert re.findall(r'class="badge parcel-status[^"]*">([^<]*)</span>', history) == [
+        "Loaded",
+        "Packed",
+        "Allocated",
+    ]

@@ -108,7 +108,7 @@ def test_the_page_shows_each_batch_the_donor_totals_and_the_total(world, login, 
     assert response.status_code == 200
     page = text_of(response)
     assert "JKT-01 · Gudang JKT-01" in page
-    assert "From November 1, 2026 to November 29, 2026 inclusive (Asia/Jakarta)" in page
+    assert "From 1 November 2026 to 29 November 2026 inclusive (Asia/Jakarta)" in page
     rows = page_rows(response)
     # lot (with kit type and expiry, in <small>), donor, opening, in, out, losses,
     # adjustments, closing

@@ -21,7 +21,7 @@ from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
 from kitlog.services.locking import transaction
 from kitlog.services.reports import DonorReport
-from kitlog.services.time_zones import format_local
+from kitlog.services.time_zones import format_day, format_local
 
 MIMETYPES = {
     "csv": "text/csv",
@@ -61,7 +61,7 @@ def export_bytes(report: DonorReport, kind: str, *, table: str = "by_region") ->
         )
     formats = Formats(
         gettext=gettext,
-        date=lambda day: format_date(day, "medium"),
+        date=lambda day: format_day(day, "medium"),
         short_date=lambda day: format_date(day, "d MMM"),
         datetime=lambda moment: format_local(moment, report.timezone, "d MMM yyyy HH:mm"),
         number=format_decimal,

@@ -178,6 +178,38 @@
     });
   }
 
+  // The labels page: a new choice (a village, which parcels, the printer) is counted at
+  // once, from the page that "Count the labels" would load; no submit is needed. Without
+  // this script the button counts. The download button stays as `preparing` leaves it: a
+  // choice too big for one file gets the server's own answer, the form and its parts.
+  function liveCount() {
+    var form = document.querySelector("form[data-live-count]");
+    var area = form && form.querySelector("[data-label-count]");
+    if (!area || !window.fetch || !window.DOMParser || !window.URLSearchParams) return;
+    var latest = 0;
+    form.addEventListener("change", function () {
+      var query = new URLSearchParams(new FormData(form)).toString();
+      var url = form.getAttribute("action") + (query ? "?" + query : "");
+      var asked = ++latest;
+      area.setAttribute("aria-busy", "true");
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) {
+          return response.text();
+        })
+        .then(function (html) {
+          if (asked !== latest) return; // a newer choice is being counted
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var fresh = page.querySelector("[data-label-count]");
+          if (!fresh) return;
+          area.innerHTML = fresh.innerHTML;
+        })
+        .catch(function () {})
+        .then(function () {
+          if (asked === latest) area.removeAttribute("aria-busy");
+        });
+    });
+  }
+
   // Filters that fold away on phones stand open on wider screens.
   function openWide() {
     if (!window.matchMedia || !window.matchMedia("(min-width: 48em)").matches) return;
@@ -332,6 +364,7 @@
     receiptResult();
     copyButtons();
     preparing();
+    liveCount();
   }
 
   if (document.readyState === "loading") {
