@@ -23,6 +23,7 @@ from kitlog.services.households import parcel_last_change
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.services.personal_data import mask_phone
 
+
 def delivery_proof(parcel: Parcel) -> DeliveryProof | None:
     """The parcel's proof of delivery, for those who may see it (never a donor or the
     warehouse: it shows who took the parcel)."""

@@ -171,9 +171,7 @@ def clean_proof(errors: list[FieldError], value: object) -> ProofImage | None:
         return None
     kind = value.get("kind")
     if kind not in KINDS:
-        _refused(
-            errors, _l("Choose one of the kinds of proof %(kinds)s.", kinds=", ".join(KINDS))
-        )
+        _refused(errors, _l("Choose one of the kinds of proof %(kinds)s.", kinds=", ".join(KINDS)))
         return None
     image = value.get("image")
     if not isinstance(image, str) or not image.strip():

@@ -135,10 +135,12 @@ def test_a_photo_is_kept_as_jpeg(w):
 
 
 def _refused_fields(w, parcel, proof) -> list[tuple[str, str]]:
-    with force_locale("en"), pytest.raises(InvalidValues) as caught:
-        w.scan(parcel, "deliver", proof=proof)
+    with force_locale("en"):
+        with pytest.raises(InvalidValues) as caught:
+            w.scan(parcel, "deliver", proof=proof)
+        refused = [(e.field, str(e.message)) for e in caught.value.errors]
     db.session.rollback()
-    return [(e.field, str(e.message)) for e in caught.value.errors]
+    return refused
 
 
 @pytest.mark.parametrize(
@@ -243,3 +245,27 @@ def test_a_round_takes_only_known_proofs(w):
     with force_locale("en"), pytest.raises(InvalidValues) as caught:
         dist.update_round(db.session, w.round, proof="fingerprint", user=w.admin)
     assert [e.field for e in caught.value.errors] == ["proof"]
+
+
+def test_anonymising_a_round_deletes_only_its_served_households_proofs(w, make):
+    from kitlog.services import anonymise
+
+    first, second = w.parcels[:2]
+    w.on_the_road([first, second])
+    w.scan(first, "deliver", proof=images.signature())
+    w.scan(second, "deliver", proof=images.photo())
+    # the second household is served again in a later round, still in progress
+    later = dist.create_round(
+        db.session,
+        name="Round 2",
+        batches=[w.batch],
+        warehouse=w.warehouse,
+        entitlement=1,
+        user=w.admin,
+    )
+    dist.open_round(db.session, later, user=w.admin)
+    dist.allocate(db.session, later, user=w.admin, household_codes=[second.household.code])
+    db.session.commit()
+    anonymise.anonymise_households(db.session, round_id=w.round.id, user=None)
+    db.session.commit()
+    assert [p.parcel_id for p in stored()] == [second.id]
