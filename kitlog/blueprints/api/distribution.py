@@ -215,6 +215,10 @@ class ParcelHouseholdSchema(ma.Schema):
 class ParcelRoundSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+    proof = fields.String(
+        required=True,
+        metadata={"enum": list(PROOF_KINDS), "description": "What its delivery must carry."},
+    )
 
 
 class ParcelLineSchema(ma.Schema):
@@ -332,7 +336,7 @@ def _dump_parcel(parcel: Parcel) -> dict:
         "url": f"{current_app.config['BASE_URL']}/p/{parcel.token}",
         "kits": parcel.kits,
         "status": parcel.status,
-        "round": {"id": parcel.round.id, "name": parcel.round.name},
+        "round": {"id": parcel.round.id, "name": parcel.round.name, "proof": parcel.round.proof},
         "household": dump_household(parcel.household, names=can("households.read")),
         "lines": [
             {"batch": line.batch_id, "lot": line.batch.lot, "kits": line.kits}
