@@ -14,10 +14,10 @@ from flask import Flask
 from kitlog import names
 from kitlog.blueprints.door.routes import phone_time_differs
 from kitlog.blueprints.scan.routes import outbox_context
-from kitlog.i18n import current_language
-from kitlog.security import can
 from kitlog.extensions import db
+from kitlog.i18n import current_language
 from kitlog.models import DeliveryProof, Parcel
+from kitlog.security import can
 from kitlog.services import proofs, time_zones
 from kitlog.services.households import parcel_last_change
 from kitlog.services.parcel_codes import format_short_code
@@ -27,7 +27,7 @@ from kitlog.services.personal_data import mask_phone
 def delivery_proof(parcel: Parcel) -> DeliveryProof | None:
     """The parcel's proof of delivery, for those who may see it (never a donor or the
     warehouse: it shows who took the parcel)."""
-    return proofs.of_parcel(db.session, parcel) if can("parcels.proof") else None
+    return proofs.of_parcel(db.session(), parcel) if can("parcels.proof") else None
 
 
 FILTERS: dict[str, Callable[..., str]] = {

@@ -41,3 +41,13 @@ def signature(data: bytes | None = None) -> dict:
 
 def photo(data: bytes | None = None) -> dict:
     return {"kind": "photo", "image": b64(data if data is not None else jpeg())}
+
+
+def camera_photo(width: int = 3000, height: int = 2000) -> bytes:
+    """A photo as a phone's camera takes it: large, detailed, several MB as a JPEG."""
+    import os
+
+    noise = Image.frombytes("RGB", (width // 4, height // 4), os.urandom(width * height * 3 // 16))
+    buffer = io.BytesIO()
+    noise.resize((width, height)).save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()

@@ -14,6 +14,7 @@ from kitlog.models import DeliveryProof
 from kitlog.services import distribution as dist
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.services.proofs import content_type_of
+from tests import images
 from tests.browser.helpers import (
     DELIVER_CACHED_JS,
     assert_no_sideways_scroll,
@@ -83,7 +84,6 @@ def test_a_signed_handover_online_and_offline_reaches_the_server_once(phone_page
     assert_no_sideways_scroll(page)
 
     sign(page)
-    page.screenshot(path="/tmp/proof/signed-online.png", full_page=True)
     form.locator("button[type=submit]").click()
     result = page.locator("[data-result-list] li")
     expect(result.first).to_have_attribute("data-state", "ok")
@@ -103,7 +103,6 @@ def test_a_signed_handover_online_and_offline_reaches_the_server_once(phone_page
     form.locator("button[type=submit]").click()
     expect(count).to_have_attribute("data-count", "1")
     expect(panel.locator("[data-outcome]")).to_have_attribute("data-state", "waiting")
-    page.screenshot(path="/tmp/proof/waiting-offline.png", full_page=True)
     assert status_of(second.id) == "dispatched"
     assert len(proofs()) == 1
 
@@ -123,4 +122,34 @@ def test_a_signed_handover_online_and_offline_reaches_the_server_once(phone_page
         " return i.complete && i.naturalWidth > 0; }",
         polling=100,
     )
-    page.screenshot(path="/tmp/proof/parcel-page.png", full_page=True)
+
+
+def test_a_camera_photo_is_shrunk_on_the_phone_to_300_kb_and_kept(phone_page, make, tmp_path):
+    world = DoorWorld(make)
+    dist.update_round(db.session, world.round, proof="photo", user=None)
+    db.session.commit()
+    parcel = world.parcels[0]
+    world.dispatch([parcel])
+    officer = make.user("field")
+    page = phone_page
+    log_in(page, officer.email)
+    page.goto(f"/deliver/?code={format_short_code(parcel.short_code)}")
+    form = page.locator("form[data-door-form=deliver]")
+    proof = form.locator("[data-proof]")
+    expect(proof.locator("[data-proof-hint]")).to_have_text(
+        translated("This round needs a photo of the handover.")
+    )
+    expect(proof.locator("[data-signature-pad]")).to_be_hidden()
+    photo = tmp_path / "handover.jpg"
+    photo.write_bytes(images.camera_photo())
+    assert photo.stat().st_size > 1024 * 1024
+    form.locator("[data-proof-photo-input]").set_input_files(str(photo))
+    expect(proof.locator("[data-proof-preview]")).to_be_visible(timeout=15000)
+    form.locator("input[name=deliver-recipient_name]").fill("Siti Rahayu")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("[data-result-list] li").first).to_have_attribute("data-state", "ok")
+    db.session.commit()
+    [kept] = db.session.scalars(select(DeliveryProof)).all()
+    assert (kept.parcel_id, kept.kind, kept.content_type) == (parcel.id, "photo", "image/jpeg")
+    assert kept.size <= 300 * 1024
+    assert content_type_of(kept.content) == "image/jpeg"
