@@ -70,3 +70,20 @@ def test_the_round_form_asks_which_proof_a_delivery_needs(client, login, world):
     assert 'name="proof"' in html
     for value in ("none", "signature", "photo"):
         assert f'value="{value}"' in html
+
+
+def test_the_round_form_saves_the_proof_and_the_round_page_says_it(browser, login, world):
+    from kitlog.extensions import db
+
+    login("admin")
+    path = f"/rounds/{world.round.id}/edit"
+    wrong = browser.submit(path, {"name": "Round 1", "proof": "fingerprint"})
+    assert wrong.status_code == 422
+    db.session.expire_all()
+    assert world.round.proof == "none"
+    saved = browser.submit(path, {"name": "Round 1", "proof": "photo"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert world.round.proof == "photo"
+    html = browser.get(f"/rounds/{world.round.id}").get_data(as_text=True)
+    assert "<dt>Proof of delivery</dt><dd>A photo of the handover</dd>" in html
