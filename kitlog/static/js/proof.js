@@ -240,8 +240,10 @@
 
   function chosen() {
     if (required === "signature" || required === "photo") return required;
+    // Not asked for: nothing until the officer picks a signature or a photo, so the
+    // hand-over form stays short.
     var checked = box.querySelector("[data-proof-choices] input:checked");
-    return checked ? checked.value : "signature";
+    return checked ? checked.value : "none";
   }
 
   function showPanels() {
@@ -298,6 +300,8 @@
       photoInput.value = "";
       preview.hidden = true;
       preview.removeAttribute("src");
+      var none = box.querySelector("[data-proof-choices] input[value=none]");
+      if (none) none.checked = true;
       say("");
       blank();
       showPanels();
