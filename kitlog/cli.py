@@ -257,7 +257,8 @@ def anonymise_command(round_id: int | None, before: datetime | None, yes: bool) 
     dispatched, failed or returned) is left as it is.
 
     Names become "—", the NIK an ANON marker, the phone empty; the GPS of their parcels'
-    status changes and scans, and the recipients' names and notes, are cleared. Areas,
+    status changes and scans, and the recipients' names and notes, are cleared; their
+    proofs of delivery (signatures, photos) are deleted. Areas,
     members, vulnerabilities, parcels and the ledger stay: donor reports do not change.
     Running it again changes nothing more.
     """

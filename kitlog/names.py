@@ -28,6 +28,7 @@ from kitlog.models import (
     MANIFEST_STATUSES,
     MOVEMENT_KINDS,
     PARCEL_STATUSES,
+    PROOF_KINDS,
     RELATIONS,
     ROLES,
     ROUND_STATUSES,
@@ -40,6 +41,7 @@ from kitlog.models import (
     MovementKind,
     ParcelEvent,
     ParcelStatus,
+    ProofKind,
     Relation,
     Role,
     RoundStatus,
@@ -214,6 +216,13 @@ RECIPIENT_RELATION_NAMES: dict[str, LazyString] = {
     "other": _l("Someone else"),
 }
 
+# What a round asks to keep of each delivery (the round form's choices, the parcel page).
+PROOF_KIND_NAMES: dict[str, LazyString] = {
+    ProofKind.NONE.value: _l("No proof"),
+    ProofKind.SIGNATURE.value: _l("The recipient's signature"),
+    ProofKind.PHOTO.value: _l("A photo of the handover"),
+}
+
 MANIFEST_STATUS_NAMES: dict[str, LazyString] = {
     ManifestStatus.OPEN.value: _l("Open"),
     ManifestStatus.DISPATCHED.value: _l("Dispatched"),
@@ -252,6 +261,7 @@ _COMPLETE: tuple[tuple[Mapping[str, object], tuple[str, ...]], ...] = (
     (PARCEL_STATUS_IN_TEXT, PARCEL_STATUSES),
     (SCAN_ACTION_IN_TEXT, SCAN_ACTIONS),
     (FAIL_REASON_NAMES, FAIL_REASONS),
+    (PROOF_KIND_NAMES, PROOF_KINDS),
     (MANIFEST_STATUS_NAMES, MANIFEST_STATUSES),
     (MANIFEST_STATUS_IN_TEXT, MANIFEST_STATUSES),
     (LAYOUT_NAMES, tuple(LAYOUTS)),
@@ -262,6 +272,10 @@ assert all(set(names) == set(codes) for names, codes in _COMPLETE)  # noqa: S101
 def name_of(names: Mapping[str, object], code: str | None) -> str:
     """The display name of `code` in `names`; an unknown code is shown as stored."""
     return str(names.get(code or "", code or ""))
+
+
+def proof_kind_name(kind: str | None) -> str:
+    return name_of(PROOF_KIND_NAMES, kind)
 
 
 def role_name(role: str | None) -> str:

@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "rounds.write": frozenset({Role.ADMIN}),
     "parcels.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "parcels.cancel": frozenset({Role.ADMIN}),
+    # a delivery's signature or photo: who took the parcel, seen by those who deliver
+    "parcels.proof": frozenset({Role.ADMIN, Role.FIELD}),
     # scans: the endpoint takes both kinds; each action checks its own permission
     "scans.write": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "scans.warehouse": frozenset({Role.ADMIN, Role.WAREHOUSE}),  # pack, load, return

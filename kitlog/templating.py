@@ -14,12 +14,21 @@ from flask import Flask
 from kitlog import names
 from kitlog.blueprints.door.routes import phone_time_differs
 from kitlog.blueprints.scan.routes import outbox_context
+from kitlog.extensions import db
 from kitlog.i18n import current_language
+from kitlog.models import DeliveryProof, Parcel
 from kitlog.security import can
-from kitlog.services import time_zones
+from kitlog.services import proofs, time_zones
 from kitlog.services.households import parcel_last_change
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.services.personal_data import mask_phone
+
+
+def delivery_proof(parcel: Parcel) -> DeliveryProof | None:
+    """The parcel's proof of delivery, for those who may see it (never a donor or the
+    warehouse: it shows who took the parcel)."""
+    return proofs.of_parcel(db.session(), parcel) if can("parcels.proof") else None
+
 
 FILTERS: dict[str, Callable[..., str]] = {
     "role_label": names.role_name,
@@ -35,6 +44,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "fail_reason_label": names.fail_reason_name,
     "recipient_relation_label": names.recipient_relation_name,
     "layout_label": names.layout_name,
+    "proof_kind_name": names.proof_kind_name,
     "short_code": format_short_code,
     # a moment on the clock of a warehouse (or the deployment), with its zone: WIB, WITA
     "local_time": time_zones.format_local,
@@ -60,6 +70,7 @@ GLOBALS: dict[str, object] = {
     "phone_time_differs": phone_time_differs,
     "parcel_last_change": parcel_last_change,
     "mask_phone": mask_phone,
+    "delivery_proof": delivery_proof,
 }
 
 

@@ -123,12 +123,14 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_distribution.allocate": ADMIN,
     "api_distribution.close_round": ADMIN,
     "api_distribution.cancel_parcel": ADMIN,
+    "api_distribution.get_parcel_proof": HOUSEHOLDS,  # who took it: never donor, warehouse
     # scans: the station is the warehouse's, the door page the field officer's; the
     # parcel page and the scan API take both (each action checks its own permission)
     "scan.station": STOCK,
     "door.deliver": HOUSEHOLDS,
     "door.parcel": STAFF,
     "door.parcel_action": STAFF,
+    "door.parcel_proof": HOUSEHOLDS,  # the signature or photo: who took the parcel
     "api_scans.create_scan": STAFF,
     "api_scans.create_scans": STAFF,
     "api_scans.list_scans": STAFF,
@@ -195,6 +197,9 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
     "households.import_job": {"admin": 404, "field": 404},
     "printing.edit_printer": {"admin": 404, "warehouse": 404},
     "printing.printer_test_sheet": {"admin": 404, "warehouse": 404},
+    # no parcel of this world was delivered with a proof
+    "api_distribution.get_parcel_proof": {"admin": 404, "field": 404},
+    "door.parcel_proof": {"admin": 404, "field": 404},
 }
 
 # Query arguments a GET needs to mean anything (filled from the samples).

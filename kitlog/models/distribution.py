@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -39,6 +40,19 @@ class RoundStatus(enum.StrEnum):
 
 
 ROUND_STATUSES = tuple(s.value for s in RoundStatus)
+
+
+class ProofKind(enum.StrEnum):
+    """What a round asks the field officer to keep of each delivery."""
+
+    NONE = "none"
+    SIGNATURE = "signature"  # drawn on the phone by the person who received the parcel
+    PHOTO = "photo"  # of the handover, from the phone's camera
+
+
+PROOF_KINDS = tuple(k.value for k in ProofKind)
+PROOF_CONTENT_TYPES = ("image/png", "image/jpeg")
+MAX_PROOF_BYTES = 300 * 1024  # decoded: what the phone shrinks a signature or photo to
 
 # Limits of a round's values: its columns and CHECKs, and the services' and forms' messages.
 MAX_ROUND_NAME = 120
@@ -90,6 +104,7 @@ class Round(Model):
     __tablename__ = "rounds"
     __table_args__ = (
         CheckConstraint(sql_in("status", ROUND_STATUSES), name="status"),
+        CheckConstraint(sql_in("proof", PROOF_KINDS), name="proof"),
         CheckConstraint(
             f"entitlement >= 1 AND entitlement <= {MAX_ENTITLEMENT}", name="entitlement_range"
         ),
@@ -112,6 +127,8 @@ class Round(Model):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=RoundStatus.DRAFT)
+    # The proof a delivery of this round must carry (ProofKind): none, signature or photo.
+    proof: Mapped[str] = mapped_column(String(16), default=ProofKind.NONE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -239,6 +256,35 @@ class ParcelEvent(Model):
     parcel: Mapped[Parcel] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship()
     scan: Mapped[Scan | None] = relationship()
+
+
+class DeliveryProof(Model):
+    """The signature or photo kept with a delivery: one per parcel, stored by the scan
+    that delivered it (a replayed scan is that same scan, so it never stores a second).
+
+    The image is checked to be a PNG or JPEG before it is stored (services.proofs); only
+    administrators and field officers see it.
+    """
+
+    __tablename__ = "delivery_proofs"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", PROOF_KINDS[1:]), name="kind"),
+        CheckConstraint(sql_in("content_type", PROOF_CONTENT_TYPES), name="content_type"),
+        CheckConstraint(f"size >= 1 AND size <= {MAX_PROOF_BYTES}", name="size_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), unique=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(32))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_at_column()
+
+    parcel: Mapped[Parcel] = relationship()
+    scan: Mapped[Scan] = relationship()
 
 
 class Counter(Model):

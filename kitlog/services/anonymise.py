@@ -14,7 +14,8 @@ What goes: the head's and the worker's names (become "—"), the NIK (becomes
 `ANON` + the household's id on 12 digits: 16 characters, unique, never a NIK, as the
 column's constraints demand), the phone (empty); on those households' parcels, the GPS
 of every status change and every scan, and the recipients' names, relations and notes
-on the scans (and the notes scans copied onto status changes). What stays: the area
+on the scans (and the notes scans copied onto status changes), and the proofs of
+delivery (a signature or a photo of the person who took the parcel). What stays: the area
 (province to village), members, vulnerability flags and consent, which the donor report
 aggregates; parcels, their statuses and the ledger.
 
@@ -31,10 +32,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, and_, exists, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kitlog.models import (
+    DeliveryProof,
     Household,
     HouseholdImport,
     ImportStatus,
@@ -182,6 +184,7 @@ def anonymise_households(
             .where(Scan.parcel_id.in_(parcel_ids))
             .values(recipient_name="", recipient_relation="", note="", lat=None, lon=None)
         )
+        session.execute(delete(DeliveryProof).where(DeliveryProof.parcel_id.in_(parcel_ids)))
     imports = _clear_imports(session, before, timezone) if before is not None else 0
     session.flush()
     if changed or imports:

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from kitlog.models import (
     CLOSED_WITH_ROUND,
+    PROOF_KINDS,
     UNLOADED,
     DonorBatch,
     Household,
@@ -50,6 +51,7 @@ from kitlog.models import (
     ParcelEvent,
     ParcelLine,
     ParcelStatus,
+    ProofKind,
     Round,
     RoundStatus,
     User,
@@ -181,6 +183,7 @@ class RoundValues:
     show_head_name: bool = spec()
     start_date: date | None = spec()
     end_date: date | None = spec()
+    proof: str = spec()  # what each delivery must carry: none, signature or photo
 
 
 ROUND_FIELDS = specs(RoundValues)
@@ -205,6 +208,7 @@ def _clean_round(
     show_head_name: bool | None,
     start_date: date | None,
     end_date: date | None,
+    proof: str | None,
 ) -> RoundValues:
     """Every value checked; raises InvalidValues listing every bad one."""
     errors: list[FieldError] = []
@@ -259,6 +263,14 @@ def _clean_round(
             errors.append(FieldError("regency", _l("Contains characters that are not allowed.")))
     if start_date is not None and end_date is not None and end_date < start_date:
         errors.append(FieldError("end_date", _l("The round cannot end before it starts.")))
+    proof = proof or ProofKind.NONE
+    if proof not in PROOF_KINDS:
+        errors.append(
+            FieldError(
+                "proof",
+                _l("Choose one of the proofs %(kinds)s.", kinds=", ".join(PROOF_KINDS)),
+            )
+        )
     if errors:
         raise InvalidValues(errors)
     assert warehouse is not None and entitlement is not None  # noqa: S101 - refused above
@@ -274,6 +286,7 @@ def _clean_round(
         show_head_name=bool(show_head_name),
         start_date=start_date,
         end_date=end_date,
+        proof=str(proof),
     )
 
 
@@ -291,6 +304,7 @@ def create_round(
     show_head_name: bool = False,
     start_date: date | None = None,
     end_date: date | None = None,
+    proof: str = ProofKind.NONE,
     user: User | None,
     now: datetime | None = None,
 ) -> Round:
@@ -307,6 +321,7 @@ def create_round(
         show_head_name=show_head_name,
         start_date=start_date,
         end_date=end_date,
+        proof=proof,
     )
     round_ = Round(
         **values.__dict__,
@@ -334,6 +349,7 @@ def update_round(
     show_head_name: bool | None | _Keep = KEEP,
     start_date: date | None | _Keep = KEEP,
     end_date: date | None | _Keep = KEEP,
+    proof: str | None | _Keep = KEEP,
     user: User | None,
     now: datetime | None = None,
 ) -> Round:
@@ -354,6 +370,7 @@ def update_round(
         show_head_name=_kept(show_head_name, round.show_head_name),
         start_date=_kept(start_date, round.start_date),
         end_date=_kept(end_date, round.end_date),
+        proof=_kept(proof, round.proof),
     )
     if round.status != RoundStatus.DRAFT:
         changed = [

@@ -5,7 +5,8 @@ which guards, who may make it, the words the pages show for it, and why it is re
     load     packed                         → packed      onto an open manifest of the
                                                           parcel's warehouse, once
     deliver  dispatched | failed            → delivered   a failed parcel: while its
-                                                          manifest is on the road
+                                                          manifest is on the road; with
+                                                          the proof its round asks for
     fail     dispatched                     → failed      (with a reason)
     return   dispatched | failed            → returned    (ledger `return`: kits back on
                                                           the shelf)
@@ -37,6 +38,7 @@ from kitlog.models import (
     SCAN_ACTIONS,
     ManifestStatus,
     ParcelStatus,
+    ProofKind,
     RoundStatus,
     ScanAction,
 )
@@ -61,6 +63,8 @@ class Facts:
     manifest: Manifest | None
     last_event: Callable[[str, str | None], ParcelEvent | None]  # (status, from_status)
     when_by: Callable[[ParcelEvent | None], LazyString]  # "on 3 Dec 14:02 by Siti Rahayu"
+    # What the scan carries, when a scan is checked (the needs are checked then only).
+    carried: Carried | None = None
 
     @property
     def target(self) -> Manifest:
@@ -80,6 +84,24 @@ class Facts:
 
 
 Refusal = Callable[[Facts], LazyString]
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a scan carries besides its code that a need asks about."""
+
+    proof: str | None = None  # the kind of proof of delivery (signature, photo)
+
+
+@dataclass(frozen=True)
+class Need:
+    """Something a scan of the action must carry, depending on the parcel: checked when
+    the scan is made (after the status and the guards), never by the list of actions a
+    parcel allows, since the page offers the action and asks for what it needs."""
+
+    name: str
+    met: Callable[[Parcel, Carried], bool]
+    refusal: Refusal
 
 
 @dataclass(frozen=True)
@@ -121,6 +143,7 @@ class ParcelAction:
     permission: str  # in kitlog.security.PERMISSIONS
     refusals: Mapping[str, Refusal]  # why not, for each status outside from_statuses
     guards: tuple[Guard, ...] = ()  # in the order a refusal names them
+    needs: tuple[Need, ...] = ()  # what the scan must carry, by the parcel (the proof)
     requires: tuple[str, ...] = ()  # what a scan of it must name besides the code
     places: tuple[str, ...] = ()
     words: Words = Words()
@@ -212,6 +235,20 @@ def _off_the_road(f: Facts) -> LazyString:
 MANIFEST_ON_THE_ROAD = Guard(
     "manifest_on_the_road", _manifest_on_the_road, _off_the_road, statuses=(ParcelStatus.FAILED,)
 )
+
+
+def _proof_given(parcel: Parcel, carried: Carried) -> bool:
+    required = parcel.round.proof
+    return required == ProofKind.NONE or carried.proof == required
+
+
+def _proof_missing(f: Facts) -> LazyString:
+    if f.parcel.round.proof == ProofKind.PHOTO:
+        return _l("Round %(name)s needs a photo of the handover.", name=f.parcel.round.name)
+    return _l("Round %(name)s needs the recipient's signature.", name=f.parcel.round.name)
+
+
+PROOF = Need("proof", _proof_given, _proof_missing)
 
 
 # -- refusals by status --------------------------------------------------------------------
@@ -310,6 +347,7 @@ ACTIONS: tuple[ParcelAction, ...] = (
         to_status=ParcelStatus.DELIVERED,
         permission="scans.field",
         guards=(MANIFEST_ON_THE_ROAD, ROUND_OPEN),
+        needs=(PROOF,),
         refusals={**_ENDED, **_NOT_ON_THE_ROAD},
         places=(DOOR,),
         words=Words(button=_l("Deliver")),
@@ -385,7 +423,7 @@ def allowed(parcel: Parcel) -> list[str]:
 def refusal(action: str, facts: Facts) -> LazyString | None:
     """Why the action is refused now, or None when it is allowed: the parcel's status
     first, then each guard in the table's order (those about the named manifest when the
-    scan names one)."""
+    scan names one), then, for a scan, each need."""
     row = BY_NAME[action]
     parcel = facts.parcel
     if parcel.status not in row.from_statuses:
@@ -393,6 +431,10 @@ def refusal(action: str, facts: Facts) -> LazyString | None:
     for guard in row.guards_for(parcel.status, target=facts.manifest is not None):
         if not guard.holds(parcel, facts.manifest):
             return guard.refusal(facts)
+    if facts.carried is not None:
+        for need in row.needs:
+            if not need.met(parcel, facts.carried):
+                return need.refusal(facts)
     return None
 
 
@@ -434,6 +476,7 @@ def as_json() -> dict[str, Any]:
                     for guard in action.guards
                 ],
                 "requires": list(action.requires),
+                "needs": [need.name for need in action.needs],
                 "places": list(action.places),
                 "danger": action.danger,
                 "words": {
@@ -452,13 +495,16 @@ __all__ = [
     "ACTIONS",
     "BY_NAME",
     "DOOR",
+    "PROOF",
     "PAGE",
     "PERMISSIONS",
     "PLACES",
     "STATION",
     "TRANSITIONS",
+    "Carried",
     "Facts",
     "Guard",
+    "Need",
     "ParcelAction",
     "Words",
     "allowed",

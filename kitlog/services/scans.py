@@ -44,7 +44,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.names import SCAN_ACTION_IN_TEXT
-from kitlog.services import parcel_actions, time_zones
+from kitlog.services import parcel_actions, proofs, time_zones
 from kitlog.services.distribution import not_a_parcel, parcel_condition
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
 from kitlog.services.locking import lock_batches, lock_row, write_lock
@@ -81,6 +81,7 @@ class ScanInput:
     recipient_relation: str = ""
     reason: str | None = None  # for fail: nobody_home, moved, refused, wrong_address, other
     note: str = ""
+    proof: object = None  # for deliver: {kind: signature | photo, image: base64 PNG/JPEG}
 
 
 @dataclass
@@ -107,6 +108,7 @@ class _Clean:
     recipient_relation: str
     reason: str | None
     note: str
+    proof: proofs.ProofImage | None
 
 
 # -- input ---------------------------------------------------------------------------------
@@ -219,6 +221,7 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
         errors, "recipient_relation", data.recipient_relation, MAX_RECIPIENT_RELATION
     )
     note = _text(errors, "note", data.note, MAX_NOTE)
+    proof = proofs.clean_proof(errors, data.proof) if action == ScanAction.DELIVER else None
     if errors:
         raise InvalidValues(errors)
     return _Clean(
@@ -233,6 +236,7 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
         recipient_relation=recipient_relation if action == ScanAction.DELIVER else "",
         reason=reason if action == ScanAction.FAIL else None,
         note=note,
+        proof=proof,
     )
 
 
@@ -349,7 +353,11 @@ def _last_event(
 
 
 def _facts(
-    session: Session, parcel: Parcel, manifest: Manifest | None, now: datetime
+    session: Session,
+    parcel: Parcel,
+    manifest: Manifest | None,
+    now: datetime,
+    carried: parcel_actions.Carried | None = None,
 ) -> parcel_actions.Facts:
     """What a refusal of the table may tell: the parcel's history, read when asked."""
     return parcel_actions.Facts(
@@ -357,6 +365,7 @@ def _facts(
         manifest=manifest,
         last_event=lambda status, from_status: _last_event(session, parcel, status, from_status),
         when_by=lambda event: _on_by(event, parcel, now),
+        carried=carried,
     )
 
 
@@ -382,7 +391,8 @@ def load_refusal(
 
 def _refusal(session: Session, parcel: Parcel, clean: _Clean, now: datetime) -> LazyString | None:
     """Why the scan is refused, or None when the parcel's state allows it."""
-    facts = _facts(session, parcel, clean.manifest, now)
+    carried = parcel_actions.Carried(proof=clean.proof.kind if clean.proof else None)
+    facts = _facts(session, parcel, clean.manifest, now, carried)
     return parcel_actions.refusal(clean.action, facts)
 
 
@@ -468,6 +478,8 @@ def _apply(
         note = clean.manifest.number
     elif clean.action == ScanAction.RETURN:
         return_to_stock(session, [parcel], user=user, now=now)
+    elif clean.action == ScanAction.DELIVER and clean.proof is not None:
+        proofs.store(session, parcel, scan, clean.proof)
     change_status(
         session,
         parcel,

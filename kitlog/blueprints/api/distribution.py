@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import marshmallow as ma
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from kitlog.blueprints.web import local_today
 from kitlog.extensions import db
 from kitlog.models import (
     PARCEL_STATUSES,
+    PROOF_KINDS,
     ROUND_STATUSES,
     DonorBatch,
     Household,
@@ -47,7 +48,8 @@ from kitlog.models.households import MAX_PLACE
 from kitlog.names import SKIP_REASON_NAMES
 from kitlog.security import can, require
 from kitlog.services import distribution as service
-from kitlog.services.errors import FieldError, InvalidValues
+from kitlog.services import proofs
+from kitlog.services.errors import FieldError, InvalidValues, NotFound
 from kitlog.services.parcel_codes import format_short_code
 
 blp = ApiBlueprint("api_distribution", __name__, description="Rounds, allocation and parcels")
@@ -98,6 +100,14 @@ class RoundCreateSchema(ma.Schema):
     show_head_name = Flag(load_default=False)
     start_date = IsoDate(load_default=None, allow_none=True)
     end_date = IsoDate(load_default=None, allow_none=True)
+    proof = fields.String(
+        load_default="none",
+        metadata={
+            "enum": list(PROOF_KINDS),
+            "description": "What each delivery must carry: none, the recipient's signature"
+            " or a photo of the handover.",
+        },
+    )
 
 
 class ParcelCountsSchema(ma.Schema):
@@ -133,6 +143,7 @@ class RoundSchema(ma.Schema):
     show_head_name = fields.Boolean(required=True)
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
+    proof = fields.String(required=True, metadata={"enum": list(PROOF_KINDS)})
     created_at = LocalDateTime()
     opened_at = LocalDateTime(allow_none=True)
     closed_at = LocalDateTime(allow_none=True)
@@ -213,6 +224,10 @@ class ParcelHouseholdSchema(ma.Schema):
 class ParcelRoundSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
+    proof = fields.String(
+        required=True,
+        metadata={"enum": list(PROOF_KINDS), "description": "What its delivery must carry."},
+    )
 
 
 class ParcelLineSchema(ma.Schema):
@@ -278,6 +293,7 @@ def _dump_rounds(rounds: Sequence[Round]) -> list[dict]:
             "show_head_name": r.show_head_name,
             "start_date": r.start_date,
             "end_date": r.end_date,
+            "proof": r.proof,
             "created_at": r.created_at,
             "opened_at": r.opened_at,
             "closed_at": r.closed_at,
@@ -330,7 +346,7 @@ def _dump_parcel(parcel: Parcel) -> dict:
         "url": f"{current_app.config['BASE_URL']}/p/{parcel.token}",
         "kits": parcel.kits,
         "status": parcel.status,
-        "round": {"id": parcel.round.id, "name": parcel.round.name},
+        "round": {"id": parcel.round.id, "name": parcel.round.name, "proof": parcel.round.proof},
         "household": dump_household(parcel.household, names=can("households.read")),
         "lines": [
             {"batch": line.batch_id, "lot": line.batch.lot, "kits": line.kits}
@@ -534,6 +550,34 @@ def find_parcel_by_query(args):
 def get_parcel(code):
     """The parcel a short code, token or percent-encoded QR URL names, with its history."""
     return _dump_parcel(service.find_parcel(db.session, code))
+
+
+@blp.route("/parcels/<path:code>/proof", methods=["GET"], merge_slashes=False)
+@blp.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="image/png",
+    description="The signature or photo kept with the delivery, as stored: a PNG or a JPEG"
+    " (Content-Type says which; X-Proof-Kind: signature or photo).",
+)
+@problems(blp, *READ, 404)
+@require("parcels.proof")
+def get_parcel_proof(code):
+    """The proof of delivery of a parcel; 404 when none was kept."""
+    parcel = service.find_parcel(db.session, code)
+    proof = proofs.of_parcel(db.session, parcel)
+    if proof is None:
+        raise NotFound(_l("No proof of delivery was kept for this parcel."))
+    return Response(
+        proof.content,
+        mimetype=proof.content_type,
+        headers={
+            "X-Proof-Kind": proof.kind,
+            "ETag": f'"{proof.sha256}"',
+            "Content-Disposition": f'inline; filename="proof-{parcel.short_code}'
+            f'.{"png" if proof.content_type == "image/png" else "jpg"}"',
+        },
+    )
 
 
 @blp.route("/parcels/<path:code>/cancel", methods=["POST"], merge_slashes=False)

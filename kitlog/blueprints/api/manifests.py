@@ -30,7 +30,7 @@ from kitlog.blueprints.api.distribution import dump_household
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
-from kitlog.models import MANIFEST_STATUSES, Manifest, Round, Warehouse
+from kitlog.models import MANIFEST_STATUSES, PROOF_KINDS, Manifest, Round, Warehouse
 from kitlog.security import can, require
 from kitlog.services import audit, worklist
 from kitlog.services import manifests as service
@@ -156,6 +156,13 @@ class ManifestParcelSchema(ma.Schema):
         allow_none=True,
         metadata={"enum": ["delivered", "returned"], "description": "Set when it closes."},
     )
+    proof = fields.String(
+        required=True,
+        metadata={
+            "enum": list(PROOF_KINDS),
+            "description": "What its delivery must carry: its round's proof.",
+        },
+    )
     household = fields.Nested(ManifestHouseholdSchema, required=True)
 
 
@@ -246,6 +253,8 @@ def _dump_detail(manifest: Manifest) -> dict:
             "status": parcel.status,
             "kits": parcel.kits,
             "outcome": outcomes.get(parcel.id),
+            # what its delivery must carry (its round's), for a trip saved on the phone
+            "proof": parcel.round.proof,
             "household": dump_household(parcel.household, names=names, regions=False),
         }
         for parcel in service.manifest_parcels(db.session, manifest)

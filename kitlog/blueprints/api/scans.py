@@ -92,6 +92,19 @@ class ScanSchema(ma.Schema):
         metadata={"enum": list(FAIL_REASONS), "description": "For fail: why."},
     )
     note = Text(500, load_default="", allow_none=True)
+    proof = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "For deliver: the signature or photo kept with the delivery,"
+            " {kind: signature | photo, image: base64 PNG or JPEG of at most 300 KB"
+            " decoded}. Checked to be such an image; a round may require one.",
+            "properties": {
+                "kind": {"type": "string", "enum": ["signature", "photo"]},
+                "image": {"type": "string", "format": "byte"},
+            },
+        },
+    )
 
 
 class ScanParcelSchema(ParcelSchema):
@@ -207,6 +220,7 @@ def _input(data: dict) -> service.ScanInput:
         recipient_relation=data.get("recipient_relation") or "",
         reason=data.get("reason"),
         note=data.get("note") or "",
+        proof=data.get("proof"),
     )
 
 

@@ -32,7 +32,7 @@ from kitlog.forms import (
 )
 from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
 from kitlog.models.households import MAX_PLACE
-from kitlog.names import PARCEL_STATUS_NAMES
+from kitlog.names import PARCEL_STATUS_NAMES, PROOF_KIND_NAMES
 from kitlog.services.distribution import DRAFT_ONLY as DRAFT_ONLY_FIELDS
 from kitlog.services.distribution import MAX_REASON as MAX_NOTE
 from kitlog.services.households import PROVINCE_NAMES
@@ -125,6 +125,16 @@ class RoundForm(FieldErrorsForm):
     )
     start_date = DateField(_l("Starts"), validators=[Optional()])
     end_date = DateField(_l("Ends"), validators=[Optional()])
+    proof = SelectField(
+        _l("Proof of delivery"),
+        choices=[choice(kind, name) for kind, name in PROOF_KIND_NAMES.items()],
+        default="none",
+        invalid_choice_message=CHOOSE_FROM_LIST,
+        description=_l(
+            "What the field officer keeps of each delivery, on the phone: without it, a"
+            " delivery is refused."
+        ),
+    )
 
     def lock_draft_fields(self) -> None:
         """An open round keeps its batches, warehouse, entitlement and area."""

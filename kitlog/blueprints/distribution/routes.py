@@ -86,6 +86,7 @@ def _round_values(form: RoundForm) -> dict:
         "show_head_name": bool(form.show_head_name.data),
         "start_date": form.start_date.data,
         "end_date": form.end_date.data,
+        "proof": form.proof.data,
     }
 
 

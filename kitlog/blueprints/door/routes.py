@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from kitlog.models import DonorBatch, Parcel, ParcelEvent, ParcelLine
 from kitlog.models.base import as_utc
 from kitlog.names import FAIL_REASON_NAMES, PARCEL_STATUS_NAMES, RECIPIENT_RELATION_NAMES
 from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
-from kitlog.services import distribution, parcel_actions, scans
+from kitlog.services import distribution, parcel_actions, proofs, scans
 from kitlog.services.errors import DomainError, InvalidValues, NotFound
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.unit_of_work import discard
@@ -135,6 +135,20 @@ def parcel(token: str):
         show_names=can("households.read"),
         active_nav="door.deliver" if can("scans.field") else "distribution.rounds",
     )
+
+
+@bp.route("/p/<token>/proof")
+@require("parcels.proof")
+def parcel_proof(token: str):
+    """The signature or photo kept with the parcel's delivery, for its page."""
+    try:
+        found = _find(token)
+    except NotFound:
+        abort(404)
+    proof = proofs.of_parcel(db.session, found)
+    if proof is None:
+        abort(404)
+    return Response(proof.content, mimetype=proof.content_type)
 
 
 @bp.route("/p/<token>/scan", methods=["POST"])

@@ -10,7 +10,9 @@
  *   deliver and how each door went, from the phone (with no signal too);
  * - after a lookup the recipient field has the focus, the hand-over form on screen;
  * - the camera (window.kitlogScanner, scanner.js) or a photo of the label finds a parcel;
- * - the phone's position is recorded when it is known, never waited for.
+ * - the phone's position is recorded when it is known, never waited for;
+ * - a delivery carries the signature or photo of the hand-over form (proof.js), in the
+ *   same body, and is not queued without the proof the parcel's round asks for.
  */
 (function () {
   "use strict";
@@ -295,6 +297,7 @@
     resetForms();
     var statusLabel = local ? (local === "delivered" ? M.delivered_waiting : M.failed_waiting) : STATUS[parcel.status] || parcel.status;
     showForms(allowedHere(parcel.status, local), statusLabel);
+    askProofFor(parcel);
     focusDoor();
     locate();
   }
@@ -324,6 +327,7 @@
     showOutcome(null);
     deliverForm.reset();
     failForm.reset();
+    resetProof();
     root.querySelectorAll("[data-js-error]").forEach(function (el) {
       el.remove();
     });
@@ -413,6 +417,43 @@
     }
   }
 
+  /* ---------- Proof of delivery (proof.js) ---------- */
+
+  function proofBox() {
+    return window.kitlogProof || null;
+  }
+
+  /* What the parcel's round asks for: a saved trip's parcel carries it as `proof`. */
+  function askProofFor(parcel) {
+    var box = proofBox();
+    if (!box) return;
+    box.need((parcel && (parcel.proof || (parcel.round && parcel.round.proof))) || "none");
+  }
+
+  function resetProof() {
+    var box = proofBox();
+    if (box) box.reset();
+  }
+
+  /* Put the signature or photo in the delivery's body; false (and say why) when the
+     round's proof is missing or the photo is still being prepared. */
+  function addProof(entry) {
+    var box = proofBox();
+    if (!box) return true;
+    if (box.busy()) {
+      box.complain(M.proof_busy);
+      return false;
+    }
+    var missing = box.missing();
+    if (missing) {
+      box.complain(missing);
+      return false;
+    }
+    var proof = box.value();
+    if (proof) entry.proof = proof;
+    return true;
+  }
+
   /* ---------- Sending through the outbox ---------- */
 
   function fieldError(form, name, text) {
@@ -457,6 +498,7 @@
         fieldError(form, "recipient_name", M.name_required);
         return;
       }
+      if (!addProof(entry)) return;
     } else {
       entry.reason = value(form, "reason");
       entry.note = value(form, "note");
@@ -477,6 +519,7 @@
         showForms([], local === "delivered" ? M.delivered_waiting : M.failed_waiting);
         nothingToDo.hidden = true;
         showOutcome("waiting", describe(added) + ". " + M.saved_offline);
+        resetProof();
         return markSaved(code, function (parcel) {
           parcel.local = { status: local, key: lastKey, at: new Date().toISOString() };
         });
