@@ -867,6 +867,7 @@ NOT_FREE_TEXT = {
     "login_throttles.key": "never shown",
     "user_sessions.key_hash": "never shown",
     "users.role": "one of the roles",
+    "rounds.proof": "one of the proofs a round asks for",
     "users.language": "id or en",
     "users.password_hash": "never shown",
     "api_tokens.token_hash": "never shown",
