@@ -184,6 +184,25 @@ def _leaf_fields(form):
             yield field
 
 
+def field_errors(form) -> list[tuple[str | None, str, str]]:
+    """Every refusal on a field as (the id a link goes to, the field's label, the message), in
+    the form's order: the list at the top of a refused form, whose links take
+    the user to each field. A hidden field (the CSRF token) has no link: None."""
+    found = []
+    for field in _leaf_fields(form):
+        if not field.errors:
+            continue
+        if field.type in ("CSRFTokenField", "HiddenField"):
+            target = None
+        elif field.type == "RadioField":
+            target = f"{field.id}-0"  # the first choice: the list itself cannot take the focus
+        else:
+            target = field.id
+        for error in field.errors:
+            found.append((target, str(field.label.text), str(error)))
+    return found
+
+
 class KitlogForm(FlaskForm):
     class Meta(TranslatedMeta):
         pass

@@ -15,6 +15,7 @@ from kitlog import names
 from kitlog.blueprints.door.routes import phone_time_differs
 from kitlog.blueprints.scan.routes import outbox_context
 from kitlog.extensions import db
+from kitlog.forms import field_errors
 from kitlog.i18n import current_language
 from kitlog.models import DeliveryProof, Parcel
 from kitlog.security import can
@@ -71,6 +72,8 @@ GLOBALS: dict[str, object] = {
     "parcel_last_change": parcel_last_change,
     "mask_phone": mask_phone,
     "delivery_proof": delivery_proof,
+    # the refusals listed at the top of a refused form, each a link to its field
+    "field_errors": field_errors,
 }
 
 

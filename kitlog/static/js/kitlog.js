@@ -25,6 +25,13 @@
     });
   }
 
+  // A refused form: start from the list of what went wrong (its links lead to the fields).
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary || summary.closest("[hidden]")) return;
+    summary.focus();
+  }
+
   // Forms that ask before they act (revoking a token).
   function confirmations() {
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
@@ -365,6 +372,7 @@
     copyButtons();
     preparing();
     liveCount();
+    errorSummary();
   }
 
   if (document.readyState === "loading") {
