@@ -19,6 +19,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from kitlog.documents.labels import LAYOUTS
+from kitlog.i18n import current_language
 from kitlog.models import (
     CLOSED_WITH_ROUND,
     DAMAGED_AT_RECEIPT,
@@ -37,6 +38,8 @@ from kitlog.models import (
     VULNERABILITIES,
     FailReason,
     HouseholdStatus,
+    KitItem,
+    KitType,
     ManifestStatus,
     MovementKind,
     ParcelEvent,
@@ -272,6 +275,27 @@ assert all(set(names) == set(codes) for names, codes in _COMPLETE)  # noqa: S101
 def name_of(names: Mapping[str, object], code: str | None) -> str:
     """The display name of `code` in `names`; an unknown code is shown as stored."""
     return str(names.get(code or "", code or ""))
+
+
+# -- kit types: named by the people who make them, in English and in Indonesian ------------
+
+
+def in_reader_language(english: str, indonesian: str, language: str | None = None) -> str:
+    """The Indonesian name for a reader in Indonesian when there is one, else the English:
+    the English name is required, the Indonesian one may be left empty."""
+    if (language or current_language()) == "id" and indonesian.strip():
+        return indonesian
+    return english
+
+
+def kit_type_name(kit_type: KitType, language: str | None = None) -> str:
+    """A kit type's name in the reader's language (the page's, unless `language`)."""
+    return in_reader_language(kit_type.name, kit_type.name_id or "", language)
+
+
+def kit_item_name(line: KitItem, language: str | None = None) -> str:
+    """One line of a kit's contents named in the reader's language."""
+    return in_reader_language(line.item, line.item_id or "", language)
 
 
 def proof_kind_name(kind: str | None) -> str:

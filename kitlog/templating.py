@@ -46,6 +46,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "recipient_relation_label": names.recipient_relation_name,
     "layout_label": names.layout_name,
     "proof_kind_name": names.proof_kind_name,
+    # a kit type and a line of its contents, in the page's language
+    "kit_name": names.kit_type_name,
+    "kit_item_name": names.kit_item_name,
     "short_code": format_short_code,
     # a moment on the clock of a warehouse (or the deployment), with its zone: WIB, WITA
     "local_time": time_zones.format_local,

@@ -33,6 +33,8 @@ class KitType(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Its name in Indonesian; empty when it has none, and the English name stands in.
+    name_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
     weight_kg: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     volume_m3: Mapped[Decimal] = mapped_column(Numeric(10, 4))
     created_at: Mapped[datetime] = created_at_column()
@@ -55,6 +57,8 @@ class KitItem(Model):
     kit_type_id: Mapped[int] = mapped_column(ForeignKey("kit_types.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     item: Mapped[str] = mapped_column(String(200))
+    # The item in Indonesian; empty when it has none, and `item` stands in.
+    item_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
     quantity: Mapped[int] = mapped_column(Integer)
     unit: Mapped[str] = mapped_column(String(40))
 

@@ -77,14 +77,14 @@ DEMO_USERS = [
 ]
 
 HYGIENE_KIT = [
-    ContentLine("Cloth face mask", 10, "pcs"),
-    ContentLine("Bar soap 85 g", 4, "bars"),
-    ContentLine("Hand sanitizer 500 ml", 1, "bottle"),
-    ContentLine("Toothpaste 120 g", 2, "tubes"),
-    ContentLine("Toothbrush", 4, "pcs"),
-    ContentLine("Sanitary pads", 2, "packs"),
-    ContentLine("Laundry detergent 800 g", 1, "bag"),
-    ContentLine("Bucket with lid 20 l", 1, "pcs"),
+    ContentLine("Cloth face mask", 10, "pcs", "Masker kain"),
+    ContentLine("Bar soap 85 g", 4, "bars", "Sabun batang 85 g"),
+    ContentLine("Hand sanitizer 500 ml", 1, "bottle", "Cairan pembersih tangan 500 ml"),
+    ContentLine("Toothpaste 120 g", 2, "tubes", "Pasta gigi 120 g"),
+    ContentLine("Toothbrush", 4, "pcs", "Sikat gigi"),
+    ContentLine("Sanitary pads", 2, "packs", "Pembalut wanita"),
+    ContentLine("Laundry detergent 800 g", 1, "bag", "Deterjen cuci 800 g"),
+    ContentLine("Bucket with lid 20 l", 1, "pcs", "Ember bertutup 20 l"),
 ]
 
 
@@ -136,6 +136,7 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
         session,
         code="HK-FAM",
         name="Family hygiene kit (Covid-19)",
+        name_id="Paket kebersihan keluarga (Covid-19)",
         weight_kg="6.500",
         volume_m3="0.0450",
         contents=HYGIENE_KIT,

@@ -27,6 +27,7 @@ class ContentLine:
     item: str
     quantity: int
     unit: str
+    item_id: str = ""  # the item in Indonesian, when it has a name there
 
 
 def clean_code(code: str, field_name: str = "code") -> str:
@@ -107,6 +108,7 @@ def _content_items(contents: list[ContentLine]) -> list[KitItem]:
             KitItem(
                 position=position,
                 item=_text(line.item, f"{field_name}.item", 200),
+                item_id=_text(line.item_id, f"{field_name}.item_id", 200, required=False),
                 quantity=line.quantity,
                 unit=_text(line.unit, f"{field_name}.unit", 40),
             )
@@ -114,9 +116,12 @@ def _content_items(contents: list[ContentLine]) -> list[KitItem]:
     return items
 
 
-def _kit_type_columns(name: str, weight_kg: object, volume_m3: object) -> dict[str, object]:
+def _kit_type_columns(
+    name: str, name_id: str, weight_kg: object, volume_m3: object
+) -> dict[str, object]:
     return {
         "name": _text(name, "name", 200),
+        "name_id": _text(name_id, "name_id", 200, required=False),
         "weight_kg": _decimal(weight_kg, "weight_kg", 3),
         "volume_m3": _decimal(volume_m3, "volume_m3", 4),
     }
@@ -130,10 +135,13 @@ def create_kit_type(
     weight_kg: object,
     volume_m3: object,
     contents: list[ContentLine],
+    name_id: str = "",
 ) -> KitType:
-    """A kit type with its contents and the weight and volume of one kit."""
+    """A kit type with its contents and the weight and volume of one kit; `name_id` and
+    each line's `item_id` name them in Indonesian (empty: the English name stands in)."""
     code = clean_code(code)
-    kit_type = KitType(code=code, **_kit_type_columns(name, weight_kg, volume_m3))
+    columns = _kit_type_columns(name, name_id, weight_kg, volume_m3)
+    kit_type = KitType(code=code, **columns)
     kit_type.contents.extend(_content_items(contents))
     return _add(session, kit_type)
 
@@ -196,12 +204,13 @@ def update_kit_type(
     weight_kg: object,
     volume_m3: object,
     contents: list[ContentLine],
+    name_id: str = "",
 ) -> KitType:
-    """Correct a kit type's name, weight, volume and contents; its code never changes.
+    """Correct a kit type's names, weight, volume and contents; its code never changes.
 
     Every value is checked before any is set, and the contents are replaced as a whole.
     """
-    columns = _kit_type_columns(name, weight_kg, volume_m3)
+    columns = _kit_type_columns(name, name_id, weight_kg, volume_m3)
     items = _content_items(contents)
     _set(kit_type, columns)
     kit_type.contents.clear()

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kitlog.models import DonorBatch, MovementKind, StockMovement, Warehouse
+from kitlog.names import kit_type_name
 from kitlog.services.errors import InvalidValue
 
 MAX_PERIOD_DAYS = 3660  # ten years: a longer period is a typing error
@@ -192,7 +193,7 @@ def stock_report(
             donor_code=batch.donor.code,
             donor_name=batch.donor.name,
             kit_type_code=batch.kit_type.code,
-            kit_type_name=batch.kit_type.name,
+            kit_type_name=kit_type_name(batch.kit_type),
             expiry_date=batch.expiry_date,
         )
         for name, value in zip(FIGURES, values, strict=True):

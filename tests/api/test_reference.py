@@ -11,11 +11,12 @@ NEW = {
     "kit-types": {
         "code": "HK-IND",
         "name": "Individual hygiene kit",
+        "name_id": "Paket kebersihan perorangan",
         "weight_kg": 1.25,
         "volume_m3": 0.0125,
         "contents": [
-            {"item": "Soap", "quantity": 2, "unit": "bars"},
-            {"item": "Masks", "quantity": 10, "unit": "pcs"},
+            {"item": "Soap", "item_id": "Sabun", "quantity": 2, "unit": "bars"},
+            {"item": "Masks", "item_id": "", "quantity": 10, "unit": "pcs"},
         ],
     },
     "warehouses": {
@@ -88,6 +89,12 @@ def test_lists_are_paginated_by_code(api, world, kind):
             "contents.0.quantity",
         ),
         ("kit-types", {"contents": [{"item": "Soap", "unit": "bar"}]}, "contents.0.quantity"),
+        ("kit-types", {"name_id": "x" * 201}, "name_id"),
+        (
+            "kit-types",
+            {"contents": [{"item": "Soap", "item_id": "x" * 201, "quantity": 1, "unit": "bar"}]},
+            "contents.0.item_id",
+        ),
         ("warehouses", {"province": ""}, "province"),
         ("warehouses", {"regency": None}, "regency"),
         ("warehouses", {"address": "x" * 501}, "address"),
@@ -116,3 +123,17 @@ def test_a_duplicate_that_slips_past_the_check_is_still_409_and_writes_nothing(
     response = api("admin").post("/api/v1/donors", json={**NEW["donors"], "code": "KOICA"})
     assert_problem(response, 409)
     assert row_counts() == before
+
+
+def test_a_kit_type_sent_without_indonesian_names_has_them_empty(api, world):
+    client = api("admin")
+    sent = {
+        "code": "HK-EN",
+        "name": "English only kit",
+        "weight_kg": 1,
+        "volume_m3": 0.01,
+        "contents": [{"item": "Soap", "quantity": 1, "unit": "bar"}],
+    }
+    created = client.post("/api/v1/kit-types", json=sent).get_json()
+    assert created["name_id"] == ""
+    assert created["contents"] == [{"item": "Soap", "item_id": "", "quantity": 1, "unit": "bar"}]

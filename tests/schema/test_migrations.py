@@ -51,3 +51,26 @@ def test_downgrade_then_upgrade_round_trips(app):
     assert "stock_movements" not in inspect(db.engine).get_table_names()
     upgrade()
     assert "stock_movements" in inspect(db.engine).get_table_names()
+
+
+def test_kit_names_in_indonesian_come_and_go_with_their_revision(app):
+    from flask_migrate import downgrade, upgrade
+
+    def columns(table: str) -> set[str]:
+        return {c["name"] for c in inspect(db.engine).get_columns(table)}
+
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO kit_types (code, name, weight_kg, volume_m3, created_at)"
+                " VALUES ('HK-OLD', 'Old kit', 1, 0.01, CURRENT_TIMESTAMP)"
+            )
+        )
+    downgrade(revision="0010")
+    assert "name_id" not in columns("kit_types") and "item_id" not in columns("kit_items")
+    upgrade()
+    assert "name_id" in columns("kit_types") and "item_id" in columns("kit_items")
+    with db.engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT name, name_id FROM kit_types WHERE code = 'HK-OLD'")
+        ).one() == ("Old kit", "")

@@ -36,7 +36,16 @@ class DonorSchema(ma.Schema):
 
 
 class KitItemSchema(ma.Schema):
-    item = Text(200, required=True)
+    item = Text(200, required=True, metadata={"description": "The item in English."})
+    item_id = Text(
+        200,
+        load_default="",
+        metadata={
+            "description": "The item in Indonesian; when empty or not given, pages in "
+            "Indonesian show the English one.",
+            "example": "Masker kain",
+        },
+    )
     quantity = fields.Integer(strict=True, required=True)
     unit = Text(40, required=True)
 
@@ -44,7 +53,16 @@ class KitItemSchema(ma.Schema):
 class KitTypeSchema(ma.Schema):
     id = fields.Integer(dump_only=True)
     code = Text(32, required=True)
-    name = Text(200, required=True)
+    name = Text(200, required=True, metadata={"description": "Its name in English."})
+    name_id = Text(
+        200,
+        load_default="",
+        metadata={
+            "description": "Its name in Indonesian; when empty or not given, pages in "
+            "Indonesian show the English one.",
+            "example": "Paket kebersihan keluarga (Covid-19)",
+        },
+    )
     weight_kg = DecimalNumber(3, required=True, metadata={"description": "Of one kit."})
     volume_m3 = DecimalNumber(4, required=True, metadata={"description": "Of one kit."})
     contents = fields.List(
@@ -76,10 +94,12 @@ def _dump_kit_type(kit_type: KitType) -> dict:
         "id": kit_type.id,
         "code": kit_type.code,
         "name": kit_type.name,
+        "name_id": kit_type.name_id,
         "weight_kg": float(kit_type.weight_kg),
         "volume_m3": float(kit_type.volume_m3),
         "contents": [
-            {"item": c.item, "quantity": c.quantity, "unit": c.unit} for c in kit_type.contents
+            {"item": c.item, "item_id": c.item_id, "quantity": c.quantity, "unit": c.unit}
+            for c in kit_type.contents
         ],
     }
 

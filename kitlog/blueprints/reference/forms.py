@@ -83,6 +83,7 @@ class ContentLineForm(SubForm):
     """One line of a kit's contents; a line left wholly empty is ignored."""
 
     item = StringField(_l("Item"), validators=[Optional(), Length(max=200)])
+    item_id = StringField(_l("Item in Indonesian"), validators=[Optional(), Length(max=200)])
     quantity = KitsField(_l("Quantity"), validators=[Optional(), NumberRange(min=1, max=100_000)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
 
@@ -91,6 +92,7 @@ class ContentLineForm(SubForm):
             not (self.item.raw_data and self.item.raw_data[0].strip())
             and not (self.quantity.raw_data and self.quantity.raw_data[0].strip())
             and not (self.unit.raw_data and self.unit.raw_data[0].strip())
+            and not (self.item_id.raw_data and self.item_id.raw_data[0].strip())
         )
 
     def validate(self, extra_validators=None) -> bool:
@@ -130,7 +132,12 @@ class KitTypeForm(KitlogForm):
         description=CODE_HINT,
         render_kw=dict(CODE_INPUT, placeholder="HK-FAM"),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=200)])
+    name_id = StringField(
+        _l("Name in Indonesian"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Shown on pages in Bahasa Indonesia; leave empty to show the English name."),
+    )
     weight_kg = LocalDecimalField(
         _l("Weight of one kit (kg)"),
         places=3,
@@ -160,6 +167,7 @@ class KitTypeForm(KitlogForm):
         """What the kit type services take besides the code."""
         return {
             "name": self.name.data,
+            "name_id": self.name_id.data or "",
             "weight_kg": self.weight_kg.data,
             "volume_m3": self.volume_m3.data,
             "contents": self.content_lines(),
@@ -173,6 +181,7 @@ class KitTypeForm(KitlogForm):
                 item=self.contents.entries[i].form.item.data.strip(),
                 quantity=self.contents.entries[i].form.quantity.data,
                 unit=self.contents.entries[i].form.unit.data.strip(),
+                item_id=(self.contents.entries[i].form.item_id.data or "").strip(),
             )
             for i in self._line_rows
         ]

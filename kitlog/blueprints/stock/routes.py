@@ -23,7 +23,7 @@ from kitlog.blueprints.web import PER_PAGE, form_page, local_today, page_number,
 from kitlog.documents.stock_report_xlsx import render_stock_report_xlsx
 from kitlog.extensions import db
 from kitlog.models import Donor, DonorBatch, KitType, MovementKind, Warehouse
-from kitlog.names import reason_name
+from kitlog.names import kit_type_name, reason_name
 from kitlog.security import require
 from kitlog.services import audit, queries
 from kitlog.services import stock as stock_service
@@ -87,7 +87,7 @@ def receive():
     form = ReceiveForm()
     form.donor.set_options(queries.donors_by_code(db.session), lambda d: f"{d.code} · {d.name}")
     form.kit_type.set_options(
-        queries.kit_types_by_code(db.session), lambda k: f"{k.code} · {k.name}"
+        queries.kit_types_by_code(db.session), lambda k: f"{k.code} · {kit_type_name(k)}"
     )
     form.warehouse.set_options(queries.warehouses_by_code(db.session), warehouse_label)
     if request.method == "GET":
