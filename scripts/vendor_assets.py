@@ -6,7 +6,10 @@ run time, and node is only needed to refresh them.
 
 For each package (barcode-detector and its zxing-wasm; chart.js) it copies the listed
 files to kitlog/static/vendor/<package>/, and it writes kitlog/static/vendor/VERSIONS.txt
-with each package's installed version.
+with each package's installed version. Packages only the tests use (axe-core, the
+accessibility checker the browser tests run on every page) go to tests/browser/vendor/
+instead, with their own VERSIONS.txt: kitlog never serves them, so no page and no service
+worker cache can ask for them.
 
 barcode-detector's polyfill defaults to fetching zxing_reader.wasm from a CDN. kitlog's
 scanner.js points it at our own copy with prepareZXingModule({overrides: {locateFile}})
@@ -25,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 VENDOR = ROOT / "kitlog" / "static" / "vendor"
+TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"
 LOCAL_WASM_DIR = "/static/vendor/zxing-wasm/"
 
 # package -> files inside the package, copied flat into vendor/<package>/
@@ -34,6 +38,11 @@ FILES: dict[str, list[str]] = {
     # The donor report's deliveries-over-time chart (static/js/report.js); the UMD build
     # bundles its one dependency (@kurkle/color) and defines window.Chart.
     "chart.js": ["dist/chart.umd.min.js", "LICENSE.md"],
+}
+
+# Packages for the browser tests only, copied flat into tests/browser/vendor/<package>/.
+TEST_FILES: dict[str, list[str]] = {
+    "axe-core": ["axe.min.js", "LICENSE"],
 }
 
 # The polyfill's default locateFile: `https://<cdn>/npm/zxing-wasm@<v>/dist/${dir}/${file}`.
@@ -71,15 +80,13 @@ def localize_wasm_url(source: str) -> str:
     return patched
 
 
-def main() -> None:
-    versions = {package: installed_version(package) for package in FILES}
-    check_pins(versions)
-    for package, files in FILES.items():
-        target = VENDOR / package
+def copy_files(destination_root: Path, files: dict[str, list[str]]) -> None:
+    for package, names in files.items():
+        target = destination_root / package
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
-        for name in files:
+        for name in names:
             source = NODE_MODULES / package / name
             destination = target / Path(name).name
             if package == "barcode-detector" and name.endswith(".js"):
@@ -88,12 +95,25 @@ def main() -> None:
             else:
                 shutil.copyfile(source, destination)
             print(f"  {destination.relative_to(ROOT)}")
+
+
+def write_versions(destination_root: Path, versions: dict[str, str]) -> None:
     lines = [
         "# Vendored by `make vendor` (scripts/vendor_assets.py) from package.json; do not edit.",
         *(f"{package} {version}" for package, version in sorted(versions.items())),
     ]
-    (VENDOR / "VERSIONS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"  {(VENDOR / 'VERSIONS.txt').relative_to(ROOT)}")
+    (destination_root / "VERSIONS.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"  {(destination_root / 'VERSIONS.txt').relative_to(ROOT)}")
+
+
+def main() -> None:
+    versions = {package: installed_version(package) for package in FILES}
+    test_versions = {package: installed_version(package) for package in TEST_FILES}
+    check_pins({**versions, **test_versions})
+    copy_files(VENDOR, FILES)
+    write_versions(VENDOR, versions)
+    copy_files(TEST_VENDOR, TEST_FILES)
+    write_versions(TEST_VENDOR, test_versions)
 
 
 if __name__ == "__main__":

@@ -9,26 +9,40 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "kitlog" / "static" / "vendor"
+TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"  # what only the browser tests use
 WASM = "/static/vendor/zxing-wasm/zxing_reader.wasm"
 
 
-def vendored_versions() -> dict[str, str]:
-    lines = (VENDOR / "VERSIONS.txt").read_text(encoding="utf-8").splitlines()
+def vendored_versions(vendor: Path = VENDOR) -> dict[str, str]:
+    lines = (vendor / "VERSIONS.txt").read_text(encoding="utf-8").splitlines()
     return dict(line.split(" ", 1) for line in lines if line and not line.startswith("#"))
 
 
 def test_the_versions_file_matches_package_json_and_the_lock():
-    versions = vendored_versions()
+    served, for_tests = vendored_versions(), vendored_versions(TEST_VENDOR)
+    assert not served.keys() & for_tests.keys()
+    versions = {**served, **for_tests}
     pinned = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"]
     for package, version in pinned.items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{package} is not pinned: {version}"
         assert versions.get(package) == version, package
     lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]
-    for package, version in versions.items():
-        assert lock[f"node_modules/{package}"]["version"] == version, package
-        assert (VENDOR / package).is_dir(), f"{package} is listed but not vendored"
+    for vendor, listed in ((VENDOR, served), (TEST_VENDOR, for_tests)):
+        for package, version in listed.items():
+            assert lock[f"node_modules/{package}"]["version"] == version, package
+            assert (vendor / package).is_dir(), f"{package} is listed but not vendored"
     assert versions["barcode-detector"] == "3.2.2"
     assert versions["chart.js"] == "4.6.1"
+
+
+def test_axe_core_is_vendored_for_the_tests_only_and_never_served(client):
+    axe = TEST_VENDOR / "axe-core" / "axe.min.js"
+    assert axe.read_text(encoding="utf-8").startswith(
+        f"/*! axe v{vendored_versions(TEST_VENDOR)['axe-core']}"
+    )
+    assert (TEST_VENDOR / "axe-core" / "LICENSE").exists()
+    assert not (VENDOR / "axe-core").exists()
+    assert client.get("/static/vendor/axe-core/axe.min.js").status_code == 404
 
 
 def test_no_vendored_or_kitlog_script_names_an_outside_address():
