@@ -21,6 +21,7 @@ from kitlog.blueprints.api.common import (
     resolve,
     resolve_id,
 )
+from kitlog.blueprints.api.manifests import TripHouseholdSchema
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
 from kitlog.models import FAIL_REASONS, Manifest, Round, Warehouse
@@ -44,14 +45,6 @@ class AttemptSchema(ma.Schema):
     reason = fields.String(allow_none=True, metadata={"enum": list(FAIL_REASONS)})
 
 
-class FollowUpHouseholdSchema(ma.Schema):
-    code = fields.String(required=True)
-    head_name = fields.String(metadata={"description": "Only for users who may read households."})
-    phone = fields.String(metadata={"description": "Only for users who may read households."})
-    village = fields.String(required=True)
-    district = fields.String(required=True)
-
-
 class FollowUpRoundSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -66,7 +59,7 @@ class FollowUpSchema(ma.Schema):
     manifest = fields.String(
         allow_none=True, metadata={"description": "The number of the trip it failed on."}
     )
-    household = fields.Nested(FollowUpHouseholdSchema, required=True)
+    household = fields.Nested(TripHouseholdSchema, required=True)
     attempts = fields.List(fields.Nested(AttemptSchema), required=True)
     flagged = fields.Boolean(
         required=True,

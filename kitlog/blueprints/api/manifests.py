@@ -177,7 +177,10 @@ class WorkListManifestSchema(ma.Schema):
     destination = fields.String(required=True)
 
 
-class WorkListHouseholdSchema(ma.Schema):
+class TripHouseholdSchema(ma.Schema):
+    """A household on a trip's work-list or among the follow-ups: where to go, and who to
+    ask for when the reader may read households."""
+
     code = fields.String(required=True)
     head_name = fields.String(metadata={"description": "Only for users who may read households."})
     phone = fields.String(metadata={"description": "Only for users who may read households."})
@@ -195,7 +198,7 @@ class WorkListItemSchema(ma.Schema):
     code = fields.String(required=True, metadata={"example": "ABC-DEF-GHJ"})
     status = fields.String(required=True)
     kits = fields.Integer(required=True)
-    household = fields.Nested(WorkListHouseholdSchema, required=True)
+    household = fields.Nested(TripHouseholdSchema, required=True)
     attempts = fields.List(fields.Nested(WorkListAttemptSchema), required=True)
 
 
@@ -268,6 +271,19 @@ def _manifest_or_404(manifest_id: int) -> Manifest:
     )
 
 
+def _audit_trip_households(manifest: Manifest, households: set[str]) -> None:
+    """A read of a trip's households with their heads' names, in the audit log."""
+    audit.record_look(
+        db.session,
+        "manifest.households",
+        user=current_user,
+        object_type="manifest",
+        object_ref=manifest.number,
+        detail={"households": len(households)},
+        address=request.remote_addr,
+    )
+
+
 # -- views ---------------------------------------------------------------------------------
 
 
@@ -309,15 +325,7 @@ def get_manifest(manifest_id):
     detail = _dump_detail(manifest)
     if can("households.read") and detail["parcels"]:
         # The trip's households with their heads' names, as a phone keeps them offline.
-        audit.record_look(
-            db.session,
-            "manifest.households",
-            user=current_user,
-            object_type="manifest",
-            object_ref=manifest.number,
-            detail={"households": len({p["household"]["code"] for p in detail["parcels"]})},
-            address=request.remote_addr,
-        )
+        _audit_trip_households(manifest, {p["household"]["code"] for p in detail["parcels"]})
     return detail
 
 
@@ -373,15 +381,7 @@ def manifest_worklist(manifest_id):
     names = can("households.read")
     work = worklist.worklist(db.session, manifest)
     if names and work.items:
-        audit.record_look(
-            db.session,
-            "manifest.households",
-            user=current_user,
-            object_type="manifest",
-            object_ref=manifest.number,
-            detail={"households": len({item.household.code for item in work.items})},
-            address=request.remote_addr,
-        )
+        _audit_trip_households(manifest, {item.household.code for item in work.items})
     return _dump_worklist(work, names=names)
 
 
