@@ -22,7 +22,7 @@ on a connection of their own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -174,14 +174,25 @@ def table_triggers(connection: Connection, table: str) -> dict[str, str]:
 
 
 def _replace_sqlite_checks(connection: Connection, table: str, checks: Mapping[str, str]) -> None:
+    def replaced(sql: str) -> str:
+        for name, condition in checks.items():
+            sql = replace_check_in_create_table(sql, name, condition)
+        return sql
+
+    _rewrite_sqlite_table(connection, table, replaced)
+
+
+def _rewrite_sqlite_table(
+    connection: Connection, table: str, change: Callable[[str], str]
+) -> None:
+    """Change `table`'s CREATE TABLE statement in `sqlite_schema`, in place."""
     sql = connection.execute(
         text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :table"),
         {"table": table},
     ).scalar()
     if sql is None:
         raise SchemaChangeRefused(f"there is no table {table}")
-    for name, condition in checks.items():
-        sql = replace_check_in_create_table(sql, name, condition)
+    sql = change(sql)
     version = connection.exec_driver_sql("PRAGMA schema_version").scalar_one()
     connection.exec_driver_sql("PRAGMA writable_schema = ON")
     try:
@@ -196,6 +207,35 @@ def _replace_sqlite_checks(connection: Connection, table: str, checks: Mapping[s
     problems = connection.exec_driver_sql(f"PRAGMA integrity_check({table})").scalars().all()
     if problems != ["ok"]:
         raise SchemaChangeRefused(f"{table} after the change: {'; '.join(problems)}")
+
+
+def drop_referencing_columns(op: Operations, table: str, references: Mapping[str, str]) -> None:
+    """Drop columns that each carry a named foreign key (`{column: constraint name}`),
+    keeping everything else of the table.
+
+    PostgreSQL drops each column with its key. SQLite refuses to drop a column that a
+    foreign key names, and a batch copy would have to drop a table others refer to: the
+    key is taken out of the table's definition in `sqlite_schema` (as `replace_checks`
+    does), then the column is dropped with `ALTER TABLE … DROP COLUMN`.
+    """
+    connection = op.get_bind()
+    with keep_triggers(op, table):
+        if connection.dialect.name == "sqlite":
+
+            def unreferenced(sql: str) -> str:
+                for name in references.values():
+                    pattern = re.compile(
+                        rf"\s+CONSTRAINT\s+\"?{re.escape(name)}\"?\s+REFERENCES\s+\w+\s*\([^)]*\)",
+                        re.IGNORECASE,
+                    )
+                    sql, count = pattern.subn("", sql)
+                    if count != 1:
+                        raise SchemaChangeRefused(f"{name} is named {count} times in {table}")
+                return sql
+
+            _rewrite_sqlite_table(connection, table, unreferenced)
+        for column in references:
+            op.drop_column(table, column)
 
 
 _QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}

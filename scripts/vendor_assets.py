@@ -4,6 +4,10 @@ Run by `make vendor` after `npm ci` (package.json pins the versions; package-loc
 the whole tree). The copies are committed: kitlog never fetches anything from a CDN at
 run time, and node is only needed to refresh them.
 
+Indonesia's official list of places (idn-area-data: provinces, regencies, districts and
+villages with their Kemendagri codes, under the ODbL) goes to kitlog/data/idn-area-data/,
+with its licence file and its own VERSIONS.txt; kitlog loads it into the places table.
+
 For each package (barcode-detector and its zxing-wasm; chart.js) it copies the listed
 files to kitlog/static/vendor/<package>/, and it writes kitlog/static/vendor/VERSIONS.txt
 with each package's installed version. Packages only the tests use (axe-core, the
@@ -29,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 VENDOR = ROOT / "kitlog" / "static" / "vendor"
 TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"
+DATA = ROOT / "kitlog" / "data"
 LOCAL_WASM_DIR = "/static/vendor/zxing-wasm/"
 
 # package -> files inside the package, copied flat into vendor/<package>/
@@ -43,6 +48,18 @@ FILES: dict[str, list[str]] = {
 # Packages for the browser tests only, copied flat into tests/browser/vendor/<package>/.
 TEST_FILES: dict[str, list[str]] = {
     "axe-core": ["axe.min.js", "LICENSE"],
+}
+
+# Indonesia's official administrative areas with their Kemendagri codes (ODbL: the licence
+# file travels with the data), loaded into the places table; not served.
+DATA_FILES: dict[str, list[str]] = {
+    "idn-area-data": [
+        "data/provinces.csv",
+        "data/regencies.csv",
+        "data/districts.csv",
+        "data/villages.csv",
+        "data/LICENSE.md",
+    ],
 }
 
 # The polyfill's default locateFile: `https://<cdn>/npm/zxing-wasm@<v>/dist/${dir}/${file}`.
@@ -109,11 +126,14 @@ def write_versions(destination_root: Path, versions: dict[str, str]) -> None:
 def main() -> None:
     versions = {package: installed_version(package) for package in FILES}
     test_versions = {package: installed_version(package) for package in TEST_FILES}
-    check_pins({**versions, **test_versions})
+    data_versions = {package: installed_version(package) for package in DATA_FILES}
+    check_pins({**versions, **test_versions, **data_versions})
     copy_files(VENDOR, FILES)
     write_versions(VENDOR, versions)
     copy_files(TEST_VENDOR, TEST_FILES)
     write_versions(TEST_VENDOR, test_versions)
+    copy_files(DATA, DATA_FILES)
+    write_versions(DATA, data_versions)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Parcel, Warehouse
 from kitlog.services import distribution, households, reference, stock, users
 from kitlog.services.reference import ContentLine
+from tests.places import village
 
 PASSWORD = "correct horse battery"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "kitlog" / "translations"
@@ -416,7 +417,7 @@ class Factory:
     def nik(self, province_code: str = "35") -> str:
         """A valid NIK, different each call: province, regency, district, birth date, serial."""
         n = self._next()
-        return f"{province_code}0712{(n % 28) + 1:02d}0{(n % 9) + 1}85{n % 10000 or 1:04d}"
+        return f"{province_code}0701{(n % 28) + 1:02d}0{(n % 9) + 1}85{n % 10000 or 1:04d}"
 
     def household_values(self, **values) -> dict:
         """The values of a valid household as the API takes them; override any."""
@@ -430,7 +431,7 @@ class Factory:
             "province": "Jawa Timur",
             "regency": "Kabupaten Malang",
             "district": "Turen",
-            "village": f"Sedayu {n}",
+            "village": village(n),
             "members": 4,
             "vulnerabilities": [],
             "consent": True,

@@ -19,6 +19,7 @@ from kitlog.services import manifests, stock
 from kitlog.services.households import FIELDS
 from kitlog.services.reports import donor_report
 from kitlog.services.scans import ScanInput, record_scan
+from tests.places import village
 
 # -- parcels on the move -------------------------------------------------------------------
 
@@ -46,7 +47,7 @@ class ScanWorld:
         self.siti.name = "Siti Rahayu"
         self.admin = make.user("admin")
         for n in range(households):
-            make.household(village=f"Sedayu {n}")
+            make.household(village=village(n))
         self.round = dist.create_round(
             db.session,
             name="Round 1",
@@ -266,7 +267,7 @@ class DoorWorld:
         self.households = [
             make.household(
                 head_name=f"Siti Rahayu {n}",
-                village=f"Sedayu {n}",
+                village=village(n),
                 district="Turen",
                 nik=f"350712010185{n + 1:04d}",
                 phone=f"08123456{n:04d}",
@@ -427,7 +428,7 @@ class LedgerWorld:
 
     def _dispatch_three_and_return_one(self):
         for n in range(3):
-            self.make.household(village=f"Sedayu {n}")
+            self.make.household(village=village(n))
         round_ = dist.create_round(
             db.session,
             name="Round B",
@@ -482,7 +483,7 @@ def row_values(i: int, **changes) -> dict:
         "province": "jatim",
         "regency": "KAB.  MALANG",
         "district": "Turen",
-        "village": f"Sedayu {i % 40}",
+        "village": village(i),
         "members": "4",
         "vulnerabilities": "lansia; balita" if i % 3 == 0 else "",
         "consent": "ya",

@@ -32,6 +32,7 @@ from kitlog.models.households import (
     ImportStatus,
     Relation,
 )
+from kitlog.models.places import PLACE_LEVELS, Place
 from kitlog.models.reference import Donor, KitItem, KitType, Warehouse
 from kitlog.models.scanning import (
     FAIL_REASONS,
@@ -69,6 +70,8 @@ from kitlog.models.users import (
 )
 
 __all__ = [
+    "PLACE_LEVELS",
+    "Place",
     "AuditEvent",
     "CLOSED_WITH_ROUND",
     "UNLOADED",

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kitlog.extensions import db
 from kitlog.models.base import Model, created_at_column, sql_in
 from kitlog.models.households import MAX_PLACE, Household
+from kitlog.models.places import place_code_column
 from kitlog.models.reference import Warehouse
 from kitlog.models.scanning import Manifest, Scan
 from kitlog.models.stock import DonorBatch
@@ -95,8 +96,8 @@ class Round(Model):
     Entitlement: `entitlement` kits per household; with `members_per_kit` set, one kit
     for every `members_per_kit` people (rounded up), at most `entitlement`.
 
-    Eligible: active households that gave consent, inside the area (`province` and/or
-    `regency`; none: everyone). With `vulnerable_first` set the round serves only
+    Eligible: active households that gave consent, inside the area (`province_code` and/or
+    `regency_code`; none: everyone). With `vulnerable_first` set the round serves only
     households with at least one vulnerability; the admin clears the flag later to
     extend the round to everyone (allocating again gives nobody a second parcel).
     """
@@ -122,6 +123,9 @@ class Round(Model):
     members_per_kit: Mapped[int | None] = mapped_column(Integer)
     province: Mapped[str | None] = mapped_column(String(60))
     regency: Mapped[str | None] = mapped_column(String(MAX_PLACE))
+    # The area's official codes: eligibility compares them, not the names.
+    province_code: Mapped[str | None] = place_code_column()
+    regency_code: Mapped[str | None] = place_code_column()
     vulnerable_first: Mapped[bool] = mapped_column(Boolean, default=False)
     show_head_name: Mapped[bool] = mapped_column(Boolean, default=False)
     start_date: Mapped[date | None] = mapped_column(Date)

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.models.base import Model, created_at_column, sql_in, utcnow
+from kitlog.models.places import place_code_column
 from kitlog.models.users import User
 
 
@@ -65,6 +66,7 @@ class Household(Model):
         CheckConstraint(f"length(nik) = {NIK_LENGTH}", name="nik_length"),
         CheckConstraint("consent = false OR consent_date IS NOT NULL", name="consent_dated"),
         Index("ix_households_area", "province", "regency", "district", "village"),
+        Index("ix_households_area_codes", "regency_code", "district_code"),
         Index("ix_households_name_key", "name_key"),
         Index("ix_households_phone", "phone"),
     )
@@ -82,6 +84,12 @@ class Household(Model):
     regency: Mapped[str] = mapped_column(String(MAX_PLACE))
     district: Mapped[str] = mapped_column(String(MAX_PLACE))
     village: Mapped[str] = mapped_column(String(MAX_PLACE))
+    # The official codes of those places; NULL only for a household registered before
+    # kitlog knew them whose names matched no place (`kitlog places check` lists them).
+    province_code: Mapped[str | None] = place_code_column()
+    regency_code: Mapped[str | None] = place_code_column()
+    district_code: Mapped[str | None] = place_code_column()
+    village_code: Mapped[str | None] = place_code_column(index=True)
     members: Mapped[int] = mapped_column(Integer)
     elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     disability: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.models.base import Model, created_at_column
+from kitlog.models.places import place_code_column
 
 MAX_TIMEZONE = 64  # the longest IANA zone name is 32 characters
 
@@ -73,6 +74,13 @@ class Warehouse(Model):
     name: Mapped[str] = mapped_column(String(200))
     province: Mapped[str] = mapped_column(String(100))
     regency: Mapped[str] = mapped_column(String(100))
+    # The official places it stands in: down to its regency at least, its village if known.
+    district: Mapped[str | None] = mapped_column(String(100))
+    village: Mapped[str | None] = mapped_column(String(100))
+    province_code: Mapped[str | None] = place_code_column()
+    regency_code: Mapped[str | None] = place_code_column()
+    district_code: Mapped[str | None] = place_code_column()
+    village_code: Mapped[str | None] = place_code_column()
     address: Mapped[str] = mapped_column(String(500), default="")
     # The IANA zone its work is shown in (Asia/Makassar); its province's unless set.
     timezone: Mapped[str] = mapped_column(

@@ -12,183 +12,124 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from kitlog.models import User
-from kitlog.services.households import (
-    PROVINCE_CODE_OF,
-    clean_household,
-)
+from kitlog.services import places
+from kitlog.services.households import clean_household
 from kitlog.services.imports import CheckedFile, import_households
 
 SEED = 2020
 
-# province → regency → (NIK regency code, {district: (NIK district code, [villages])}),
+# province → regency → district → villages, as the official list of places names them,
 # and the province's share of the demo households (where most PMI come from).
-PLACES: dict[str, tuple[float, dict[str, tuple[str, dict[str, tuple[str, list[str]]]]]]] = {
+PLACES: dict[str, tuple[float, dict[str, dict[str, list[str]]]]] = {
     "Jawa Timur": (
         0.30,
         {
-            "Kabupaten Malang": (
-                "07",
-                {
-                    "Turen": ("17", ["Sedayu", "Talok", "Undaan"]),
-                    "Dampit": ("18", ["Amadanom", "Pamotan"]),
-                    "Kepanjen": ("21", ["Talangagung", "Panggungrejo"]),
-                },
-            ),
-            "Kabupaten Blitar": (
-                "05",
-                {
-                    "Kanigoro": ("09", ["Gogodeso", "Satreyan"]),
-                    "Wlingi": ("14", ["Beru", "Tangkil"]),
-                },
-            ),
-            "Kabupaten Ponorogo": (
-                "02",
-                {
-                    "Babadan": ("16", ["Patihan Wetan", "Polorejo"]),
-                    "Jetis": ("11", ["Kutu Wetan", "Mojorejo"]),
-                },
-            ),
-            "Kabupaten Tulungagung": (
-                "04",
-                {
-                    "Kalidawir": ("08", ["Betak", "Salakkembang"]),
-                    "Boyolangu": ("12", ["Sobontoro", "Kendalbulur"]),
-                },
-            ),
-            "Kabupaten Banyuwangi": (
-                "10",
-                {
-                    "Genteng": ("14", ["Kembiritan", "Setail"]),
-                    "Rogojampi": ("05", ["Lemahbang Dewo", "Karangbendo"]),
-                },
-            ),
+            "Kabupaten Malang": {
+                "Turen": ["Sedayu", "Talok", "Undaan"],
+                "Dampit": ["Amadanom", "Pamotan"],
+                "Kepanjen": ["Talangagung", "Panggungrejo"],
+            },
+            "Kabupaten Blitar": {
+                "Kanigoro": ["Gogodeso", "Satreyan"],
+                "Wlingi": ["Beru", "Tangkil"],
+            },
+            "Kabupaten Ponorogo": {
+                "Babadan": ["Patihan Wetan", "Polorejo"],
+                "Jetis": ["Kutu Wetan", "Mojorejo"],
+            },
+            "Kabupaten Tulungagung": {
+                "Kalidawir": ["Betak", "Salakkembang"],
+                "Boyolangu": ["Sobontoro", "Kendalbulur"],
+            },
+            "Kabupaten Banyuwangi": {
+                "Genteng": ["Kembiritan", "Setail"],
+                "Rogojampi": ["Lemahbang Dewo", "Karangbendo"],
+            },
         },
     ),
     "Jawa Tengah": (
         0.22,
         {
-            "Kabupaten Cilacap": (
-                "01",
-                {
-                    "Kroya": ("06", ["Pekuncen", "Ayamalas"]),
-                    "Kesugihan": ("10", ["Dondong", "Slarang"]),
-                },
-            ),
-            "Kabupaten Kendal": (
-                "24",
-                {
-                    "Weleri": ("11", ["Penyangkringan", "Sumberagung"]),
-                    "Cepiring": ("06", ["Karangsuno", "Juwiring"]),
-                },
-            ),
-            "Kabupaten Brebes": (
-                "29",
-                {
-                    "Bulakamba": ("11", ["Bulakparen", "Karangsari"]),
-                    "Larangan": ("09", ["Siandong", "Sitanggal"]),
-                },
-            ),
-            "Kabupaten Banyumas": (
-                "02",
-                {
-                    "Sumbang": ("13", ["Kawungcarang", "Banjarsari Kulon"]),
-                    "Ajibarang": ("05", ["Pancasan", "Darmakradenan"]),
-                },
-            ),
+            "Kabupaten Cilacap": {
+                "Kroya": ["Pekuncen", "Ayamalas"],
+                "Kesugihan": ["Dondong", "Slarang"],
+            },
+            "Kabupaten Kendal": {
+                "Weleri": ["Penyangkringan", "Sumberagung"],
+                "Cepiring": ["Karangsuno", "Juwiring"],
+            },
+            "Kabupaten Brebes": {
+                "Bulakamba": ["Bulakparen", "Karangsari"],
+                "Larangan": ["Siandong", "Sitanggal"],
+            },
+            "Kabupaten Banyumas": {
+                "Sumbang": ["Kawungcarang", "Banjarsari Kulon"],
+                "Ajibarang": ["Pancasan", "Darmakradenan"],
+            },
         },
     ),
     "Jawa Barat": (
         0.20,
         {
-            "Kabupaten Indramayu": (
-                "12",
-                {
-                    "Juntinyuat": ("16", ["Dadap", "Limbangan"]),
-                    "Losarang": ("29", ["Santing", "Pangkalan"]),
-                },
-            ),
-            "Kabupaten Cirebon": (
-                "09",
-                {
-                    "Gebang": ("23", ["Gebang Mekar", "Kalipasung"]),
-                    "Kapetakan": ("31", ["Bungko", "Karangkendal"]),
-                },
-            ),
-            "Kabupaten Subang": (
-                "13",
-                {
-                    "Pamanukan": ("17", ["Mulyasari", "Lengkongjaya"]),
-                    "Ciasem": ("15", ["Ciasem Baru", "Sukamandijaya"]),
-                },
-            ),
-            "Kabupaten Cianjur": (
-                "03",
-                {
-                    "Cikalongkulon": ("20", ["Mekarjaya", "Cinangsi"]),
-                    "Karangtengah": ("09", ["Sukamanah", "Hegarmanah"]),
-                },
-            ),
+            "Kabupaten Indramayu": {
+                "Juntinyuat": ["Dadap", "Limbangan"],
+                "Losarang": ["Santing", "Pangkalan"],
+            },
+            "Kabupaten Cirebon": {
+                "Gebang": ["Gebang Mekar", "Kalipasung"],
+                "Kepetakan": ["Bungko", "Karangkendal"],
+            },
+            "Kabupaten Subang": {
+                "Pamanukan": ["Mulyasari", "Lengkongjaya"],
+                "Ciasem": ["Ciasem Baru", "Sukamandijaya"],
+            },
+            "Kabupaten Cianjur": {
+                "Cikalongkulon": ["Mekarjaya", "Cinangsi"],
+                "Karangtengah": ["Sukamanah", "Hegarmanah"],
+            },
         },
     ),
     "Nusa Tenggara Barat": (
         0.15,
         {
-            "Kabupaten Lombok Timur": (
-                "03",
-                {
-                    "Selong": ("02", ["Kelayu Jorong", "Pancor"]),
-                    "Sakra": ("04", ["Rumbuk", "Sakra Selatan"]),
-                    "Masbagik": ("09", ["Masbagik Utara", "Kumbang"]),
-                },
-            ),
-            "Kabupaten Lombok Tengah": (
-                "02",
-                {
-                    "Praya": ("01", ["Leneng", "Gerunung"]),
-                    "Jonggat": ("03", ["Ubung", "Puyung"]),
-                },
-            ),
-            "Kabupaten Sumbawa": ("04", {"Moyo Hilir": ("05", ["Berare", "Poto"])}),
+            "Kabupaten Lombok Timur": {
+                "Selong": ["Kelaju Jorong", "Pancor"],
+                "Sakra": ["Rumbuk", "Sakra Selatan"],
+                "Masbagik": ["Masbagik Utara", "Kumbang"],
+            },
+            "Kabupaten Lombok Tengah": {
+                "Praya": ["Leneng", "Gerunung"],
+                "Jonggat": ["Ubung", "Puyung"],
+            },
+            "Kabupaten Sumbawa": {"Moyo Hilir": ["Berare", "Poto"]},
         },
     ),
     "Nusa Tenggara Timur": (
         0.07,
         {
-            "Kabupaten Kupang": (
-                "01",
-                {
-                    "Kupang Timur": ("04", ["Oesao", "Babau"]),
-                    "Amarasi": ("01", ["Ponain", "Kotabes"]),
-                },
-            ),
-            "Kabupaten Timor Tengah Selatan": (
-                "02",
-                {
-                    "Kota Soe": ("15", ["Karang Siri", "Kampung Baru"]),
-                    "Amanuban Barat": ("03", ["Nule", "Haumenbaki"]),
-                },
-            ),
-            "Kabupaten Sikka": ("07", {"Alok": ("07", ["Wolomarang", "Kota Uneng"])}),
+            "Kabupaten Kupang": {
+                "Kupang Timur": ["Oelatimo", "Babau"],
+                "Amarasi": ["Ponain", "Kotabes"],
+            },
+            "Kabupaten Timor Tengah Selatan": {
+                "Kota Soe": ["Karang Sirih", "Kampung Baru"],
+                "Amanuban Barat": ["Nule", "Haumeni Baki"],
+            },
+            "Kabupaten Sikka": {"Alok": ["Madawat", "Kota Uneng"]},
         },
     ),
     "Lampung": (
         0.06,
         {
-            "Kabupaten Lampung Timur": (
-                "07",
-                {
-                    "Pekalongan": ("09", ["Gondangrejo", "Sidodadi"]),
-                    "Batanghari": ("05", ["Banjarrejo", "Bumiharjo"]),
-                },
-            ),
-            "Kabupaten Lampung Tengah": (
-                "02",
-                {
-                    "Punggur": ("12", ["Tanggulangin", "Nunggalrejo"]),
-                    "Kalirejo": ("08", ["Kaliwungu", "Sinar Sari"]),
-                },
-            ),
-            "Kabupaten Pringsewu": ("10", {"Gadingrejo": ("03", ["Wonodadi", "Tulung Agung"])}),
+            "Kabupaten Lampung Timur": {
+                "Pekalongan": ["Gondangrejo", "Sidodadi"],
+                "Batanghari": ["Banjarejo", "Bumiharjo"],
+            },
+            "Kabupaten Lampung Tengah": {
+                "Punggur": ["Tanggulangin", "Nunggalrejo"],
+                "Kalirejo": ["Kaliwungu", "Sinar Sari"],
+            },
+            "Kabupaten Pringsewu": {"Gadingrejo": ["Wonodadi", "Tulung Agung"]},
         },
     ),
 }
@@ -304,19 +245,18 @@ def demo_household_rows(count: int, *, today: date, seed: int = SEED) -> list[di
         province = rng.choices(provinces, weights)[0]
         regencies = PLACES[province][1]
         regency = rng.choice(list(regencies))
-        regency_code, districts = regencies[regency]
+        districts = regencies[regency]
         district = rng.choice(list(districts))
-        district_code, villages = districts[district]
+        villages = districts[district]
+        area = places.best_match({"province": province, "regency": regency, "district": district})
+        area_code = area[-1].code.replace(".", "")  # a NIK's first six digits
         region = REGION_OF.get(province, "java")
         relation = rng.choices([r for r, _w in RELATIONS], [w for _r, w in RELATIONS])[0]
         worker_is_woman = rng.random() < 0.7
         head_is_woman = relation == "spouse" and not worker_is_woman or rng.random() < 0.25
         head_born = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 45))
         day = head_born.day + (40 if head_is_woman else 0)
-        nik = (
-            f"{PROVINCE_CODE_OF[province]}{regency_code}{district_code}"
-            f"{day:02d}{head_born.month:02d}{head_born.year % 100:02d}{n:04d}"
-        )
+        nik = f"{area_code}{day:02d}{head_born.month:02d}{head_born.year % 100:02d}{n:04d}"
         members = rng.choices(range(1, 9), [4, 10, 18, 24, 20, 12, 7, 5])[0]
         vulnerabilities = [
             name

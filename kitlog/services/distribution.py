@@ -62,7 +62,7 @@ from kitlog.models.base import table_of, utcnow
 from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
 from kitlog.models.households import MAX_PLACE
 from kitlog.names import PARCEL_STATUS_IN_TEXT, ROUND_STATUS_IN_TEXT, SKIP_REASON_NAMES
-from kitlog.services import parcel_codes
+from kitlog.services import parcel_codes, places
 from kitlog.services.errors import (
     Conflict,
     FieldError,
@@ -72,11 +72,9 @@ from kitlog.services.errors import (
     OutOfStock,
 )
 from kitlog.services.fields import spec, specs
-from kitlog.services.households import _Bad as BadValue
-from kitlog.services.households import clean_province, place_name
 from kitlog.services.locking import lock_batches, lock_row
 from kitlog.services.stock import Kits, stock_levels
-from kitlog.text import squeeze, storable
+from kitlog.text import squeeze
 
 MAX_REASON = 500
 CHUNK = 1000  # rows per IN (...) list or per bulk INSERT
@@ -179,6 +177,8 @@ class RoundValues:
     members_per_kit: int | None = spec(draft_only=True)
     province: str | None = spec(draft_only=True)
     regency: str | None = spec(max_length=MAX_PLACE, draft_only=True)
+    province_code: str | None = spec(draft_only=True)
+    regency_code: str | None = spec(draft_only=True)
     vulnerable_first: bool = spec()
     show_head_name: bool = spec()
     start_date: date | None = spec()
@@ -204,6 +204,7 @@ def _clean_round(
     members_per_kit: int | None,
     province: str | None,
     regency: str | None,
+    area_code: str | None,
     vulnerable_first: bool | None,
     show_head_name: bool | None,
     start_date: date | None,
@@ -246,21 +247,17 @@ def _clean_round(
                 ),
             )
         )
-    clean_prov = None
-    if province is not None and str(province).strip():
-        try:
-            clean_prov = clean_province(province)
-        except BadValue as bad:
-            errors.append(FieldError("province", bad.message))
-    clean_reg = None
-    if regency is not None and str(regency).strip():
-        clean_reg = place_name(str(regency))
-        if len(clean_reg) > MAX_PLACE:
-            errors.append(
-                FieldError("regency", _l("Keep this under %(n)s characters.", n=MAX_PLACE))
-            )
-        elif not storable(clean_reg, one_line=True):
-            errors.append(FieldError("regency", _l("Contains characters that are not allowed.")))
+    area = None
+    try:  # the area: an official province or regency, by code or by name
+        area = places.resolve(
+            {"province": province, "regency": regency, "area_code": area_code},
+            deepest="regency",
+            required="",
+            code_field="area_code",
+        )
+    except InvalidValues as bad:
+        errors.extend(bad.errors)
+    area_columns = area.columns() if area else {}
     if start_date is not None and end_date is not None and end_date < start_date:
         errors.append(FieldError("end_date", _l("The round cannot end before it starts.")))
     proof = proof or ProofKind.NONE
@@ -280,8 +277,10 @@ def _clean_round(
         warehouse=warehouse,
         entitlement=entitlement,
         members_per_kit=members_per_kit,
-        province=clean_prov,
-        regency=clean_reg,
+        province=area_columns.get("province"),
+        regency=area_columns.get("regency"),
+        province_code=area_columns.get("province_code"),
+        regency_code=area_columns.get("regency_code"),
         vulnerable_first=bool(vulnerable_first),
         show_head_name=bool(show_head_name),
         start_date=start_date,
@@ -300,6 +299,7 @@ def create_round(
     members_per_kit: int | None = None,
     province: str | None = None,
     regency: str | None = None,
+    area_code: str | None = None,
     vulnerable_first: bool = False,
     show_head_name: bool = False,
     start_date: date | None = None,
@@ -308,7 +308,8 @@ def create_round(
     user: User | None,
     now: datetime | None = None,
 ) -> Round:
-    """Plan a round, as a draft: batches of one kit type, a warehouse, an entitlement."""
+    """Plan a round, as a draft: batches of one kit type, a warehouse, an entitlement;
+    its area (none: everyone) by official code (`area_code`) or by names."""
     values = _clean_round(
         name=name,
         batches=batches,
@@ -317,6 +318,7 @@ def create_round(
         members_per_kit=members_per_kit,
         province=province,
         regency=regency,
+        area_code=area_code,
         vulnerable_first=vulnerable_first,
         show_head_name=show_head_name,
         start_date=start_date,
@@ -345,6 +347,7 @@ def update_round(
     members_per_kit: int | None | _Keep = KEEP,
     province: str | None | _Keep = KEEP,
     regency: str | None | _Keep = KEEP,
+    area_code: str | None | _Keep = KEEP,
     vulnerable_first: bool | None | _Keep = KEEP,
     show_head_name: bool | None | _Keep = KEEP,
     start_date: date | None | _Keep = KEEP,
@@ -358,6 +361,9 @@ def update_round(
     the round's value."""
     if round.status == RoundStatus.CLOSED:
         raise Conflict(_l("This round is closed: it can no longer change."))
+    if isinstance(area_code, _Keep):  # new names are matched again; none keep the code
+        renamed = not (isinstance(province, _Keep) and isinstance(regency, _Keep))
+        area_code = None if renamed else (round.regency_code or round.province_code)
     values = _clean_round(
         name=_kept(name, round.name),
         batches=list(_kept(batches, round.batches)),
@@ -366,6 +372,7 @@ def update_round(
         members_per_kit=_kept(members_per_kit, round.members_per_kit),
         province=_kept(province, round.province),
         regency=_kept(regency, round.regency),
+        area_code=area_code,
         vulnerable_first=_kept(vulnerable_first, round.vulnerable_first),
         show_head_name=_kept(show_head_name, round.show_head_name),
         start_date=_kept(start_date, round.start_date),
@@ -526,12 +533,25 @@ def _allocation_order(household: Household) -> tuple[int, str]:
 
 
 def _in_area(round_: Round, household: Household) -> bool:
+    if round_.regency_code:
+        return household.regency_code == round_.regency_code
+    if round_.province_code:
+        return household.province_code == round_.province_code
+    return _in_named_area(round_, household)
+
+
+def _in_named_area(round_: Round, household: Household) -> bool:
+    """A round from before kitlog knew codes, whose area matched no official place."""
     if round_.province and household.province != round_.province:
         return False
     return not (round_.regency and household.regency != round_.regency)
 
 
 def _area_conditions(round_: Round) -> list[ColumnElement[bool]]:
+    if round_.regency_code:
+        return [Household.regency_code == round_.regency_code]
+    if round_.province_code:
+        return [Household.province_code == round_.province_code]
     conditions: list[ColumnElement[bool]] = []
     if round_.province:
         conditions.append(Household.province == round_.province)

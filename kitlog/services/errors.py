@@ -59,17 +59,28 @@ class OutOfStock(Conflict):
 class FieldError:
     """One bad value: the field, what is wrong, and for a spreadsheet its line."""
 
-    __slots__ = ("field", "message", "row")
+    __slots__ = ("field", "message", "row", "suggestions")
 
-    def __init__(self, field: str, message: str | LazyString, row: int | None = None):
+    def __init__(
+        self,
+        field: str,
+        message: str | LazyString,
+        row: int | None = None,
+        *,
+        suggestions: list[dict[str, str | None]] | None = None,
+    ):
         self.field = field
         self.message = message
         self.row = row
+        # what the value may have meant (an official place: {code, name, level, parent})
+        self.suggestions = suggestions or []
 
-    def as_dict(self) -> dict[str, str | int]:
-        answer: dict[str, str | int] = {"field": self.field, "message": str(self.message)}
+    def as_dict(self) -> dict[str, object]:
+        answer: dict[str, object] = {"field": self.field, "message": str(self.message)}
         if self.row is not None:
             answer = {"row": self.row, **answer}
+        if self.suggestions:
+            answer["suggestions"] = self.suggestions
         return answer
 
     def __repr__(self) -> str:

@@ -33,6 +33,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.models.households import MAX_MEMBERS, MAX_NAME, MAX_PLACE, RELATIONS
+from kitlog.services import places
 from kitlog.services.errors import (
     Duplicate,
     FieldError,
@@ -45,85 +46,12 @@ from kitlog.services.fields import spec, specs
 from kitlog.services.sequences import next_numbers
 from kitlog.text import squeeze, storable
 
-# Indonesia's 38 provinces with their Kemendagri codes (the first two digits of a NIK).
-PROVINCES: tuple[tuple[str, str], ...] = (
-    ("11", "Aceh"),
-    ("12", "Sumatera Utara"),
-    ("13", "Sumatera Barat"),
-    ("14", "Riau"),
-    ("15", "Jambi"),
-    ("16", "Sumatera Selatan"),
-    ("17", "Bengkulu"),
-    ("18", "Lampung"),
-    ("19", "Kepulauan Bangka Belitung"),
-    ("21", "Kepulauan Riau"),
-    ("31", "DKI Jakarta"),
-    ("32", "Jawa Barat"),
-    ("33", "Jawa Tengah"),
-    ("34", "DI Yogyakarta"),
-    ("35", "Jawa Timur"),
-    ("36", "Banten"),
-    ("51", "Bali"),
-    ("52", "Nusa Tenggara Barat"),
-    ("53", "Nusa Tenggara Timur"),
-    ("61", "Kalimantan Barat"),
-    ("62", "Kalimantan Tengah"),
-    ("63", "Kalimantan Selatan"),
-    ("64", "Kalimantan Timur"),
-    ("65", "Kalimantan Utara"),
-    ("71", "Sulawesi Utara"),
-    ("72", "Sulawesi Tengah"),
-    ("73", "Sulawesi Selatan"),
-    ("74", "Sulawesi Tenggara"),
-    ("75", "Gorontalo"),
-    ("76", "Sulawesi Barat"),
-    ("81", "Maluku"),
-    ("82", "Maluku Utara"),
-    ("91", "Papua"),
-    ("92", "Papua Barat"),
-    ("93", "Papua Selatan"),
-    ("94", "Papua Tengah"),
-    ("95", "Papua Pegunungan"),
-    ("96", "Papua Barat Daya"),
-)
+# Indonesia's 38 provinces with their Kemendagri codes (the first two digits of a NIK),
+# as the shipped list of official places names them.
+PROVINCES: tuple[tuple[str, str], ...] = places.PROVINCES
 PROVINCE_NAMES = tuple(name for _code, name in PROVINCES)
 PROVINCE_CODES = {code: name for code, name in PROVINCES}
 PROVINCE_CODE_OF = {name: code for code, name in PROVINCES}
-
-# Short names people write in spreadsheets, keyed like _key() below.
-_PROVINCE_ALIASES = {
-    "nad": "Aceh",
-    "nanggroeacehdarussalam": "Aceh",
-    "sumut": "Sumatera Utara",
-    "sumbar": "Sumatera Barat",
-    "sumsel": "Sumatera Selatan",
-    "babel": "Kepulauan Bangka Belitung",
-    "bangkabelitung": "Kepulauan Bangka Belitung",
-    "kepri": "Kepulauan Riau",
-    "dki": "DKI Jakarta",
-    "jakarta": "DKI Jakarta",
-    "dkijakartaraya": "DKI Jakarta",
-    "jabar": "Jawa Barat",
-    "jateng": "Jawa Tengah",
-    "jatim": "Jawa Timur",
-    "diy": "DI Yogyakarta",
-    "yogyakarta": "DI Yogyakarta",
-    "daerahistimewayogyakarta": "DI Yogyakarta",
-    "ntb": "Nusa Tenggara Barat",
-    "ntt": "Nusa Tenggara Timur",
-    "kalbar": "Kalimantan Barat",
-    "kalteng": "Kalimantan Tengah",
-    "kalsel": "Kalimantan Selatan",
-    "kaltim": "Kalimantan Timur",
-    "kaltara": "Kalimantan Utara",
-    "sulut": "Sulawesi Utara",
-    "sulteng": "Sulawesi Tengah",
-    "sulsel": "Sulawesi Selatan",
-    "sultra": "Sulawesi Tenggara",
-    "sulbar": "Sulawesi Barat",
-    "malut": "Maluku Utara",
-    "pabar": "Papua Barat",
-}
 
 # Relation words in English and Indonesian, keyed like _key() below.
 _RELATION_WORDS = {
@@ -245,6 +173,14 @@ def clean_nik(value: object) -> str:
         raise _Bad(_l("A NIK begins with a province code; %(code)s is not one.", code=nik[:2]))
     if nik[2:4] == "00" or nik[4:6] == "00":
         raise _Bad(_l("Digits 3 to 6 of a NIK are a regency and district code, never 00."))
+    if not places.nik_area_known(nik):
+        raise _Bad(
+            _l(
+                "Digits 1 to 6 of a NIK are an official regency and district code;"
+                " %(code)s is not one.",
+                code=f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}",
+            )
+        )
     day, month = int(nik[6:8]), int(nik[8:10])
     if not (1 <= day <= 31 or 41 <= day <= 71) or not 1 <= month <= 12:
         raise _Bad(_l("Digits 7 to 12 of a NIK are a birth date; these are not."))
@@ -278,22 +214,14 @@ def clean_phone(value: object) -> str:
 
 @_same_words
 def clean_province(value: object) -> str:
+    """One of the 38 provinces, by name, short name or code: 'Jatim', '35' → 'Jawa Timur'."""
     text = squeeze(_text(value))
     if not text:
         raise _Bad(_l("Choose the province."))
-    if text in PROVINCE_CODES:
-        return PROVINCE_CODES[text]
-    key = _key(text)
-    if key in _PROVINCE_BY_KEY:
-        return _PROVINCE_BY_KEY[key]
-    if key.startswith("provinsi"):
-        return clean_province(text[len("provinsi") :])
-    if key in _PROVINCE_ALIASES:
-        return _PROVINCE_ALIASES[key]
-    raise _Bad(_l("%(value)s is not one of Indonesia's 38 provinces.", value=text[:60]))
-
-
-_PROVINCE_BY_KEY = {_key(name): name for name in PROVINCE_NAMES}
+    province = places.province_named(text)
+    if province is None:
+        raise _Bad(_l("%(value)s is not one of Indonesia's 38 provinces.", value=text[:60]))
+    return province
 
 
 @_same_words
@@ -435,11 +363,31 @@ def _vulnerability_columns(vulnerabilities: list[str]) -> dict[str, bool]:
     return {name: name in vulnerabilities for name in VULNERABILITIES}
 
 
+# The cleaner of the address's fields: they are cleaned together, each name under the
+# one before it, into official places (`places.resolve`).
+ADDRESS: Any = object()
+ADDRESS_FIELDS = ("province", "regency", "district", "village", "village_code")
+
+
 def _place(label: LazyString, tag: str, example: str, hint: LazyString) -> Any:
-    """A place below the province: free text of at most MAX_PLACE characters."""
+    """One of the address's names: an official place's name, found under the one before."""
     return spec(
-        label=label, clean=clean_place, max_length=MAX_PLACE, tag=tag, example=example, hint=hint
+        label=label,
+        clean=ADDRESS,
+        max_length=MAX_PLACE,
+        tag=tag,
+        example=example,
+        hint=hint,
+        required=False,
     )
+
+
+def _code_columns(village_code: str) -> dict[str, str]:
+    """The village's code and its parents' codes, each in its column."""
+    parts = village_code.split(".")
+    return {
+        f"{level}_code": ".".join(parts[: i + 1]) for i, level in enumerate(places.LEVELS)
+    }
 
 
 @dataclass
@@ -494,18 +442,14 @@ class HouseholdValues:
         example="081234567890",
         hint=_l("An Indonesian phone number: 08…, +62… or 62…. Keep it as Text."),
     )
-    province: str = spec(
-        label=_l("Province"),
-        clean=clean_province,
-        tag="#adm1+name",
-        example="Jawa Timur",
-        hint=_l("One of the provinces listed below."),
+    province: str = _place(
+        _l("Province"), "#adm1+name", "Jawa Timur", _l("One of the provinces listed below.")
     )
     regency: str = _place(
         _l("Regency / city"),
         "#adm2+name",
         "Kabupaten Malang",
-        _l("The regency or city (kabupaten/kota)."),
+        _l("The regency or city (kabupaten/kota), as in the official list of places."),
     )
     district: str = _place(_l("District"), "#adm3+name", "Turen", _l("The district (kecamatan)."))
     village: str = _place(
@@ -513,6 +457,20 @@ class HouseholdValues:
         "#adm4+name",
         "Sedayu",
         _l("The village (desa/kelurahan)."),
+    )
+    village_code: str = spec(
+        label=_l("Village code"),
+        clean=ADDRESS,
+        columns=_code_columns,
+        tag="#adm4+code",
+        required=False,
+        text_column=True,
+        example="35.07.09.1008",
+        hint=_l(
+            "The village's official Kemendagri code (10 digits, with or without dots). Given,"
+            " it names the province, regency, district and village, whose columns may stay"
+            " empty."
+        ),
     )
     members: int = spec(
         label=_l("Members"),
@@ -567,11 +525,19 @@ HOUSEHOLD_FIELDS = specs(HouseholdValues)
 IMPORT_FIELDS = tuple((name, field) for name, field in HOUSEHOLD_FIELDS if field.import_column)
 FIELDS = tuple(name for name, _field in IMPORT_FIELDS)
 
-# (field, cleaner, the fields it needs or None), in the order errors are listed
+# (field, cleaner, the fields it needs or None), in the order errors are listed; the
+# address (None) is cleaned where its first field is.
 _CLEANERS = tuple(
-    (name, field.clean, field.needs) for name, field in HOUSEHOLD_FIELDS if field.clean is not None
+    (name, field.clean, field.needs)
+    if field.clean is not ADDRESS
+    else (name, None, None)
+    for name, field in HOUSEHOLD_FIELDS
+    if field.clean is not ADDRESS or name == ADDRESS_FIELDS[0]
 )
-assert len(_CLEANERS) == len(HOUSEHOLD_FIELDS)  # noqa: S101 - every field is cleaned
+assert all(  # noqa: S101 - every field is cleaned
+    field.clean is not None and (field.clean is ADDRESS) == (name in ADDRESS_FIELDS)
+    for name, field in HOUSEHOLD_FIELDS
+)
 # (field, None when stored as one column of its name, else how it is stored)
 _STORED = tuple((name, field.columns) for name, field in HOUSEHOLD_FIELDS)
 
@@ -594,6 +560,9 @@ def _clean(raw: Mapping[str, object], today: date, row: int | None) -> dict[str,
     clean: dict[str, Any] = {}
     get = raw.get
     for name, cleaner, needs in _CLEANERS:
+        if cleaner is None:
+            _clean_address(raw, clean, errors, row)
+            continue
         try:
             if needs is None:
                 clean[name] = cleaner(get(name))
@@ -604,6 +573,30 @@ def _clean(raw: Mapping[str, object], today: date, row: int | None) -> dict[str,
     if errors:
         raise InvalidValues(errors)
     return clean
+
+
+def _clean_address(
+    raw: Mapping[str, object], clean: dict[str, Any], errors: list[FieldError], row: int | None
+) -> None:
+    """The official places the address names (`village_code`, or the four names)."""
+    try:
+        address = _resolve_address(*(_text(raw.get(name)) for name in ADDRESS_FIELDS))
+    except InvalidValues as bad:
+        for error in bad.errors:
+            error.row = row
+            errors.append(error)
+        return
+    columns = address.columns()
+    for level in places.LEVELS:
+        clean[level] = columns[level]
+    clean["village_code"] = address.code
+
+
+@lru_cache(maxsize=8192)  # a spreadsheet names the same villages thousands of times
+def _resolve_address(*values: str) -> places.Address:
+    address = places.resolve(dict(zip(ADDRESS_FIELDS, values, strict=True)))
+    assert address is not None  # noqa: S101 - a village is required
+    return address
 
 
 def clean_household(
@@ -649,12 +642,7 @@ def possible_duplicates(
         query = query.where(Household.id != exclude_id)
     found: list[Household] = []
     for other in session.scalars(query.order_by(Household.id).limit(200)):
-        same_place = (other.village, other.district, other.regency, other.province) == (
-            values.village,
-            values.district,
-            values.regency,
-            values.province,
-        )
+        same_place = other.village_code == values.village_code
         same_name = other.name_key == key
         same_phone = bool(values.phone) and other.phone == values.phone
         if same_place + same_name + same_phone >= 2:
@@ -753,6 +741,18 @@ def household_values(household: Household) -> dict[str, object]:
     return {name: getattr(household, name) for name, _field in HOUSEHOLD_FIELDS}
 
 
+def changed_values(household: Household, changes: Mapping[str, object]) -> dict[str, object]:
+    """The household's values with `changes` made (a partial update). A new village code
+    replaces the old names; a new name, the old code (the names are matched again)."""
+    values = household_values(household)
+    if "village_code" in changes:
+        for name in places.LEVELS:
+            values.pop(name, None)
+    elif any(name in changes for name in places.LEVELS):
+        values.pop("village_code", None)
+    return {**values, **changes}
+
+
 # -- finding households ------------------------------------------------------------------
 
 _CODE_RE = re.compile(r"HH-?[0-9]{1,9}\Z", re.IGNORECASE)
@@ -819,16 +819,36 @@ def households_query(
                     func.lower(Household.village).contains(needle, autoescape=True),
                 )
             )
+    province_code = None
     if province:
         try:
-            query = query.where(Household.province == clean_province(province))
+            province_code = PROVINCE_CODE_OF[clean_province(province)]
         except _Bad as bad:
             raise InvalidValue(bad.message, field="province") from None
-    if regency and place_name(regency):
-        query = query.where(func.lower(Household.regency) == place_name(regency).lower())
+        query = query.where(Household.province_code == province_code)
+    if regency and regency.strip():
+        query = query.where(Household.regency_code.in_(_regency_codes(regency, province_code)))
     if status:
         query = query.where(Household.status == status)
     return query.order_by(Household.id.desc())
+
+
+def _regency_codes(regency: str, province_code: str | None) -> list[str]:
+    """The regencies `regency` (a name or a code) may mean, in the province if given:
+    'Malang' alone finds both Kabupaten and Kota Malang. None: InvalidValue."""
+    gazetteer = places.gazetteer()
+    code = places.normalise_code(regency)
+    if code is not None:
+        found = [p for p in [gazetteer.get(code)] if p is not None and p.level == "regency"]
+    else:
+        provinces = [province_code] if province_code else [code for code, _name in PROVINCES]
+        found = [p for prov in provinces for p in gazetteer.named("regency", regency, prov)]
+    if not found:
+        raise InvalidValue(
+            _l("%(value)s is not a regency or city kitlog knows.", value=squeeze(regency)[:60]),
+            field="regency",
+        )
+    return [p.code for p in found]
 
 
 def get_household(session: Session, code: str) -> Household:

@@ -93,6 +93,16 @@ class RoundCreateSchema(ma.Schema):
     regency = Text(
         MAX_PLACE, load_default=None, allow_none=True, metadata={"example": "Kab. Malang"}
     )
+    area_code = Text(
+        13,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The official code of the round's province or regency (instead of,"
+            " or as well as, their names).",
+            "example": "35.07",
+        },
+    )
     vulnerable_first = Flag(
         load_default=False,
         metadata={"description": "Serve only households with a vulnerability until it is cleared."},
@@ -139,6 +149,8 @@ class RoundSchema(ma.Schema):
     members_per_kit = fields.Integer(allow_none=True)
     province = fields.String(allow_none=True)
     regency = fields.String(allow_none=True)
+    province_code = fields.String(allow_none=True, metadata={"example": "35"})
+    regency_code = fields.String(allow_none=True, metadata={"example": "35.07"})
     vulnerable_first = fields.Boolean(required=True)
     show_head_name = fields.Boolean(required=True)
     start_date = fields.Date(allow_none=True)
@@ -218,6 +230,10 @@ class ParcelHouseholdSchema(ma.Schema):
     district = fields.String(required=True)
     regency = fields.String(required=True)
     province = fields.String(required=True)
+    village_code = fields.String(allow_none=True, metadata={"example": "35.07.09.1008"})
+    district_code = fields.String(allow_none=True)
+    regency_code = fields.String(allow_none=True)
+    province_code = fields.String(allow_none=True)
     head_name = fields.String(metadata={"description": "Only for users who may read households."})
 
 
@@ -289,6 +305,8 @@ def _dump_rounds(rounds: Sequence[Round]) -> list[dict]:
             "members_per_kit": r.members_per_kit,
             "province": r.province,
             "regency": r.regency,
+            "province_code": r.province_code,
+            "regency_code": r.regency_code,
             "vulnerable_first": r.vulnerable_first,
             "show_head_name": r.show_head_name,
             "start_date": r.start_date,
@@ -330,10 +348,14 @@ def dump_household(household: Household, *, names: bool, regions: bool = True) -
         "members": household.members,
         "village": household.village,
         "district": household.district,
+        "village_code": household.village_code,
+        "district_code": household.district_code,
     }
     if regions:
         data["regency"] = household.regency
         data["province"] = household.province
+        data["regency_code"] = household.regency_code
+        data["province_code"] = household.province_code
     if names:
         data["head_name"] = household.head_name
     return data

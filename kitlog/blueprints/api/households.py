@@ -64,6 +64,15 @@ class HouseholdWriteSchema(ma.Schema):
     regency = Text(200, allow_none=True, metadata={"example": "Kabupaten Malang"})
     district = Text(200, allow_none=True, metadata={"example": "Turen"})
     village = Text(200, allow_none=True, metadata={"example": "Sedayu"})
+    village_code = Text(
+        20,
+        allow_none=True,
+        metadata={
+            "description": "The village's official Kemendagri code, with or without dots;"
+            " kitlog then fills the four names (given too, they must agree).",
+            "example": "35.07.09.1008",
+        },
+    )
     members = fields.Integer(strict=True, allow_none=True, metadata={"example": 4})
     vulnerabilities = fields.List(
         Text(40),
@@ -123,6 +132,17 @@ class HouseholdSchema(ma.Schema):
     regency = fields.String(required=True)
     district = fields.String(required=True)
     village = fields.String(required=True)
+    province_code = fields.String(allow_none=True, metadata={"example": "35"})
+    regency_code = fields.String(allow_none=True, metadata={"example": "35.07"})
+    district_code = fields.String(allow_none=True, metadata={"example": "35.07.09"})
+    village_code = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Null only for a household registered before kitlog knew the"
+            " official places, whose names matched none.",
+            "example": "35.07.09.1008",
+        },
+    )
     members = fields.Integer(required=True)
     vulnerabilities = fields.List(fields.String(), required=True)
     consent = fields.Boolean(required=True)
@@ -149,7 +169,10 @@ class HouseholdArgs(PageArgs):
         },
     )
     province = Text(100, metadata={"description": "A province: name, alias or code."})
-    regency = Text(200)
+    regency = Text(
+        200,
+        metadata={"description": "A regency or city: name (Malang: both) or code (35.07)."},
+    )
 
 
 class DuplicateProblemSchema(ProblemSchema):
@@ -179,6 +202,9 @@ def _dump(household: Household) -> dict:
     return {
         "code": household.code,
         **values,
+        "province_code": household.province_code,
+        "regency_code": household.regency_code,
+        "district_code": household.district_code,
         "created_at": household.created_at,
         "updated_at": household.updated_at,
     }
@@ -286,7 +312,7 @@ def update_household(data, code):
     """Correct a household; fields left out keep their value; the code never changes."""
     household = household_service.get_household(db.session, code)
     confirm = data.pop("confirm_duplicate")
-    raw = {**household_service.household_values(household), **data}
+    raw = household_service.changed_values(household, data)
     if raw["consent"] and not household.consent and "consent_date" not in data:
         raw["consent_date"] = None  # consent given now: dated today
     household_service.update_household(

@@ -11,11 +11,24 @@ from marshmallow import fields
 PROBLEM_JSON = "application/problem+json"
 
 
+class PlaceSchema(ma.Schema):
+    """One of Indonesia's official administrative areas."""
+
+    code = fields.String(required=True, metadata={"example": "35.07"})
+    name = fields.String(required=True, metadata={"example": "Kabupaten Malang"})
+    level = fields.String(required=True, metadata={"example": "regency"})
+    parent = fields.String(allow_none=True, metadata={"example": "35"})
+
+
 class ProblemErrorSchema(ma.Schema):
     row = fields.Integer(metadata={"description": "The spreadsheet line, for imports."})
     field = fields.String(required=True, metadata={"description": "The field it concerns."})
     message = fields.String(required=True, metadata={"description": "What is wrong with it."})
     location = fields.String(metadata={"description": "json, query or path."})
+    suggestions = fields.List(
+        fields.Nested(PlaceSchema),
+        metadata={"description": "Official places the value may have meant (at most 3)."},
+    )
 
 
 class ProblemSchema(ma.Schema):

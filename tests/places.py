@@ -1,0 +1,29 @@
+"""Real places from the official list, for test households: the villages of Turen,
+Kabupaten Malang, Jawa Timur (35.07.09)."""
+
+from __future__ import annotations
+
+TUREN_VILLAGES = (
+    "Sedayu",
+    "Turen",
+    "Tawangrejeni",
+    "Kemulan",
+    "Sawahan",
+    "Undaan",
+    "Gedok Kulon",
+    "Gedok Wetan",
+    "Talok",
+    "Tanggung",
+    "Jeru",
+    "Pagedangan",
+    "Sanankerto",
+    "Sananrejo",
+    "Kedok",
+    "Talangsuko",
+    "Tumpukrenteng",
+)
+
+
+def village(n: int) -> str:
+    """The n-th village of Turen (after the 17th, the first again)."""
+    return TUREN_VILLAGES[n % len(TUREN_VILLAGES)]
