@@ -9,7 +9,7 @@ from flask_login import current_user
 from kitlog.blueprints.reports import bp
 from kitlog.blueprints.reports.common import (
     build_report,
-    export_endpoints,
+    download_links,
     report_data,
     report_donor,
 )
@@ -67,8 +67,8 @@ def donor_report(code: str):
     return _render_report(
         "reports/donor_report.html",
         build_report(donor),
-        exports=export_endpoints(),
         can_share=True,
+        **download_links("donor_report", code=donor.code),
     )
 
 
@@ -151,9 +151,7 @@ def shared_report(token: str):
         donor = share_links.open_share_link(db.session, token)
     if donor is None:
         return render_template("reports/shared_missing.html"), 404, NO_INDEX
-    links = [
-        (fmt.upper(), url_for(endpoint, token=token))
-        for fmt, endpoint in export_endpoints("shared_report").items()
-    ]
-    page = _render_report("reports/shared.html", build_report(donor), export_links=links)
+    page = _render_report(
+        "reports/shared.html", build_report(donor), **download_links("shared_report", token=token)
+    )
     return page, 200, NO_INDEX
