@@ -13,10 +13,16 @@ from flask_babel import force_locale, format_date, format_decimal, format_percen
 from kitlog.blueprints.reports import bp
 from kitlog.blueprints.reports.common import build_report, report_donor, shared_link_missing
 from kitlog.documents.donor_report import Formats, render_donor_report
-from kitlog.documents.spreadsheets import TABLES, render_csv, render_xlsx, report_tables
+from kitlog.documents.spreadsheets import (
+    CSV_CONTENT_TYPE,
+    TABLES,
+    render_csv,
+    render_xlsx,
+    report_tables,
+)
 from kitlog.extensions import db
 from kitlog.i18n import readers_choice
-from kitlog.names import reason_name
+from kitlog.names import in_reader_language, reason_name
 from kitlog.security import public, require
 from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
@@ -37,6 +43,7 @@ def _tables(report: DonorReport) -> dict:
         organisation=current_app.config["ORGANISATION"],
         gettext=gettext,
         reason=reason_name,
+        kit_name=in_reader_language,
     )
 
 
@@ -79,9 +86,8 @@ def export_response(report: DonorReport, kind: str, *, table: str = "by_region")
     name = f"donor-report-{report.donor.code}-{report.today.isoformat()}"
     if kind == "csv" and table != "by_region":
         name += f"-{table.replace('_', '-')}"
-    response = Response(export_bytes(report, kind, table=table), mimetype=MIMETYPES[kind])
-    if kind == "csv":
-        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    content_type = CSV_CONTENT_TYPE if kind == "csv" else MIMETYPES[kind]
+    response = Response(export_bytes(report, kind, table=table), content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

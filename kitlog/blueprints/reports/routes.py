@@ -10,7 +10,7 @@ from flask_login import current_user
 from kitlog.blueprints.reports import bp
 from kitlog.blueprints.reports.common import (
     build_report,
-    export_endpoints,
+    download_links,
     report_data,
     report_donor,
     shared_link_missing,
@@ -70,8 +70,8 @@ def donor_report(code: str):
     return _render_report(
         "reports/donor_report.html",
         build_report(donor),
-        exports=export_endpoints(),
         can_share=True,
+        **download_links("donor_report", code=donor.code),
     )
 
 
@@ -161,10 +161,10 @@ def shared_report(token: str):
     if link is None:
         return shared_link_missing(), 404, NO_INDEX
     language = readers_choice(remember=True) or link.language
-    links = [
-        (fmt.upper(), url_for(endpoint, token=token, lang=language))
-        for fmt, endpoint in export_endpoints("shared_report").items()
-    ]
     with force_locale(language):
-        page = _render_report("reports/shared.html", build_report(link.donor), export_links=links)
+        page = _render_report(
+            "reports/shared.html",
+            build_report(link.donor),
+            **download_links("shared_report", token=token, lang=language),
+        )
     return page, 200, NO_INDEX
