@@ -189,7 +189,7 @@ def render_donor_report(
         KeepTogether([_p(_("Reconciliation"), "h2"), *_reconciliation(report, f)]),
         CondPageBreak(50 * mm),
         _p(_("By province and regency"), "h2"),
-        _regions(report, f),
+        *_regions(report, f),
         CondPageBreak(40 * mm),
         _p(_("Batches nearing expiry"), "h2"),
         _expiring(report, f),
@@ -466,15 +466,16 @@ def _batches(report: DonorReport, f: Formats) -> list[Flowable]:
     return flowables
 
 
-def _regions(report: DonorReport, f: Formats) -> Flowable:
+def _regions(report: DonorReport, f: Formats) -> list[Flowable]:
     _ = f.gettext
     if not report.by_region:
-        return _p(_("No kit has been delivered yet."))
+        return [_p(_("No kit has been delivered yet."))]
     n = f.number
     header = [
         _("Province"),
         _("Regency"),
         _("Kits delivered"),
+        _("Households targeted"),
         _("Households reached"),
         _("People reached"),
         _("Vulnerable households"),
@@ -485,6 +486,7 @@ def _regions(report: DonorReport, f: Formats) -> Flowable:
             r.province,
             r.regency,
             n(r.delivered),
+            n(r.households_targeted),
             n(r.households_reached),
             n(r.people_reached),
             n(r.vulnerable_households_reached),
@@ -497,12 +499,24 @@ def _regions(report: DonorReport, f: Formats) -> Flowable:
             _("Total"),
             "",
             n(total.delivered),
+            n(total.households_targeted),
             n(total.households_reached),
             n(total.people_reached),
             n(total.vulnerable_households_reached),
         ]
     )
-    return _total_style(_grid(header, rows, [2.4, 2.8, 1.2, 1.2, 1.2, 1.3], numeric=4))
+    table = _grid(header, rows, [2.2, 2.6, 1.2, 1.2, 1.2, 1.2, 1.3], numeric=5)
+    return [
+        _total_style(table),
+        Spacer(1, 2 * mm),
+        _p(
+            _(
+                "Households targeted: those with a parcel of the donor's kits that is not "
+                "cancelled; reached: those whose parcel was delivered."
+            ),
+            "note",
+        ),
+    ]
 
 
 def _expiring(report: DonorReport, f: Formats) -> Flowable:

@@ -49,8 +49,11 @@ def test_every_batch_and_region_with_its_numbers():
     assert "KOICA-2025-02 HK-FAM 2025-04-30 2,000 2,000 0 0 1,600 0 0 400 400" in text
     assert "Total 5,000 5,000 12 \u22123 2,885 400 200 1,900 1,800" in text
     assert "KOICA-2025-01: 10 kits, water damage" in text
-    assert "Jawa Timur Kabupaten Malang 1,500 1,400 5,320 310" in text
-    assert "Jawa Tengah Kabupaten Cilacap 400 400 1,480 90" in text
+    # province, regency, kits delivered, households targeted and reached, people, vulnerable
+    assert "Jawa Timur Kabupaten Malang 1,500 1,600 1,400 5,320 310" in text
+    assert "Jawa Tengah Kabupaten Cilacap 400 450 400 1,480 90" in text
+    assert "Total 1,900 2,050 1,800 6,800 400" in text
+    assert "Households targeted: those with a parcel of the donor's kits" in text
 
 
 def test_the_reconciliation_statement_gives_the_equation_with_the_numbers():
