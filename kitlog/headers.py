@@ -37,18 +37,18 @@ HEADERS = {
 }
 
 # Answers a browser or a proxy may keep: static files (CSS, scripts, fonts, vendored
-# libraries), and the service worker's script, which holds no personal data and is
-# revalidated (no-cache). The service worker keeps its offline pages in the Cache API,
-# which no HTTP header governs.
-CACHEABLE_ENDPOINTS = frozenset({"static", "scan.service_worker"})
+# libraries), the service worker's script, which holds no personal data and is
+# revalidated (no-cache), and the official places' pick-lists (the same for everyone,
+# kept by the browser only: private). The service worker keeps its offline pages in the
+# Cache API, which no HTTP header governs. An error is never kept.
+CACHEABLE_ENDPOINTS = frozenset({"static", "scan.service_worker", "api_places.list_places"})
 
 
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)  # a view may be stricter (share links)
-    if request.endpoint not in CACHEABLE_ENDPOINTS and "no-store" not in (
-        response.headers.get("Cache-Control") or ""
-    ):
+    cacheable = request.endpoint in CACHEABLE_ENDPOINTS and response.status_code < 400
+    if not cacheable and "no-store" not in (response.headers.get("Cache-Control") or ""):
         # pages, API answers, exports and PDFs may hold personal data: no copy is kept
         # on a shared phone's disk or in a proxy
         response.headers["Cache-Control"] = "no-store"

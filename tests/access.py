@@ -69,6 +69,8 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_reference.create_donor": ADMIN,
     "api_reference.create_kit_type": ADMIN,
     "api_reference.create_warehouse": ADMIN,
+    # the official places' pick-lists: every logged-in user
+    "api_places.list_places": ALL,
     # stock
     "stock.batches": STOCK,
     "stock.batch": STOCK,
@@ -203,7 +205,10 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
 }
 
 # Query arguments a GET needs to mean anything (filled from the samples).
-QUERIES = {"api_distribution.find_parcel_by_query": "?code={parcel_code}"}
+QUERIES = {
+    "api_distribution.find_parcel_by_query": "?code={parcel_code}",
+    "api_places.list_places": "?level=province",
+}
 
 
 class Browsers:

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         imports,
         labels,
         manifests,
+        places,
         reference,
         report_exports,
         reports,
@@ -94,6 +95,7 @@ def init_app(app: Flask) -> None:
     )
     for module in (
         reference,
+        places,
         stock,
         households,
         imports,
