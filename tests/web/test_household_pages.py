@@ -90,8 +90,10 @@ def test_the_registration_form_is_made_for_a_phone_keyboard(browser, login, app)
     phone = _input(html, "phone")
     assert 'type="tel"' in phone and 'inputmode="tel"' in phone
     assert 'inputmode="numeric"' in _input(html, "members")
-    province = re.search(r'<select[^>]*name="province".*?</select>', html, re.S).group(0)
-    assert province.count("<option") == 39  # "Choose the province…" and the 38
+    # the address is typed, or picked from the official lists (places.js)
+    for level in ("province", "regency", "district", "village"):
+        assert 'autocomplete="off"' in _input(html, level)
+    assert "/api/v1/places" in html and 'src="/static/js/places.js"' in html
     relation = re.search(r'<select[^>]*name="worker_relation".*?</select>', html, re.S).group(0)
     assert "Husband or wife" in relation and "Brother or sister" in relation
     assert (

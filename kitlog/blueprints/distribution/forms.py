@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -33,9 +34,9 @@ from kitlog.forms import (
 from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
 from kitlog.models.households import MAX_PLACE
 from kitlog.names import PARCEL_STATUS_NAMES, PROOF_KIND_NAMES
+from kitlog.place_fields import PLACE_INPUT, PlaceFieldsForm
 from kitlog.services.distribution import DRAFT_ONLY as DRAFT_ONLY_FIELDS
 from kitlog.services.distribution import MAX_REASON as MAX_NOTE
-from kitlog.services.households import PROVINCE_NAMES
 
 CHOOSE = _l("Choose…")
 
@@ -57,7 +58,13 @@ class CheckboxesField(SelectMultipleField):
             raise ValidationError(CHOOSE_FROM_LIST)
 
 
-class RoundForm(FieldErrorsForm):
+class RoundForm(PlaceFieldsForm, FieldErrorsForm):
+    """Plan or correct a round. Its area is a province or a regency: picked from the
+    lists (its code) or typed (its names, which the service matches); none, everyone."""
+
+    PLACE_LEVELS = ("province", "regency")
+    PLACE_CODES = {"province_code": ("province",), "regency_code": ("regency",)}
+
     name = StringField(
         _l("Name of the round"),
         validators=[DataRequired(), Length(max=MAX_ROUND_NAME)],
@@ -95,19 +102,21 @@ class RoundForm(FieldErrorsForm):
             " With N = 4 and 2 kits per household, a household of 3 gets 1 kit, of 7 gets 2."
         ),
     )
-    province = SelectField(
+    province = StringField(
         _l("Province"),
-        choices=[choice("", _l("Every province"))] + [choice(p, p) for p in PROVINCE_NAMES],
-        default="",
-        validators=[Optional()],
-        invalid_choice_message=CHOOSE_FROM_LIST,
+        validators=[Optional(), Length(max=MAX_PLACE)],
+        description=_l("Leave empty for every province."),
+        render_kw=PLACE_INPUT,
     )
     regency = StringField(
         _l("Regency or city"),
         validators=[Optional(), Length(max=MAX_PLACE)],
         description=_l("Leave empty for every regency of the province."),
-        render_kw={"autocomplete": "off"},
+        render_kw=PLACE_INPUT,
     )
+    # The official code of the province or regency picked from the lists (places.js).
+    province_code = HiddenField(validators=[Optional(), Length(max=20)])
+    regency_code = HiddenField(validators=[Optional(), Length(max=20)])
     vulnerable_first = BooleanField(
         _l("Only vulnerable households, until this is cleared"),
         description=_l(

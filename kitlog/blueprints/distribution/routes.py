@@ -74,14 +74,14 @@ def _round_values(form: RoundForm) -> dict:
     query = select(DonorBatch).where(DonorBatch.id.in_(batch_ids))
     chosen = {b.id: b for b in db.session.scalars(query)}
     warehouse_id = form.warehouse.data
+    area = {name: value or None for name, value in form.place_values().items()}
     return {
         "name": form.name.data,
         "batches": [chosen[i] for i in batch_ids if i in chosen],
         "warehouse": db.session.get(Warehouse, warehouse_id) if warehouse_id else None,
         "entitlement": form.entitlement.data,
         "members_per_kit": form.members_per_kit.data,
-        "province": form.province.data or None,
-        "regency": (form.regency.data or "").strip() or None,
+        **area,
         "vulnerable_first": bool(form.vulnerable_first.data),
         "show_head_name": bool(form.show_head_name.data),
         "start_date": form.start_date.data,
@@ -133,7 +133,6 @@ def edit_round(round_id: int):
     if request.method == "GET":
         form.batches.data = [b.id for b in round_.batches]
         form.warehouse.data = round_.warehouse_id
-        form.province.data = round_.province or ""
     if round_.status != RoundStatus.DRAFT:
         form.lock_draft_fields()
     if form.validate_on_submit():
@@ -155,6 +154,8 @@ def edit_round(round_id: int):
         form.members_per_kit.data = round_.members_per_kit
         form.province.data = round_.province or ""
         form.regency.data = round_.regency or ""
+        form.province_code.data = round_.province_code or ""
+        form.regency_code.data = round_.regency_code or ""
     return form_page("distribution/round_form.html", form, round=round_, **options)
 
 

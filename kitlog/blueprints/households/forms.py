@@ -8,15 +8,16 @@ message is shown on its field.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kitlog.forms import FieldErrorsForm, FilterForm, choice
 from kitlog.models import HouseholdStatus
 from kitlog.names import HOUSEHOLD_STATUS_NAMES, RELATION_NAMES, VULNERABILITY_NAMES
+from kitlog.place_fields import PLACE_INPUT, PlaceFieldsForm
 from kitlog.services.errors import DomainError, Duplicate, PossibleDuplicate
-from kitlog.services.households import HOUSEHOLD_FIELDS, MAX_NAME, MAX_PLACE, PROVINCE_NAMES
+from kitlog.services.households import HOUSEHOLD_FIELDS, MAX_NAME, PROVINCE_NAMES
 
 NIK_INPUT = {
     "inputmode": "numeric",
@@ -33,7 +34,6 @@ MEMBERS_INPUT = {
     "maxlength": "3",
 }
 NAME_INPUT = {"autocomplete": "off", "autocapitalize": "words", "maxlength": str(MAX_NAME)}
-PLACE_INPUT = {"autocomplete": "off", "autocapitalize": "words", "maxlength": str(MAX_PLACE)}
 
 
 class CheckboxesField(SelectMultipleField):
@@ -47,8 +47,12 @@ class CheckboxesField(SelectMultipleField):
         super().__init__(label, validators, **kwargs)
 
 
-class HouseholdForm(FieldErrorsForm):
-    """Register a household: four groups, every value checked by the service."""
+class HouseholdForm(PlaceFieldsForm, FieldErrorsForm):
+    """Register a household: four groups, every value checked by the service. The address
+    is the village's official place: picked from the lists (its code) or typed (its
+    names, which the service matches)."""
+
+    PLACE_CODES = {"village_code": ("village",)}
 
     head_name = StringField(_l("Name of the head of household"), render_kw=NAME_INPUT)
     nik = StringField(
@@ -69,12 +73,8 @@ class HouseholdForm(FieldErrorsForm):
         default="",
         validate_choice=False,
     )
-    province = SelectField(
-        _l("Province"),
-        choices=[choice("", _l("Choose the province…"))]
-        + [choice(name, name) for name in sorted(PROVINCE_NAMES)],
-        default="",
-        validate_choice=False,
+    province = StringField(
+        _l("Province"), description=_l("For example Jawa Timur."), render_kw=PLACE_INPUT
     )
     regency = StringField(
         _l("Regency or city (kabupaten/kota)"),
@@ -83,6 +83,8 @@ class HouseholdForm(FieldErrorsForm):
     )
     district = StringField(_l("District (kecamatan)"), render_kw=PLACE_INPUT)
     village = StringField(_l("Village (desa/kelurahan)"), render_kw=PLACE_INPUT)
+    # The village's official code, when it was picked from the list (places.js).
+    village_code = HiddenField()
     members = StringField(
         _l("People in the household"),
         description=_l("Everyone who lives and eats together; not the migrant worker abroad."),
@@ -109,6 +111,7 @@ class HouseholdForm(FieldErrorsForm):
         """What the officer typed, as `services.households.clean_household` reads it."""
         values = {name: self[name].data for name, _field in HOUSEHOLD_FIELDS if name in self}
         values["vulnerabilities"] = list(self.vulnerabilities.data or [])
+        values.update(self.place_values())
         return values
 
     def show_error(self, error: DomainError) -> None:

@@ -2,12 +2,13 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import FieldList, FormField, StringField, TextAreaField
+from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from kitlog.forms import KitlogForm, KitsField, LocalDecimalField, SubForm
+from kitlog.forms import FieldErrorsForm, KitlogForm, KitsField, LocalDecimalField, SubForm
 from kitlog.models.reference import MAX_TIMEZONE
+from kitlog.place_fields import PLACE_INPUT, PlaceFieldsForm
 from kitlog.services.reference import ContentLine
 
 CODE_HINT = _l("Letters, digits, - and _; it is printed on labels and cannot change later.")
@@ -32,7 +33,13 @@ class DonorForm(KitlogForm):
         return {"name": self.name.data, "country": self.country.data or ""}
 
 
-class WarehouseForm(KitlogForm):
+class WarehouseForm(PlaceFieldsForm, FieldErrorsForm):
+    """Add or correct a warehouse: where it stands is an official regency at least, its
+    district and village if known, picked from the lists (the code of the deepest) or typed
+    (the names, which the service matches)."""
+
+    PLACE_CODES = {"village_code": ("village",), "regency_code": ("regency",)}
+
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=32)],
@@ -40,8 +47,23 @@ class WarehouseForm(KitlogForm):
         render_kw=dict(CODE_INPUT, placeholder="JKT-01"),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
-    regency = StringField(_l("Regency or city"), validators=[DataRequired(), Length(max=100)])
+    province = StringField(
+        _l("Province"), validators=[DataRequired(), Length(max=100)], render_kw=PLACE_INPUT
+    )
+    regency = StringField(
+        _l("Regency or city"), validators=[DataRequired(), Length(max=100)], render_kw=PLACE_INPUT
+    )
+    district = StringField(
+        _l("District (kecamatan)"), validators=[Optional(), Length(max=100)], render_kw=PLACE_INPUT
+    )
+    village = StringField(
+        _l("Village (desa/kelurahan)"),
+        validators=[Optional(), Length(max=100)],
+        render_kw=PLACE_INPUT,
+    )
+    # The official code of the village, or of the regency, picked from the lists.
+    village_code = HiddenField(validators=[Optional(), Length(max=20)])
+    regency_code = HiddenField(validators=[Optional(), Length(max=20)])
     address = TextAreaField(
         _l("Address"), validators=[Optional(), Length(max=500)], render_kw={"rows": 3}
     )
@@ -57,10 +79,12 @@ class WarehouseForm(KitlogForm):
 
     def values(self) -> dict[str, object]:
         """What the warehouse services take besides the code."""
+        places = self.place_values()
         return {
             "name": self.name.data,
-            "province": self.province.data,
-            "regency": self.regency.data,
+            **places,
+            "village_code": places["village_code"] or None,
+            "regency_code": places["regency_code"] or None,
             "address": self.address.data or "",
             "timezone": self.timezone.data or "",
             "default_timezone": current_app.config["TIMEZONE"],
