@@ -27,3 +27,14 @@ TUREN_VILLAGES = (
 def village(n: int) -> str:
     """The n-th village of Turen (after the 17th, the first again)."""
     return TUREN_VILLAGES[n % len(TUREN_VILLAGES)]
+
+
+def move_to(household, village_code: str) -> None:
+    """Put a household in another official village, its four names and codes as the
+    services store them (the caller commits)."""
+    from kitlog.services import places
+
+    address = places.resolve({"village_code": village_code})
+    assert address is not None
+    for name, value in address.columns().items():
+        setattr(household, name, value)

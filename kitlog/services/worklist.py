@@ -1,9 +1,11 @@
 """A trip's work-list: the households a manifest takes parcels to, in the order an
-officer visits them (district, village, household), with each parcel's door attempts.
+officer visits them (district, village, household), with each parcel's door attempts,
+and the official places they live in.
 
 Two queries whatever the trip's size: one for the parcels and their households, one for
 the attempts. An attempt is an accepted door scan (delivered or failed), taken from the
-parcel's events, so a parcel that failed on an earlier trip shows that attempt too.
+parcel's events, so a parcel that failed on an earlier trip shows that attempt too. The
+places come from the list kitlog ships (`services.places`), not from the database.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from kitlog.models import (
     ParcelStatus,
     Scan,
 )
+from kitlog.services import places as place_list
+from kitlog.services.places import Place
 
 ATTEMPT_STATUSES = (ParcelStatus.DELIVERED, ParcelStatus.FAILED)
 
@@ -59,6 +63,26 @@ class WorkList:
     def done(self) -> int:
         """The parcels handed over."""
         return sum(1 for item in self.items if item.parcel.status == ParcelStatus.DELIVERED)
+
+    @property
+    def places(self) -> list[Place]:
+        """The villages and districts of the trip's households, and the regencies and
+        provinces above them: each once, the larger first, in the order of their codes.
+        A household kitlog could not match to official places adds none."""
+        gazetteer = place_list.gazetteer()
+        codes = {
+            code
+            for item in self.items
+            for code in (
+                item.household.province_code,
+                item.household.regency_code,
+                item.household.district_code,
+                item.household.village_code,
+            )
+            if code
+        }
+        found = [gazetteer.by_code[code] for code in codes if code in gazetteer.by_code]
+        return sorted(found, key=lambda p: (place_list.LEVELS.index(p.level), p.code))
 
 
 def _attempts(session: Session, parcel_ids: list[int]) -> dict[int, list[Attempt]]:

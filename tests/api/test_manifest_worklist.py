@@ -17,14 +17,21 @@ from kitlog.services import worklist
 from kitlog.services.parcel_codes import format_short_code
 from tests.api.helpers import assert_problem
 from tests.conftest import ApiClient
+from tests.places import move_to
 from tests.worlds import T0, ScanWorld
+
+SUMBERPUTIH = "35.07.08.2001"  # a village of Wajak, Kabupaten Malang
+TUREN = "35.07.09.1011"  # the village Turen, in the district Turen
 
 
 @pytest.fixture
 def w(make) -> ScanWorld:
     world = ScanWorld(make)
-    # the first parcel's household lives in another district: it comes last
-    world.parcels[0].household.district = "Wajak"
+    # the first parcel's household lives in another district: it comes last; the second
+    # and the third live in one village: by their codes
+    move_to(world.parcels[0].household, SUMBERPUTIH)
+    move_to(world.parcels[1].household, TUREN)
+    move_to(world.parcels[2].household, TUREN)
     db.session.commit()
     return world
 
@@ -67,8 +74,9 @@ def test_the_worklist_lists_the_trip_by_district_village_and_household(w, client
         "code": household.code,
         "head_name": household.head_name,
         "phone": household.phone,
-        "village": household.village,
+        "village": "Turen",
         "district": "Turen",
+        "village_code": TUREN,
     }
     assert (item["status"], item["kits"]) == ("delivered", 1)
     assert [(a["outcome"], a.get("reason")) for a in item["attempts"]] == [
@@ -82,6 +90,32 @@ def test_the_worklist_lists_the_trip_by_district_village_and_household(w, client
     assert body["items"][2]["household"]["district"] == "Wajak"
 
 
+def test_the_worklist_carries_the_official_places_of_the_trip_once_each(w, api):
+    """What a phone keeps to name and list the trip's villages with no signal: each
+    village and district of its households once, and the regency and province above."""
+    manifest = _trip(w)
+    body = api("field").get(f"/api/v1/manifests/{manifest.id}/worklist").get_json()
+    assert body["places"] == [
+        {"code": "35", "name": "Jawa Timur", "level": "province", "parent": None},
+        {"code": "35.07", "name": "Kabupaten Malang", "level": "regency", "parent": "35"},
+        {"code": "35.07.08", "name": "Wajak", "level": "district", "parent": "35.07"},
+        {"code": "35.07.09", "name": "Turen", "level": "district", "parent": "35.07"},
+        {"code": SUMBERPUTIH, "name": "Sumberputih", "level": "village", "parent": "35.07.08"},
+        {"code": TUREN, "name": "Turen", "level": "village", "parent": "35.07.09"},
+    ]
+    villages = {place["code"] for place in body["places"] if place["level"] == "village"}
+    assert {item["household"]["village_code"] for item in body["items"]} == villages
+    # a household kitlog could not match to the official list names no place
+    legacy = w.parcels[0].household
+    legacy.village_code = legacy.district_code = None
+    legacy.regency_code = legacy.province_code = None
+    db.session.commit()
+    body = api("field").get(f"/api/v1/manifests/{manifest.id}/worklist").get_json()
+    assert [p["code"] for p in body["places"]] == ["35", "35.07", "35.07.09", TUREN]
+    assert body["items"][2]["household"]["village_code"] is None
+    assert body["items"][2]["household"]["village"] == "Sumberputih"
+
+
 def test_warehouse_staff_get_the_worklist_without_personal_data(w, client, make):
     manifest = _trip(w)
     answer = ApiClient(client, make.token(w.budi), "en").get(
@@ -89,7 +123,7 @@ def test_warehouse_staff_get_the_worklist_without_personal_data(w, client, make)
     )
     assert answer.status_code == 200
     for item in answer.get_json()["items"]:
-        assert set(item["household"]) == {"code", "village", "district"}
+        assert set(item["household"]) == {"code", "village", "district", "village_code"}
     assert _looks() == []  # nothing personal was read
 
 

@@ -16,6 +16,7 @@ from tests.browser.helpers import (
     log_in,
     translated,
 )
+from tests.places import move_to
 from tests.worlds import DoorWorld
 
 pytestmark = pytest.mark.browser
@@ -63,8 +64,10 @@ def test_after_a_lookup_the_hand_over_form_is_on_one_screen_focused(phone_page, 
 def test_the_saved_trips_work_list_counts_filters_and_works_offline(phone_page, make):
     world = DoorWorld(make, households=4)
     first, second, third, fourth = world.parcels
-    # visiting order: district, then village
-    first.household.district = "Wajak"
+    # visiting order: district, then village (the second and the third share one)
+    move_to(first.household, "35.07.08.2001")  # Sumberputih, in Wajak
+    move_to(second.household, "35.07.09.1011")  # Turen, in Turen
+    move_to(third.household, "35.07.09.1011")
     db.session.commit()
     manifest = world.dispatch([first, second, third])
     world.scan(second, "deliver", user=make.user("field"), recipient_name="Agus")

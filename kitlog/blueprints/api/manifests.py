@@ -27,7 +27,7 @@ from kitlog.blueprints.api.common import (
     resolve_id,
 )
 from kitlog.blueprints.api.distribution import dump_household
-from kitlog.blueprints.api.problems import READ, WRITE, problems
+from kitlog.blueprints.api.problems import READ, WRITE, PlaceSchema, problems
 from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
 from kitlog.models import MANIFEST_STATUSES, PROOF_KINDS, Manifest, Round, Warehouse
@@ -188,6 +188,17 @@ class TripHouseholdSchema(ma.Schema):
     district = fields.String(required=True)
 
 
+class WorkListHouseholdSchema(TripHouseholdSchema):
+    village_code = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Its village's official code, one of the work-list's `places`;"
+            " null for a household kitlog could not match to the official list.",
+            "example": "35.07.09.1008",
+        },
+    )
+
+
 class WorkListAttemptSchema(ma.Schema):
     at = LocalDateTime(required=True)
     outcome = fields.String(required=True, metadata={"enum": ["delivered", "failed"]})
@@ -198,7 +209,7 @@ class WorkListItemSchema(ma.Schema):
     code = fields.String(required=True, metadata={"example": "ABC-DEF-GHJ"})
     status = fields.String(required=True)
     kits = fields.Integer(required=True)
-    household = fields.Nested(TripHouseholdSchema, required=True)
+    household = fields.Nested(WorkListHouseholdSchema, required=True)
     attempts = fields.List(fields.Nested(WorkListAttemptSchema), required=True)
 
 
@@ -207,6 +218,15 @@ class WorkListSchema(ma.Schema):
     done = fields.Integer(required=True, metadata={"description": "Parcels delivered."})
     total = fields.Integer(required=True)
     items = fields.List(fields.Nested(WorkListItemSchema), required=True)
+    places = fields.List(
+        fields.Nested(PlaceSchema),
+        required=True,
+        metadata={
+            "description": "The official places of the trip's households, each once: their"
+            " villages and districts, and the regencies and provinces above them (the"
+            " larger first, by code). The delivery page keeps them with the saved trip."
+        },
+    )
 
 
 class ManifestArgs(PageArgs):
@@ -337,6 +357,7 @@ def _dump_worklist(work: worklist.WorkList, *, names: bool) -> dict:
             "code": item.household.code,
             "village": item.household.village,
             "district": item.household.district,
+            "village_code": item.household.village_code,
         }
         if names:
             household["head_name"] = item.household.head_name
@@ -366,6 +387,7 @@ def _dump_worklist(work: worklist.WorkList, *, names: bool) -> dict:
         "done": work.done,
         "total": work.total,
         "items": items,
+        "places": [place.as_dict() for place in work.places],
     }
 
 

@@ -7,7 +7,9 @@
  *   (IndexedDB "kitlog-trips"), and with no signal a typed code, a scanned label URL or
  *   a token is looked up there;
  * - the saved trip's work-list shows its households in visiting order, what is left to
- *   deliver and how each door went, from the phone (with no signal too);
+ *   deliver and how each door went, from the phone (with no signal too); the trip keeps
+ *   the official places of its households, which name their villages and list them to
+ *   choose one;
  * - after a lookup the recipient field has the focus, the hand-over form on screen;
  * - the camera (window.kitlogScanner, scanner.js) or a photo of the label finds a parcel;
  * - the phone's position is recorded when it is known, never waited for;
@@ -287,7 +289,7 @@
     setField("household", household.code);
     setField("head_name", household.head_name);
     setField("members", household.members);
-    setField("village", [household.village, household.district].filter(Boolean).join(", "));
+    setField("village", whereOf(found.trip, household));
     var source = setField(
       "source",
       say(M.from_trip, { number: found.trip.number, when: when(found.trip.downloaded_at) })
@@ -654,6 +656,7 @@
           destination: manifest.destination || "",
           downloaded_at: new Date().toISOString(),
           parcels: withWorklist(manifest.parcels || [], answers[1]),
+          places: (answers[1] && answers[1].places) || [],
         });
       })
       .then(listTrips)
@@ -756,6 +759,64 @@
     );
   }
 
+  /* ---------- The trip's places: its households' villages and districts ---------- */
+
+  function placesOf(trip) {
+    var byCode = {};
+    ((trip && trip.places) || []).forEach(function (place) {
+      byCode[place.code] = place;
+    });
+    return byCode;
+  }
+
+  /* "Sedayu, Turen": the household's village and district as the official list names
+     them (the names it was saved with, for a household with no official village). */
+  function whereOf(trip, household) {
+    var byCode = placesOf(trip);
+    var village = byCode[household.village_code];
+    var district = village && byCode[village.parent];
+    return [village ? village.name : household.village, district ? district.name : household.district]
+      .filter(Boolean)
+      .join(", ");
+  }
+
+  var villageBox = root.querySelector("[data-worklist-villages]");
+  var villageChoice = root.querySelector("[data-worklist-village]");
+
+  /* The trip's villages to choose from, under their districts, each with its parcels. */
+  function listVillages(trip) {
+    var byCode = placesOf(trip);
+    var counts = {};
+    (trip.parcels || []).forEach(function (parcel) {
+      var code = (parcel.household || {}).village_code;
+      if (byCode[code]) counts[code] = (counts[code] || 0) + 1;
+    });
+    var wanted = villageChoice.value;
+    villageChoice.textContent = "";
+    var every = document.createElement("option");
+    every.value = "";
+    every.textContent = M.worklist_every_village;
+    villageChoice.appendChild(every);
+    var groups = {};
+    (trip.places || []).forEach(function (place) {
+      if (place.level !== "village" || !counts[place.code]) return;
+      var district = byCode[place.parent];
+      var key = place.parent || "";
+      if (!groups[key]) {
+        groups[key] = document.createElement("optgroup");
+        groups[key].label = district ? district.name : "";
+        villageChoice.appendChild(groups[key]);
+      }
+      var option = document.createElement("option");
+      option.value = place.code;
+      option.textContent = place.name + " (" + counts[place.code] + ")";
+      groups[key].appendChild(option);
+    });
+    villageChoice.value = counts[wanted] ? wanted : "";
+    villageBox.hidden = Object.keys(counts).length < 2;
+    if (villageBox.hidden) villageChoice.value = "";
+  }
+
   var worklist = root.querySelector("[data-worklist]");
   var worklistList = root.querySelector("[data-worklist-list]");
   var worklistTrip = root.querySelector("[data-worklist-trip]");
@@ -777,7 +838,7 @@
     return say(M.worklist_attempts, { count: attempts.length }) + " · " + what + " · " + when(last.at);
   }
 
-  function workItem(parcel) {
+  function workItem(trip, parcel) {
     var household = parcel.household || {};
     var li = document.createElement("li");
     li.className = "door-work";
@@ -807,7 +868,7 @@
     where.className = "muted";
     where.textContent = [
       household.code,
-      [household.village, household.district].filter(Boolean).join(", "),
+      whereOf(trip, household),
       say(parcel.kits === 1 ? M.kits_one : M.kits_many, { num: parcel.kits }),
     ]
       .filter(Boolean)
@@ -843,13 +904,18 @@
     progress.setAttribute("data-total", parcels.length);
     worklistList.textContent = "";
     var left = worklistLeft.checked;
+    listVillages(trip);
+    var village = villageChoice.value;
+    var shown = 0;
     parcels.forEach(function (parcel) {
       if (left && delivered(parcel)) return;
-      worklistList.appendChild(workItem(parcel));
+      if (village && (parcel.household || {}).village_code !== village) return;
+      worklistList.appendChild(workItem(trip, parcel));
+      shown += 1;
     });
     var empty = root.querySelector("[data-worklist-empty]");
-    empty.hidden = !(left && done === parcels.length);
-    empty.textContent = empty.hidden ? "" : M.worklist_none_left;
+    empty.hidden = !(left && shown === 0);
+    empty.textContent = empty.hidden ? "" : village ? M.worklist_none_left_village : M.worklist_none_left;
   }
 
   /* The newest saved trip, or the one chosen when the phone keeps several. */
@@ -865,6 +931,7 @@
         trips.filter(function (t) {
           return String(t.id) === String(shownTrip);
         })[0] || trips[0];
+      if (trip.id !== shownTrip) villageChoice.value = ""; // another trip's villages
       shownTrip = trip.id;
       worklistTrip.textContent = "";
       trips.forEach(function (t) {
@@ -880,6 +947,7 @@
 
   function startWorklist() {
     worklistLeft.addEventListener("change", renderWorklist);
+    villageChoice.addEventListener("change", renderWorklist);
     worklistTrip.addEventListener("change", function () {
       shownTrip = worklistTrip.value;
       renderWorklist();
