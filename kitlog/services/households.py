@@ -365,9 +365,7 @@ def _place(
 def _code_columns(village_code: str) -> dict[str, str]:
     """The village's code and its parents' codes, each in its column."""
     parts = village_code.split(".")
-    return {
-        f"{level}_code": ".".join(parts[: i + 1]) for i, level in enumerate(places.LEVELS)
-    }
+    return {f"{level}_code": ".".join(parts[: i + 1]) for i, level in enumerate(places.LEVELS)}
 
 
 @dataclass
@@ -512,9 +510,7 @@ FIELDS = tuple(name for name, _field in IMPORT_FIELDS)
 # (field, cleaner, the fields it needs or None), in the order errors are listed; the
 # address (None) is cleaned where its first field is.
 _CLEANERS = tuple(
-    (name, field.clean, field.needs)
-    if field.clean is not ADDRESS
-    else (name, None, None)
+    (name, field.clean, field.needs) if field.clean is not ADDRESS else (name, None, None)
     for name, field in HOUSEHOLD_FIELDS
     if field.clean is not ADDRESS or name == ADDRESS_FIELDS[0]
 )

@@ -362,6 +362,14 @@ def resolve(
         if place is None or LEVELS.index(place.level) >= depth:
             message = _l("%(value)s is not an official place code.", value=code_text[:20])
             raise InvalidValues([FieldError(code_field, message)])
+        if required and LEVELS.index(place.level) < LEVELS.index(required):
+            message = _l(
+                "%(value)s is the code of %(name)s: give the code of a %(level)s.",
+                value=code_text[:20],
+                name=place.name,
+                level=LEVEL_NAMES[required],
+            )
+            raise InvalidValues([FieldError(code_field, message)])
         chain = _chain(place)
         errors = [
             FieldError(
@@ -401,6 +409,12 @@ def resolve(
     return Address(tuple(given))
 
 
+LEVEL_NAMES = {
+    "province": _l("province"),
+    "regency": _l("regency or city"),
+    "district": _l("district"),
+    "village": _l("village"),
+}
 _MISSING = {
     "province": _l("Choose the province."),
     "regency": _l("Choose the regency or city."),
