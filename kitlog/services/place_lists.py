@@ -78,16 +78,8 @@ def _parent(level: str, parent: str) -> Place | None:
             _l(
                 "%(place)s is not the place just above this list: give the code of a %(level)s.",
                 place=found.label,
-                level=LEVEL_NAMES[above],
+                level=places.LEVEL_NAMES[above],
             ),
             field="parent",
         )
     return found
-
-
-LEVEL_NAMES = {
-    "province": _l("province"),
-    "regency": _l("regency or city"),
-    "district": _l("district"),
-    "village": _l("village"),
-}
