@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kitlog.extensions import db
-from kitlog.models import Household
+from kitlog.models import Household, Round
 from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
 from tests.browser.test_axe import AXE, FAILING_IMPACTS, RUN_AXE_JS
 
@@ -243,3 +243,36 @@ def test_a_refused_regency_offers_its_places_and_the_one_chosen_is_saved(new_pag
         page.locator("main").inner_text()
     )
     assert _codes(_saved()) == SEDAYU
+
+
+def test_an_admin_picks_a_rounds_area_from_the_lists(new_page, make):
+    """A round's area is a province or a regency: the deepest picked goes as its code."""
+    batch = make.batch(received=10)
+    admin = make.user("admin", language="en")
+    page = _page(new_page, "desktop", admin, locale="en-GB")
+    page.goto("/rounds/new")
+    page.fill("input[name=name]", "Kediri round")
+    page.check(f"input[name=batches][value='{batch.id}']")
+    page.select_option("select[name=warehouse]", str(batch.warehouse_id))
+    province = page.locator("input[name=province]")
+    province.click()
+    province.press_sequentially("jatim")
+    _list(page, "province").get_by_role("option", name="Jawa Timur").click()
+    expect(page.locator("input[name=province_code]")).to_have_value("35")
+    regency = page.locator("input[name=regency]")
+    regency.click()
+    regency.press_sequentially("kota ked")
+    expect(_list(page, "regency").locator("[role=option]")).to_have_count(1)
+    _list(page, "regency").get_by_role("option", name="Kota Kediri").click()
+    expect(page.locator("input[name=regency_code]")).to_have_value("35.71")
+    expect(page.locator("input[name=province_code]")).to_have_value("")
+    assert _axe(page) == []
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    db.session.commit()
+    round_ = db.session.scalars(select(Round)).one()
+    assert (round_.province_code, round_.regency_code, round_.regency) == (
+        "35",
+        "35.71",
+        "Kota Kediri",
+    )

@@ -175,6 +175,7 @@
       input.addEventListener("blur", function () {
         clearTimeout(box.timer);
         close(box);
+        tell(box, "", false);
         if (!box.picked && input.value.trim()) settle(box);
       });
       // A press on the list keeps the focus in the field (the pick then happens on click).
