@@ -197,9 +197,8 @@ def test_the_keyboard_picks_the_address_at_a_desk(new_page, make):
     expect(_list(page, "district")).to_be_hidden()
     village = page.locator("input[name=village]")
     village.focus()
-    village.press_sequentially("gedok k")
-    expect(_list(page, "village").locator("[role=option]")).to_have_count(1)
-    village.press("Enter")  # the one place listed
+    village.fill("gedok k")
+    village.press("Enter")  # at once: the one place of the list still to come is picked
     expect(village).to_have_value("Gedok Kulon")
     expect(page.locator("input[name=village_code]")).to_have_value("35.07.09.2005")
     assert _axe(page) == []

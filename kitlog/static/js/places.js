@@ -154,6 +154,7 @@
         active: -1,
         asked: 0,
         timer: null,
+        loading: false, // a list asked for and not answered yet
       };
 
       input.addEventListener("input", function () {
@@ -163,6 +164,7 @@
         syncCodes();
         clearTimeout(box.timer);
         box.timer = setTimeout(function () {
+          box.timer = null;
           show(box);
         }, DELAY);
       });
@@ -174,6 +176,7 @@
       });
       input.addEventListener("blur", function () {
         clearTimeout(box.timer);
+        box.timer = null;
         close(box);
         tell(box, "", false);
         if (!box.picked && input.value.trim()) settle(box);
@@ -233,14 +236,18 @@
 
     function show(box) {
       var asked = ++box.asked;
+      box.loading = true;
       tell(box, M.loading, false);
       return fetchFor(box).then(
         function (items) {
-          if (asked !== box.asked || document.activeElement !== box.input) return;
+          if (asked !== box.asked) return;
+          box.loading = false;
+          if (document.activeElement !== box.input) return;
           render(box, items);
         },
         function (error) {
           if (asked !== box.asked) return;
+          box.loading = false;
           close(box);
           tell(box, error && error.message === "parent" ? M.parent_first : M.failed, true);
         }
@@ -302,6 +309,15 @@
         } else {
           activate(box, box.active + (event.key === "ArrowDown" ? 1 : -1));
         }
+      } else if (event.key === "Enter" && (box.timer || box.loading)) {
+        // the list of what was just typed is not there yet: pick when it is, if it holds
+        // one place (the form is not sent meanwhile)
+        event.preventDefault();
+        clearTimeout(box.timer);
+        box.timer = null;
+        show(box).then(function () {
+          if (!box.list.hidden && box.items.length === 1) pick(box, box.items[0]);
+        });
       } else if (event.key === "Enter" && shown) {
         var place = box.items[box.active] || (box.items.length === 1 ? box.items[0] : null);
         if (place) {
