@@ -275,3 +275,28 @@ def test_an_admin_picks_a_rounds_area_from_the_lists(new_page, make):
         "35.71",
         "Kota Kediri",
     )
+
+
+def test_a_household_is_moved_to_another_village_of_its_district(new_page, make):
+    """The form of a registered household starts from its places: the village's list is
+    there at once, its village chosen, and another pick moves it."""
+    household = make.household(village="Sedayu")
+    officer = make.user("field", language="id")
+    page = _page(new_page, "phone", officer)
+    page.goto(f"/households/{household.code}/edit")
+    code = page.locator("input[name=village_code]")
+    expect(code).to_have_value("35.07.09.1008")
+    village = page.locator("input[name=village]")
+    village.tap()
+    expect(_list(page, "village").locator("[role=option]")).to_have_count(17)
+    chosen = _list(page, "village").locator("[aria-selected=true]")
+    expect(chosen).to_have_count(1)
+    expect(chosen).to_contain_text("Sedayu")
+    _list(page, "village").get_by_role("option", name="Talok").tap()
+    expect(code).to_have_value("35.07.09.2007")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    assert page.url.endswith(f"/households/{household.code}"), page.url
+    db.session.commit()
+    db.session.refresh(household)
+    assert (household.village, household.village_code) == ("Talok", "35.07.09.2007")
