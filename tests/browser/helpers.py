@@ -1,7 +1,9 @@
 """What browser tests do again and again: log in, measure sideways scrolling, translate,
-read a parcel's status, wait for the offline delivery page."""
+read a parcel's status, wait for the offline delivery page, run axe-core."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask_babel import force_locale, gettext
 
@@ -69,4 +71,20 @@ DELIVER_CACHED_JS = """async () => {
     if (await cache.match("/deliver/")) return registration.active.state;
   }
   return null;
+}"""
+
+
+# axe-core, vendored from npm for the tests (never served by kitlog): a page's violations of
+# these impacts fail a test.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("critical", "serious", "moderate")
+RUN_AXE_JS = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    count: v.nodes.length,
+  }));
 }"""

@@ -13,8 +13,14 @@ from sqlalchemy import select
 
 from kitlog.extensions import db
 from kitlog.models import Household, Round
-from tests.browser.helpers import assert_no_sideways_scroll, log_in, translated
-from tests.browser.test_axe import AXE, FAILING_IMPACTS, RUN_AXE_JS
+from tests.browser.helpers import (
+    AXE,
+    FAILING_IMPACTS,
+    RUN_AXE_JS,
+    assert_no_sideways_scroll,
+    log_in,
+    translated,
+)
 
 pytestmark = pytest.mark.browser
 
