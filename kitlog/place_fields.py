@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wtforms import StringField
-from wtforms.validators import Length, Optional
 
 from kitlog.forms import KitlogForm
 from kitlog.services import places
@@ -34,8 +33,9 @@ class PlaceFieldsForm(KitlogForm):
     PLACE_LEVELS: tuple[str, ...] = places.LEVELS
     PLACE_CODES: Mapping[str, tuple[str, ...]] = {}
 
-    # One of the suggestions of a refused name, chosen without a script: its code.
-    place_pick = StringField(validators=[Optional(), Length(max=20)])
+    # One of the suggestions of a refused name, chosen without a script: its code (any
+    # other value is no place, and is ignored).
+    place_pick = StringField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +72,7 @@ class PlaceFieldsForm(KitlogForm):
 
     def _picked(self) -> tuple[places.Place, ...] | None:
         """The place chosen among the suggestions, and its parents; None when none was."""
-        code = (self.place_pick.data or "").strip()
+        code = (self.place_pick.data or "").strip()[: places.MAX_CODE]
         if not code:
             return None
         try:

@@ -133,9 +133,10 @@ def test_an_unknown_village_offers_the_villages_it_may_be(browser, login):
     assert (household.village, household.village_code) == ("Gedok Wetan", "35.07.09.2006")
 
 
-def test_a_pick_that_is_no_place_is_ignored(browser, login):
+@pytest.mark.parametrize("pick", ["99.99", "35.07" + "9" * 5000, "<b>"])
+def test_a_pick_that_is_no_place_is_ignored(browser, login, pick):
     login("field")
-    typed = _household_form(regency="Malang", place_pick="99.99")
+    typed = _household_form(regency="Malang", place_pick=pick)
     response = browser.submit("/households/new", typed)
     assert response.status_code == 422
     assert set(_picks(response, "regency")) == {"35.07", "35.73"}
