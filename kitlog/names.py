@@ -29,6 +29,7 @@ from kitlog.models import (
     MANIFEST_STATUSES,
     MOVEMENT_KINDS,
     PARCEL_STATUSES,
+    PLACE_LEVELS,
     PROOF_KINDS,
     RELATIONS,
     ROLES,
@@ -50,6 +51,25 @@ from kitlog.models import (
     RoundStatus,
     ScanAction,
 )
+
+# -- places --------------------------------------------------------------------------------
+
+# The levels of Indonesia's official places, as a sentence names them.
+PLACE_LEVEL_IN_TEXT: dict[str, LazyString] = {
+    "province": _l("province"),
+    "regency": _l("regency or city"),
+    "district": _l("district"),
+    "village": _l("village"),
+}
+# What a form or a file that leaves a level out is told.
+PLACE_MISSING: dict[str, LazyString] = {
+    "province": _l("Choose the province."),
+    "regency": _l("Choose the regency or city."),
+    "district": _l("Choose the district."),
+    "village": _l("Choose the village."),
+}
+assert set(PLACE_LEVEL_IN_TEXT) == set(PLACE_MISSING) == set(PLACE_LEVELS)  # noqa: S101
+
 
 # -- people --------------------------------------------------------------------------------
 
