@@ -12,12 +12,15 @@ DPI = 200
 
 @dataclass(frozen=True)
 class Found:
-    """One decoded QR code: its text, error correction level and centre (pixels)."""
+    """One decoded QR code: its text, error correction level and centre (pixels), its
+    version and mask pattern."""
 
     text: str
     ec_level: str
     x: float
     y: float
+    version: int
+    mask: int
 
 
 def decode_pages(pdf: bytes, dpi: int = DPI) -> list[list[Found]]:
@@ -37,6 +40,8 @@ def decode_pages(pdf: bytes, dpi: int = DPI) -> list[list[Found]]:
                         ec_level=code.ec_level,
                         x=sum(c.x for c in corners) / 4,
                         y=sum(c.y for c in corners) / 4,
+                        version=int(code.extra["Version"]),
+                        mask=int(code.extra["DataMask"]),
                     )
                 )
             pages.append(found)
