@@ -30,6 +30,8 @@ BENCH_IMPORT_ARGS ?=
 BENCH_LABELS_ARGS ?=
 # the donor report and stock pages over 1M ledger rows, e.g. BENCH_REPORTS_ARGS="--rows 200000",
 BENCH_REPORTS_ARGS ?=
+# how often label QR codes read back from a print and a phone photo, e.g. BENCH_QR_ARGS="--labels 48",
+BENCH_QR_ARGS ?=
 # scan throughput under gunicorn, e.g. BENCH_SCANS_ARGS="--duration 3 --sqlite-only",
 BENCH_SCANS_ARGS ?=
 # and the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
@@ -122,11 +124,12 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, reports, scans, soak
+bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak
 	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
 	$(BIN)/python bench/labels.py $(BENCH_LABELS_ARGS)
+	$(BIN)/python bench/qr_scan.py $(BENCH_QR_ARGS)
 	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
 	$(BIN)/python bench/scans.py $(BENCH_SCANS_ARGS)
 	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
