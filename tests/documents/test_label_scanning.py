@@ -9,7 +9,7 @@ import pytest
 
 from kitlog.documents.labels import LAYOUTS, render_labels
 from tests.documents.capture import OFFICE_DPI, PHONE, PRINT, THERMAL_DPI, scan
-from tests.documents.test_labels import _labels
+from tests.documents.label_runs import make_labels
 
 # Two sheets of each A4 layout; forty labels off the thermal roll.
 COUNT = {"a4-3x8": 48, "a4-3x7": 42, "thermal-50x30": 40}
@@ -20,7 +20,7 @@ def printed() -> dict[str, tuple[bytes, list[str]]]:
     """Each layout's PDF of its labels, and their URLs in order."""
     runs = {}
     for name, layout in LAYOUTS.items():
-        labels = _labels(COUNT.get(name, 2 * layout.per_page))
+        labels = make_labels(COUNT.get(name, 2 * layout.per_page))
         runs[name] = (render_labels(labels, layout), [label.url for label in labels])
     return runs
 

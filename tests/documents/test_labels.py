@@ -3,7 +3,6 @@ on their own label."""
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pypdfium2 as pdfium
@@ -22,35 +21,11 @@ from kitlog.documents.labels import (
     wrap_text,
 )
 from kitlog.documents.qr import QUIET_ZONE, dark_runs, qr_matrix
+from tests.documents.label_runs import LONG_ROUND, LONG_VILLAGE
+from tests.documents.label_runs import make_labels as _labels
 from tests.documents.pdf import DPI, char_boxes, decode_pages, page_count, page_size_mm, page_texts
 
-BASE = "https://kitlog.example.org"
 MM = 72 / 25.4
-LONG_VILLAGE = "Kelurahan Sumberejo Kidul Wetan Kecamatan Ngantang Kabupaten Malang"
-LONG_ROUND = "KOICA hygiene kits for PMI households, East Java, December 2020, second round"
-
-
-def _token(n: int) -> str:
-    """A parcel token as kitlog makes them: 80 bits, base32, 16 characters."""
-    return base64.b32encode((n * 7919 + 2**70).to_bytes(10, "big")).decode()
-
-
-def _labels(count: int, **changes) -> list[Label]:
-    labels = []
-    for n in range(count):
-        values = {
-            "url": f"{BASE}/p/{_token(n)}",
-            "code": f"ABC-DEF-{n:03d}",
-            "household": f"HH-{n:06d}",
-            "village": LONG_VILLAGE if n % 3 == 0 else "Sedayu",
-            "round_name": LONG_ROUND if n % 2 == 0 else "Round 1",
-            "donor": "KOICA",
-            "kits": "2 kits",
-            "head_name": "Siti Rahayu binti Abdul Rahman Wahyudi" if n % 4 == 0 else None,
-        }
-        values.update(changes)
-        labels.append(Label(**values))
-    return labels
 
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
