@@ -113,8 +113,10 @@ def report_tables(
         _("Batches"),
         (
             Column(_("Donor"), "#org+funder"),
-            Column(_("Batch"), "#x_batch+ref"),
+            # A batch is named by its lot, as on the page and in the PDF; the agreement,
+            # which several batches may share, beside it.
             Column(_("Lot"), "#x_batch+lot"),
+            Column(_("Agreement or grant reference"), "#x_batch+ref"),
             Column(_("Kit type"), "#item+code"),
             Column(_("Warehouse"), "#loc+warehouse+code"),
             Column(_("Received on"), "#date+received", "date"),
@@ -136,8 +138,8 @@ def report_tables(
         tuple(
             (
                 donor.name,
-                batch.reference,
                 batch.lot,
+                batch.reference,
                 batch.kit_type,
                 batch.warehouse,
                 batch.received_date,
