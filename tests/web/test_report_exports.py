@@ -217,8 +217,11 @@ def test_an_unknown_expired_or_revoked_link_downloads_nothing(client, world, kin
         assert response.mimetype == "text/html"
 
 
-def test_the_shared_page_links_to_its_downloads(client, world):
-    token = share(world.koica)
+def test_the_shared_page_links_to_its_downloads_in_its_language(client, world):
+    token = share(world.koica)  # a link in Indonesian
     page = client.get(f"/share/{token}").get_data(as_text=True)
     for kind in KINDS:
-        assert f'href="/share/{token}.{kind}"' in page
+        assert f'href="/share/{token}.{kind}?lang=id"' in page
+    page = client.get(f"/share/{token}?lang=en").get_data(as_text=True)
+    for kind in KINDS:
+        assert f'href="/share/{token}.{kind}?lang=en"' in page

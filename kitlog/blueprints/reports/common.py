@@ -1,14 +1,17 @@
 """What the report's page, its JSON, its exports and its share links have in common:
-which donor a URL names (and whether the user may read it), and the report itself."""
+which donor a URL names (and whether the user may read it), the report itself, and the
+page a share link that opens nothing answers."""
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, render_template
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import select
 
 from kitlog.blueprints.web import local_today
 from kitlog.extensions import db
+from kitlog.i18n import current_language, readers_choice
 from kitlog.models import Donor, Role
 from kitlog.services.reports import DonorReport, donor_report
 
@@ -106,3 +109,10 @@ def export_endpoints(view: str = "donor_report") -> dict[str, str]:
     `reports.<view>_csv`, `_xlsx`, `_pdf` (view "shared_report" for a share link's)."""
     names = {fmt: f"reports.{view}_{fmt}" for fmt in ("csv", "xlsx", "pdf")}
     return {fmt: name for fmt, name in names.items() if name in current_app.view_functions}
+
+
+def shared_link_missing() -> str:
+    """The one page for an unknown, expired or revoked share link (no hint which), in the
+    language the reader chose, if any: there is no link to take one from."""
+    with force_locale(readers_choice() or current_language()):
+        return render_template("reports/shared_missing.html")
