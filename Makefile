@@ -39,7 +39,8 @@ BENCH_SCANS_ARGS ?=
 BENCH_SOAK_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
-	test-sqlite test-postgresql test-browser test-future install install-dev clean vendor
+	test-sqlite test-postgresql test-browser test-future install install-dev clean vendor \
+	vendor-fonts
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -138,6 +139,9 @@ bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (ben
 vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
 	npm ci --no-audit --no-fund
 	$(PYTHON) scripts/vendor_assets.py
+
+vendor-fonts: ## Refresh the PDFs' fonts in kitlog/fonts from Debian's packages (needs apt-get download)
+	$(PYTHON) scripts/vendor_fonts.py
 
 clean: ## Remove caches and compiled catalogs (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis bench/results

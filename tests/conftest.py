@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -25,6 +26,7 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, select, text
+from werkzeug.serving import make_server
 
 import config as kitlog_config
 from kitlog import create_app
@@ -303,6 +305,20 @@ def app(database_url, worker_app):
             db.engine.dispose()
     finally:
         worker_app.reset()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port for the length of one test: its base URL,
+    e.g. http://127.0.0.1:41235 (the browser tests, and clients that fetch by URL). The
+    server's requests see what the test committed."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="kitlog-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
 
 
 @pytest.fixture

@@ -15,22 +15,22 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import escapePDF
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth, unicode2T1
+from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from kitlog.documents.fonts import BOLD, REGULAR, draw_string, runs, string_width
 from kitlog.documents.qr import QUIET_ZONE, place_qr, qr_path
 
 MM = 72 / 25.4  # points per millimetre
 DOTS_203 = 25.4 / 203  # one dot of a 203-dpi thermal head, in mm
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
 ELLIPSIS = "…"
 
 
@@ -133,16 +133,16 @@ class Label:
 def fit_text(text: str, font: str, size: float, width: float, min_size: float) -> tuple[str, float]:
     """The text and a font size at which it fits `width` points: the given size, or
     smaller down to `min_size`, and cut short with an ellipsis below that."""
-    full = stringWidth(text, font, size)
+    full = string_width(text, font, size)
     if full <= width:
         return text, size
     smaller = max(min_size, size * width / full * 0.999)
-    if stringWidth(text, font, smaller) <= width:
+    if string_width(text, font, smaller) <= width:
         return text, smaller
     low, high = 0, len(text)  # the longest prefix that fits with the ellipsis
     while low < high:
         middle = (low + high + 1) // 2
-        if stringWidth(text[:middle].rstrip() + ELLIPSIS, font, min_size) <= width:
+        if string_width(text[:middle].rstrip() + ELLIPSIS, font, min_size) <= width:
             low = middle
         else:
             high = middle - 1
@@ -203,7 +203,7 @@ def wrap_text(
     lines: list[str] = []
     while words and len(lines) < max_lines:
         line = words.pop(0)
-        while words and stringWidth(f"{line}{gap}{words[0]}", font, size) <= width:
+        while words and string_width(f"{line}{gap}{words[0]}", font, size) <= width:
             line = f"{line}{gap}{words.pop(0)}"
         lines.append(line)
     if words:  # more than fits: the last line ends with an ellipsis
@@ -305,21 +305,24 @@ class _Writer:
         return geometry
 
     def shown(self, text: str, font: str, size: float) -> str:
-        """`text` set in `font` at `size` as text-showing operators: the characters
-        the font's encoding lacks come from reportlab's substitution fonts, as
-        drawString does."""
+        """`text` set in `font` at `size` as text-showing operators: each run in its
+        face (kitlog.documents.fonts), each face's characters in the subsets it embeds,
+        as drawString does."""
         key = (text, font, size)
         operators = self._shown.get(key)
         if operators is None:
-            face = getFont(font)
-            # The canvas's PDF document names its fonts; Canvas keeps it private, so
-            # its stubs leave it out.
-            internal: Callable[[str], str] = self.canvas._doc.getInternalFontName  # type: ignore[attr-defined]
+            # The canvas's PDF document keeps each font's subsets; Canvas keeps it
+            # private, so its stubs leave it out.
+            doc = self.canvas._doc  # type: ignore[attr-defined]
             size_text = _num(size)
-            operators = self._shown[key] = " ".join(
-                f"{internal(part_font.fontName)} {size_text} Tf ({escapePDF(part)}) Tj"
-                for part_font, part in unicode2T1(text, [face, *face.substitutionFonts])
-            )
+            shown = []
+            for face_name, run in runs(text, font):
+                face = getFont(face_name)
+                assert isinstance(face, TTFont)
+                for subset, chunk in face.splitString(run, doc):
+                    name = face.getSubsetInternalName(subset, doc)
+                    shown.append(f"{name} {size_text} Tf ({escapePDF(chunk)}) Tj")
+            operators = self._shown[key] = " ".join(shown)
         return operators
 
     def label(self, label: Label, x: float, y_top: float) -> None:
@@ -363,6 +366,8 @@ def _canvas(buffer: io.BytesIO, layout: Layout, title: str) -> Canvas:
         pagesize=(layout.page_width * MM, layout.page_height * MM),
         pageCompression=1,
         invariant=1,
+        # else the page starts in Helvetica, which it never embeds; the stubs say float
+        initialFontName=REGULAR,  # type: ignore[arg-type]
     )
     canvas.setTitle(title)
     canvas.setAuthor("kitlog")
@@ -476,6 +481,5 @@ def _draw_instructions(canvas: Canvas, layout: Layout, lines: Sequence[str]) -> 
     canvas.setFillGray(0)
     y = bottom + box_height - leading
     for text, text_size in fitted:
-        canvas.setFont(REGULAR, text_size)
-        canvas.drawCentredString(page_width / 2, y, text)
+        draw_string(canvas, page_width / 2, y, text, REGULAR, text_size, anchor="middle")
         y -= leading

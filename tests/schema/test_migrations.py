@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -74,3 +75,26 @@ def test_kit_names_in_indonesian_come_and_go_with_their_revision(app):
         assert connection.execute(
             text("SELECT name, name_id FROM kit_types WHERE code = 'HK-OLD'")
         ).one() == ("Old kit", "")
+
+
+def test_links_made_before_share_link_languages_open_in_indonesian(app, make):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy.exc import IntegrityError
+
+    from kitlog.services import share_links
+
+    share_links.create_share_link(db.session, make.donor(), label="old link", user=None)
+    db.session.commit()
+    db.session.close()
+    downgrade(revision="0011")
+    assert "language" not in {c["name"] for c in inspect(db.engine).get_columns("share_links")}
+    upgrade()
+    with db.engine.connect() as connection:
+        assert (
+            connection.execute(
+                text("SELECT language FROM share_links WHERE label = 'old link'")
+            ).scalar_one()
+            == "id"
+        )
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("UPDATE share_links SET language = 'ko'"))
