@@ -19,6 +19,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from kitlog.documents.labels import LAYOUTS
+from kitlog.documents.spreadsheets import TABLES
 from kitlog.i18n import current_language
 from kitlog.models import (
     CLOSED_WITH_ROUND,
@@ -379,3 +380,13 @@ def round_status_tone(status: str | None) -> str:
 
 def parcel_status_tone(status: str | None) -> str:
     return PARCEL_STATUS_TONES.get(status or "", "")
+
+
+# The donor report's tables, as the links to their CSV files name them (the workbook's
+# sheets have the same names).
+REPORT_TABLE_NAMES: dict[str, LazyString] = {
+    "by_region": _l("By region"),
+    "batches": _l("Batches"),
+    "timeline": _l("Timeline"),
+}
+assert set(REPORT_TABLE_NAMES) == set(TABLES)  # noqa: S101
