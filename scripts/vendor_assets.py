@@ -54,11 +54,14 @@ TEST_FILES: dict[str, list[str]] = {
 # file travels with the data), loaded into the places table; not served.
 DATA_FILES: dict[str, list[str]] = {
     "idn-area-data": [
-        "data/provinces.csv",
-        "data/regencies.csv",
-        "data/districts.csv",
-        "data/villages.csv",
-        "data/LICENSE.md",
+        f"data/{name}"
+        for name in (
+            "provinces.csv",
+            "regencies.csv",
+            "districts.csv",
+            "villages.csv",
+            "LICENSE.md",
+        )
     ],
 }
 

@@ -32,7 +32,7 @@ import config as kitlog_config
 from kitlog import create_app
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Parcel, Warehouse
-from kitlog.services import distribution, households, reference, stock, users
+from kitlog.services import distribution, households, places, reference, stock, users
 from kitlog.services.reference import ContentLine
 from tests.places import village
 
@@ -282,6 +282,27 @@ def database_url(db_backend, database_template, worker_app) -> str:
     return worker_app.url
 
 
+def _complete_address(values: dict, given: dict) -> dict:
+    """A test that names only the province or the regency gets the first district and
+    village under it (an address must be an official village, down to the village)."""
+    levels = places.LEVELS
+    named = [i for i, level in enumerate(levels) if given.get(level)]
+    if not named or "village_code" in given:
+        return values
+    deepest = max(named)
+    for level in levels[deepest + 1 :]:
+        values.pop(level, None)
+    found = places.best_match(values)
+    if len(found) != deepest + 1:
+        return values  # the test's own names are not all official: left as they are
+    listed = places.gazetteer()
+    parent = found[-1]
+    for level in levels[deepest + 1 :]:
+        parent = listed.children[parent.code][0]
+        values[level] = parent.name
+    return values
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs as in production: its own app context, session and `g`.
 
@@ -460,7 +481,7 @@ class Factory:
             "consent": True,
         }
         base.update(values)
-        return base
+        return _complete_address(base, values)
 
     def household(self, **values):
         """A registered household (through the service, so it obeys the same rules)."""

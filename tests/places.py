@@ -38,3 +38,14 @@ def move_to(household, village_code: str) -> None:
     assert address is not None
     for name, value in address.columns().items():
         setattr(household, name, value)
+
+
+def regency(n: int) -> dict[str, str]:
+    """The n-th of Indonesia's 514 regencies and cities, with its province:
+    `{"province": ..., "regency": ...}` (after the 514th, the first again)."""
+    from kitlog.services import places
+
+    listed = places.gazetteer()
+    regencies = [p for code, _name in places.PROVINCES for p in listed.children[code]]
+    chosen = regencies[n % len(regencies)]
+    return {"province": listed.by_code[chosen.parent].name, "regency": chosen.name}

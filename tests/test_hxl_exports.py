@@ -53,8 +53,8 @@ TABLE_TAGS = {
     "batches": [
         "#org+funder",
         "#org+funder+code",
+        "#x_batch+lot",  # the lot names a batch everywhere; its agreement beside it
         "#x_batch+ref",
-        "#x_batch+lot",
         "#item+code",
         "#item+name",
         "#loc+warehouse+code",

@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "kitlog" / "static" / "vendor"
 TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"  # what only the browser tests use
+DATA = ROOT / "kitlog" / "data"  # data kitlog loads (the official places), never served
 WASM = "/static/vendor/zxing-wasm/zxing_reader.wasm"
 
 
@@ -20,19 +21,21 @@ def vendored_versions(vendor: Path = VENDOR) -> dict[str, str]:
 
 def test_the_versions_file_matches_package_json_and_the_lock():
     served, for_tests = vendored_versions(), vendored_versions(TEST_VENDOR)
-    assert not served.keys() & for_tests.keys()
-    versions = {**served, **for_tests}
+    data = vendored_versions(DATA)
+    assert not served.keys() & for_tests.keys() and not data.keys() & served.keys()
+    versions = {**served, **for_tests, **data}
     pinned = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"]
     for package, version in pinned.items():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{package} is not pinned: {version}"
         assert versions.get(package) == version, package
     lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]
-    for vendor, listed in ((VENDOR, served), (TEST_VENDOR, for_tests)):
+    for vendor, listed in ((VENDOR, served), (TEST_VENDOR, for_tests), (DATA, data)):
         for package, version in listed.items():
             assert lock[f"node_modules/{package}"]["version"] == version, package
             assert (vendor / package).is_dir(), f"{package} is listed but not vendored"
     assert versions["barcode-detector"] == "3.2.2"
     assert versions["chart.js"] == "4.6.1"
+    assert versions["idn-area-data"] == "4.0.1"
 
 
 def test_axe_core_is_vendored_for_the_tests_only_and_never_served(client):

@@ -154,8 +154,10 @@ def report_tables(
         (
             Column(_("Donor"), "#org+funder"),
             Column(_("Donor code"), "#org+funder+code"),
-            Column(_("Batch"), "#x_batch+ref"),
+            # A batch is named by its lot, as on the page and in the PDF; the agreement,
+            # which several batches may share, beside it.
             Column(_("Lot"), "#x_batch+lot"),
+            Column(_("Agreement or grant reference"), "#x_batch+ref"),
             Column(_("Kit type"), "#item+code"),
             Column(_("Kit name"), "#item+name"),
             Column(_("Warehouse"), "#loc+warehouse+code"),
@@ -179,8 +181,8 @@ def report_tables(
             (
                 donor.name,
                 donor.code,
-                batch.reference,
                 batch.lot,
+                batch.reference,
                 batch.kit_type,
                 kit_name(batch.kit_name, batch.kit_name_id),
                 batch.warehouse,

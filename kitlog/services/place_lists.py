@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from kitlog.names import PLACE_LEVEL_IN_TEXT
 from kitlog.services import places
 from kitlog.services.errors import InvalidValue
 from kitlog.services.places import LEVELS, Place
@@ -78,7 +79,7 @@ def _parent(level: str, parent: str) -> Place | None:
             _l(
                 "%(place)s is not the place just above this list: give the code of a %(level)s.",
                 place=found.label,
-                level=places.LEVEL_NAMES[above],
+                level=PLACE_LEVEL_IN_TEXT[above],
             ),
             field="parent",
         )

@@ -1,5 +1,5 @@
 """What browser tests do again and again: log in, measure sideways scrolling, translate,
-read a parcel's status, wait for the offline delivery page, run axe-core."""
+read a parcel's status, wait for the offline delivery page."""
 
 from __future__ import annotations
 
@@ -74,8 +74,7 @@ DELIVER_CACHED_JS = """async () => {
 }"""
 
 
-# axe-core, vendored from npm for the tests (never served by kitlog): a page's violations of
-# these impacts fail a test.
+# axe-core, vendored from npm (never served by kitlog), and how a page is checked with it.
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("critical", "serious", "moderate")
 RUN_AXE_JS = """async () => {
@@ -88,3 +87,17 @@ RUN_AXE_JS = """async () => {
     count: v.nodes.length,
   }));
 }"""
+
+
+def violations(page, path: str) -> list[str]:
+    response = page.goto(path)
+    assert response is not None and response.status == 200, (
+        f"{path}: {response and response.status}"
+    )
+    page.wait_for_load_state("load")
+    found = page.evaluate(RUN_AXE_JS)
+    return [
+        f"{path} [{v['impact']}] {v['id']} ({v['help']}; {v['count']}x): {', '.join(v['targets'])}"
+        for v in found
+        if v["impact"] in FAILING_IMPACTS
+    ]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from kitlog.extensions import db
 from kitlog.models import Manifest
 from tests.access import GET_ANSWERS, MATRIX, PUBLIC, samples, url_for_rule
-from tests.browser.helpers import AXE, FAILING_IMPACTS, RUN_AXE_JS, log_in
+from tests.browser.helpers import AXE, log_in, violations
 from tests.worlds import ReportWorld
 
 pytestmark = pytest.mark.browser
@@ -59,20 +59,6 @@ def world(make):
     world = ReportWorld(make)
     world.play()
     return world
-
-
-def violations(page, path: str) -> list[str]:
-    response = page.goto(path)
-    assert response is not None and response.status == 200, (
-        f"{path}: {response and response.status}"
-    )
-    page.wait_for_load_state("load")
-    found = page.evaluate(RUN_AXE_JS)
-    return [
-        f"{path} [{v['impact']}] {v['id']} ({v['help']}; {v['count']}x): {', '.join(v['targets'])}"
-        for v in found
-        if v["impact"] in FAILING_IMPACTS
-    ]
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

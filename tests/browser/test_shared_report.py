@@ -12,8 +12,7 @@ import pytest
 
 from kitlog.extensions import db
 from kitlog.services import share_links
-from tests.browser.helpers import assert_no_sideways_scroll, html_lang
-from tests.browser.test_axe import AXE, violations
+from tests.browser.helpers import AXE, assert_no_sideways_scroll, html_lang, violations
 from tests.worlds import ReportWorld
 
 pytestmark = pytest.mark.browser

@@ -98,7 +98,8 @@ def test_the_batch_and_timeline_tables_carry_every_term_of_the_equation():
     tables = report_tables(report, organisation="IOM")
     header, tags, first, second = csv_rows(render_csv(tables["batches"]))
     row = dict(zip(tags, first, strict=True))
-    assert row["#x_batch+ref"] == "KOICA-2025-01"
+    assert header[2:4] == ["Lot", "Agreement or grant reference"]  # the lot names the batch
+    assert (row["#x_batch+lot"], row["#x_batch+ref"]) == ("L-001", "KOICA-2025-01")
     assert [
         row[f"#x_kits+{t}"]
         for t in (

@@ -229,7 +229,7 @@ def test_the_demo_manifests_keep_the_manifest_rules_and_reconcile(runner):
 
 
 def test_adding_by_area_loads_only_packed_parcels_of_the_round_in_the_area(w, make):
-    p0, p1, p2, p3 = w.parcels  # villages Sedayu 0..3, district Turen
+    p0, p1, p2, p3 = w.parcels  # villages Sedayu, Turen, Tawangrejeni, Kemulan of Turen
     for parcel in (p0, p1, p2):
         w.scan(parcel, "pack")  # p3 stays allocated
     elsewhere = w.manifest([p2])  # p2 is on another open manifest
@@ -244,9 +244,9 @@ def test_adding_by_area_loads_only_packed_parcels_of_the_round_in_the_area(w, ma
     # a second pick finds nothing more waiting
     with pytest.raises(Conflict) as error:
         manifests.add_parcels_by_area(
-            db.session, manifest, round=w.round, village="Sedayu 3", user=w.budi, now=T0
+            db.session, manifest, round=w.round, village="Kemulan", user=w.budi, now=T0
         )
-    assert "No packed parcel of round Round 1 in Sedayu 3" in english(error)
+    assert "No packed parcel of round Round 1 in Kemulan" in english(error)
 
 
 def test_adding_by_village_takes_that_village_only(w):
@@ -254,7 +254,7 @@ def test_adding_by_village_takes_that_village_only(w):
         w.scan(parcel, "pack")
     manifest = w.manifest()
     added = manifests.add_parcels_by_area(
-        db.session, manifest, round=w.round, district="Turen", village="Sedayu 1", user=w.budi
+        db.session, manifest, round=w.round, district="Turen", village="Turen", user=w.budi
     )
     assert [p.id for p in added] == [w.parcels[1].id]
 

@@ -16,7 +16,7 @@ from kitlog.extensions import db
 from kitlog.models import ShareLink
 from kitlog.services import share_links
 from kitlog.services.reports import donor_report
-from tests.documents.pdf import page_texts
+from tests.documents.pdf import page_texts, poppler
 from tests.worlds import ReportWorld
 
 KINDS = ("csv", "xlsx", "pdf")
@@ -117,10 +117,19 @@ def test_the_pdf_carries_the_reconciliation(app, client, login, world):
     text = " ".join(" ".join(page_texts(response.data)).split())
     report = the_report(app, world.koica)
     assert f"Donor report: {world.koica.name}" in text
-    for b in report.batches:
-        assert f"{b.reference} " in text
+    for b in report.batches:  # a batch is named by its lot, as on the page
+        assert f"{b.lot} " in text
     assert "Every batch reconciles to the last kit." in text
     assert "Page 1 of" in text
+
+
+def test_a_korean_donors_name_prints_in_its_own_script_in_the_pdf(client, auth, make):
+    donor = make.donor("KOICA", name="한국국제협력단")
+    make.batch(donor=donor, lot="KOICA-HK-2020-001")
+    auth.login("admin")  # a user whose language is Indonesian
+    text = poppler("pdftotext", client.get("/reports/donors/KOICA.pdf").data)
+    assert "Laporan donatur: 한국국제협력단" in text
+    assert "KOICA-HK-2020-001" in text  # the batch, by its lot
 
 
 def test_the_pdf_comes_in_indonesian_by_default(client, auth, world):

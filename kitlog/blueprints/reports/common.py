@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, url_for
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from kitlog.documents.spreadsheets import TABLES
 from kitlog.extensions import db
 from kitlog.i18n import current_language, readers_choice
 from kitlog.models import Donor, Role
+from kitlog.names import REPORT_TABLE_NAMES
 from kitlog.services.reports import DonorReport, donor_report
 
 
@@ -125,15 +125,6 @@ def shared_link_missing() -> str:
         return render_template("reports/shared_missing.html")
 
 
-# The CSV's tables as its links name them (the sheets' names in the workbook).
-CSV_TABLE_LABELS = {
-    "by_region": _l("By region"),
-    "batches": _l("Batches"),
-    "timeline": _l("Timeline"),
-}
-assert set(CSV_TABLE_LABELS) == set(TABLES)  # noqa: S101
-
-
 def download_links(view: str = "donor_report", **url_args: str) -> dict[str, list]:
     """The report's downloads as (label, URL): `export_links` the workbook and the PDF,
     `csv_links` one HXL-tagged CSV per table. The by-region table is the CSV's default and
@@ -149,6 +140,6 @@ def download_links(view: str = "donor_report", **url_args: str) -> dict[str, lis
         for table in TABLES:
             extra = {} if table == "by_region" else {"table": table}
             csv_links.append(
-                (str(CSV_TABLE_LABELS[table]), url_for(endpoints["csv"], **url_args, **extra))
+                (str(REPORT_TABLE_NAMES[table]), url_for(endpoints["csv"], **url_args, **extra))
             )
     return {"export_links": files, "csv_links": csv_links}
