@@ -76,7 +76,7 @@ def test_registering_stores_normalised_values_and_shows_the_new_code(browser, lo
     text = text_of(page)
     assert "Household HH-000001 is registered." in text
     assert "Register another household" in text
-    for value in (NIK, "+6281234567890", "Kab. Malang", "Sedayu", "Husband or wife"):
+    for value in (NIK, "+6281234567890", "Kabupaten Malang", "Sedayu", "Husband or wife"):
         assert value in text
     assert "Elderly person (60 or older)" in text and "Child under 5" in text
 
