@@ -40,11 +40,11 @@ from kitlog.models import (
     Parcel,
     ParcelLine,
     ParcelStatus,
+    Place,
     StockMovement,
     Warehouse,
 )
 from kitlog.models.base import utcnow
-from kitlog.services.households import PROVINCE_CODE_OF
 from kitlog.services.stock import ledger_summaries
 
 EXPIRY_WARNING_DAYS = 90  # a batch with kits on hand expiring within this many days is listed
@@ -87,12 +87,13 @@ class RegionFigures:
     """Deliveries in one regency (kabupaten/kota) of one province."""
 
     province: str
-    province_code: str  # Kemendagri code, for #adm1+code
+    province_code: str  # Kemendagri code ("35"), for #adm1+code; "" for an unmatched name
     regency: str
     delivered: int  # kits
     households_reached: int
     people_reached: int
     vulnerable_households_reached: int
+    regency_code: str = ""  # Kemendagri code with its dot ("35.07"), for #adm2+code
 
 
 @dataclass
@@ -325,8 +326,11 @@ class _LineFigures:
                     "reserving"
                 ),
                 case((Parcel.failed_once, 1), else_=0).label("failed"),
-                Household.province,
-                Household.regency,
+                # A place's code, or for a household whose place matched no official one
+                # (registered before kitlog knew them), its name: grouped by code, never
+                # dropped.
+                func.coalesce(Household.province_code, Household.province).label("province"),
+                func.coalesce(Household.regency_code, Household.regency).label("regency"),
                 Household.members,
                 case((_vulnerable(), 1), else_=0).label("vulnerable"),
             )
@@ -442,8 +446,8 @@ class _LineFigures:
             elif part == 1:
                 regions.append(
                     RegionFigures(
-                        province=province,
-                        province_code=PROVINCE_CODE_OF.get(province, ""),
+                        province=province,  # its code or name: named below
+                        province_code="",
                         regency=regency,
                         delivered=a,
                         households_reached=b,
@@ -453,6 +457,7 @@ class _LineFigures:
                 )
             else:
                 found.parcels_delivered, found.parcels_failed, found.parcels_failed_once = a, b, c
+        _name_places(session, regions)
         found.regions = sorted(regions, key=lambda r: (r.province, r.regency))
         running = 0
         for day_ in sorted(per_day):
@@ -461,6 +466,28 @@ class _LineFigures:
                 DayFigures(date=day_, delivered=per_day[day_], cumulative=running)
             )
         return found
+
+
+def _name_places(session: Session, regions: list[RegionFigures]) -> None:
+    """Each region's province and regency, grouped by code (or, with no code, by name):
+    the official names and codes from the places list; a name kept as it was."""
+    keys = {r.province for r in regions} | {r.regency for r in regions}
+    if not keys:
+        return
+    named = dict(
+        session.execute(
+            select(Place.code, Place.name).where(
+                Place.code.in_(keys), Place.level.in_(["province", "regency"])
+            )
+        ).all()
+    )
+    for region in regions:
+        if region.province in named:
+            region.province_code = region.province
+            region.province = named[region.province_code]
+        if region.regency in named and region.regency.startswith(region.province_code + "."):
+            region.regency_code = region.regency
+            region.regency = named[region.regency_code]
 
 
 def _batch_figures(
