@@ -48,7 +48,7 @@ def test_the_list_has_each_follow_up_with_its_attempts(w, as_user):
     assert first["warehouse"] == "SBY-01" and first["manifest"]
     household = first["household"]
     assert household["code"] == w.parcels[0].household.code
-    assert household["head_name"] and "phone" in household and household["village"] == "Sedayu 0"
+    assert household["head_name"] and "phone" in household and household["village"] == "Sedayu"
     (attempt,) = first["attempts"]
     assert attempt["outcome"] == "failed" and attempt["reason"] == "nobody_home"
     assert attempt["at"].startswith("2026-12-03T13:02:00+07:00")

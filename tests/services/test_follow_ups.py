@@ -55,7 +55,7 @@ def test_only_parcels_whose_last_attempt_failed_are_listed_with_their_attempts(w
     first = next(i for i in items if i.id == nobody.id)
     assert [(a.reason, a.at) for a in first.attempts] == [("nobody_home", T0 - timedelta(hours=2))]
     assert (first.status, first.round_name, first.warehouse) == ("failed", "Round 1", "SBY-01")
-    assert first.household_code == nobody.household.code and first.village == "Sedayu 0"
+    assert first.household_code == nobody.household.code and first.village == "Sedayu"
     assert first.manifest is not None and not first.flagged
 
 
