@@ -30,6 +30,8 @@ BENCH_IMPORT_ARGS ?=
 BENCH_LABELS_ARGS ?=
 # the donor report and stock pages over 1M ledger rows, e.g. BENCH_REPORTS_ARGS="--rows 200000",
 BENCH_REPORTS_ARGS ?=
+# how often label QR codes read back from a print and a phone photo, e.g. BENCH_QR_ARGS="--labels 48",
+BENCH_QR_ARGS ?=
 # scan throughput under gunicorn, e.g. BENCH_SCANS_ARGS="--duration 3 --sqlite-only",
 BENCH_SCANS_ARGS ?=
 # and the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
@@ -37,7 +39,8 @@ BENCH_SCANS_ARGS ?=
 BENCH_SOAK_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
-	test-sqlite test-postgresql test-browser test-future install install-dev clean vendor
+	test-sqlite test-postgresql test-browser test-future install install-dev clean vendor \
+	vendor-fonts
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -122,11 +125,12 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, reports, scans, soak
+bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak
 	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
 	$(BIN)/python bench/labels.py $(BENCH_LABELS_ARGS)
+	$(BIN)/python bench/qr_scan.py $(BENCH_QR_ARGS)
 	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
 	$(BIN)/python bench/scans.py $(BENCH_SCANS_ARGS)
 	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
@@ -135,6 +139,9 @@ bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (ben
 vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
 	npm ci --no-audit --no-fund
 	$(PYTHON) scripts/vendor_assets.py
+
+vendor-fonts: ## Refresh the PDFs' fonts in kitlog/fonts from Debian's packages (needs apt-get download)
+	$(PYTHON) scripts/vendor_fonts.py
 
 clean: ## Remove caches and compiled catalogs (keeps .venv and instance/)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis bench/results

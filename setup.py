@@ -65,7 +65,12 @@ setup(
     ],
     package_dir={"kitlog.templates": "templates", "kitlog.migrations": "migrations"},
     package_data={
-        "kitlog": ["static/**/*", "translations/**/*.po", "translations/messages.pot"],
+        "kitlog": [
+            "static/**/*",
+            "translations/**/*.po",
+            "translations/messages.pot",
+            "fonts/*",
+        ],
         "kitlog.templates": ["**/*"],
         "kitlog.migrations": ["README", "alembic.ini", "script.py.mako", "versions/*.py"],
     },

@@ -395,11 +395,17 @@ def raw_report_sql(batch_ids: list[int]) -> dict[str, str]:
             f" WHERE batch_id IN ({ids}) GROUP BY batch_id, kind"
         ),
         "delivered": f"SELECT l.batch_id, SUM(l.kits) {delivered_lines} GROUP BY l.batch_id",
+        # per regency: kits delivered, households reached, their people and vulnerable ones,
+        # and the households targeted (a parcel that is not cancelled)
         "regions": (
-            "SELECT h.province, h.regency, SUM(x.kits), COUNT(*), SUM(h.members),"
-            " SUM(CASE WHEN h.elderly OR h.disability OR h.pregnant OR h.under5 THEN 1"
-            " ELSE 0 END)"
-            f" FROM (SELECT p.household_id, SUM(l.kits) AS kits {delivered_lines}"
+            "SELECT h.province, h.regency, SUM(x.kits), SUM(x.reached),"
+            " SUM(x.reached * h.members), SUM(CASE WHEN h.elderly OR h.disability"
+            " OR h.pregnant OR h.under5 THEN x.reached ELSE 0 END), COUNT(*)"
+            " FROM (SELECT p.household_id,"
+            " SUM(CASE WHEN p.status = 'delivered' THEN l.kits ELSE 0 END) AS kits,"
+            " MAX(CASE WHEN p.status = 'delivered' THEN 1 ELSE 0 END) AS reached"
+            " FROM parcel_lines l JOIN parcels p ON p.id = l.parcel_id"
+            f" WHERE l.batch_id IN ({ids}) AND p.status <> 'cancelled'"
             " GROUP BY p.household_id) x JOIN households h ON h.id = x.household_id"
             " GROUP BY h.province, h.regency ORDER BY h.province, h.regency"
         ),
@@ -513,6 +519,7 @@ def check_report(report: reports.DonorReport, raw: list[list[tuple]]) -> list[st
             r.households_reached,
             r.people_reached,
             r.vulnerable_households_reached,
+            r.households_targeted,
         )
         for r in report.by_region
     ]

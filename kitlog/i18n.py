@@ -38,6 +38,21 @@ class FormTranslations:
         return get_translations().ngettext(singular, plural, n)
 
 
+def readers_choice(*, remember: bool = False) -> str | None:
+    """The language the reader of a share link chose: `?lang=` on this request (kept in
+    their session when `remember`), else the one their session keeps. None when neither
+    names one of kitlog's languages: any other value is ignored, and so is the browser's
+    Accept-Language, because the link's own language decides then."""
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        if remember:
+            session["lang"] = asked
+        return asked
+    kept = session.get("lang")
+    return kept if kept in languages else None
+
+
 def current_language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 

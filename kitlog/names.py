@@ -19,6 +19,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from kitlog.documents.labels import LAYOUTS
+from kitlog.documents.spreadsheets import TABLES
 from kitlog.i18n import current_language
 from kitlog.models import (
     CLOSED_WITH_ROUND,
@@ -29,6 +30,7 @@ from kitlog.models import (
     MANIFEST_STATUSES,
     MOVEMENT_KINDS,
     PARCEL_STATUSES,
+    PLACE_LEVELS,
     PROOF_KINDS,
     RELATIONS,
     ROLES,
@@ -50,6 +52,25 @@ from kitlog.models import (
     RoundStatus,
     ScanAction,
 )
+
+# -- places --------------------------------------------------------------------------------
+
+# The levels of Indonesia's official places, as a sentence names them.
+PLACE_LEVEL_IN_TEXT: dict[str, LazyString] = {
+    "province": _l("province"),
+    "regency": _l("regency or city"),
+    "district": _l("district"),
+    "village": _l("village"),
+}
+# What a form or a file that leaves a level out is told.
+PLACE_MISSING: dict[str, LazyString] = {
+    "province": _l("Choose the province."),
+    "regency": _l("Choose the regency or city."),
+    "district": _l("Choose the district."),
+    "village": _l("Choose the village."),
+}
+assert set(PLACE_LEVEL_IN_TEXT) == set(PLACE_MISSING) == set(PLACE_LEVELS)  # noqa: S101
+
 
 # -- people --------------------------------------------------------------------------------
 
@@ -359,3 +380,13 @@ def round_status_tone(status: str | None) -> str:
 
 def parcel_status_tone(status: str | None) -> str:
     return PARCEL_STATUS_TONES.get(status or "", "")
+
+
+# The donor report's tables, as the links to their CSV files name them (the workbook's
+# sheets have the same names).
+REPORT_TABLE_NAMES: dict[str, LazyString] = {
+    "by_region": _l("By region"),
+    "batches": _l("Batches"),
+    "timeline": _l("Timeline"),
+}
+assert set(REPORT_TABLE_NAMES) == set(TABLES)  # noqa: S101

@@ -182,9 +182,7 @@ def _replace_sqlite_checks(connection: Connection, table: str, checks: Mapping[s
     _rewrite_sqlite_table(connection, table, replaced)
 
 
-def _rewrite_sqlite_table(
-    connection: Connection, table: str, change: Callable[[str], str]
-) -> None:
+def _rewrite_sqlite_table(connection: Connection, table: str, change: Callable[[str], str]) -> None:
     """Change `table`'s CREATE TABLE statement in `sqlite_schema`, in place."""
     sql = connection.execute(
         text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :table"),

@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -25,12 +26,13 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, select, text
+from werkzeug.serving import make_server
 
 import config as kitlog_config
 from kitlog import create_app
 from kitlog.extensions import db
 from kitlog.models import Donor, KitType, Parcel, Warehouse
-from kitlog.services import distribution, households, reference, stock, users
+from kitlog.services import distribution, households, places, reference, stock, users
 from kitlog.services.reference import ContentLine
 from tests.places import village
 
@@ -279,6 +281,27 @@ def database_url(db_backend, database_template, worker_app) -> str:
     return worker_app.url
 
 
+def _complete_address(values: dict, given: dict) -> dict:
+    """A test that names only the province or the regency gets the first district and
+    village under it (an address must be an official village, down to the village)."""
+    levels = places.LEVELS
+    named = [i for i, level in enumerate(levels) if given.get(level)]
+    if not named or "village_code" in given:
+        return values
+    deepest = max(named)
+    for level in levels[deepest + 1 :]:
+        values.pop(level, None)
+    found = places.best_match(values)
+    if len(found) != deepest + 1:
+        return values  # the test's own names are not all official: left as they are
+    listed = places.gazetteer()
+    parent = found[-1]
+    for level in levels[deepest + 1 :]:
+        parent = listed.children[parent.code][0]
+        values[level] = parent.name
+    return values
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs as in production: its own app context, session and `g`.
 
@@ -310,6 +333,20 @@ def app(database_url, worker_app):
             db.engine.dispose()
     finally:
         worker_app.reset()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port for the length of one test: its base URL,
+    e.g. http://127.0.0.1:41235 (the browser tests, and clients that fetch by URL). The
+    server's requests see what the test committed."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="kitlog-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
 
 
 @pytest.fixture
@@ -442,7 +479,7 @@ class Factory:
             "consent": True,
         }
         base.update(values)
-        return base
+        return _complete_address(base, values)
 
     def household(self, **values):
         """A registered household (through the service, so it obeys the same rules)."""

@@ -495,6 +495,7 @@ def row_values(i: int, **changes) -> dict:
         "regency": "KAB.  MALANG",
         "district": "Turen",
         "village": village(i),
+        "village_code": "",
         "members": "4",
         "vulnerabilities": "lansia; balita" if i % 3 == 0 else "",
         "consent": "ya",

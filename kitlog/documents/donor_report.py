@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
@@ -36,14 +35,22 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kitlog.documents.fonts import (
+    BOLD,
+    REGULAR,
+    draw_string,
+    markup,
+    size_for_words,
+    string_width,
+    widest_word,
+    wrap_words,
+)
 from kitlog.documents.pages import CountedPagesCanvas
 from kitlog.documents.texts import Gettext, untranslated
 
 if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Flask-SQLAlchemy
     from kitlog.services.reports import BatchFigures, BatchTotals, DonorReport
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#5f6b7a")
 RULE = colors.HexColor("#c9d1d9")
@@ -132,7 +139,7 @@ _STYLES = {
 
 def _p(text: str, style: str = "body") -> Paragraph:
     """A paragraph of plain text (escaped: a donor called A&B stays A&B)."""
-    return Paragraph(escape(text), _STYLES[style])
+    return Paragraph(markup(text), _STYLES[style])
 
 
 def render_donor_report(
@@ -156,6 +163,7 @@ def render_donor_report(
         author=organisation,
         subject=_("Kits delivered and stock reconciliation"),
         creator="kitlog",
+        initialFontName=REGULAR,  # else each page starts in Helvetica, never embedded
     )
     footer = _("%(organisation)s · %(donor)s · generated %(time)s") % {
         "organisation": organisation,
@@ -189,7 +197,7 @@ def render_donor_report(
         KeepTogether([_p(_("Reconciliation"), "h2"), *_reconciliation(report, f)]),
         CondPageBreak(50 * mm),
         _p(_("By province and regency"), "h2"),
-        _regions(report, f),
+        *_regions(report, f),
         CondPageBreak(40 * mm),
         _p(_("Batches nearing expiry"), "h2"),
         _expiring(report, f),
@@ -204,14 +212,14 @@ def _numbered_canvas(footer: str, page_of: str) -> type[Canvas]:
 
     class NumberedCanvas(CountedPagesCanvas):
         def stamp(self, page: int, pages: int) -> None:
-            self.setFont(REGULAR, 7.5)
             self.setFillColor(MUTED)
             self.setStrokeColor(RULE)
             self.setLineWidth(0.5)
             y = MARGIN - 2 * mm
             self.line(MARGIN, y + 9, A4[0] - MARGIN, y + 9)
-            self.drawString(MARGIN, y, footer)
-            self.drawRightString(A4[0] - MARGIN, y, page_of % {"page": page, "pages": pages})
+            draw_string(self, MARGIN, y, footer, REGULAR, 7.5)
+            numbered = page_of % {"page": page, "pages": pages}
+            draw_string(self, A4[0] - MARGIN, y, numbered, REGULAR, 7.5, anchor="end")
 
     return NumberedCanvas
 
@@ -259,7 +267,8 @@ def _chart(report: DonorReport, f: Formats) -> Drawing:
     """Cumulative kits delivered, a point per day with deliveries, against the target."""
     _ = f.gettext
     height = 62 * mm
-    drawing = Drawing(WIDTH, height)
+    # initialFontName: else the drawing starts in Helvetica, which the PDF never embeds.
+    drawing = Drawing(WIDTH, height, initialFontName=REGULAR)
     if not report.timeline:
         drawing.add(
             String(
@@ -348,31 +357,146 @@ def _day_steps(first: int, last: int, ticks: int) -> list[int]:
     return list(range(first, last + 1, step))
 
 
-def _grid(
-    header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], numeric: int
-) -> Table:
+# A table cell: its text, or a name with a detail under it in small type (a batch's lot
+# and its agreement).
+Cell = str | tuple[str, str]
+PADDING = 3  # either side of a cell's text, in points
+DETAIL_SIZE = 6.5  # a cell's detail line, in points (at the table's full size)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """What a column's texts need, in points at the table's full size: `least` its widest
+    word, `whole` that or its widest cell on one line (a lot, a date, a number), `most`
+    every text on one line, its header and the cells' details too."""
+
+    least: float
+    whole: float
+    most: float
+
+
+def _measure(
+    header: str, cells: Sequence[Cell], head: ParagraphStyle, body: ParagraphStyle
+) -> _Column:
+    least = widest_word(header, head.fontName, head.fontSize)
+    whole = 0.0
+    most = string_width(header, head.fontName, head.fontSize)
+    for cell in cells:
+        text, detail = cell if isinstance(cell, tuple) else (cell, "")
+        least = max(least, widest_word(text, body.fontName, body.fontSize))
+        whole = max(whole, string_width(text, body.fontName, body.fontSize))
+        if detail:  # may wrap, like a header
+            least = max(least, widest_word(detail, REGULAR, DETAIL_SIZE))
+            most = max(most, string_width(detail, REGULAR, DETAIL_SIZE))
+    whole = max(least, whole)
+    return _Column(least, whole, max(whole, most))
+
+
+SMALLEST_SCALE = 0.85  # how much smaller a table's type may get to keep its cells whole
+
+
+def _fill(low: Sequence[float], high: Sequence[float], room: float) -> list[float]:
+    """Widths from `low` towards `high` within `room`: every column that fits under a
+    common cap gets all it wants, the widest ones are capped alike (never below `low`)."""
+    if sum(high) <= room:
+        return list(high)
+    below, above = 0.0, max(high)
+    for _ in range(40):  # the cap, by bisection: the widths grow with it
+        cap = (below + above) / 2
+        if sum(max(lo, min(hi, cap)) for lo, hi in zip(low, high, strict=True)) > room:
+            above = cap
+        else:
+            below = cap
+    return [max(lo, min(hi, below)) for lo, hi in zip(low, high, strict=True)]
+
+
+def _layout(columns: Sequence[_Column], width: float) -> tuple[list[float], float]:
+    """Each column's width (points, padding included) and the scale of the table's type,
+    much as a browser lays out a table: every word fits its column, so no word is ever
+    cut; then, in type up to 15 % smaller if need be, every cell's text on one line (a
+    column whose text is too long for that wraps alone); then the headers and details on
+    one line, as far as they fit; the room left is shared in proportion. When even the
+    widest words do not fit side by side, the type is made as small as that takes."""
+    room = width - 2 * PADDING * len(columns)
+    least = sum(c.least for c in columns)
+    whole = sum(c.whole for c in columns)
+    if whole <= room:
+        scale = 1.0
+    elif whole * SMALLEST_SCALE <= room:
+        scale = room / whole * 0.999
+    else:
+        scale = min(1.0, room / least * 0.999)
+    widths = _fill([c.least * scale for c in columns], [c.whole * scale for c in columns], room)
+    widths = _fill(widths, [c.most * scale for c in columns], room)
+    spare = room - sum(widths)
+    if spare > 0:
+        total = sum(widths) or 1.0
+        widths = [w + spare * w / total for w in widths]
+    return [w + 2 * PADDING for w in widths], scale
+
+
+def _sized(style: ParagraphStyle, scale: float) -> ParagraphStyle:
+    if scale == 1:
+        return style
+    return ParagraphStyle(
+        f"{style.name}-{scale:.3f}",
+        parent=style,
+        fontSize=style.fontSize * scale,
+        leading=style.leading * scale,
+    )
+
+
+def _lines(cell: Cell, style: ParagraphStyle, room: float, scale: float) -> Paragraph:
+    """A cell's text broken into lines that fit `room` points, at spaces, hyphens or
+    slashes and never inside a word (kitlog.documents.fonts.wrap_words); its detail
+    under it, small and muted."""
+    text, detail = cell if isinstance(cell, tuple) else (cell, "")
+    size = size_for_words(text, style.fontName, style.fontSize, room, style.fontSize * 0.6)
+    lines = [markup(line) for line in wrap_words(text, style.fontName, size, room)]
+    if size != style.fontSize:
+        lines = [f'<font size="{size:.2f}">{line}</font>' for line in lines]
+    if detail:
+        small = DETAIL_SIZE * scale
+        lines += [
+            f'<font size="{small:.2f}" color="#5f6b7a">{markup(line)}</font>'
+            for line in wrap_words(detail, REGULAR, small, room)
+        ]
+    return Paragraph("<br/>".join(lines), style)
+
+
+def _grid(header: Sequence[str], rows: Sequence[Sequence[Cell]], numeric: int) -> Table:
     """A table: text columns first, then `numeric` right-aligned columns; the last row
-    is a total when `rows` ends with one (bold, ruled)."""
+    is a total when `rows` ends with one (bold, ruled). Its columns are as wide as their
+    words need (`_layout`): a header never runs into the next one, and a batch's name is
+    never cut inside a word."""
     text_columns = len(header) - numeric
-    data = [
-        [_p(value, "head" if i < text_columns else "numhead") for i, value in enumerate(header)]
+    styles = [
+        (_STYLES["head"], _STYLES["cell"])
+        if i < text_columns
+        else (_STYLES["numhead"], _STYLES["num"])
+        for i in range(len(header))
     ]
+    columns = [
+        _measure(title, [row[i] for row in rows], *styles[i]) for i, title in enumerate(header)
+    ]
+    widths, scale = _layout(columns, WIDTH)
+    sized = [(_sized(head, scale), _sized(body, scale)) for head, body in styles]
+    rooms = [w - 2 * PADDING for w in widths]
+    data = [[_lines(title, sized[i][0], rooms[i], scale) for i, title in enumerate(header)]]
     for row in rows:
-        data.append(
-            [_p(value, "cell" if i < text_columns else "num") for i, value in enumerate(row)]
-        )
-    total = sum(widths)
-    table = Table(data, colWidths=[WIDTH * w / total for w in widths], repeatRows=1)
+        data.append([_lines(cell, sized[i][1], rooms[i], scale) for i, cell in enumerate(row)])
+    table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+                ("VALIGN", (0, 1), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
             ]
         )
     )
@@ -397,7 +521,7 @@ def _batches(report: DonorReport, f: Formats) -> list[Flowable]:
         return [_p(_("This donor has no batch yet."))]
     n = f.number
     header = [
-        _("Batch"),
+        _("Lot"),
         _("Kit type"),
         _("Expires"),
         _("Pledged"),
@@ -410,9 +534,11 @@ def _batches(report: DonorReport, f: Formats) -> list[Flowable]:
         _("Delivered"),
         _("Households"),
     ]
-    rows = [
+    # A batch is named by its lot everywhere (the page, the spreadsheets): its agreement,
+    # which several batches may share, is a detail under it.
+    rows: list[list[Cell]] = [
         [
-            b.reference,
+            (b.lot, _("agreement %(reference)s") % {"reference": b.reference}),
             b.kit_type,
             f.date(b.expiry_date) if b.expiry_date else "–",
             n(b.pledged),
@@ -444,11 +570,10 @@ def _batches(report: DonorReport, f: Formats) -> list[Flowable]:
             n(report.households_reached),
         ]
     )
-    widths = [23, 14, 19, 13, 14, 10, 14, 13, 14, 12, 14, 16]  # mm, for the headers' words
-    flowables: list[Flowable] = [_total_style(_grid(header, rows, widths, numeric=9))]
+    flowables: list[Flowable] = [_total_style(_grid(header, rows, numeric=9))]
     losses = [
         _("%(batch)s: %(kits)s kits, %(reason)s")
-        % {"batch": b.reference, "kits": n(kits), "reason": f.reason(reason)}
+        % {"batch": b.lot, "kits": n(kits), "reason": f.reason(reason)}
         for b in bs
         for reason, kits in b.lost_by_reason.items()
     ]
@@ -466,15 +591,16 @@ def _batches(report: DonorReport, f: Formats) -> list[Flowable]:
     return flowables
 
 
-def _regions(report: DonorReport, f: Formats) -> Flowable:
+def _regions(report: DonorReport, f: Formats) -> list[Flowable]:
     _ = f.gettext
     if not report.by_region:
-        return _p(_("No kit has been delivered yet."))
+        return [_p(_("No kit has been delivered yet."))]
     n = f.number
     header = [
         _("Province"),
         _("Regency"),
         _("Kits delivered"),
+        _("Households targeted"),
         _("Households reached"),
         _("People reached"),
         _("Vulnerable households"),
@@ -485,6 +611,7 @@ def _regions(report: DonorReport, f: Formats) -> Flowable:
             r.province,
             r.regency,
             n(r.delivered),
+            n(r.households_targeted),
             n(r.households_reached),
             n(r.people_reached),
             n(r.vulnerable_households_reached),
@@ -497,22 +624,34 @@ def _regions(report: DonorReport, f: Formats) -> Flowable:
             _("Total"),
             "",
             n(total.delivered),
+            n(total.households_targeted),
             n(total.households_reached),
             n(total.people_reached),
             n(total.vulnerable_households_reached),
         ]
     )
-    return _total_style(_grid(header, rows, [2.4, 2.8, 1.2, 1.2, 1.2, 1.3], numeric=4))
+    table = _grid(header, rows, numeric=5)
+    return [
+        _total_style(table),
+        Spacer(1, 2 * mm),
+        _p(
+            _(
+                "Households targeted: those with a parcel of the donor's kits that is not "
+                "cancelled; reached: those whose parcel was delivered."
+            ),
+            "note",
+        ),
+    ]
 
 
 def _expiring(report: DonorReport, f: Formats) -> Flowable:
     _ = f.gettext
     if not report.expiring:
         return _p(_("No batch with kits on hand is nearing its expiry date."))
-    header = [_("Batch"), _("Kit type"), _("Warehouse"), _("Expires"), _("On hand")]
-    rows = [
+    header = [_("Lot"), _("Kit type"), _("Warehouse"), _("Expires"), _("On hand")]
+    rows: list[list[Cell]] = [
         [
-            b.reference,
+            b.lot,
             b.kit_type,
             b.warehouse,
             f.date(b.expiry_date) if b.expiry_date else "–",
@@ -520,7 +659,7 @@ def _expiring(report: DonorReport, f: Formats) -> Flowable:
         ]
         for b in report.expiring
     ]
-    return _grid(header, rows, [2.2, 1.4, 1.4, 1.6, 1], numeric=1)
+    return _grid(header, rows, numeric=1)
 
 
 def _equation(b: BatchFigures | BatchTotals, f: Formats) -> str:
@@ -554,12 +693,18 @@ def _reconciliation(report: DonorReport, f: Formats) -> list[Flowable]:
         Spacer(1, 1.5 * mm),
     ]
     named: list[tuple[str, BatchFigures | BatchTotals]] = [
-        *((b.reference, b) for b in bs),
+        *((b.lot, b) for b in bs),
         (_("All batches"), totals),
     ]
+    style = _STYLES["equation"]
+    # The names' column: as wide as the longest name, within bounds; a name wider than
+    # that breaks at a hyphen or a slash, or is set smaller, never cut inside a word.
+    longest = max(string_width(name, style.fontName, style.fontSize) for name, _f in named)
+    name_width = min(max(longest + 12, WIDTH * 0.14), WIDTH * 0.3)
+    widths = [name_width, WIDTH * 0.86 - name_width, WIDTH * 0.14]
     data = [
         [
-            _p(name, "equation"),
+            _lines(name, style, name_width - 12, 1.0),
             _p(_equation(figures, f), "equation"),
             _p(_("reconciled"), "equation")
             if figures.reconciled
@@ -567,7 +712,7 @@ def _reconciliation(report: DonorReport, f: Formats) -> list[Flowable]:
         ]
         for name, figures in named
     ]
-    table = Table(data, colWidths=[WIDTH * 0.16, WIDTH * 0.7, WIDTH * 0.14])
+    table = Table(data, colWidths=widths)
     table.setStyle(
         TableStyle(
             [

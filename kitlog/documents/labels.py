@@ -14,23 +14,40 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import escapePDF
-from reportlab.pdfbase.pdfmetrics import getFont, stringWidth, unicode2T1
+from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from kitlog.documents.fonts import BOLD, REGULAR, draw_string, runs, string_width
 from kitlog.documents.qr import QUIET_ZONE, place_qr, qr_path
 
 MM = 72 / 25.4  # points per millimetre
 DOTS_203 = 25.4 / 203  # one dot of a 203-dpi thermal head, in mm
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
 ELLIPSIS = "…"
+
+
+# The labels' QR codes are chosen by measurement: bench/qr_scan.py prints kitlog's own
+# label PDFs at 300 dpi (A4) and 203 dpi (thermal), reads each label from a simulated phone
+# photo (5 camera pixels a mm, blur σ 1.5 px, JPEG 70, turned 3-5°) with zxing-cpp; 96
+# labels a layout, URLs of 45 characters. What counts most is the module's size:
+# - thermal 50 × 30: Q, version 4, 5 dots (0.63 mm) and the encoder's mask read 30 of 96;
+#   M, version 3, 6 dots (0.75 mm), the biggest code the label holds, reads 96 of 96
+#   (H, version 5, 0.63 mm: 57). Nothing this size reads at σ 2.0.
+# - error correction: the lowest version that holds the URL at L, raised to the strongest
+#   level that version holds (M here): at σ 2.0 on a4-3x8, L read 86 of 96 and M 96.
+# - mask 1 (alternate rows) read best near the edge of what reads: σ 1.5 at 3.5 px/mm,
+#   25 and 26 of 96 on the A4 layouts against 18 and 21 for the encoder's choice and 19
+#   for the checkerboard (mask 0); thermal at 4.5 px/mm, 93 against 89 and 92. Mask 4
+#   read worst (10 and 2 of 96).
+QR_MASK = 1
 
 
 @dataclass(frozen=True)
@@ -48,9 +65,16 @@ class Layout:
     top: float  # the page's top edge to the first row's top edge
     pitch_x: float  # one column's left edge to the next one's
     pitch_y: float  # one row's top edge to the next one's
-    error_correction: str = "M"
     # A thermal head prints whole dots: a module of a whole number of dots stays sharp.
     dot: float | None = None
+    # The QR code and its quiet zone take at most this share of the label's width.
+    qr_share: float = 0.52
+    code_min_size: float = 7  # points: the short code shrinks to this, then wraps at its hyphens
+    # The QR code (see QR_MASK): the lowest version that holds the URL at this error
+    # correction, raised to the strongest level that version holds; the mask pattern.
+    error_correction: str = "L"
+    boost_error_correction: bool = True
+    mask: int | None = QR_MASK
 
     @property
     def per_page(self) -> int:
@@ -75,9 +99,15 @@ LAYOUTS: dict[str, Layout] = {
         Layout("a4-3x8", 210, 297, 3, 8, 63.5, 33.9, 7.25, 12.9, 66.0, 33.9),
         # Avery L7160: 21 labels of 63.5 × 38.1 mm.
         Layout("a4-3x7", 210, 297, 3, 7, 63.5, 38.1, 7.25, 15.15, 66.0, 38.1),
-        # One 50 × 30 mm label per page, for a thermal label printer behind the OS driver;
-        # error correction Q, as thermal labels rub and fade.
-        Layout("thermal-50x30", 50, 30, 1, 1, 50, 30, 0, 0, 50, 30, "Q", DOTS_203),
+        # One 50 × 30 mm label per page, for a thermal label printer behind the OS driver:
+        # the code takes the label's height, and its short code is never under 11 pt.
+        Layout(
+            "thermal-50x30",
+            *(50, 30, 1, 1, 50, 30, 0, 0, 50, 30),
+            dot=DOTS_203,
+            qr_share=0.6,
+            code_min_size=11,
+        ),
     )
 }
 DEFAULT_LAYOUT = "a4-3x8"
@@ -103,16 +133,16 @@ class Label:
 def fit_text(text: str, font: str, size: float, width: float, min_size: float) -> tuple[str, float]:
     """The text and a font size at which it fits `width` points: the given size, or
     smaller down to `min_size`, and cut short with an ellipsis below that."""
-    full = stringWidth(text, font, size)
+    full = string_width(text, font, size)
     if full <= width:
         return text, size
     smaller = max(min_size, size * width / full * 0.999)
-    if stringWidth(text, font, smaller) <= width:
+    if string_width(text, font, smaller) <= width:
         return text, smaller
     low, high = 0, len(text)  # the longest prefix that fits with the ellipsis
     while low < high:
         middle = (low + high + 1) // 2
-        if stringWidth(text[:middle].rstrip() + ELLIPSIS, font, min_size) <= width:
+        if string_width(text[:middle].rstrip() + ELLIPSIS, font, min_size) <= width:
             low = middle
         else:
             high = middle - 1
@@ -134,16 +164,19 @@ class _Geometry:
 
 
 PADDING = 1.2  # mm kept free of ink along the label's edges (die cut, printer drift)
-QR_SHARE = 0.52  # of the label's width, at most, for the QR code and its quiet zone
 
 
 def _geometry(layout: Layout, modules: int) -> _Geometry:
-    room = min(layout.label_height - 2 * PADDING, layout.label_width * QR_SHARE)
-    module_mm = room / (modules + 2 * QUIET_ZONE)
+    """The biggest QR code the label holds beside its text. A camera reads a code by its
+    module size (see QR_MASK), so the quiet zone may take the label's
+    padding, which is free of ink too; the dark modules stay clear of the padding."""
+    span = modules + 2 * QUIET_ZONE
+    room = min(layout.label_height, layout.label_width * layout.qr_share)
+    module_mm = min(room / span, (room - 2 * PADDING) / modules)
     if layout.dot:
         module_mm = max(1, math.floor(module_mm / layout.dot)) * layout.dot
-    qr_size_mm = module_mm * (modules + 2 * QUIET_ZONE)  # with its quiet zone
-    left_mm = min(PADDING, (layout.label_height - qr_size_mm) / 2)
+    qr_size_mm = module_mm * span  # with its quiet zone
+    left_mm = max(0.0, min(PADDING, (layout.label_height - qr_size_mm) / 2))
     text_left_mm = left_mm + qr_size_mm
     return _Geometry(
         module=module_mm * MM,
@@ -154,52 +187,87 @@ def _geometry(layout: Layout, modules: int) -> _Geometry:
     )
 
 
-def wrap_text(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
+def qr_size(layout: Layout, url: str) -> tuple[int, float]:
+    """The modules across the URL's code on this layout, and the module's size in mm."""
+    code = qr_path(url, layout.error_correction, layout.mask, layout.boost_error_correction)
+    return code.modules, _geometry(layout, code.modules).module / MM
+
+
+def wrap_text(
+    text: str, font: str, size: float, width: float, max_lines: int, *, at_hyphens: bool = False
+) -> list[str]:
     """The text broken at spaces into at most `max_lines` lines of `width` points; what
-    does not fit is cut short with an ellipsis (so is a single word wider than a line)."""
+    does not fit is cut short with an ellipsis (so is a single word wider than a line).
+    A code (ABC-DEF-GHJ) breaks `at_hyphens` instead, each line keeping its hyphen."""
+    words, gap = (re.findall(r"[^-]*-|[^-]+", text), "") if at_hyphens else (text.split(), " ")
     lines: list[str] = []
-    words = text.split()
     while words and len(lines) < max_lines:
         line = words.pop(0)
-        while words and stringWidth(f"{line} {words[0]}", font, size) <= width:
-            line = f"{line} {words.pop(0)}"
+        while words and string_width(f"{line}{gap}{words[0]}", font, size) <= width:
+            line = f"{line}{gap}{words.pop(0)}"
         lines.append(line)
     if words:  # more than fits: the last line ends with an ellipsis
-        lines[-1] = f"{lines[-1]} {' '.join(words)}"
+        lines[-1] = f"{lines[-1]}{gap}{gap.join(words)}"
     return [fit_text(line, font, size, width, size)[0] for line in lines]
 
 
-# (text, font, size, smallest size on one line, lines at most when even that is too wide)
-_Line = tuple[str, str, float, float, int]
+# (text, font, size, smallest size on one line, lines at most when even that is too wide,
+# whether it breaks at hyphens rather than spaces)
+_Line = tuple[str, str, float, float, int, bool]
+LEADING = 1.2  # a line's height, in font sizes
 
 
-def _lines(label: Label, scale: float) -> list[_Line]:
-    """What the label says, from top to bottom, largest first."""
+def _lines(label: Label, scale: float, code_min_size: float) -> list[_Line]:
+    """What the label says, from top to bottom, largest first: the short code first."""
+    code_size = max(14 * scale, code_min_size)
     lines: list[_Line] = [
-        (label.code, BOLD, 14 * scale, 7, 1),
-        (label.household, BOLD, 9 * scale, 6, 1),
+        (label.code, BOLD, code_size, code_min_size, 3, True),
+        (label.household, BOLD, 9 * scale, 6, 1, False),
     ]
     if label.head_name:
-        lines.append((label.head_name, REGULAR, 7.5 * scale, 6.5 * scale, 1))
+        lines.append((label.head_name, REGULAR, 7.5 * scale, 6.5 * scale, 1, False))
     lines += [
-        (label.village, BOLD, 8.5 * scale, 7 * scale, 2),
-        (label.round_name, REGULAR, 7 * scale, 6 * scale, 2),
-        (" · ".join(part for part in (label.donor, label.kits) if part), REGULAR, 7 * scale, 5, 1),
+        (label.village, BOLD, 8.5 * scale, 7 * scale, 2, False),
+        (label.round_name, REGULAR, 7 * scale, 6 * scale, 2, False),
+        (
+            " · ".join(part for part in (label.donor, label.kits) if part),
+            REGULAR,
+            7 * scale,
+            5,
+            1,
+            False,
+        ),
     ]
     return [line for line in lines if line[0]]
 
 
-def _fitted(label: Label, width: float, scale: float) -> list[tuple[str, float, str]]:
-    """(text, size, font) of every printed line: shrunk to fit, else wrapped, else cut."""
-    fitted: list[tuple[str, float, str]] = []
-    for line in _lines(label, scale):
-        fitted += _fit_line(*line, width)
-    return fitted
+def _fitted(
+    label: Label, width: float, height: float, scale: float, code_min_size: float
+) -> list[tuple[str, float, str]]:
+    """(text, size, font) of every printed line: shrunk to fit, else wrapped, else cut.
+    When the lines are taller than `height` points, those after the short code keep to
+    one line each."""
+    code, *rest = _lines(label, scale, code_min_size)
+    fitted = [*_fit_line(*code, width)]
+    wrapped = [part for line in rest for part in _fit_line(*line, width)]
+    if sum(size for _text, size, _font in fitted + wrapped) * LEADING > height:
+        wrapped = [
+            part
+            for text, font, size, min_size, _most, at_hyphens in rest
+            for part in _fit_line(text, font, size, min_size, 1, at_hyphens, width)
+        ]
+    return fitted + wrapped
 
 
 @lru_cache(maxsize=4096)
 def _fit_line(
-    text: str, font: str, size: float, min_size: float, max_lines: int, width: float
+    text: str,
+    font: str,
+    size: float,
+    min_size: float,
+    max_lines: int,
+    at_hyphens: bool,
+    width: float,
 ) -> tuple[tuple[str, float, str], ...]:
     """One of a label's lines as printed; a run's villages, round and donors repeat on
     label after label, so each is measured once."""
@@ -207,7 +275,8 @@ def _fit_line(
     if max_lines == 1 or one_line == text:
         return ((one_line, one_size, font),)
     return tuple(
-        (line, min_size, font) for line in wrap_text(text, font, min_size, width, max_lines)
+        (line, min_size, font)
+        for line in wrap_text(text, font, min_size, width, max_lines, at_hyphens=at_hyphens)
     )
 
 
@@ -236,33 +305,45 @@ class _Writer:
         return geometry
 
     def shown(self, text: str, font: str, size: float) -> str:
-        """`text` set in `font` at `size` as text-showing operators: the characters
-        the font's encoding lacks come from reportlab's substitution fonts, as
-        drawString does."""
+        """`text` set in `font` at `size` as text-showing operators: each run in its
+        face (kitlog.documents.fonts), each face's characters in the subsets it embeds,
+        as drawString does."""
         key = (text, font, size)
         operators = self._shown.get(key)
         if operators is None:
-            face = getFont(font)
-            # The canvas's PDF document names its fonts; Canvas keeps it private, so
-            # its stubs leave it out.
-            internal: Callable[[str], str] = self.canvas._doc.getInternalFontName  # type: ignore[attr-defined]
+            # The canvas's PDF document keeps each font's subsets; Canvas keeps it
+            # private, so its stubs leave it out.
+            doc = self.canvas._doc  # type: ignore[attr-defined]
             size_text = _num(size)
-            operators = self._shown[key] = " ".join(
-                f"{internal(part_font.fontName)} {size_text} Tf ({escapePDF(part)}) Tj"
-                for part_font, part in unicode2T1(text, [face, *face.substitutionFonts])
-            )
+            shown = []
+            for face_name, run in runs(text, font):
+                face = getFont(face_name)
+                assert isinstance(face, TTFont)
+                for subset, chunk in face.splitString(run, doc):
+                    name = face.getSubsetInternalName(subset, doc)
+                    shown.append(f"{name} {size_text} Tf ({escapePDF(chunk)}) Tj")
+            operators = self._shown[key] = " ".join(shown)
         return operators
 
     def label(self, label: Label, x: float, y_top: float) -> None:
         """One label whose top-left corner is at (x, y_top) points."""
-        code = qr_path(label.url, self.layout.error_correction)
+        layout = self.layout
+        code = qr_path(
+            label.url, layout.error_correction, layout.mask, layout.boost_error_correction
+        )
         geometry = self.geometry(code.modules)
         height = self.height
         qr_top = y_top - (height - code.modules * geometry.module) / 2
         place_qr(self.canvas, code, x + geometry.qr_left, qr_top, geometry.module)
 
-        fitted = _fitted(label, geometry.text_width, geometry.scale)
-        leading = 1.2
+        fitted = _fitted(
+            label,
+            geometry.text_width,
+            height - 2 * PADDING * MM,
+            geometry.scale,
+            layout.code_min_size,
+        )
+        leading = LEADING
         block = sum(size * leading for _text, size, _font in fitted)
         baseline = y_top - (height - block) / 2
         text_x = _num(x + geometry.text_left)
@@ -285,6 +366,8 @@ def _canvas(buffer: io.BytesIO, layout: Layout, title: str) -> Canvas:
         pagesize=(layout.page_width * MM, layout.page_height * MM),
         pageCompression=1,
         invariant=1,
+        # else the page starts in Helvetica, which it never embeds; the stubs say float
+        initialFontName=REGULAR,  # type: ignore[arg-type]
     )
     canvas.setTitle(title)
     canvas.setAuthor("kitlog")
@@ -398,6 +481,5 @@ def _draw_instructions(canvas: Canvas, layout: Layout, lines: Sequence[str]) -> 
     canvas.setFillGray(0)
     y = bottom + box_height - leading
     for text, text_size in fitted:
-        canvas.setFont(REGULAR, text_size)
-        canvas.drawCentredString(page_width / 2, y, text)
+        draw_string(canvas, page_width / 2, y, text, REGULAR, text_size, anchor="middle")
         y -= leading

@@ -18,13 +18,11 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     Paragraph,
@@ -34,12 +32,19 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kitlog.documents.fonts import (
+    BOLD,
+    REGULAR,
+    draw_string,
+    markup,
+    needs_fallback,
+    size_for_words,
+    string_width,
+)
 from kitlog.documents.pages import CountedPagesCanvas
 from kitlog.documents.qr import QUIET_ZONE, draw_qr, qr_matrix
 from kitlog.documents.texts import Gettext, untranslated
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#5f6b7a")
 RULE = colors.HexColor("#9aa5b1")
@@ -206,17 +211,17 @@ ORG = _style("org", 10, BOLD)
 
 
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(escape(text or ""), style)
+    return Paragraph(markup(text or ""), style)
 
 
 def _label_value(label: str, value: str) -> Paragraph:
-    lines = "<br/>".join(escape(line) for line in (value or "–").splitlines())
-    return Paragraph(f'<font size="7" color="#5f6b7a">{escape(label)}</font><br/>{lines}', CELL)
+    lines = "<br/>".join(markup(line) for line in (value or "–").splitlines())
+    return Paragraph(f'<font size="7" color="#5f6b7a">{markup(label)}</font><br/>{lines}', CELL)
 
 
 def _one_line_size(text: str, font: str, size: float, room: float) -> float:
     """The largest font size up to `size` that fits `text` on one line `room` points wide."""
-    width = stringWidth(text, font, size)
+    width = string_width(text, font, size)
     return size if width <= room else size * room / width
 
 
@@ -224,7 +229,7 @@ def _number(number: str, room: float) -> Paragraph:
     """The manifest's number on one line, smaller when a long warehouse code needs it: a
     number broken at one of its hyphens reads as two numbers."""
     size = _one_line_size(number, BOLD, NUMBER_SIZE, room)
-    return Paragraph(escape(number), _style("number", size, BOLD, space_before=2))
+    return Paragraph(markup(number), _style("number", size, BOLD, space_before=2))
 
 
 class _Pages(CountedPagesCanvas):
@@ -248,19 +253,17 @@ class _Pages(CountedPagesCanvas):
         self.setFillColor(MUTED)
         numbered = texts.page % {"page": page, "pages": pages}
         name = f"{doc.organisation} · {texts.number} {doc.number}"
-        room = WIDTH - stringWidth(numbered, BOLD, FOOTER_SIZE) - 6 * mm
-        self.setFont(REGULAR, _one_line_size(name, REGULAR, FOOTER_SIZE, room))
-        self.drawString(MARGIN, FOOTER, name)
-        self.setFont(BOLD, FOOTER_SIZE)
-        self.drawRightString(width - MARGIN, FOOTER, numbered)
+        room = WIDTH - string_width(numbered, BOLD, FOOTER_SIZE) - 6 * mm
+        size = _one_line_size(name, REGULAR, FOOTER_SIZE, room)
+        draw_string(self, MARGIN, FOOTER, name, REGULAR, size)
+        draw_string(self, width - MARGIN, FOOTER, numbered, BOLD, FOOTER_SIZE, anchor="end")
         self.restoreState()
         if doc.void:
             self.saveState()
             self.setFillColor(VOID_INK)
-            self.setFont(BOLD, 130)
             self.translate(width / 2, A4[1] / 2)
             self.rotate(40)
-            self.drawCentredString(0, -45, texts.void)
+            draw_string(self, 0, -45, texts.void, BOLD, 130, anchor="middle")
             self.restoreState()
 
 
@@ -328,7 +331,7 @@ class _QrFlowable(Table):
     def __init__(self, url: str, hint: str) -> None:
         self._matrix = qr_matrix(url, "M")
         super().__init__(
-            [[_Square(self._matrix)], [Paragraph(escape(hint), _style("hint", 6.5))]],
+            [[_Square(self._matrix)], [Paragraph(markup(hint), _style("hint", 6.5))]],
             colWidths=[QR_SIZE + 4 * mm],
         )
         self.setStyle(
@@ -388,8 +391,16 @@ def _parcels(doc: ManifestDocument, texts: _Texts, end: list[Flowable]) -> list[
     rooms[0] = widths[0] - 2 * NUMBER_PADDING
 
     def cell(text: str, column: int) -> str | Paragraph:
-        if stringWidth(text, REGULAR, CELL.fontSize) <= rooms[column] and "\n" not in text:
+        if (
+            "\n" not in text
+            and string_width(text, REGULAR, CELL.fontSize) <= rooms[column]
+            and not needs_fallback(text)
+        ):
             return text
+        # A word wider than the column is set smaller rather than cut.
+        size = size_for_words(text, REGULAR, CELL.fontSize, rooms[column], 6)
+        if size < CELL.fontSize:
+            return Paragraph(f'<font size="{size:.2f}">{markup(text)}</font>', CELL)
         return _p(text, CELL)
 
     rows = [header]
@@ -436,7 +447,7 @@ def _parcels(doc: ManifestDocument, texts: _Texts, end: list[Flowable]) -> list[
         ]
     )
     for n, row in enumerate(doc.rows, start=1):  # a wide code shrinks to fit its cell
-        width = stringWidth(row.short_code, BOLD, CODE_SIZE)
+        width = string_width(row.short_code, BOLD, CODE_SIZE)
         if width > code_room:
             style.add("FONTSIZE", (1, n), (1, n), CODE_SIZE * code_room / width)
     table.setStyle(style)
@@ -536,6 +547,7 @@ def render_manifest(doc: ManifestDocument, *, gettext: Gettext = untranslated) -
         title=f"{texts.title} {doc.number}",
         author=doc.organisation,
         subject=doc.number,
+        initialFontName=REGULAR,  # else each page starts in Helvetica, never embedded
     )
     end = [Spacer(1, 5 * mm), *_totals(doc, texts), Spacer(1, 6 * mm), *_signatures(doc, texts)]
     story = [*_header(doc, texts), *_parcels(doc, texts, end)]

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 QUIET_ZONE = 4  # modules of white space around the symbol (ISO/IEC 18004)
 ERROR_CORRECTION = ("L", "M", "Q", "H")  # each recovers about 7, 15, 25 and 30 % of the code
+MASKS = range(8)  # the data mask patterns; 0 is the checkerboard, (row + column) mod 2
 _DARK_RUN = re.compile(rb"\x00+")
 
 
@@ -39,23 +40,57 @@ class QrPath:
     operators: str
 
 
-def _grid(text: str, error_correction: str) -> tuple[int, bytes]:
-    """(width with the quiet zone, row-major bytes: 0 dark, 255 light)."""
+def _encode(
+    text: str, level: str, mask: int | None, version: int | None = None
+) -> zxingcpp.Barcode:
+    options: dict[str, object] = {"ec_level": level}
+    if mask is not None:
+        options["data_mask"] = mask
+    if version is not None:
+        options["version"] = version
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, **options)
+    if code.ec_level != level:  # never weaker than asked for
+        raise ValueError(f"zxing-cpp encoded EC {code.ec_level}, not {level}")
+    return code
+
+
+def _grid(
+    text: str, error_correction: str, mask: int | None = None, boost: bool = False
+) -> tuple[int, bytes]:
+    """(width with the quiet zone, row-major bytes: 0 dark, 255 light), of the smallest
+    version the text fits at `error_correction`. With `boost`, the error correction is
+    then raised as far as that version holds: a stronger code at the same module size.
+    `mask` is the data mask pattern (0-7); None lets the encoder pick it by the
+    standard's penalty score."""
     if error_correction not in ERROR_CORRECTION:
         raise ValueError(f"error correction {error_correction!r}: use one of L, M, Q, H")
-    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=error_correction)
-    if code.ec_level != error_correction:  # never weaker than asked for
-        raise ValueError(f"zxing-cpp encoded EC {code.ec_level}, not {error_correction}")
-    image = code.to_image(scale=1, add_quiet_zones=True)
+    if mask is not None and mask not in MASKS:
+        raise ValueError(f"mask pattern {mask!r}: use one of 0 to 7")
+    image = _encode(text, error_correction, mask).to_image(scale=1, add_quiet_zones=True)
     height, width = image.shape
     if height != width or width <= 2 * QUIET_ZONE:
         raise ValueError(f"unexpected QR image {height}x{width}")
+    if boost:
+        version = (width - 2 * QUIET_ZONE - 17) // 4
+        stronger = ERROR_CORRECTION[ERROR_CORRECTION.index(error_correction) + 1 :]
+        for level in reversed(stronger):  # H first
+            try:
+                code = _encode(text, level, mask, version)
+            except ValueError:  # more than this version holds at that level
+                continue
+            image = code.to_image(scale=1, add_quiet_zones=True)
+            break
+        if image.shape != (width, width):
+            raise ValueError(f"a boosted code of {image.shape}, not {width}x{width}")
     return width, bytes(memoryview(image))  # type: ignore[arg-type]  # a buffer; the stub omits it
 
 
-def qr_matrix(text: str, error_correction: str = "M") -> list[list[bool]]:
-    """The symbol's modules, row by row (True = dark), without the quiet zone."""
-    width, grid = _grid(text, error_correction)
+def qr_matrix(
+    text: str, error_correction: str = "M", mask: int | None = None, boost: bool = False
+) -> list[list[bool]]:
+    """The symbol's modules, row by row (True = dark), without the quiet zone (see
+    _grid for the arguments)."""
+    width, grid = _grid(text, error_correction, mask, boost)
     inner = range(QUIET_ZONE, width - QUIET_ZONE)
     return [[grid[r * width + c] == 0 for c in inner] for r in inner]
 
@@ -81,11 +116,13 @@ def _operators(runs: Iterable[tuple[int, int, int]]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def qr_path(text: str, error_correction: str = "M") -> QrPath:
-    """The symbol as path operators (see QrPath). The light quiet zone around every row
-    keeps a run from spilling into the next row. Kept for the last few thousand codes:
-    a reprint of the same parcels encodes nothing again."""
-    width, grid = _grid(text, error_correction)
+def qr_path(
+    text: str, error_correction: str = "M", mask: int | None = None, boost: bool = False
+) -> QrPath:
+    """The symbol as path operators (see QrPath; _grid for the arguments). The light quiet
+    zone around every row keeps a run from spilling into the next row. Kept for the last
+    few thousand codes: a reprint of the same parcels encodes nothing again."""
+    width, grid = _grid(text, error_correction, mask, boost)
     q = QUIET_ZONE
     operators = " ".join(
         [

@@ -1,6 +1,9 @@
 """A donor report as spreadsheets: CSV and XLSX tables with an HXL hashtag row under the
 header row (HXL 1.1: hxlstandard.org/standard/1-1final/dictionary). Data in, bytes out.
 
+Places carry OCHA's P-codes (`pcode`): the Kemendagri code without its dots after the
+country's `ID`, so that a donor's map joins on them; the country is `IDN`.
+
 Every table is built from a `DonorReport` alone, which holds aggregates and no personal data
 of any household (rule 6 of docs/design.md), so no export can carry a name, a NIK or a phone.
 
@@ -29,6 +32,11 @@ if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Fla
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SECTOR = "WASH"
 TABLES = ("by_region", "batches", "timeline")
+COUNTRY_CODE = "IDN"  # #country+code: ISO 3166-1 alpha-3, as OCHA's P-codes
+PCODE_PREFIX = "ID"  # OCHA's P-codes for Indonesia: ID + the Kemendagri code's digits
+# Every CSV kitlog serves, exactly this: HXL tools (libhxl, the HXL Proxy) take a CSV from a
+# URL only when its content type is a CSV type with at most a charset after it.
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,23 @@ class Table:
         return [column.hashtag for column in self.columns]
 
 
+def pcode(code: str) -> str:
+    """A Kemendagri code in OCHA's P-code form: "35.07" -> "ID3507", "35" -> "ID35";
+    "" (a place whose code is not known) stays ""."""
+    digits = code.replace(".", "").strip()
+    if not (digits.isascii() and digits.isdigit()):
+        return ""
+    return PCODE_PREFIX + digits
+
+
 def neutralise(text: str) -> str:
     """Text a spreadsheet will show as text: a formula-like start gets an apostrophe."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def in_english(english: str, indonesian: str) -> str:
+    """A kit type's name for a reader of English (the default `kit_name`)."""
+    return english
 
 
 def report_tables(
@@ -65,12 +87,18 @@ def report_tables(
     organisation: str,
     gettext: Gettext = untranslated,
     reason: Callable[[str], str] = untranslated,
+    kit_name: Callable[[str, str], str] = in_english,
 ) -> dict[str, Table]:
     """The report's three tables (by region, batches, timeline), keyed as in TABLES;
-    `reason` labels a loss reason the system wrote (a person's own words stay as written)."""
+    `reason` labels a loss reason the system wrote (a person's own words stay as written),
+    `kit_name` picks a kit type's name from its English and Indonesian names."""
     _ = gettext
     donor = report.donor
-    kit_types = ", ".join(sorted({batch.kit_type for batch in report.batches}))
+    # #item+code and #item+name: the kit types of the donor's batches
+    kit_codes = ", ".join(sorted({b.kit_type for b in report.batches}))
+    kit_names = ", ".join(
+        sorted({kit_name(b.kit_name, b.kit_name_id) for b in report.batches} - {""})
+    )
     by_region = Table(
         "by_region",
         _("By region"),
@@ -80,10 +108,16 @@ def report_tables(
             Column(_("Implementing organisation"), "#org+impl"),
             Column(_("Sector"), "#sector"),
             Column(_("Kit type"), "#item+code"),
+            Column(_("Kit name"), "#item+name"),
+            Column(_("Country"), "#country+code"),
             Column(_("Province"), "#adm1+name"),
             Column(_("Province code"), "#adm1+code"),
             Column(_("Regency"), "#adm2+name"),
+            Column(_("Regency code"), "#adm2+code"),
+            Column(_("First delivery"), "#date+start", "date"),
+            Column(_("Last delivery"), "#date+end", "date"),
             Column(_("Kits delivered"), "#x_kits+delivered", "int"),
+            Column(_("Households targeted"), "#targeted+hh", "int"),
             Column(_("Households reached"), "#reached+hh", "int"),
             Column(_("People reached"), "#reached+ind", "int"),
             Column(_("Vulnerable households reached"), "#x_reached+hh+vulnerable", "int"),
@@ -95,11 +129,17 @@ def report_tables(
                 donor.code,
                 organisation,
                 SECTOR,
-                kit_types,
+                kit_codes,
+                kit_names,
+                COUNTRY_CODE,
                 region.province,
-                region.province_code,
+                pcode(region.province_code),
                 region.regency,
+                pcode(region.regency_code),
+                region.first_delivery,
+                region.last_delivery,
                 region.delivered,
+                region.households_targeted,
                 region.households_reached,
                 region.people_reached,
                 region.vulnerable_households_reached,
@@ -113,9 +153,13 @@ def report_tables(
         _("Batches"),
         (
             Column(_("Donor"), "#org+funder"),
-            Column(_("Batch"), "#x_batch+ref"),
+            Column(_("Donor code"), "#org+funder+code"),
+            # A batch is named by its lot, as on the page and in the PDF; the agreement,
+            # which several batches may share, beside it.
             Column(_("Lot"), "#x_batch+lot"),
+            Column(_("Agreement or grant reference"), "#x_batch+ref"),
             Column(_("Kit type"), "#item+code"),
+            Column(_("Kit name"), "#item+name"),
             Column(_("Warehouse"), "#loc+warehouse+code"),
             Column(_("Received on"), "#date+received", "date"),
             Column(_("Expires on"), "#date+expiry", "date"),
@@ -136,9 +180,11 @@ def report_tables(
         tuple(
             (
                 donor.name,
-                batch.reference,
+                donor.code,
                 batch.lot,
+                batch.reference,
                 batch.kit_type,
+                kit_name(batch.kit_name, batch.kit_name_id),
                 batch.warehouse,
                 batch.received_date,
                 batch.expiry_date,
@@ -163,12 +209,17 @@ def report_tables(
         "timeline",
         _("Timeline"),
         (
+            Column(_("Donor"), "#org+funder"),
+            Column(_("Donor code"), "#org+funder+code"),
             Column(_("Date"), "#date", "date"),
             Column(_("Kits delivered"), "#x_kits+delivered", "int"),
             Column(_("Kits delivered, cumulative"), "#x_kits+delivered+cumulative", "int"),
             Column(_("Target (kits pledged)"), "#x_kits+targeted", "int"),
         ),
-        tuple((day.date, day.delivered, day.cumulative, report.target) for day in report.timeline),
+        tuple(
+            (donor.name, donor.code, day.date, day.delivered, day.cumulative, report.target)
+            for day in report.timeline
+        ),
     )
     return {table.key: table for table in (by_region, batches, timeline)}
 

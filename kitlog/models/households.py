@@ -51,6 +51,7 @@ VULNERABILITIES = ("elderly", "disability", "pregnant", "under5")
 # forms' messages, all read them from here.
 MAX_NAME = 120
 MAX_PLACE = 100
+MAX_PROVINCE = 60
 MAX_MEMBERS = 50
 NIK_LENGTH = 16
 
@@ -80,7 +81,7 @@ class Household(Model):
     worker_relation: Mapped[str] = mapped_column(String(16))
     nik: Mapped[str] = mapped_column(String(NIK_LENGTH), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
-    province: Mapped[str] = mapped_column(String(60))
+    province: Mapped[str] = mapped_column(String(MAX_PROVINCE))
     regency: Mapped[str] = mapped_column(String(MAX_PLACE))
     district: Mapped[str] = mapped_column(String(MAX_PLACE))
     village: Mapped[str] = mapped_column(String(MAX_PLACE))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kitlog.models.base import Model, created_at_column, sql_in
 from kitlog.models.reference import Donor, Warehouse
-from kitlog.models.users import User
+from kitlog.models.users import LANGUAGES, User
 
 
 class ManifestStatus(enum.StrEnum):
@@ -204,15 +204,18 @@ class LabelPrinter(Model):
 class ShareLink(Model):
     """A read-only link to one donor's aggregated report, for someone without an account.
 
-    Only a hash of the token is stored; the link expires and can be revoked.
+    Only a hash of the token is stored; the link expires and can be revoked. Its page
+    opens in the language its creator chose, whatever the reader's browser asks for.
     """
 
     __tablename__ = "share_links"
+    __table_args__ = (CheckConstraint(sql_in("language", LANGUAGES), name="language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(120), default="")
+    language: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -204,7 +204,8 @@ def _clean_round(
     members_per_kit: int | None,
     province: str | None,
     regency: str | None,
-    area_code: str | None,
+    province_code: str | None,
+    regency_code: str | None,
     vulnerable_first: bool | None,
     show_head_name: bool | None,
     start_date: date | None,
@@ -250,10 +251,10 @@ def _clean_round(
     area = None
     try:  # the area: an official province or regency, by code or by name
         area = places.resolve(
-            {"province": province, "regency": regency, "area_code": area_code},
+            {"province": province, "regency": regency, "code": regency_code or province_code},
             deepest="regency",
             required="",
-            code_field="area_code",
+            code_field="code",
         )
     except InvalidValues as bad:
         errors.extend(bad.errors)
@@ -299,7 +300,8 @@ def create_round(
     members_per_kit: int | None = None,
     province: str | None = None,
     regency: str | None = None,
-    area_code: str | None = None,
+    province_code: str | None = None,
+    regency_code: str | None = None,
     vulnerable_first: bool = False,
     show_head_name: bool = False,
     start_date: date | None = None,
@@ -309,7 +311,8 @@ def create_round(
     now: datetime | None = None,
 ) -> Round:
     """Plan a round, as a draft: batches of one kit type, a warehouse, an entitlement;
-    its area (none: everyone) by official code (`area_code`) or by names."""
+    its area (none: everyone) by official code (the regency's or the province's) or by
+    names."""
     values = _clean_round(
         name=name,
         batches=batches,
@@ -318,7 +321,8 @@ def create_round(
         members_per_kit=members_per_kit,
         province=province,
         regency=regency,
-        area_code=area_code,
+        province_code=province_code,
+        regency_code=regency_code,
         vulnerable_first=vulnerable_first,
         show_head_name=show_head_name,
         start_date=start_date,
@@ -347,7 +351,8 @@ def update_round(
     members_per_kit: int | None | _Keep = KEEP,
     province: str | None | _Keep = KEEP,
     regency: str | None | _Keep = KEEP,
-    area_code: str | None | _Keep = KEEP,
+    province_code: str | None | _Keep = KEEP,
+    regency_code: str | None | _Keep = KEEP,
     vulnerable_first: bool | None | _Keep = KEEP,
     show_head_name: bool | None | _Keep = KEEP,
     start_date: date | None | _Keep = KEEP,
@@ -361,9 +366,14 @@ def update_round(
     the round's value."""
     if round.status == RoundStatus.CLOSED:
         raise Conflict(_l("This round is closed: it can no longer change."))
-    if isinstance(area_code, _Keep):  # new names are matched again; none keep the code
-        renamed = not (isinstance(province, _Keep) and isinstance(regency, _Keep))
-        area_code = None if renamed else (round.regency_code or round.province_code)
+    # New names are matched again (the old codes go); a new code replaces the names.
+    names_kept = isinstance(province, _Keep) and isinstance(regency, _Keep)
+    codes_kept = isinstance(province_code, _Keep) and isinstance(regency_code, _Keep)
+    if codes_kept:
+        province_code = round.province_code if names_kept else None
+        regency_code = round.regency_code if names_kept else None
+    elif names_kept:
+        province = regency = None
     values = _clean_round(
         name=_kept(name, round.name),
         batches=list(_kept(batches, round.batches)),
@@ -372,7 +382,8 @@ def update_round(
         members_per_kit=_kept(members_per_kit, round.members_per_kit),
         province=_kept(province, round.province),
         regency=_kept(regency, round.regency),
-        area_code=area_code,
+        province_code=_kept(province_code, None),
+        regency_code=_kept(regency_code, None),
         vulnerable_first=_kept(vulnerable_first, round.vulnerable_first),
         show_head_name=_kept(show_head_name, round.show_head_name),
         start_date=_kept(start_date, round.start_date),

@@ -32,7 +32,7 @@ from kitlog.models import (
     User,
 )
 from kitlog.models.base import utcnow
-from kitlog.models.households import MAX_MEMBERS, MAX_NAME, MAX_PLACE, RELATIONS
+from kitlog.models.households import MAX_MEMBERS, MAX_NAME, MAX_PLACE, MAX_PROVINCE, RELATIONS
 from kitlog.services import places
 from kitlog.services.errors import (
     Duplicate,
@@ -102,16 +102,6 @@ def name_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", lowered)
     letters = "".join(ch for ch in decomposed if ch.isalnum() or ch.isspace())
     return " ".join(letters.split())
-
-
-@lru_cache(maxsize=8192)  # a spreadsheet names the same villages thousands of times
-def place_name(value: str) -> str:
-    """Regency, district and village names in one form: 'KAB.  MALANG' → 'Kab. Malang'."""
-
-    def word(w: str) -> str:
-        return "-".join(part[:1].upper() + part[1:].lower() for part in w.split("-"))
-
-    return " ".join(word(w) for w in value.split())
 
 
 # -- one field at a time; each returns the clean value or raises ValueError(message) ------
@@ -222,18 +212,6 @@ def clean_province(value: object) -> str:
     if province is None:
         raise _Bad(_l("%(value)s is not one of Indonesia's 38 provinces.", value=text[:60]))
     return province
-
-
-@_same_words
-def clean_place(value: object) -> str:
-    text = place_name(_text(value))
-    if not text:
-        raise _Bad(_l("Enter the name of the place."))
-    if len(text) > MAX_PLACE:
-        raise _Bad(_l("Keep this under %(n)s characters.", n=MAX_PLACE))
-    if not storable(text, one_line=True):
-        raise _Bad(_l("Contains characters that are not allowed."))
-    return text
 
 
 @_same_words
@@ -369,12 +347,14 @@ ADDRESS: Any = object()
 ADDRESS_FIELDS = ("province", "regency", "district", "village", "village_code")
 
 
-def _place(label: LazyString, tag: str, example: str, hint: LazyString) -> Any:
+def _place(
+    label: LazyString, tag: str, example: str, hint: LazyString, *, max_length: int = MAX_PLACE
+) -> Any:
     """One of the address's names: an official place's name, found under the one before."""
     return spec(
         label=label,
         clean=ADDRESS,
-        max_length=MAX_PLACE,
+        max_length=max_length,
         tag=tag,
         example=example,
         hint=hint,
@@ -385,9 +365,7 @@ def _place(label: LazyString, tag: str, example: str, hint: LazyString) -> Any:
 def _code_columns(village_code: str) -> dict[str, str]:
     """The village's code and its parents' codes, each in its column."""
     parts = village_code.split(".")
-    return {
-        f"{level}_code": ".".join(parts[: i + 1]) for i, level in enumerate(places.LEVELS)
-    }
+    return {f"{level}_code": ".".join(parts[: i + 1]) for i, level in enumerate(places.LEVELS)}
 
 
 @dataclass
@@ -443,7 +421,11 @@ class HouseholdValues:
         hint=_l("An Indonesian phone number: 08…, +62… or 62…. Keep it as Text."),
     )
     province: str = _place(
-        _l("Province"), "#adm1+name", "Jawa Timur", _l("One of the provinces listed below.")
+        _l("Province"),
+        "#adm1+name",
+        "Jawa Timur",
+        _l("One of the provinces listed below."),
+        max_length=MAX_PROVINCE,
     )
     regency: str = _place(
         _l("Regency / city"),
@@ -528,9 +510,7 @@ FIELDS = tuple(name for name, _field in IMPORT_FIELDS)
 # (field, cleaner, the fields it needs or None), in the order errors are listed; the
 # address (None) is cleaned where its first field is.
 _CLEANERS = tuple(
-    (name, field.clean, field.needs)
-    if field.clean is not ADDRESS
-    else (name, None, None)
+    (name, field.clean, field.needs) if field.clean is not ADDRESS else (name, None, None)
     for name, field in HOUSEHOLD_FIELDS
     if field.clean is not ADDRESS or name == ADDRESS_FIELDS[0]
 )

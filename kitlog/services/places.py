@@ -26,6 +26,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from kitlog.names import PLACE_LEVEL_IN_TEXT, PLACE_MISSING
 from kitlog.services.errors import FieldError, InvalidValues
 from kitlog.text import squeeze
 
@@ -330,6 +331,22 @@ def _ambiguous(level: str, name: str, found: list[Place], parent: Place | None) 
     return FieldError(level, message, suggestions=[p.as_dict() for p in found[:MAX_SUGGESTIONS]])
 
 
+def _regency_anywhere(name: str) -> Place:
+    """The one regency or city of any province called `name` ('Kabupaten Malang')."""
+    places = gazetteer()
+    found = [p for code, _n in PROVINCES for p in places.named("regency", name, code)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        message = _l("%(value)s is not a regency or city kitlog knows.", value=squeeze(name)[:60])
+        return _raise(FieldError("regency", message))
+    return _raise(_ambiguous("regency", name, found, None))
+
+
+def _raise(error: FieldError) -> Place:
+    raise InvalidValues([error])
+
+
 def find(level: str, name: str, parent: Place | None) -> Place:
     """The one place of `level` called `name` under `parent`; raises InvalidValues with
     the field's error and suggestions when there is none or more than one."""
@@ -362,6 +379,14 @@ def resolve(
         if place is None or LEVELS.index(place.level) >= depth:
             message = _l("%(value)s is not an official place code.", value=code_text[:20])
             raise InvalidValues([FieldError(code_field, message)])
+        if required and LEVELS.index(place.level) < LEVELS.index(required):
+            message = _l(
+                "%(value)s is the code of %(name)s: give the code of a %(level)s.",
+                value=code_text[:20],
+                name=place.name,
+                level=PLACE_LEVEL_IN_TEXT[required],
+            )
+            raise InvalidValues([FieldError(code_field, message)])
         chain = _chain(place)
         errors = [
             FieldError(
@@ -382,7 +407,10 @@ def resolve(
     else:
         given = []
         parent: Place | None = None
-        for level in LEVELS[:depth]:
+        if not names["province"] and names["regency"]:  # a regency is enough to know its province
+            parent = _regency_anywhere(names["regency"])
+            given = [places.by_code[parent.code[:2]], parent]
+        for level in LEVELS[len(given) : depth]:
             if not names[level]:
                 break
             parent = find(level, names[level], parent)
@@ -394,19 +422,11 @@ def resolve(
     missing = LEVELS[len(given) : LEVELS.index(required) + 1] if required else ()
     if missing:
         level = missing[0]
-        raise InvalidValues([FieldError(level, _MISSING[level])])
+        raise InvalidValues([FieldError(level, PLACE_MISSING[level])])
     for level in LEVELS[len(given) : depth]:  # a name below a gap is refused
         if names[level]:
-            raise InvalidValues([FieldError(LEVELS[len(given)], _MISSING[LEVELS[len(given)]])])
+            raise InvalidValues([FieldError(LEVELS[len(given)], PLACE_MISSING[LEVELS[len(given)]])])
     return Address(tuple(given))
-
-
-_MISSING = {
-    "province": _l("Choose the province."),
-    "regency": _l("Choose the regency or city."),
-    "district": _l("Choose the district."),
-    "village": _l("Choose the village."),
-}
 
 
 def _chain(place: Place) -> list[Place]:

@@ -12,9 +12,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Date,
     Integer,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     String,
     case,
     cast,
+    extract,
     func,
     literal,
     or_,
@@ -72,6 +75,8 @@ class BatchFigures:
     delivered: int
     households_reached: int
     people_reached: int
+    kit_name: str = ""  # the kit type's name in English
+    kit_name_id: str = ""  # and in Indonesian ("" when it has none)
 
     @property
     def reconciled(self) -> bool:
@@ -84,7 +89,14 @@ class BatchFigures:
 
 @dataclass
 class RegionFigures:
-    """Deliveries in one regency (kabupaten/kota) of one province."""
+    """Households targeted and reached, and kits delivered, in one regency (kabupaten/kota)
+    of one province.
+
+    Targeted: the households living there with at least one parcel that holds kits of the
+    donor's batches and is not cancelled (allocated, packed, on the road, delivered, failed
+    or returned). Reached: those with such a parcel delivered. Every reached household is
+    targeted, so targeted >= reached.
+    """
 
     province: str
     province_code: str  # Kemendagri code ("35"), for #adm1+code; "" for an unmatched name
@@ -93,7 +105,10 @@ class RegionFigures:
     households_reached: int
     people_reached: int
     vulnerable_households_reached: int
+    households_targeted: int = 0
     regency_code: str = ""  # Kemendagri code with its dot ("35.07"), for #adm2+code
+    first_delivery: date | None = None  # local days; None before any delivery there
+    last_delivery: date | None = None
 
 
 @dataclass
@@ -135,6 +150,7 @@ class RegionTotals:
     households_reached: int
     people_reached: int
     vulnerable_households_reached: int
+    households_targeted: int
 
 
 @dataclass
@@ -188,6 +204,7 @@ class DonorReport:
                     "households_reached",
                     "people_reached",
                     "vulnerable_households_reached",
+                    "households_targeted",
                 )
             )
         )
@@ -196,6 +213,12 @@ class DonorReport:
     def delivered(self) -> int:
         """Kits delivered, all batches."""
         return self.totals.delivered
+
+    @property
+    def households_targeted(self) -> int:
+        """Households with a live parcel of the donor's kits (a household lives in one
+        regency: the regions' sum counts each once)."""
+        return self.region_totals.households_targeted
 
     @property
     def success_rate(self) -> float | None:
@@ -259,8 +282,8 @@ def donor_report(
 
 
 # A batch as _batches reads it: id, reference, lot, kit type's code, warehouse's code,
-# received date, expiry date, kits pledged.
-_BatchRow = Row[int, str, str, str, str, date, date | None, int]
+# received date, expiry date, kits pledged, kit type's names (English, Indonesian).
+_BatchRow = Row[int, str, str, str, str, date, date | None, int, str, str]
 
 
 def _batches(session: Session, donor: Donor) -> Sequence[_BatchRow]:
@@ -274,6 +297,8 @@ def _batches(session: Session, donor: Donor) -> Sequence[_BatchRow]:
             DonorBatch.received_date,
             DonorBatch.expiry_date,
             DonorBatch.quantity_pledged,
+            KitType.name.label("kit_name"),
+            KitType.name_id.label("kit_name_id"),
         )
         .join(KitType, KitType.id == DonorBatch.kit_type_id)
         .join(Warehouse, Warehouse.id == DonorBatch.warehouse_id)
@@ -290,7 +315,11 @@ def _vulnerable() -> ColumnElement[bool]:
 class _LineFigures:
     """What the donor's parcel lines say, from one statement: the lines (joined to their
     parcel and household, and whether the parcel ever failed) are read once, as a common
-    table expression, and grouped three ways (by batch, by region, by parcel)."""
+    table expression, and grouped four ways (by batch, by region, by parcel, by day).
+
+    Every part of the union has the same columns: the part, a key (a batch's id, the
+    timeline's quarter hour), two texts (province and regency, the timeline's day) and
+    seven numbers; a part leaves the ones it does not need at 0."""
 
     # batch id -> (kits reserved on a shelf, kits delivered, households reached, people)
     by_batch: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
@@ -305,6 +334,7 @@ class _LineFigures:
         found = cls()
         if not batch_ids:
             return found
+        postgresql = session.get_bind().dialect.name == "postgresql"
         delivered_value = ParcelStatus.DELIVERED.value
         # A delivered parcel's moment and whether it ever failed are recorded on the parcel
         # when its status changes (Parcel.record_status): no search of its events per line.
@@ -326,6 +356,7 @@ class _LineFigures:
                     "reserving"
                 ),
                 case((Parcel.failed_once, 1), else_=0).label("failed"),
+                case((Parcel.status != ParcelStatus.CANCELLED.value, 1), else_=0).label("live"),
                 # A place's code, or for a household whose place matched no official one
                 # (registered before kitlog knew them), its name: grouped by code, never
                 # dropped.
@@ -361,29 +392,43 @@ class _LineFigures:
             func.sum(per_household.c.kits),
             func.sum(case((reached, 1), else_=0)),
             func.sum(case((reached, per_household.c.members), else_=0)),
+            *_zeros(3),
         ).group_by(per_household.c.batch_id)
-        reached_households = (
+        # A household counts once in its regency: targeted when one of its parcels is live,
+        # reached when one was delivered.
+        households = (
             select(
                 d.c.province,
                 d.c.regency,
-                func.sum(d.c.kits).label("kits"),
+                func.sum(delivered_kits).label("kits"),
+                func.max(d.c.delivered).label("reached"),
+                func.max(d.c.live).label("live"),
                 func.max(d.c.members).label("members"),
                 func.max(d.c.vulnerable).label("vulnerable"),
+                func.min(d.c.moment).label("first"),
+                func.max(d.c.moment).label("last"),
             )
-            .where(d.c.delivered == 1)
             .group_by(d.c.household_id, d.c.province, d.c.regency)
             .subquery()
         )
-        by_region = select(
-            literal(1),
-            literal(0),
-            reached_households.c.province,
-            reached_households.c.regency,
-            func.sum(reached_households.c.kits),
-            func.count(),
-            func.sum(reached_households.c.members),
-            func.sum(reached_households.c.vulnerable),
-        ).group_by(reached_households.c.province, reached_households.c.regency)
+        h = households.c
+        by_region = (
+            select(
+                literal(1),
+                literal(0),
+                h.province,
+                h.regency,
+                func.sum(h.kits),
+                func.sum(h.reached),
+                func.sum(h.reached * h.members),
+                func.sum(h.reached * h.vulnerable),
+                func.sum(h.live),
+                _epoch(func.min(h.first), postgresql),
+                _epoch(func.max(h.last), postgresql),
+            )
+            .group_by(h.province, h.regency)
+            .having(func.sum(h.live) > 0)  # a regency whose parcels were all cancelled
+        )
         parcels = (
             select(
                 func.max(d.c.delivered).label("delivered"),
@@ -400,7 +445,7 @@ class _LineFigures:
             func.sum(parcels.c.delivered),
             func.sum(case((parcels.c.delivered == 1, 0), else_=parcels.c.failed)),
             func.sum(parcels.c.failed),
-            literal(0),
+            *_zeros(4),
         )
         # The timeline: kits by local day. SQLite keeps UTC instants as text and knows no
         # time zones: group by quarter hour (every zone's offset is a whole number of
@@ -408,7 +453,7 @@ class _LineFigures:
         # whatever the number of parcels.
         day: ColumnElement[str]
         quarter: ColumnElement[int]
-        if session.get_bind().dialect.name == "postgresql":
+        if postgresql:
             day = cast(cast(func.timezone(zone.key, d.c.moment), Date), String)
             quarter = literal(0)
         else:
@@ -421,19 +466,20 @@ class _LineFigures:
                 day,
                 literal(""),
                 func.sum(d.c.kits),
-                literal(0),
-                literal(0),
-                literal(0),
+                *_zeros(6),
             )
             .where(d.c.delivered == 1)
             .group_by(day, quarter)
         )
         regions = []
         per_day: dict[date, int] = defaultdict(int)
-        for part, batch_id, province, regency, a, b, c, e in session.execute(
+        rows: Sequence[Sequence[Any]] = session.execute(
             union_all(by_batch, by_region, outcomes, by_time)
-        ):
-            a, b, c, e = (int(v or 0) for v in (a, b, c, e))
+        ).all()
+        for row in rows:
+            part, batch_id, province, regency = row[:4]
+            a, b, c, e, targeted = (int(v or 0) for v in row[4:9])
+            first, last = row[9:]
             if part == 3:
                 if len(province) == 10:  # PostgreSQL: the local day
                     per_day[date.fromisoformat(province)] += a
@@ -453,6 +499,10 @@ class _LineFigures:
                         households_reached=b,
                         people_reached=c,
                         vulnerable_households_reached=e,
+                        households_targeted=targeted,
+                        regency_code="",  # its code or name is `regency`: named below
+                        first_delivery=_local_day(first, zone),
+                        last_delivery=_local_day(last, zone),
                     )
                 )
             else:
@@ -488,6 +538,26 @@ def _name_places(session: Session, regions: list[RegionFigures]) -> None:
         if region.regency in named and region.regency.startswith(region.province_code + "."):
             region.regency_code = region.regency
             region.regency = named[region.regency_code]
+
+
+def _zeros(n: int) -> list[ColumnElement[int]]:
+    """A union part's numbers it does not use."""
+    return [literal(0) for _ in range(n)]
+
+
+def _epoch(moment: ColumnElement[Any], postgresql: bool) -> ColumnElement[int]:
+    """A UTC instant as whole seconds since 1970 (NULL stays NULL): a number, so that it
+    rides in the union's numeric columns on both databases."""
+    if postgresql:
+        return cast(func.floor(extract("epoch", moment)), BigInteger)
+    return cast(func.strftime("%s", moment), Integer)
+
+
+def _local_day(epoch: int | None, zone: ZoneInfo) -> date | None:
+    """The day, in `zone`, of an instant given as seconds since 1970."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(int(epoch), UTC).astimezone(zone).date()
 
 
 def _batch_figures(
@@ -531,6 +601,8 @@ def _batch_figures(
                 delivered=s.delivered,
                 households_reached=households,
                 people_reached=members,
+                kit_name=row.kit_name,
+                kit_name_id=row.kit_name_id or "",
             )
         )
     return figures

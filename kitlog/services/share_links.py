@@ -2,7 +2,7 @@
 
 The token is made here and handed back once; only its SHA-256 is stored, so a copy of
 the database opens no report. A link works until it expires or is revoked, and every use
-is counted (last used, uses).
+is counted (last used, uses). Its page opens in the language its creator chose for it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from kitlog.models import Donor, ShareLink, User
+from kitlog.models import LANGUAGES, Donor, ShareLink, User
 from kitlog.models.base import as_utc, utcnow
 from kitlog.services.errors import InvalidValue
 
@@ -35,11 +35,12 @@ def create_share_link(
     *,
     label: str,
     days: int = DEFAULT_DAYS,
+    language: str = "id",
     user: User | None,
     now: datetime | None = None,
 ) -> tuple[ShareLink, str]:
-    """A new link to the donor's report, valid `days` days (1 to 90); returns the link and
-    its token, which is never stored and cannot be shown again."""
+    """A new link to the donor's report in `language`, valid `days` days (1 to 90); returns
+    the link and its token, which is never stored and cannot be shown again."""
     label = " ".join((label or "").split())
     if not label:
         raise InvalidValue(_l("Say who the link is for."), field="label")
@@ -52,12 +53,15 @@ def create_share_link(
             _l("A link lasts from %(low)s to %(high)s days.", low=MIN_DAYS, high=MAX_DAYS),
             field="days",
         )
+    if language not in LANGUAGES:
+        raise InvalidValue(_l("Choose the report's language."), field="language")
     now = now or utcnow()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = ShareLink(
         donor=donor,
         token_hash=hash_token(token),
         label=label,
+        language=language,
         expires_at=now + timedelta(days=days),
         uses=0,
         created_by=user,
@@ -72,9 +76,11 @@ def _valid(now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (ShareLink.revoked_at.is_(None), ShareLink.expires_at > now)
 
 
-def open_share_link(session: Session, token: str, *, now: datetime | None = None) -> Donor | None:
-    """The donor whose report a token opens, counting the use; None when the token is
-    unknown, expired or revoked (the caller answers the same 404 for all three)."""
+def open_share_link(
+    session: Session, token: str, *, now: datetime | None = None
+) -> ShareLink | None:
+    """The link a token opens (its donor, its language), counting the use; None when the
+    token is unknown, expired or revoked (the caller answers the same 404 for all three)."""
     if not isinstance(token, str) or not 16 <= len(token) <= 100:
         return None
     now = now or utcnow()
@@ -86,9 +92,7 @@ def open_share_link(session: Session, token: str, *, now: datetime | None = None
     ).scalar()
     if link_id is None:
         return None
-    return session.scalar(
-        select(Donor).join(ShareLink, ShareLink.donor_id == Donor.id).where(ShareLink.id == link_id)
-    )
+    return session.get(ShareLink, link_id)
 
 
 def share_links_for(session: Session, donor: Donor) -> list[ShareLink]:

@@ -1,7 +1,7 @@
 """places: Indonesia's official administrative areas; codes beside the place names
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 16:00:00
 
 Creates the `places` table and loads the list kitlog ships (provinces, regencies,
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

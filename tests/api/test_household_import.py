@@ -65,7 +65,7 @@ def test_a_nik_twice_in_the_file_is_422_on_both_rows(api):
         (b"PK\x03\x04broken", "h.xlsx", "damaged"),
         (csv_file([row_values(0)], encoding="utf-16"), "h.csv", "UTF-16"),
         (csv_file([row_values(0, head_name="Dédé")], encoding="cp1252"), "h.csv", "UTF-8"),
-        (csv_file([row_values(0)], header=FIELDS[:5]), "h.csv", "province, regency"),
+        (csv_file([row_values(0)], header=FIELDS[:5]), "h.csv", "consent, province, regency"),
         (csv_file([]), "h.csv", "no households"),
     ],
 )

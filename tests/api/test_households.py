@@ -58,13 +58,72 @@ def test_a_field_officer_registers_a_household_and_gets_its_code(api):
     assert body["nik"] == NIK
     assert body["phone"] == "+6281234567890"
     assert body["province"] == "Jawa Timur"
-    assert body["regency"] == "Kab. Malang"
+    assert body["regency"] == "Kabupaten Malang"  # written "KAB. malang": the official name
+    assert (body["province_code"], body["regency_code"]) == ("35", "35.07")
+    assert (body["district_code"], body["village_code"]) == ("35.07.09", "35.07.09.1008")
     assert body["members"] == 5
     assert body["vulnerabilities"] == ["elderly", "under5"]
     assert body["consent"] is True and body["consent_date"]
     assert body["status"] == "active"
     assert body["created_at"].endswith("+07:00")
     assert _count() == 1
+
+
+def test_a_household_registered_by_its_village_code_alone_gets_the_names(api):
+    body = _body(village_code="3507092007")
+    for name in ("province", "regency", "district", "village"):
+        del body[name]
+    response = api("field").post("/api/v1/households", json=body)
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    assert answer["village_code"] == "35.07.09.2007"
+    assert (answer["province"], answer["regency"]) == ("Jawa Timur", "Kabupaten Malang")
+    assert (answer["district"], answer["village"]) == ("Turen", "Talok")
+
+
+def test_a_code_and_names_that_disagree_are_422_on_the_name(api):
+    response = api("field").post(
+        "/api/v1/households", json=_body(village_code="35.07.09.2007", village="Sedayu")
+    )
+    body = assert_problem(response, 422, field="village")
+    assert "35.07.09.2007" in _fields(body)["village"]
+    assert _count() == 0
+
+
+def test_an_ambiguous_regency_is_422_with_both_as_suggestions(api):
+    response = api("field").post("/api/v1/households", json=_body(regency="Malang"))
+    body = assert_problem(response, 422, field="regency")
+    error = next(e for e in body["errors"] if e["field"] == "regency")
+    assert [s["code"] for s in error["suggestions"]] == ["35.07", "35.73"]
+    assert "Kabupaten Malang (35.07)" in error["message"]
+    assert "Kota Malang (35.73)" in error["message"]
+    assert _count() == 0
+
+
+def test_an_unknown_village_is_422_with_up_to_three_suggestions(api):
+    response = api("field", language="id").post("/api/v1/households", json=_body(village="Gedok"))
+    body = assert_problem(response, 422, field="village")
+    error = next(e for e in body["errors"] if e["field"] == "village")
+    names = {s["name"] for s in error["suggestions"]}
+    assert {"Gedok Kulon", "Gedok Wetan"} <= names and len(names) <= 3
+    assert "Turen" in error["message"] and "Gedok Kulon" in error["message"]
+    assert _count() == 0
+
+
+def test_a_nik_whose_district_is_not_official_is_422(api):
+    response = api("field").post("/api/v1/households", json=_body(nik="3507991201850001"))
+    body = assert_problem(response, 422, field="nik")
+    assert "35.07.99" in _fields(body)["nik"]
+
+
+def test_correcting_the_village_alone_keeps_the_district_and_changes_the_codes(api, make):
+    household = make.household(village="Sedayu")
+    response = _put(api("field"), f"/api/v1/households/{household.code}", {"village": "talok"})
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["village"], response.get_json()["village_code"]) == (
+        "Talok",
+        "35.07.09.2007",
+    )
 
 
 def test_a_registered_nik_is_409_naming_the_field_and_the_household(api, make):
@@ -166,12 +225,15 @@ def test_a_missing_value_is_named_by_the_service(api):
 def registry(make):
     return {
         "siti": make.household(head_name="Siti Rahayu", village="Sedayu", nik=NIK),
-        "budi": make.household(head_name="Budi Hartono", regency="Kota Batu", village="Oro-Oro"),
+        "budi": make.household(
+            head_name="Budi Hartono", regency="Kota Batu", district="Batu", village="Oro-Oro Ombo"
+        ),
         "made": make.household(
             head_name="Made Wirawan",
-            province="Bali",
-            regency="Kabupaten Buleleng",
-            village="Sedayu Kaja",
+            province="Kalimantan Barat",
+            regency="Kabupaten Sambas",
+            district="Teluk Keramat",
+            village="Sayang Sedayu",
             nik=make.nik("51"),
         ),
     }
@@ -185,9 +247,12 @@ def registry(make):
         ({"q": NIK}, ["siti"]),
         ({"q": "rahayu"}, ["siti"]),
         ({"q": "sedayu"}, ["made", "siti"]),
-        ({"q": "sedayu", "province": "Bali"}, ["made"]),
-        ({"province": "51"}, ["made"]),
+        ({"q": "sedayu", "province": "Kalbar"}, ["made"]),
+        ({"province": "61"}, ["made"]),
         ({"province": "jatim", "regency": "kota batu"}, ["budi"]),
+        ({"regency": "35.79"}, ["budi"]),
+        ({"regency": "Malang"}, ["siti"]),  # Kabupaten and Kota Malang
+        ({"regency": "kab malang"}, ["siti"]),
         ({"q": "nobody"}, []),
     ],
 )

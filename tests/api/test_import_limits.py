@@ -66,7 +66,7 @@ def test_an_emoji_survives_as_data(api):
 
     client = api("field")
     response = send_import(
-        client, xlsx_file([row_values(1, village="Desa 😀")]), "h.xlsx", "?dry_run=true"
+        client, xlsx_file([row_values(1, head_name="Siti 😀")]), "h.xlsx", "?dry_run=true"
     )
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {"good_rows": 1, "errors": []}

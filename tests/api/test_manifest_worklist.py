@@ -25,6 +25,9 @@ def w(make) -> ScanWorld:
     world = ScanWorld(make)
     # the first parcel's household lives in another district: it comes last
     world.parcels[0].household.district = "Wajak"
+    # the second's village comes before the third's
+    world.parcels[1].household.village = "Kemulan"
+    world.parcels[2].household.village = "Sedayu"
     db.session.commit()
     return world
 

@@ -8,8 +8,7 @@ loopback server (kitlog serves its assets itself: no CDN), load a stylesheet, sc
 image or font that answers with an error, or do anything the Content-Security-Policy
 refuses (an inline script or style, say).
 
-Fixtures:
-  live_server   base URL of the running app, e.g. http://127.0.0.1:41235
+Fixtures (live_server, the running app's base URL, is tests/conftest.py's):
   new_page      new_page("phone" | "desktop", locale="id-ID") -> a Playwright Page
   phone_page    390x844, mobile, touch, Indonesian phone
   desktop_page  1280x800
@@ -18,12 +17,10 @@ Fixtures:
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 import config as kitlog_config
 from tests.conftest import faked_clock_env
@@ -88,18 +85,6 @@ def chromium():
     yield browser
     browser.close()
     playwright.stop()
-
-
-@pytest.fixture
-def live_server(app):
-    """Serve the test app on a free loopback port for the length of one test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="kitlog-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ read a parcel's status, wait for the offline delivery page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_babel import force_locale, gettext
 
 from kitlog.extensions import db
@@ -70,3 +72,32 @@ DELIVER_CACHED_JS = """async () => {
   }
   return null;
 }"""
+
+
+# axe-core, vendored from npm (never served by kitlog), and how a page is checked with it.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("critical", "serious", "moderate")
+RUN_AXE_JS = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    count: v.nodes.length,
+  }));
+}"""
+
+
+def violations(page, path: str) -> list[str]:
+    response = page.goto(path)
+    assert response is not None and response.status == 200, (
+        f"{path}: {response and response.status}"
+    )
+    page.wait_for_load_state("load")
+    found = page.evaluate(RUN_AXE_JS)
+    return [
+        f"{path} [{v['impact']}] {v['id']} ({v['help']}; {v['count']}x): {', '.join(v['targets'])}"
+        for v in found
+        if v["impact"] in FAILING_IMPACTS
+    ]

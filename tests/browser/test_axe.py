@@ -14,36 +14,20 @@ not apply to: the pages keep the policy they have in production.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from kitlog.extensions import db
 from kitlog.models import Manifest
 from tests.access import GET_ANSWERS, MATRIX, PUBLIC, samples, url_for_rule
-from tests.browser.helpers import log_in
+from tests.browser.helpers import AXE, log_in, violations
 from tests.worlds import ReportWorld
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-FAILING_IMPACTS = ("critical", "serious", "moderate")
-
 # Endpoints that answer a GET with something other than an HTML page, or change state.
 NOT_PAGES = {"auth.logout", "auth.set_language", "scan.service_worker", "static"}
 FILE_SUFFIXES = (".pdf", ".csv", ".xlsx", ".json", ".js")
-
-RUN_AXE_JS = """async () => {
-  const result = await axe.run(document, { resultTypes: ["violations"] });
-  return result.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-    count: v.nodes.length,
-  }));
-}"""
 
 
 def pages_for(app, role: str | None, values: dict) -> list[str]:
@@ -75,20 +59,6 @@ def world(make):
     world = ReportWorld(make)
     world.play()
     return world
-
-
-def violations(page, path: str) -> list[str]:
-    response = page.goto(path)
-    assert response is not None and response.status == 200, (
-        f"{path}: {response and response.status}"
-    )
-    page.wait_for_load_state("load")
-    found = page.evaluate(RUN_AXE_JS)
-    return [
-        f"{path} [{v['impact']}] {v['id']} ({v['help']}; {v['count']}x): {', '.join(v['targets'])}"
-        for v in found
-        if v["impact"] in FAILING_IMPACTS
-    ]
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])

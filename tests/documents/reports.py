@@ -30,6 +30,8 @@ def batch_figures(reference="KOICA-2025-01", **kw) -> BatchFigures:
         delivered=1500,
         households_reached=1400,
         people_reached=5320,
+        kit_name="Family hygiene kit",
+        kit_name_id="Paket kebersihan keluarga",
     )
     figures.update(kw)
     return BatchFigures(**figures)
@@ -44,7 +46,8 @@ def sample_report(
     reference="KOICA-2025-01",
 ) -> DonorReport:
     """A report as `donor_report` hands it over; the numbers add up (received + adjusted =
-    lost + on hand + in transit + delivered: 3000 - 3 = 12 + 1285 + 200 + 1500)."""
+    lost + on hand + in transit + delivered: 3000 - 3 = 12 + 1285 + 200 + 1500), and every
+    region targeted at least the households it reached."""
     second = batch_figures(
         "KOICA-2025-02",
         id=2,
@@ -62,15 +65,25 @@ def sample_report(
         people_reached=1480,
         expiry_date=date(2025, 4, 30),
     )
+    # province, its code, regency; kits delivered, households reached, people, vulnerable
+    regions = [
+        RegionFigures(
+            "Jawa Tengah", "33", "Kabupaten Cilacap", 400, 400, 1480, 90,
+            households_targeted=450, regency_code="33.01",
+            first_delivery=date(2025, 3, 3), last_delivery=date(2025, 3, 3),
+        ),
+        RegionFigures(
+            province, "35", regency, 1500, 1400, 5320, 310,
+            households_targeted=1600, regency_code="35.07",
+            first_delivery=date(2025, 2, 3), last_delivery=date(2025, 2, 10),
+        ),
+    ]  # fmt: skip
     return DonorReport(
         donor=Donor(code="KOICA", name=donor_name, country="Korea"),
         generated_at=datetime(2025, 3, 14, 3, 30, tzinfo=UTC),
         today=date(2025, 3, 14),
         batches=[batch_figures(reference, kit_type=kit_type), second],
-        by_region=[
-            RegionFigures("Jawa Tengah", "33", "Kabupaten Cilacap", 400, 400, 1480, 90),
-            RegionFigures(province, "35", regency, 1500, 1400, 5320, 310),
-        ],
+        by_region=regions,
         timeline=[
             DayFigures(date(2025, 2, 3), 600, 600),
             DayFigures(date(2025, 2, 10), 700, 1300),

@@ -3,7 +3,6 @@ on their own label."""
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pypdfium2 as pdfium
@@ -14,6 +13,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from kitlog.documents.labels import (
     BOLD,
     LAYOUTS,
+    QR_MASK,
     Label,
     fit_text,
     render_labels,
@@ -21,35 +21,11 @@ from kitlog.documents.labels import (
     wrap_text,
 )
 from kitlog.documents.qr import QUIET_ZONE, dark_runs, qr_matrix
+from tests.documents.label_runs import LONG_ROUND, LONG_VILLAGE
+from tests.documents.label_runs import make_labels as _labels
 from tests.documents.pdf import DPI, char_boxes, decode_pages, page_count, page_size_mm, page_texts
 
-BASE = "https://kitlog.example.org"
 MM = 72 / 25.4
-LONG_VILLAGE = "Kelurahan Sumberejo Kidul Wetan Kecamatan Ngantang Kabupaten Malang"
-LONG_ROUND = "KOICA hygiene kits for PMI households, East Java, December 2020, second round"
-
-
-def _token(n: int) -> str:
-    """A parcel token as kitlog makes them: 80 bits, base32, 16 characters."""
-    return base64.b32encode((n * 7919 + 2**70).to_bytes(10, "big")).decode()
-
-
-def _labels(count: int, **changes) -> list[Label]:
-    labels = []
-    for n in range(count):
-        values = {
-            "url": f"{BASE}/p/{_token(n)}",
-            "code": f"ABC-DEF-{n:03d}",
-            "household": f"HH-{n:06d}",
-            "village": LONG_VILLAGE if n % 3 == 0 else "Sedayu",
-            "round_name": LONG_ROUND if n % 2 == 0 else "Round 1",
-            "donor": "KOICA",
-            "kits": "2 kits",
-            "head_name": "Siti Rahayu binti Abdul Rahman Wahyudi" if n % 4 == 0 else None,
-        }
-        values.update(changes)
-        labels.append(Label(**values))
-    return labels
 
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
@@ -64,10 +40,12 @@ def test_every_label_on_every_layout_decodes_to_its_url(name):
     assert [len(found) for found in pages] == [
         min(layout.per_page, count - i * layout.per_page) for i in range(len(pages))
     ]
-    decoded = [found.text for page in pages for found in page]
-    assert sorted(decoded) == sorted(label.url for label in labels)
-    expected_levels = {"M", "Q", "H"} if layout.error_correction == "M" else {"Q", "H"}
-    assert {found.ec_level for page in pages for found in page} <= expected_levels
+    codes = [found for page in pages for found in page]
+    assert sorted(found.text for found in codes) == sorted(label.url for label in labels)
+    # The lowest version that holds a 45-character URL at L, raised to the strongest
+    # level it holds; and the measured mask, never the checkerboard (mask 0).
+    assert {(found.version, found.ec_level) for found in codes} == {(3, "M")}
+    assert {found.mask for found in codes} == {QR_MASK} != {0}
     assert page_size_mm(pdf) == (layout.page_width, layout.page_height)
 
 
@@ -75,8 +53,44 @@ def test_every_label_on_every_layout_decodes_to_its_url(name):
 def test_labels_show_the_short_code_household_village_round_and_donor(name):
     label = _labels(1, village="Sedayu", round_name="Round 1", head_name=None)[0]
     text = page_texts(render_labels([label], LAYOUTS[name]))[0]
+    # a short code too wide for its column breaks after a hyphen, which the PDF reader
+    # marks as a line-end hyphen
+    text = text.replace("\ufffe", "-").replace("-\r\n", "-")
     for words in ("ABC-DEF-000", "HH-000000", "Sedayu", "Round 1", "KOICA", "2 kits"):
         assert words in text
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_the_short_code_keeps_its_size_and_breaks_only_at_its_hyphens(name):
+    layout = LAYOUTS[name]
+    codes = ["ABC-DEF-GHJ", "WWW-MWM-WWW", "234-567-89A"]
+    for label in _labels(len(codes)):
+        label = Label(**{**label.__dict__, "code": codes.pop(0)})
+        pdf = render_labels([label], layout)
+        sizes = _font_sizes(pdf)
+        code_sizes = [size for char, size in sizes[: len(label.code)]]
+        assert "".join(char for char, _size in sizes[: len(label.code)]) == label.code
+        assert min(code_sizes) >= layout.code_min_size
+        lines = page_texts(pdf)[0].replace("\ufffe", "-").split("\r\n")
+        printed = [line for line in lines if line and line in label.code]
+        assert "".join(printed) == label.code
+        assert all(line.endswith("-") for line in printed[:-1])
+    assert LAYOUTS["thermal-50x30"].code_min_size >= 11
+
+
+def _font_sizes(pdf: bytes) -> list[tuple[str, float]]:
+    """Each printed character of the first page and its font size in points."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        text_page = document[0].get_textpage()
+        chars = []
+        for i in range(text_page.count_chars()):
+            char = text_page.get_text_range(i, 1).replace("\ufffe", "-")  # a line-end hyphen
+            if char.strip():
+                chars.append((char, pdfium_raw.FPDFText_GetFontSize(text_page.raw, i)))
+        return chars
+    finally:
+        document.close()
 
 
 def test_the_head_name_is_printed_only_when_given():

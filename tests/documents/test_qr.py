@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from kitlog.documents.qr import QUIET_ZONE, dark_runs, place_qr, qr_matrix, qr_path
+from kitlog.documents.qr import QUIET_ZONE, dark_runs, matrix_path, place_qr, qr_matrix, qr_path
 from tests.documents.pdf import decode_pages
 
 URL = "https://kitlog.example.org/p/ABCDEFGHJKLMNPQR"
@@ -83,3 +83,27 @@ def test_a_placed_code_on_a_pdf_page_reads_back_at_least_at_its_level(level):
 def test_an_unknown_error_correction_level_is_refused():
     with pytest.raises(ValueError, match="error correction"):
         qr_matrix(URL, "X")
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_boosted_code_keeps_the_smallest_version_at_the_strongest_level_it_holds(text):
+    least = qr_matrix(text, "L")
+    found = _read(_image(qr_matrix(text, "L", boost=True)))
+    assert found.text == text and int(found.extra["Version"]) == (len(least) - 17) // 4
+    level = found.ec_level
+    assert len(qr_matrix(text, level)) == len(least)  # that level alone needs no bigger code
+    if level != "H":  # and the next one would
+        assert len(qr_matrix(text, LEVELS[LEVELS.index(level) + 1])) > len(least)
+
+
+@pytest.mark.parametrize("mask", range(8))
+def test_the_mask_pattern_asked_for_is_the_one_printed(mask):
+    found = _read(_image(qr_matrix(URL, "M", mask=mask)))
+    assert (found.text, found.extra["DataMask"]) == (URL, mask)
+    path = qr_path(URL, "L", mask=mask, boost=True)
+    assert path.operators == matrix_path(qr_matrix(URL, "L", mask=mask, boost=True)).operators
+
+
+def test_an_unknown_mask_pattern_is_refused():
+    with pytest.raises(ValueError, match="mask pattern"):
+        qr_matrix(URL, "M", mask=8)

@@ -12,7 +12,14 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from kitlog.documents.spreadsheets import neutralise, render_csv, render_xlsx, report_tables
+from kitlog.documents.spreadsheets import (
+    neutralise,
+    pcode,
+    render_csv,
+    render_xlsx,
+    report_tables,
+)
+from kitlog.names import in_reader_language
 from tests.documents.reports import sample_report
 
 HXL_TAG = re.compile(r"#[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*\Z")
@@ -38,14 +45,22 @@ def test_the_region_csv_has_the_hxl_row_right_under_the_header_and_the_reports_n
         "#org+funder",
         "#org+impl",
         "#sector",
+        "#item+code",
+        "#item+name",
+        "#country+code",
         "#adm1+name",
         "#adm1+code",
         "#adm2+name",
+        "#adm2+code",
+        "#date+start",
+        "#date+end",
+        "#targeted+hh",
         "#reached+hh",
         "#reached+ind",
         "#x_kits+delivered",
     ):
         assert expected in tags
+    assert len(set(tags)) == len(tags)
     assert len(data) == len(report.by_region)
     by_tag = [dict(zip(tags, row, strict=True)) for row in data]
     malang = by_tag[1]
@@ -53,16 +68,25 @@ def test_the_region_csv_has_the_hxl_row_right_under_the_header_and_the_reports_n
     assert malang["#org+funder+code"] == "KOICA"
     assert malang["#org+impl"] == "IOM Indonesia"
     assert malang["#sector"] == "WASH"
-    assert malang["#item+code"] == "HK-FAM"
-    assert (malang["#adm1+name"], malang["#adm1+code"], malang["#adm2+name"]) == (
+    assert (malang["#item+code"], malang["#item+name"]) == ("HK-FAM", "Family hygiene kit")
+    # OCHA's P-codes: ID and the Kemendagri code without its dots
+    assert [malang[t] for t in ("#country+code", "#adm1+name", "#adm1+code")] == [
+        "IDN",
         "Jawa Timur",
-        "35",
-        "Kabupaten Malang",
-    )
+        "ID35",
+    ]
+    assert (malang["#adm2+name"], malang["#adm2+code"]) == ("Kabupaten Malang", "ID3507")
+    assert (malang["#date+start"], malang["#date+end"]) == ("2025-02-03", "2025-02-10")
     assert [
         malang[t]
-        for t in ("#x_kits+delivered", "#reached+hh", "#reached+ind", "#x_reached+hh+vulnerable")
-    ] == ["1500", "1400", "5320", "310"]
+        for t in (
+            "#x_kits+delivered",
+            "#targeted+hh",
+            "#reached+hh",
+            "#reached+ind",
+            "#x_reached+hh+vulnerable",
+        )
+    ] == ["1500", "1600", "1400", "5320", "310"]
     assert malang["#date+reported"] == "2025-03-14"
     assert sum(int(r["#x_kits+delivered"]) for r in by_tag) == sum(
         b.delivered for b in report.batches
@@ -74,7 +98,8 @@ def test_the_batch_and_timeline_tables_carry_every_term_of_the_equation():
     tables = report_tables(report, organisation="IOM")
     header, tags, first, second = csv_rows(render_csv(tables["batches"]))
     row = dict(zip(tags, first, strict=True))
-    assert row["#x_batch+ref"] == "KOICA-2025-01"
+    assert header[2:4] == ["Lot", "Agreement or grant reference"]  # the lot names the batch
+    assert (row["#x_batch+lot"], row["#x_batch+ref"]) == ("L-001", "KOICA-2025-01")
     assert [
         row[f"#x_kits+{t}"]
         for t in (
@@ -94,16 +119,49 @@ def test_the_batch_and_timeline_tables_carry_every_term_of_the_equation():
 
     header, tags, *days = csv_rows(render_csv(tables["timeline"]))
     assert tags == [
+        "#org+funder",
+        "#org+funder+code",
         "#date",
         "#x_kits+delivered",
         "#x_kits+delivered+cumulative",
         "#x_kits+targeted",
     ]
-    assert days == [
+    assert [day[2:] for day in days] == [
         ["2025-02-03", "600", "600", "5000"],
         ["2025-02-10", "700", "1300", "5000"],
         ["2025-03-03", "600", "1900", "5000"],
     ]
+    assert {day[1] for day in days} == {"KOICA"}
+
+
+def test_a_place_code_is_written_as_ochas_p_code():
+    assert pcode("35") == "ID35"
+    assert pcode("35.07") == "ID3507"
+    assert pcode("35.07.01.2001") == "ID3507012001"
+    assert pcode("3507") == "ID3507"
+    assert pcode("") == ""  # a regency whose code is not known: an empty cell
+    assert pcode("Jawa") == ""
+
+
+def test_a_region_whose_regency_code_is_unknown_has_an_empty_adm2_code():
+    report = sample_report()
+    report.by_region[0].regency_code = ""
+    table = report_tables(report, organisation="IOM")["by_region"]
+    _header, tags, cilacap, malang = csv_rows(render_csv(table))
+    assert dict(zip(tags, cilacap, strict=True))["#adm2+code"] == ""
+    assert dict(zip(tags, cilacap, strict=True))["#adm1+code"] == "ID33"
+    assert dict(zip(tags, malang, strict=True))["#adm2+code"] == "ID3507"
+
+
+def test_kit_names_follow_the_readers_language():
+    report = sample_report()
+    indonesian = report_tables(
+        report, organisation="IOM", kit_name=lambda en, id_: in_reader_language(en, id_, "id")
+    )
+    assert indonesian["batches"].rows[0][5] == "Paket kebersihan keluarga"
+    assert indonesian["by_region"].rows[0][5] == "Paket kebersihan keluarga"
+    english = report_tables(report, organisation="IOM")
+    assert english["batches"].rows[0][5] == "Family hygiene kit"
 
 
 def test_headers_are_in_the_readers_language_and_hashtags_never_are():
@@ -125,9 +183,9 @@ def test_csv_text_that_looks_like_a_formula_gets_an_apostrophe(hostile):
                 assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
                 # a number may be negative (an adjustment), text may not start with "-"
                 assert not cell.startswith("-") or re.fullmatch(r"-[0-9]+", cell), cell
-    region = csv_rows(render_csv(tables["by_region"]))[3]
+    header, tags, _first, region = csv_rows(render_csv(tables["by_region"]))
     assert region[0] == "'" + hostile
-    assert region[5] == "'" + hostile  # the province
+    assert region[tags.index("#adm1+name")] == "'" + hostile  # the province
 
 
 def test_neutralise_leaves_ordinary_text_alone():
@@ -153,8 +211,11 @@ def test_the_workbook_has_three_sheets_with_numbers_as_numbers_and_dates_as_date
     malang = dict(zip(tags, regions[3], strict=True))
     assert malang["#reached+hh"] == 1400 and isinstance(malang["#reached+hh"], int)
     assert malang["#x_kits+delivered"] == 1500
+    assert malang["#targeted+hh"] == 1600
     assert malang["#date+reported"] == datetime(2025, 3, 14)  # a date cell, not text
-    assert book["By region"]["M3"].is_date
+    assert malang["#date+start"] == datetime(2025, 2, 3)
+    reported = tags.index("#date+reported") + 1
+    assert book["By region"].cell(row=3, column=reported).is_date
 
     batches = list(book["Batches"].iter_rows(values_only=True))
     tags = batches[1]
@@ -172,13 +233,13 @@ def test_the_workbook_has_three_sheets_with_numbers_as_numbers_and_dates_as_date
     assert rows[1]["#x_kits+lost+reason"] is None  # no loss: an empty cell
 
     timeline = list(book["Timeline"].iter_rows(values_only=True))
-    assert timeline[1] == (
+    assert timeline[1][2:] == (
         "#date",
         "#x_kits+delivered",
         "#x_kits+delivered+cumulative",
         "#x_kits+targeted",
     )
-    assert timeline[-1] == (datetime(2025, 3, 3), 600, 1900, 5000)
+    assert timeline[-1][2:] == (datetime(2025, 3, 3), 600, 1900, 5000)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE[:4])
@@ -197,7 +258,8 @@ def test_the_workbook_holds_formula_like_text_as_text_and_no_formula(hostile):
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
     region = book["By region"]
     assert region["A3"].value == hostile and region["A3"].data_type == "s"
-    assert region["F4"].value == hostile
+    province = list(next(region.iter_rows(min_row=2, max_row=2, values_only=True)))
+    assert region.cell(row=4, column=province.index("#adm1+name") + 1).value == hostile
 
 
 def test_an_empty_report_still_has_its_header_and_hxl_rows():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -78,7 +79,31 @@ def test_kit_names_in_indonesian_come_and_go_with_their_revision(app):
         ).one() == ("Old kit", "")
 
 
-# Households as they were written before kitlog knew the official places (revision 0011):
+def test_links_made_before_share_link_languages_open_in_indonesian(app, make):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy.exc import IntegrityError
+
+    from kitlog.services import share_links
+
+    share_links.create_share_link(db.session, make.donor(), label="old link", user=None)
+    db.session.commit()
+    db.session.close()
+    downgrade(revision="0011")
+    assert "language" not in {c["name"] for c in inspect(db.engine).get_columns("share_links")}
+    upgrade()
+    with db.engine.connect() as connection:
+        assert (
+            connection.execute(
+                text("SELECT language FROM share_links WHERE label = 'old link'")
+            ).scalar_one()
+            == "id"
+        )
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("UPDATE share_links SET language = 'ko'"))
+
+
+# Households as they were written before kitlog knew the official places (revision 0012,
+# the one before them):
 # code, then province, regency, district, village as typed.
 OLD_HOUSEHOLDS = [
     ("HH-000001", "JAWA TIMUR", "KAB. MALANG", "kec. turen", "Desa Sedayu"),
@@ -132,7 +157,7 @@ def test_the_places_migration_matches_old_names_to_codes_without_guessing(app, r
     `kitlog places check`. Nothing is dropped."""
     from flask_migrate import downgrade, upgrade
 
-    downgrade(revision="0011")
+    downgrade(revision="0012")
     assert "places" not in inspect(db.engine).get_table_names()
     with db.engine.begin() as connection:
         _insert_old_rows(connection)

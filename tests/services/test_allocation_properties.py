@@ -27,9 +27,9 @@ from kitlog.models import Household, Parcel, ParcelStatus, Round, RoundStatus, W
 from kitlog.models.households import VULNERABILITIES
 from kitlog.services import distribution, stock
 from kitlog.services.errors import DomainError, OutOfStock
+from tests.places import regency
 
 TODAY = date(2021, 1, 10)
-PROVINCE = "Jawa Timur"
 _examples = itertools.count(1)
 
 household = st.fixed_dictionaries(
@@ -73,7 +73,8 @@ operation = st.one_of(
 def test_any_sequence_of_allocations_keeps_rules_1_2_and_4(
     make, kits, moved, households, rounds, operations
 ):
-    regency = f"Kabupaten Uji {next(_examples)}"
+    example = next(_examples)
+    area, outside = regency(2 * example), regency(2 * example + 1)
     warehouses = _warehouses(make)
     # Two lots, the second expiring first; some kits moved to the second warehouse.
     batches = [
@@ -94,8 +95,7 @@ def test_any_sequence_of_allocations_keeps_rules_1_2_and_4(
     codes = []
     for shape in households:
         made = make.household(
-            province=PROVINCE,
-            regency=regency if shape["in_area"] else f"{regency} Luar",
+            **(area if shape["in_area"] else outside),
             members=shape["members"],
             vulnerabilities=shape["vulnerabilities"],
             consent=shape["consent"],
@@ -114,8 +114,7 @@ def test_any_sequence_of_allocations_keeps_rules_1_2_and_4(
             entitlement=shape["entitlement"],
             members_per_kit=shape["members_per_kit"],
             vulnerable_first=shape["vulnerable_first"],
-            province=PROVINCE,
-            regency=regency,
+            **area,
             user=None,
         )
         distribution.open_round(db.session, round_, user=None)

@@ -106,8 +106,11 @@ def test_the_import_columns_are_the_fields_a_file_can_give():
         assert field.example is not None, name
         assert str(field.hint), name
     optional = {name for name, field in hh.IMPORT_FIELDS if not field.required}
-    # a file may leave out an optional column: the example row cleans without them
-    hh.clean_household({k: v for k, v in _example_row().items() if k not in optional}, today=TODAY)
+    # a file may leave out an optional column: the example row cleans without them, but
+    # for the place, given by the village's code or by the four names
+    for place in ({"village_code"}, {"province", "regency", "district", "village"}):
+        row = {k: v for k, v in _example_row().items() if k not in optional - place}
+        assert hh.clean_household(row, today=TODAY).village_code == "35.07.09.1008"
 
 
 def test_the_import_templates_are_made_from_the_fields(app):
@@ -120,8 +123,18 @@ def test_the_import_templates_are_made_from_the_fields(app):
         said = "Required." if field.required else "Optional."
         assert instructions[name] == f"{said} {hints[name]}"
     assert {name: field.example for name, field in hh.IMPORT_FIELDS} == imports.EXAMPLE_ROW
-    assert set(TEXT_COLUMNS) == {"nik", "phone"}
-    assert set(OPTIONAL_COLUMNS) == {"phone", "vulnerabilities", "consent_date"}
+    assert set(TEXT_COLUMNS) == {"nik", "phone", "village_code"}
+    # a file names its places by the village's code or by the four names
+    assert set(OPTIONAL_COLUMNS) == {
+        "phone",
+        "province",
+        "regency",
+        "district",
+        "village",
+        "village_code",
+        "vulnerabilities",
+        "consent_date",
+    }
 
 
 def test_the_personal_data_export_has_every_field_in_order():
@@ -143,6 +156,9 @@ def test_the_api_schemas_carry_every_field():
     assert set(HouseholdSchema._declared_fields) == {
         "code",
         *HOUSEHOLD_NAMES,
+        "province_code",
+        "regency_code",
+        "district_code",
         "created_at",
         "updated_at",
     }

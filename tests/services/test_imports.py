@@ -77,7 +77,7 @@ def test_a_good_file_imports_every_row_like_households_registered_by_hand(app, m
     assert (first.worker_relation, first.province, first.regency) == (
         "spouse",
         "Jawa Timur",
-        "Kab. Malang",
+        "Kabupaten Malang",  # written "KAB.  MALANG": the official name
     )
     assert first.phone == "+62812" + "00000000"
     assert first.vulnerabilities == ["elderly", "under5"]

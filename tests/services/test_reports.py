@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, text
 
 from kitlog.extensions import db
 from kitlog.models import Donor, Scan
+from kitlog.services import distribution as dist
 from kitlog.services import stock
 from kitlog.services.reports import donor_report
 from tests.worlds import ZONE, ReportWorld, report
@@ -114,6 +115,7 @@ def test_regions_carry_the_province_code_and_add_up(world):
         for x in r.by_region
     ]  # fmt: skip
     assert rows == [
+        ("Jawa Tengah", "33", "Kabupaten Cilacap", 0, 0, 0, 0),  # targeted, nobody reached yet
         ("Jawa Timur", "35", "Kabupaten Malang", 4, 2, 7, 1),
         ("Jawa Timur", "35", "Kota Surabaya", 2, 1, 5, 0),
     ]
@@ -148,6 +150,40 @@ def test_regions_are_grouped_by_code_named_from_the_places_list_and_none_is_drop
         ("Jawa Timur", "", "Malang", "", 2, 1, 3, 1),  # by name, as it stands
     ]
     assert sum(x.delivered for x in r.by_region) == r.delivered == 6
+    assert {x.regency_code for x in r.by_region} == {""}  # households carry no regency code
+
+
+def test_households_targeted_have_a_live_parcel_of_the_donors_kits(world):
+    r = report(world.koica)
+    # Cilacap: household 3's parcel is back on the shelf, household 4's failed at the door;
+    # Surabaya: household 2's was delivered, household 5's is still allocated.
+    assert [(x.regency, x.households_targeted, x.households_reached) for x in r.by_region] == [
+        ("Kabupaten Cilacap", 2, 0),
+        ("Kabupaten Malang", 2, 2),
+        ("Kota Surabaya", 2, 1),
+    ]
+    assert r.households_targeted == r.region_totals.households_targeted == 6
+    assert all(x.households_targeted >= x.households_reached for x in r.by_region)
+    assert report(world.dfat).households_targeted == 6  # round 2 gave each household a parcel
+
+
+def test_a_cancelled_parcel_no_longer_targets_its_household(world):
+    dist.cancel_parcel(db.session, world.p[5], user=None)  # Surabaya, still allocated
+    dist.cancel_parcel(db.session, world.p[3], user=None)  # Cilacap, returned to the shelf
+    db.session.commit()
+    targeted = {x.regency: x.households_targeted for x in report(world.koica).by_region}
+    assert targeted == {"Kabupaten Cilacap": 1, "Kabupaten Malang": 2, "Kota Surabaya": 1}
+
+
+def test_a_region_gives_its_first_and_last_day_of_delivery_in_local_days(world):
+    days = {x.regency: (x.first_delivery, x.last_delivery) for x in report(world.koica).by_region}
+    assert days == {
+        "Kabupaten Cilacap": (None, None),
+        # household 0 at 11:00, household 1 at 23:30 Jakarta time, both on 3 December
+        "Kabupaten Malang": (date(2026, 12, 3), date(2026, 12, 3)),
+        # household 2 at 17:30 UTC on 3 December: 00:30 on the 4th in Jakarta
+        "Kota Surabaya": (date(2026, 12, 4), date(2026, 12, 4)),
+    }
 
 
 def test_the_success_rate_counts_each_attempted_parcel_once(world):

@@ -37,6 +37,7 @@ from kitlog.models import (
 from kitlog.services import distribution, manifests, stock
 from kitlog.services.errors import DomainError
 from kitlog.services.scans import DUPLICATE, ScanInput, record_scan
+from tests.places import regency
 
 PARCELS = 3
 S = ParcelStatus
@@ -107,17 +108,16 @@ class _World:
         if self.warehouse is None:
             self.warehouse = make.warehouse("SBY-01")
         batch = make.batch(received=PARCELS + 2, warehouse=self.warehouse)
-        regency = f"Kabupaten Uji {example}"
+        area = regency(example)
         for _ in range(PARCELS):
-            make.household(province="Jawa Timur", regency=regency)
+            make.household(**area)
         round_ = distribution.create_round(
             db.session,
             name=f"Putaran {example}",
             batches=[batch],
             warehouse=self.warehouse,
             entitlement=1,
-            province="Jawa Timur",
-            regency=regency,
+            **area,
             user=None,
         )
         distribution.open_round(db.session, round_, user=None)

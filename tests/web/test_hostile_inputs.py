@@ -873,6 +873,7 @@ NOT_FREE_TEXT = {
     "api_tokens.token_hash": "never shown",
     "api_tokens.prefix": "generated",
     "share_links.token_hash": "never shown",
+    "share_links.language": "id or en",
     "audit_events.action": "the audit log is append-only: planted through audit.record",
     "audit_events.object_type": "planted through audit.record",
     "audit_events.object_ref": "planted through audit.record",

@@ -16,7 +16,7 @@ from kitlog.extensions import db
 from kitlog.models import ShareLink
 from kitlog.services import share_links
 from kitlog.services.reports import donor_report
-from tests.documents.pdf import page_texts
+from tests.documents.pdf import page_texts, poppler
 from tests.worlds import ReportWorld
 
 KINDS = ("csv", "xlsx", "pdf")
@@ -43,8 +43,7 @@ def test_the_csv_is_the_region_table_with_the_reports_numbers(app, client, login
     login("admin")
     response = client.get("/reports/donors/KOICA.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    assert "charset=utf-8" in response.headers["Content-Type"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # as HXL tools ask
     assert response.headers["Content-Disposition"].startswith(
         'attachment; filename="donor-report-KOICA-'
     )
@@ -105,7 +104,8 @@ def test_the_workbook_has_the_three_tables_with_numbers(app, client, login, worl
     tags = batches[1]
     on_hand = [dict(zip(tags, row, strict=True))["#x_kits+onhand"] for row in batches[2:]]
     assert on_hand == [b.on_hand for b in report.batches]
-    assert [row[1] for row in timeline[2:]] == [d.delivered for d in report.timeline]
+    delivered = timeline[1].index("#x_kits+delivered")
+    assert [row[delivered] for row in timeline[2:]] == [d.delivered for d in report.timeline]
     assert len(regions) == 2 + len(report.by_region)
 
 
@@ -117,10 +117,19 @@ def test_the_pdf_carries_the_reconciliation(app, client, login, world):
     text = " ".join(" ".join(page_texts(response.data)).split())
     report = the_report(app, world.koica)
     assert f"Donor report: {world.koica.name}" in text
-    for b in report.batches:
-        assert f"{b.reference} " in text
+    for b in report.batches:  # a batch is named by its lot, as on the page
+        assert f"{b.lot} " in text
     assert "Every batch reconciles to the last kit." in text
     assert "Page 1 of" in text
+
+
+def test_a_korean_donors_name_prints_in_its_own_script_in_the_pdf(client, auth, make):
+    donor = make.donor("KOICA", name="한국국제협력단")
+    make.batch(donor=donor, lot="KOICA-HK-2020-001")
+    auth.login("admin")  # a user whose language is Indonesian
+    text = poppler("pdftotext", client.get("/reports/donors/KOICA.pdf").data)
+    assert "Laporan donatur: 한국국제협력단" in text
+    assert "KOICA-HK-2020-001" in text  # the batch, by its lot
 
 
 def test_the_pdf_comes_in_indonesian_by_default(client, auth, world):
@@ -208,8 +217,13 @@ def test_an_unknown_expired_or_revoked_link_downloads_nothing(client, world, kin
         assert response.mimetype == "text/html"
 
 
-def test_the_shared_page_links_to_its_downloads(client, world):
-    token = share(world.koica)
+def test_the_shared_page_links_to_its_downloads_in_its_language(client, world):
+    token = share(world.koica)  # a link in Indonesian
     page = client.get(f"/share/{token}").get_data(as_text=True)
     for kind in KINDS:
-        assert f'href="/share/{token}.{kind}"' in page
+        assert f'href="/share/{token}.{kind}?lang=id"' in page
+    for table in ("batches", "timeline"):
+        assert f'href="/share/{token}.csv?lang=id&amp;table={table}"' in page
+    page = client.get(f"/share/{token}?lang=en").get_data(as_text=True)
+    for kind in KINDS:
+        assert f'href="/share/{token}.{kind}?lang=en"' in page

@@ -59,8 +59,11 @@ def test_the_report_shows_reach_success_and_the_batches_in_kits(client, login, w
     # lot A's row, then its losses by reason
     assert re.search(r"LOT-A .*? 10 10 1 Damaged at receipt: 1 0 2 2 1 6 3 12", text, re.I), text
     assert "LOT-C" not in text  # DFAT's lot
-    assert "Kabupaten Malang" in text and "Kota Surabaya" in text
-    assert "Jawa Tengah" not in text  # household 4's parcel is still on the road
+    # regency, province, kits delivered, households targeted and reached, people, vulnerable
+    assert "Kabupaten Malang Jawa Timur (35) 4 2 2 7 1" in text
+    assert "Kota Surabaya Jawa Timur (35) 2 2 1 5 0" in text
+    # households 3 and 4: one parcel back on the shelf, one on the road; nobody reached yet
+    assert "Kabupaten Cilacap Jawa Tengah (33) 0 2 0 0 0" in text
 
 
 def test_the_reconciliation_is_written_out_with_its_numbers(client, login, world):
@@ -117,6 +120,27 @@ def test_export_links_appear_only_for_exports_that_exist(app, client, login, wor
     for fmt in ("csv", "xlsx", "pdf"):
         exists = f"reports.donor_report_{fmt}" in app.view_functions
         assert (f'href="/reports/donors/KOICA.{fmt}"' in html) == exists, fmt
+
+
+def test_the_page_offers_every_table_as_a_csv_with_hxl_hashtags(client, login, world):
+    login("admin", language="en")
+    page = client.get("/reports/donors/KOICA")
+    html = page.get_data(as_text=True)
+    links = html.split("data-csv-links", 1)[1].split("</p>", 1)[0]
+    # by region keeps the CSV's old address (its default table); the others name theirs
+    assert re.findall(r'href="([^"]+)"', links) == [
+        "/reports/donors/KOICA.csv",
+        "/reports/donors/KOICA.csv?table=batches",
+        "/reports/donors/KOICA.csv?table=timeline",
+    ]
+    assert "CSV with HXL hashtags: By region Batches Timeline" in text_of(page)
+
+
+def test_the_regions_table_defines_households_targeted_in_indonesian(client, login, world):
+    login("admin", language="id")
+    text = text_of(client.get("/reports/donors/KOICA"))
+    assert "Rumah tangga sasaran: yang memiliki paket berisi kit donor ini" in text
+    assert "CSV dengan tagar HXL:" in text
 
 
 def test_an_unknown_donor_is_404_for_the_admin(client, login, world):

@@ -93,13 +93,23 @@ class RoundCreateSchema(ma.Schema):
     regency = Text(
         MAX_PLACE, load_default=None, allow_none=True, metadata={"example": "Kab. Malang"}
     )
-    area_code = Text(
+    province_code = Text(
         13,
         load_default=None,
         allow_none=True,
         metadata={
-            "description": "The official code of the round's province or regency (instead of,"
-            " or as well as, their names).",
+            "description": "The official code of the round's province (instead of, or as"
+            " well as, its name).",
+            "example": "35",
+        },
+    )
+    regency_code = Text(
+        13,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The official code of the round's regency or city (instead of,"
+            " or as well as, the names).",
             "example": "35.07",
         },
     )

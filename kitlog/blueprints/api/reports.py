@@ -42,12 +42,30 @@ class ReportBatchSchema(ma.Schema):
 
 class ReportRegionSchema(ma.Schema):
     province = fields.String(required=True)
-    province_code = fields.String(metadata={"description": "Kemendagri code (#adm1+code)."})
+    province_code = fields.String(
+        metadata={"description": "Kemendagri code, e.g. 35 (the CSV's #adm1+code is ID35)."}
+    )
     regency = fields.String(required=True)
+    regency_code = fields.String(
+        metadata={
+            "description": "Kemendagri code with its dot, e.g. 35.07 (the CSV's #adm2+code is"
+            " ID3507); empty while the households' regency code is not known."
+        }
+    )
     delivered = fields.Integer(required=True, metadata={"description": "Kits."})
+    households_targeted = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Households with a parcel of the donor's kits that is not cancelled."
+        },
+    )
     households_reached = fields.Integer(required=True)
     people_reached = fields.Integer(required=True)
     vulnerable_households_reached = fields.Integer()
+    first_delivery = fields.Date(
+        allow_none=True, metadata={"description": "First day a kit was delivered there."}
+    )
+    last_delivery = fields.Date(allow_none=True)
 
 
 class ReportDaySchema(ma.Schema):
@@ -73,6 +91,7 @@ class DonorReportSchema(ma.Schema):
     by_region = fields.List(fields.Nested(ReportRegionSchema), required=True)
     timeline = fields.List(fields.Nested(ReportDaySchema), required=True)
     target = fields.Integer(metadata={"description": "Kits pledged."})
+    households_targeted = fields.Integer()
     households_reached = fields.Integer()
     people_reached = fields.Integer()
     vulnerable_households_reached = fields.Integer()

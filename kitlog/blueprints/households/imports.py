@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kitlog.blueprints.households import bp
 from kitlog.blueprints.web import page_number
+from kitlog.documents.spreadsheets import CSV_CONTENT_TYPE
 from kitlog.extensions import db
 from kitlog.forms import KitlogForm
 from kitlog.i18n import current_language
@@ -228,6 +229,6 @@ def import_template_csv():
     """The CSV template (UTF-8): the header row only."""
     return Response(
         import_service.template_csv(),
-        mimetype="text/csv",
+        content_type=CSV_CONTENT_TYPE,
         headers={"Content-Disposition": 'attachment; filename="kitlog-households.csv"'},
     )

@@ -24,7 +24,7 @@ from kitlog.blueprints.web import (
     page_number,
     saved_redirect,
 )
-from kitlog.documents.spreadsheets import csv_chunks
+from kitlog.documents.spreadsheets import CSV_CONTENT_TYPE, csv_chunks
 from kitlog.errors import problem
 from kitlog.extensions import db
 from kitlog.models.base import utcnow
@@ -112,7 +112,7 @@ def export_csv():
     # The rows stream from a session of their own: no request context is needed to send them.
     return Response(
         csv_chunks(table, audit.personal_data_rows(db.engine)),
-        mimetype="text/csv",
+        content_type=CSV_CONTENT_TYPE,
         headers={
             "Content-Disposition": "attachment; filename=households.csv",
             "Cache-Control": "no-store",

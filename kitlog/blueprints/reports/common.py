@@ -1,15 +1,20 @@
 """What the report's page, its JSON, its exports and its share links have in common:
-which donor a URL names (and whether the user may read it), and the report itself."""
+which donor a URL names (and whether the user may read it), the report itself, and the
+page a share link that opens nothing answers."""
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort, current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy import select
 
 from kitlog.blueprints.web import local_today
+from kitlog.documents.spreadsheets import TABLES
 from kitlog.extensions import db
+from kitlog.i18n import current_language, readers_choice
 from kitlog.models import Donor, Role
+from kitlog.names import REPORT_TABLE_NAMES
 from kitlog.services.reports import DonorReport, donor_report
 
 
@@ -74,10 +79,14 @@ def report_data(report: DonorReport) -> dict:
                 "province": r.province,
                 "province_code": r.province_code,
                 "regency": r.regency,
+                "regency_code": r.regency_code,
                 "delivered": r.delivered,
+                "households_targeted": r.households_targeted,
                 "households_reached": r.households_reached,
                 "people_reached": r.people_reached,
                 "vulnerable_households_reached": r.vulnerable_households_reached,
+                "first_delivery": r.first_delivery,
+                "last_delivery": r.last_delivery,
             }
             for r in report.by_region
         ],
@@ -86,6 +95,7 @@ def report_data(report: DonorReport) -> dict:
             for d in report.timeline
         ],
         "target": report.target,
+        "households_targeted": report.households_targeted,
         "households_reached": report.households_reached,
         "people_reached": report.people_reached,
         "vulnerable_households_reached": report.vulnerable_households_reached,
@@ -106,3 +116,30 @@ def export_endpoints(view: str = "donor_report") -> dict[str, str]:
     `reports.<view>_csv`, `_xlsx`, `_pdf` (view "shared_report" for a share link's)."""
     names = {fmt: f"reports.{view}_{fmt}" for fmt in ("csv", "xlsx", "pdf")}
     return {fmt: name for fmt, name in names.items() if name in current_app.view_functions}
+
+
+def shared_link_missing() -> str:
+    """The one page for an unknown, expired or revoked share link (no hint which), in the
+    language the reader chose, if any: there is no link to take one from."""
+    with force_locale(readers_choice() or current_language()):
+        return render_template("reports/shared_missing.html")
+
+
+def download_links(view: str = "donor_report", **url_args: str) -> dict[str, list]:
+    """The report's downloads as (label, URL): `export_links` the workbook and the PDF,
+    `csv_links` one HXL-tagged CSV per table. The by-region table is the CSV's default and
+    keeps the address without `?table=`."""
+    endpoints = export_endpoints(view)
+    files = [
+        (fmt.upper(), url_for(endpoint, **url_args))
+        for fmt, endpoint in endpoints.items()
+        if fmt != "csv"
+    ]
+    csv_links = []
+    if "csv" in endpoints:
+        for table in TABLES:
+            extra = {} if table == "by_region" else {"table": table}
+            csv_links.append(
+                (str(REPORT_TABLE_NAMES[table]), url_for(endpoints["csv"], **url_args, **extra))
+            )
+    return {"export_links": files, "csv_links": csv_links}

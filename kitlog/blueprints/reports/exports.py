@@ -7,15 +7,22 @@ the same bytes (kitlog.blueprints.api.report_exports) through `export_response`.
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
-from flask_babel import format_date, format_decimal, format_percent, gettext
+from flask import Response, current_app, request
+from flask_babel import force_locale, format_date, format_decimal, format_percent, gettext
 
 from kitlog.blueprints.reports import bp
-from kitlog.blueprints.reports.common import build_report, report_donor
+from kitlog.blueprints.reports.common import build_report, report_donor, shared_link_missing
 from kitlog.documents.donor_report import Formats, render_donor_report
-from kitlog.documents.spreadsheets import TABLES, render_csv, render_xlsx, report_tables
+from kitlog.documents.spreadsheets import (
+    CSV_CONTENT_TYPE,
+    TABLES,
+    render_csv,
+    render_xlsx,
+    report_tables,
+)
 from kitlog.extensions import db
-from kitlog.names import reason_name
+from kitlog.i18n import readers_choice
+from kitlog.names import in_reader_language, reason_name
 from kitlog.security import public, require
 from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
@@ -36,6 +43,7 @@ def _tables(report: DonorReport) -> dict:
         organisation=current_app.config["ORGANISATION"],
         gettext=gettext,
         reason=reason_name,
+        kit_name=in_reader_language,
     )
 
 
@@ -78,9 +86,8 @@ def export_response(report: DonorReport, kind: str, *, table: str = "by_region")
     name = f"donor-report-{report.donor.code}-{report.today.isoformat()}"
     if kind == "csv" and table != "by_region":
         name += f"-{table.replace('_', '-')}"
-    response = Response(export_bytes(report, kind, table=table), mimetype=MIMETYPES[kind])
-    if kind == "csv":
-        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    content_type = CSV_CONTENT_TYPE if kind == "csv" else MIMETYPES[kind]
+    response = Response(export_bytes(report, kind, table=table), content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -115,11 +122,13 @@ SHARED_HEADERS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-re
 
 
 def _shared_export(token: str, kind: str, table: str = "by_region"):
+    """In the shared page's language: the page's links carry it (?lang=)."""
     with transaction(db.session, write=True):  # the use is counted before the report is built
-        donor = share_links.open_share_link(db.session, token)
-    if donor is None:  # unknown, expired or revoked: the same 404, as the shared page
-        return render_template("reports/shared_missing.html"), 404, SHARED_HEADERS
-    response = export_response(build_report(donor), kind, table=table)
+        link = share_links.open_share_link(db.session, token)
+    if link is None:  # unknown, expired or revoked: the same 404, as the shared page
+        return shared_link_missing(), 404, SHARED_HEADERS
+    with force_locale(readers_choice() or link.language):
+        response = export_response(build_report(link.donor), kind, table=table)
     response.headers.update(SHARED_HEADERS)
     return response
 

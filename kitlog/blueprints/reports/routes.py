@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from kitlog.blueprints.reports import bp
 from kitlog.blueprints.reports.common import (
     build_report,
-    export_endpoints,
+    download_links,
     report_data,
     report_donor,
+    shared_link_missing,
 )
 from kitlog.blueprints.reports.forms import RevokeShareLinkForm, ShareLinkForm
 from kitlog.extensions import db
+from kitlog.i18n import readers_choice
 from kitlog.models import Role, ShareLink
 from kitlog.security import public, require
 from kitlog.services import reports as service
@@ -67,8 +70,8 @@ def donor_report(code: str):
     return _render_report(
         "reports/donor_report.html",
         build_report(donor),
-        exports=export_endpoints(),
         can_share=True,
+        **download_links("donor_report", code=donor.code),
     )
 
 
@@ -105,7 +108,12 @@ def create_share_link(code: str):
         return _share_page(donor, form=form, status=422)
     created = form.save(
         lambda: share_links.create_share_link(
-            db.session, donor, label=form.label.data, days=form.days.data, user=current_user
+            db.session,
+            donor,
+            label=form.label.data,
+            days=form.days.data,
+            language=form.language.data,
+            user=current_user,
         )
     )
     if created is None:
@@ -146,14 +154,17 @@ def revoke_share_link(code: str, link_id: int):
 @bp.route("/share/<token>")
 @public
 def shared_report(token: str):
-    """The donor's aggregated report, read-only, for whoever holds an unexpired link."""
+    """The donor's aggregated report, read-only, for whoever holds an unexpired link, in
+    the link's language unless the reader chose another (?lang=, kept for them)."""
     with transaction(db.session, write=True):  # the use is counted before the report is built
-        donor = share_links.open_share_link(db.session, token)
-    if donor is None:
-        return render_template("reports/shared_missing.html"), 404, NO_INDEX
-    links = [
-        (fmt.upper(), url_for(endpoint, token=token))
-        for fmt, endpoint in export_endpoints("shared_report").items()
-    ]
-    page = _render_report("reports/shared.html", build_report(donor), export_links=links)
+        link = share_links.open_share_link(db.session, token)
+    if link is None:
+        return shared_link_missing(), 404, NO_INDEX
+    language = readers_choice(remember=True) or link.language
+    with force_locale(language):
+        page = _render_report(
+            "reports/shared.html",
+            build_report(link.donor),
+            **download_links("shared_report", token=token, lang=language),
+        )
     return page, 200, NO_INDEX

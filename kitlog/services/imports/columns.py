@@ -19,6 +19,8 @@ from kitlog.services.households import FIELDS, IMPORT_FIELDS
 COLUMNS = FIELDS
 OPTIONAL_COLUMNS = tuple(name for name, field in IMPORT_FIELDS if not field.required)
 REQUIRED_COLUMNS = tuple(name for name, field in IMPORT_FIELDS if field.required)
+# Required unless the file has a village_code column.
+PLACE_NAME_COLUMNS = ("province", "regency", "district", "village")
 # Digits that Excel would turn into a number (and cut to 15 digits) unless the cells are Text.
 TEXT_COLUMNS = tuple(name for name, field in IMPORT_FIELDS if field.text_column)
 RELATION_WORDS = RELATIONS

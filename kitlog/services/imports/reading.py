@@ -27,7 +27,13 @@ from kitlog.documents.spreadsheet_reader import (
     read_xlsx,
 )
 from kitlog.services.errors import InvalidValue
-from kitlog.services.imports.columns import COLUMN_OF, COLUMNS, REQUIRED_COLUMNS, column_key
+from kitlog.services.imports.columns import (
+    COLUMN_OF,
+    COLUMNS,
+    PLACE_NAME_COLUMNS,
+    REQUIRED_COLUMNS,
+    column_key,
+)
 from kitlog.services.stock import Kits
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -203,6 +209,8 @@ def _with_header(kind: str, rows: Rows) -> Spreadsheet:
         else:
             columns[found] = position
     missing = [f for f in REQUIRED_COLUMNS if f not in columns]
+    if "village_code" not in columns:  # the places by code, or else by their four names
+        missing += [f for f in PLACE_NAME_COLUMNS if f not in columns]
     if missing:
         if not columns:
             raise ImportFileError(
@@ -215,7 +223,8 @@ def _with_header(kind: str, rows: Rows) -> Spreadsheet:
         raise ImportFileError(
             _l(
                 "These columns are missing: %(columns)s. Download the template to see"
-                " every column.",
+                " every column (a file may give village_code instead of province,"
+                " regency, district and village).",
                 columns=", ".join(missing),
             )
         )
