@@ -126,11 +126,11 @@ def to_correct(make):
     batch = make.batch(received=5)
     draft = dist.create_round(
         db.session, name="Draft", batches=[batch], warehouse=batch.warehouse, entitlement=1,
-        area_code="35.07", user=None,
+        regency_code="35.07", user=None,
     )  # fmt: skip
     opened = dist.create_round(
         db.session, name="Open", batches=[batch], warehouse=batch.warehouse, entitlement=1,
-        area_code="35.07", user=None,
+        regency_code="35.07", user=None,
     )  # fmt: skip
     dist.open_round(db.session, opened, user=None)
     db.session.commit()

@@ -307,7 +307,7 @@ def _malang_round(w, make, homes: list[dict]) -> list[Parcel]:
     households = [make.household(**home) for home in homes]
     round_ = dist.create_round(
         db.session, name="Round M", batches=[w.batch], warehouse=w.warehouse,
-        entitlement=1, area_code="35.07", user=w.admin,
+        entitlement=1, regency_code="35.07", user=w.admin,
     )  # fmt: skip
     dist.open_round(db.session, round_, user=w.admin)
     dist.allocate(db.session, round_, user=w.admin, today=date(2026, 12, 1), now=T0)

@@ -52,7 +52,7 @@ def test_a_warehouse_is_corrected_and_keeps_its_code(make):
     ("changes", "field"),
     [
         ({"name": "   "}, "name"),
-        ({"province": ""}, "province"),
+        ({"province": "Atlantis"}, "province"),
         ({"regency": "x" * 101}, "regency"),
         ({"address": "x" * 501}, "address"),
     ],

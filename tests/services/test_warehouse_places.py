@@ -178,3 +178,14 @@ def test_a_correction_gives_the_places_again_and_may_give_them_by_code(make):
     db.session.expire_all()
     assert _places(warehouse)[:4] == ("52", "52.71", "52.71.01", "52.71.01.1004")
     assert warehouse.timezone == "Asia/Makassar"  # it follows the province
+
+
+def test_a_regency_named_alone_names_its_province_when_no_other_has_that_name(app):
+    warehouse = reference.create_warehouse(
+        db.session, code="MTR-01", name="Gudang Mataram", regency="Kota Mataram"
+    )
+    assert (warehouse.province, warehouse.province_code, warehouse.timezone) == (
+        "Nusa Tenggara Barat",
+        "52",
+        "Asia/Makassar",
+    )
