@@ -1,6 +1,7 @@
 """`pip install .` gives a kitlog that runs: the wheel carries its templates, migrations,
-static files, the PDFs' fonts, the official list of places, compiled translations and configuration inside the `kitlog`
-package, and installs nothing else at the top level of site-packages.
+static files, the PDFs' fonts, the official list of places, compiled translations and
+configuration inside the `kitlog` package, and installs nothing else at the top level of
+site-packages.
 
 The wheel is built from a copy of the checkout's files (so nothing git-ignored, such as a
 compiled catalog, comes along) and installed into a fresh virtual environment outside the
