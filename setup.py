@@ -70,6 +70,7 @@ setup(
             "translations/**/*.po",
             "translations/messages.pot",
             "fonts/*",
+            "data/**/*",
         ],
         "kitlog.templates": ["**/*"],
         "kitlog.migrations": ["README", "alembic.ini", "script.py.mako", "versions/*.py"],

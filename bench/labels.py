@@ -84,7 +84,11 @@ def build_world(parcels: int, on_manifest: int) -> World:
     donor = reference.create_donor(session, code="KOICA", name="KOICA", country="Korea")
     kit = hygiene_kit(session)
     warehouse = reference.create_warehouse(
-        session, code="SBY-01", name="Gudang Surabaya", province=AREA["province"], regency="Kota"
+        session,
+        code="SBY-01",
+        name="Gudang Surabaya",
+        province=AREA["province"],
+        regency="Kota Surabaya",
     )
     batch = stock.receive_batch(
         session,

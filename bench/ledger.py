@@ -123,7 +123,7 @@ def build_reference_data() -> tuple[list[int], list[int], list[int]]:
     kit = hygiene_kit(session)
     warehouses = [
         reference.create_warehouse(
-            session, code=f"WH-{i:02d}", name=f"Gudang {i}", province="Jawa", regency="Kota"
+            session, code=f"WH-{i:02d}", name=f"Gudang {i}", regency_code="35.78"
         )
         for i in range(WAREHOUSES)
     ]

@@ -158,8 +158,8 @@ def build_reference_data() -> Ids:
             session,
             code=f"WH-{i:02d}",
             name=f"Gudang {i}",
-            province=PROVINCE_NAMES[i % len(PROVINCE_NAMES)],
-            regency="Kota",
+            # the first regency or city of the province
+            regency_code=f"{PROVINCES[i % len(PROVINCE_NAMES)][0]}.01",
         )
         for i in range(WAREHOUSES)
     ]

@@ -1,10 +1,13 @@
-"""The `kitlog` command: db (Flask-Migrate), run, demo, users, tokens, check, backup,
-restore, anonymise."""
+"""The `kitlog` command: db (Flask-Migrate), run, demo, users, tokens, check, places,
+backup, restore, anonymise."""
 
 from __future__ import annotations
 
+import csv
 import sys
+from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -17,11 +20,14 @@ from kitlog.extensions import db
 from kitlog.models import ROLES, Donor, User
 from kitlog.services import anonymise as anonymise_service
 from kitlog.services import demo as demo_service
+from kitlog.services import place_checks
 from kitlog.services import reference as reference_service
 from kitlog.services import stock as stock_service
 from kitlog.services import users as user_service
 from kitlog.services.errors import DomainError
 from kitlog.services.locking import transaction
+from kitlog.services.places import DATA as PLACES_DATA
+from kitlog.services.places import read_places
 
 
 def _create_app(*_args, **_kwargs) -> Flask:
@@ -171,6 +177,129 @@ def check_command() -> None:
     click.echo(f"All {len(summaries)} batches reconcile.")
 
 
+# -- the official places ------------------------------------------------------------------
+
+
+@main.group("places")
+def places_group() -> None:
+    """Indonesia's official places: load the shipped list, check the stored codes."""
+
+
+def _data_version() -> str:
+    """'idn-area-data 4.0.1': the list kitlog ships (kitlog/data/VERSIONS.txt)."""
+    versions = Path(PLACES_DATA).parent / "VERSIONS.txt"
+    lines = versions.read_text(encoding="utf-8").splitlines()
+    return next((line for line in lines if line.startswith("idn-area-data")), "idn-area-data")
+
+
+@places_group.command("load")
+@with_appcontext
+def places_load() -> None:
+    """Bring the places table up to date with the list kitlog ships: new codes are
+    added, renamed places renamed; a code no longer listed is removed unless a household,
+    warehouse or round refers to it (those are kept and named). Running it again changes
+    nothing."""
+    listed = list(read_places())
+    with (
+        transaction(db.session, write=True),
+        click.progressbar(length=len(listed), label=f"Loading {_data_version()}") as bar,
+    ):
+        result = place_checks.load_places(db.session, listed=listed, progress=bar.update)
+    click.echo(
+        f"{result.listed:,} places listed: {result.inserted:,} added, {result.renamed:,}"
+        f" renamed, {result.unchanged:,} unchanged; {result.removed:,} no longer listed"
+        f" removed, {len(result.kept):,} kept."
+    )
+    if result.kept:
+        click.echo("Kept, no longer listed but still referred to (see `kitlog places check`):")
+        for place in result.kept:
+            click.echo(f"  {place.code}  {place.name} ({place.level})")
+
+
+_PROBLEMS = {
+    place_checks.UNKNOWN: "{name!r} is not a {level} of {parent}",
+    place_checks.AMBIGUOUS: "{name!r} may be any of several places in {parent}",
+    place_checks.NOT_CODED: "{name!r} has no code yet",
+    place_checks.MISSING: "no {level} is given",
+    place_checks.RENAMED: "{name!r} does not match its code {code}",
+    place_checks.UNLISTED: "its code {code} ({name}) is no longer in the official list",
+}
+_CSV_HEADER = (
+    "record",
+    "ref",
+    "level",
+    "problem",
+    "name",
+    "code",
+    "province",
+    "regency",
+    "district",
+    "village",
+    "suggestion_1",
+    "suggestion_2",
+    "suggestion_3",
+)
+
+
+def _problem_line(found: place_checks.PlaceProblem) -> str:
+    parent = found.parent.label if found.parent else "Indonesia"
+    what = _PROBLEMS[found.problem].format(
+        name=found.name, level=found.level, parent=parent, code=found.code
+    )
+    line = f"{found.record} {found.ref}: {found.level}: {what}"
+    if found.suggestions:
+        line += "; suggested: " + ", ".join(p.label for p in found.suggestions)
+    return line
+
+
+@places_group.command("check")
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default=None,
+    help="Write the list as CSV to this file ('-': standard output), to correct from.",
+)
+@with_appcontext
+def places_check(csv_file) -> None:
+    """List every household, warehouse and draft round whose places have no code or
+    whose names no longer match their codes: the level that failed and up to 3
+    suggestions. Exits 1 when any is listed, 0 when none."""
+    counts: Counter[str] = Counter()
+    writer = csv.writer(csv_file) if csv_file is not None else None
+    if writer is not None:
+        writer.writerow(_CSV_HEADER)
+    with transaction(db.session):
+        for found in place_checks.place_problems(db.session):
+            counts[found.record] += 1
+            if writer is None:
+                click.echo(_problem_line(found))
+                continue
+            suggestions = [p.label for p in found.suggestions]
+            suggestions += [""] * (3 - len(suggestions))
+            writer.writerow(
+                (found.record, found.ref, found.level, found.problem, found.name, found.code)
+                + found.names
+                + tuple(suggestions)
+            )
+    total = sum(counts.values())
+    # with the CSV on standard output, the summary goes to standard error
+    err = csv_file is not None
+    if not total:
+        click.echo(
+            "Every household, warehouse and draft round has its places' codes, and their"
+            " names match.",
+            err=err,
+        )
+        return
+    click.echo(
+        f"{total:,} to correct: {counts['household']:,} household(s),"
+        f" {counts['warehouse']:,} warehouse(s), {counts['round']:,} draft round(s).",
+        err=err,
+    )
+    sys.exit(1)
+
+
 # -- backup and restore ------------------------------------------------------------------
 
 
@@ -297,6 +426,7 @@ def init_app(app: Flask) -> None:
         users_group,
         tokens_group,
         check_command,
+        places_group,
         anonymise_command,
         backup_command,
         restore_command,

@@ -192,7 +192,7 @@ def test_the_region_table_loads_in_libhxl_with_p_codes_and_targets(served, way):
     ]
     assert {r["#country+code"] for r in rows} == {"IDN"}
     assert {r["#org+funder+code"] for r in rows} == {"KOICA"}
-    assert {r["#adm2+code"] for r in rows} == {""}  # the households carry no regency code yet
+    assert [r["#adm2+code"] for r in rows] == ["ID3301", "ID3507", "ID3578"]
     numbers = [
         [int(r[t]) for t in ("#x_kits+delivered", "#targeted+hh", "#reached+hh", "#reached+ind")]
         for r in rows

@@ -1,6 +1,7 @@
 """`pip install .` gives a kitlog that runs: the wheel carries its templates, migrations,
-static files, the PDFs' fonts, compiled translations and configuration inside the `kitlog`
-package, and installs nothing else at the top level of site-packages.
+static files, the PDFs' fonts, the official list of places, compiled translations and
+configuration inside the `kitlog` package, and installs nothing else at the top level of
+site-packages.
 
 The wheel is built from a copy of the checkout's files (so nothing git-ignored, such as a
 compiled catalog, comes along) and installed into a fresh virtual environment outside the
@@ -57,7 +58,7 @@ def _expected_in_wheel(files: list[str]) -> set[str]:
         top, _, rest = name.partition("/")
         if top in ("templates", "migrations"):
             expected.add(f"kitlog/{top}/{rest}")
-        elif top == "kitlog" and (name.endswith(".py") or rest.startswith(("static/", "fonts/"))):
+        elif top == "kitlog" and (name.endswith(".py") or rest.startswith(("static/", "fonts/", "data/"))):
             expected.add(name)
         elif top == "kitlog" and name.endswith(".po"):
             expected |= {name, name.removesuffix(".po") + ".mo"}  # compiled by the build

@@ -154,15 +154,26 @@ class ReportWorld:
             db.session, batch=self.b, warehouse=sby, quantity=2, kind="adjustment",
             reason="found at stock count", user=w.admin,
         )  # fmt: skip
+        surabaya = dict(
+            province="Jawa Timur",
+            regency="Kota Surabaya",
+            district="Karang Pilang",
+            village="Kebraon",
+        )
+        cilacap = dict(
+            province="Jawa Tengah",
+            regency="Kabupaten Cilacap",
+            district="Kedungreja",
+            village="Tambakreja",
+        )
         homes = [
             dict(province="Jawa Timur", regency="Kabupaten Malang", members=4),
             dict(province="Jawa Timur", regency="Kabupaten Malang", members=3,
                  vulnerabilities=["elderly"]),
-            dict(province="Jawa Timur", regency="Kota Surabaya", members=5),
-            dict(province="Jawa Tengah", regency="Kabupaten Cilacap", members=2,
-                 vulnerabilities=["under5", "pregnant"]),
-            dict(province="Jawa Tengah", regency="Kabupaten Cilacap", members=6),
-            dict(province="Jawa Timur", regency="Kota Surabaya", members=1),
+            dict(surabaya, members=5),
+            dict(cilacap, members=2, vulnerabilities=["under5", "pregnant"]),
+            dict(cilacap, members=6),
+            dict(surabaya, members=1),
         ]  # fmt: skip
         self.households = [make.household(**home) for home in homes]
         self.round1 = self._round("Round 1", [self.a, self.b], entitlement=2)

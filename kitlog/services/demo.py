@@ -145,17 +145,15 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
         session,
         code="JKT-01",
         name="Gudang BP2MI Jakarta",
-        province="DKI Jakarta",
-        regency="Jakarta Selatan",
+        village_code="31.74.08.1005",  # Pengadegan, Pancoran, Kota Adm. Jakarta Selatan
         address="Jl. MT Haryono Kav. 52, Pancoran, Jakarta Selatan",
     )
     surabaya = reference.create_warehouse(
         session,
         code="SBY-01",
         name="Gudang UPT BP2MI Surabaya",
-        province="Jawa Timur",
-        regency="Kota Surabaya",
-        address="Jl. Raya Juanda, Sidoarjo",
+        village_code="35.15.17.2011",  # Sedatigede, Sedati, Kabupaten Sidoarjo (by Juanda)
+        address="Jl. Raya Juanda, Sedati, Sidoarjo",
     )
     rows = []
     created_users: dict[str, User] = {}

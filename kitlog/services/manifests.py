@@ -22,8 +22,8 @@ from decimal import Decimal
 from flask_babel import LazyString, format_decimal, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from kitlog.documents.manifest import (
     ManifestDocument,
@@ -51,7 +51,7 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.names import MANIFEST_STATUS_IN_TEXT
-from kitlog.services import sequences, time_zones
+from kitlog.services import places, sequences, time_zones
 from kitlog.services.distribution import find_parcel
 from kitlog.services.errors import Conflict, FieldError, InvalidValues, NotFound
 from kitlog.services.households import _Bad as BadValue
@@ -362,7 +362,34 @@ def add_parcels(
     return found
 
 
-def _area_query(manifest: Manifest, round_: Round, district: str, village: str) -> Select[int]:
+@dataclass(frozen=True)
+class _Pick:
+    """One level of the area a trip is loaded for: an official place's code and, for a
+    name typed, the name (households whose place has no code yet match by it)."""
+
+    level: str  # district | village
+    code: str | None
+    name: str
+
+    @property
+    def label(self) -> str:
+        if self.code:
+            place = places.gazetteer().get(self.code)
+            return place.name if place else self.code
+        return self.name
+
+    def condition(self) -> ColumnElement[bool]:
+        code_column: InstrumentedAttribute[str | None] = getattr(Household, f"{self.level}_code")
+        name_column: InstrumentedAttribute[str] = getattr(Household, self.level)
+        by_name = and_(code_column.is_(None), func.lower(name_column) == self.name.lower())
+        if self.code is None:
+            return by_name
+        if not self.name:
+            return code_column == self.code
+        return or_(code_column == self.code, by_name)
+
+
+def _area_query(manifest: Manifest, round_: Round, picks: list[_Pick]) -> Select[int]:
     """Packed parcels of the round in the area that are on no open manifest."""
     on_open = select(Manifest.id).where(Manifest.status == ManifestStatus.OPEN)
     query = (
@@ -372,13 +399,140 @@ def _area_query(manifest: Manifest, round_: Round, district: str, village: str) 
             Parcel.round_id == round_.id,
             Parcel.status == ParcelStatus.PACKED,
             (Parcel.manifest_id.is_(None)) | (Parcel.manifest_id.not_in(on_open)),
+            *(pick.condition() for pick in picks),
         )
     )
-    if district:
-        query = query.where(func.lower(Household.district) == district.lower())
-    if village:
-        query = query.where(func.lower(Household.village) == village.lower())
     return query.order_by(Parcel.id)
+
+
+def _coded(value: str, level: str, field: str) -> places.Place | None:
+    """The official place of `level` a code names; None for no code."""
+    if not value:
+        return None
+    code = places.normalise_code(value)
+    place = places.gazetteer().get(code)
+    if place is None or place.level != level:
+        message = {
+            "district": _l("%(value)s is not the official code of a district.", value=value[:20]),
+            "village": _l("%(value)s is not the official code of a village.", value=value[:20]),
+        }[level]
+        raise InvalidValues([FieldError(field, message)])
+    return place
+
+
+def _round_places(session: Session, round_: Round, level: str) -> list[tuple[str | None, str]]:
+    """The (code, name) of the districts or villages the round's households live in."""
+    code_column = getattr(Household, f"{level}_code")
+    query = (
+        select(code_column, getattr(Household, level))
+        .join(Parcel, Parcel.household_id == Household.id)
+        .where(Parcel.round_id == round_.id)
+        .distinct()
+    )
+    return [(code, name) for code, name in session.execute(query)]
+
+
+def _same_name(level: str, typed: str, stored: str) -> bool:
+    return places.name_key(level, typed)[1] == places.name_key(level, stored)[1]
+
+
+def _pick(
+    session: Session,
+    round_: Round,
+    level: str,
+    name: str,
+    parent: str | None,
+    *,
+    within: bool,
+) -> _Pick:
+    """The place a typed name means: the one place of that name among the round's
+    households (under `parent` when `within`), else the one under `parent` in the official
+    list; households with no code yet match by the name itself."""
+    gazetteer = places.gazetteer()
+    codes = set()
+    legacy = False
+    for code, stored in _round_places(session, round_, level):
+        if not _same_name(level, name, stored):
+            continue
+        if code is None:
+            legacy = True
+        elif not within or parent is None or code.startswith(parent + "."):
+            codes.add(code)
+    if len(codes) > 1:
+        found = [gazetteer.by_code[code] for code in sorted(codes) if code in gazetteer.by_code]
+        shown = found[: places.MAX_SUGGESTIONS]
+        message = _l(
+            "The round's households live in more than one %(value)s: %(places)s. Choose one,"
+            " or give its code.",
+            value=name[:60],
+            places=", ".join(_with_parent(p) for p in shown),
+        )
+        raise InvalidValues([FieldError(level, message, suggestions=[p.as_dict() for p in shown])])
+    if codes:
+        return _Pick(level, codes.pop(), name)
+    parent_place = gazetteer.get(parent)
+    if legacy or parent_place is None:
+        return _Pick(level, None, name)
+    return _Pick(level, places.find(level, name, parent_place).code, name)
+
+
+def _with_parent(place: places.Place) -> str:
+    parent = places.gazetteer().get(place.parent)
+    return f"{place.label}, {parent.name}" if parent else place.label
+
+
+def _regency_of(session: Session, round_: Round) -> str | None:
+    """The regency a district name is looked for in: the round's; for a round with no
+    regency, the one all its households live in, else (a round with no area at all)
+    its warehouse's."""
+    if round_.regency_code:
+        return round_.regency_code
+    query = (
+        select(Household.regency_code)
+        .join(Parcel, Parcel.household_id == Household.id)
+        .where(Parcel.round_id == round_.id, Household.regency_code.is_not(None))
+        .distinct()
+        .limit(2)
+    )
+    found = list(session.scalars(query))
+    if len(found) == 1:
+        return found[0]
+    return None if round_.province_code else round_.warehouse.regency_code
+
+
+def _area_picks(
+    session: Session,
+    round_: Round,
+    *,
+    district: str,
+    village: str,
+    district_code: str,
+    village_code: str,
+) -> list[_Pick]:
+    """The district and/or village to load for, by official code or by name: a name is
+    found among the round's households, or else in the official list (under the round's
+    regency, or the district given)."""
+    district_place = _coded(district_code, "district", "district_code")
+    village_place = _coded(village_code, "village", "village_code")
+    if district_place and village_place and village_place.parent != district_place.code:
+        message = _l(
+            "%(village)s is not in the district %(district)s.",
+            village=village_place.label,
+            district=district_place.label,
+        )
+        raise InvalidValues([FieldError("village_code", message)])
+    picks: list[_Pick] = []
+    if district_place:
+        picks.append(_Pick("district", district_place.code, ""))
+    elif district:
+        area = _regency_of(session, round_)
+        picks.append(_pick(session, round_, "district", district, area, within=False))
+    if village_place:
+        picks.append(_Pick("village", village_place.code, ""))
+    elif village:
+        parent = picks[0].code if picks and picks[0].code else None
+        picks.append(_pick(session, round_, "village", village, parent, within=True))
+    return picks
 
 
 def add_parcels_by_area(
@@ -388,18 +542,22 @@ def add_parcels_by_area(
     round: Round | None,  # noqa: A002 - the domain's word
     district: str = "",
     village: str = "",
+    district_code: str = "",
+    village_code: str = "",
     user: User | None,
     now: datetime | None = None,
 ) -> list[Parcel]:
     """Load every packed parcel of the round whose household lives in the district and/or
-    village, that is not on an open manifest, onto this open manifest (its warehouse's
-    parcels only)."""
+    village (each by official code or by name), that is not on an open manifest, onto
+    this open manifest (its warehouse's parcels only)."""
     errors: list[FieldError] = []
     if round is None:
         errors.append(FieldError("round", _l("Choose the round.")))
-    district = " ".join(str(district or "").split())
-    village = " ".join(str(village or "").split())
-    if not district and not village:
+    district, village, district_code, village_code = (
+        " ".join(str(value or "").split())
+        for value in (district, village, district_code, village_code)
+    )
+    if not (district or village or district_code or village_code):
         errors.append(FieldError("district", _l("Give a district, a village or both.")))
     if errors:
         raise InvalidValues(errors)
@@ -423,16 +581,24 @@ def add_parcels_by_area(
             ),
             field="round",
         )
-    ids = list(session.scalars(_area_query(manifest, round, district, village)))
+    picks = _area_picks(
+        session,
+        round,
+        district=district,
+        village=village,
+        district_code=district_code,
+        village_code=village_code,
+    )
+    ids = list(session.scalars(_area_query(manifest, round, picks)))
     if ids:
         lock_parcels(session, ids)
-        ids = list(session.scalars(_area_query(manifest, round, district, village)))
+        ids = list(session.scalars(_area_query(manifest, round, picks)))
     if not ids:
         raise Conflict(
             _l(
                 "No packed parcel of round %(name)s in %(area)s is waiting for a trip.",
                 name=round.name,
-                area=", ".join(a for a in (village, district) if a),
+                area=", ".join(pick.label for pick in reversed(picks)),
             ),
             field="district",
         )
@@ -895,12 +1061,35 @@ def manifest_filename(manifest: Manifest) -> str:
 
 
 @dataclass(frozen=True)
+class AreaChoice:
+    """A district or village to offer: `value` is what the field takes (its name, or its
+    code where two waiting places share the name), `label` says which it is."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
 class WaitingAreas:
     """Where packed parcels of a warehouse wait for a trip: rounds, districts, villages."""
 
     rounds: list[Round]
-    districts: list[str]
-    villages: list[str]
+    districts: list[AreaChoice]
+    villages: list[AreaChoice]
+
+
+def _choices(found: set[tuple[str | None, str, str]]) -> list[AreaChoice]:
+    """(code, name, where) → choices by name; a name that means two places is offered by
+    code, with its name and where it is."""
+    codes_by_name: dict[str, set[str | None]] = defaultdict(set)
+    for code, name, _where in found:
+        codes_by_name[name].add(code)
+    choices = set()
+    for code, name, where in found:
+        label = f"{name}, {where}" if where else name
+        shared = len(codes_by_name[name]) > 1
+        choices.add(AreaChoice(code if shared and code else name, label))
+    return sorted(choices, key=lambda c: (c.label, c.value))
 
 
 def waiting_areas(session: Session, warehouse_id: int) -> WaitingAreas:
@@ -908,7 +1097,14 @@ def waiting_areas(session: Session, warehouse_id: int) -> WaitingAreas:
     no open manifest: the choices for adding parcels by area."""
     on_open = select(Manifest.id).where(Manifest.status == ManifestStatus.OPEN)
     waiting = (
-        select(Parcel.round_id, Household.district, Household.village)
+        select(
+            Parcel.round_id,
+            Household.district_code,
+            Household.district,
+            Household.village_code,
+            Household.village,
+            Household.regency,
+        )
         .join(Household, Household.id == Parcel.household_id)
         .join(Round, Round.id == Parcel.round_id)
         .where(
@@ -919,7 +1115,7 @@ def waiting_areas(session: Session, warehouse_id: int) -> WaitingAreas:
         .distinct()
     )
     rows = session.execute(waiting).all()
-    round_ids = sorted({r for r, _d, _v in rows})
+    round_ids = sorted({row.round_id for row in rows})
     rounds = (
         list(session.scalars(select(Round).where(Round.id.in_(round_ids)).order_by(Round.id)))
         if round_ids
@@ -927,6 +1123,6 @@ def waiting_areas(session: Session, warehouse_id: int) -> WaitingAreas:
     )
     return WaitingAreas(
         rounds=rounds,
-        districts=sorted({d for _r, d, _v in rows}),
-        villages=sorted({v for _r, _d, v in rows}),
+        districts=_choices({(r.district_code, r.district, r.regency) for r in rows}),
+        villages=_choices({(r.village_code, r.village, r.district) for r in rows}),
     )

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kitlog.models import Donor, KitItem, KitType, Warehouse
-from kitlog.services.errors import Duplicate, InvalidValue, NotFound
+from kitlog.services import places
+from kitlog.services.errors import Duplicate, FieldError, InvalidValue, InvalidValues, NotFound
 from kitlog.services.time_zones import WIB, clean_timezone
+from kitlog.text import squeeze
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 
@@ -146,18 +148,85 @@ def create_kit_type(
     return _add(session, kit_type)
 
 
+def warehouse_address(
+    *,
+    province: str = "",
+    regency: str = "",
+    district: str = "",
+    village: str = "",
+    village_code: str = "",
+    regency_code: str = "",
+) -> places.Address:
+    """The official places a warehouse stands in: down to its regency at least, its
+    village if known. Given by code (`village_code`, or `regency_code` with the district
+    and village named under it) or by names; names given beside a code must agree with it.
+    Raises InvalidValues naming each bad field, with suggestions."""
+    raw = {"province": province, "regency": regency, "district": district, "village": village}
+    village_code = squeeze(village_code or "")
+    regency_code = squeeze(regency_code or "")
+    if village_code:
+        code = places.normalise_code(village_code)
+        if code is None or code.count(".") != 3:
+            message = _l(
+                "%(value)s is not the official code of a village.", value=village_code[:20]
+            )
+            raise InvalidValues([FieldError("village_code", message)])
+        address = _resolve({**raw, "village_code": village_code}, "village_code")
+        if regency_code and places.normalise_code(regency_code) != address.places[1].code:
+            raise InvalidValues([_not_its(regency_code, address.places[1])])
+        return address
+    if not regency_code:
+        return _resolve(raw, "village_code")
+    code = places.normalise_code(regency_code)
+    if code is None or code.count(".") != 1:
+        message = _l(
+            "%(value)s is not the official code of a regency or city.", value=regency_code[:20]
+        )
+        raise InvalidValues([FieldError("regency_code", message)])
+    above = _resolve(
+        {"province": province, "regency": regency, "regency_code": code}, "regency_code", "regency"
+    )
+    if not (district or village):
+        return above
+    # the district and village are found under the regency the code names
+    columns = above.columns()
+    return _resolve(
+        {**raw, "province": columns["province"], "regency": columns["regency"]}, "village_code"
+    )
+
+
+def _resolve(
+    raw: Mapping[str, object], code_field: str, deepest: str = "village"
+) -> places.Address:
+    address = places.resolve(raw, deepest=deepest, required="regency", code_field=code_field)
+    assert address is not None  # noqa: S101 - a regency is required
+    return address
+
+
+def _not_its(regency_code: str, regency: places.Place) -> FieldError:
+    message = _l(
+        "%(value)s is not the regency of that village: it is in %(regency)s.",
+        value=regency_code[:20],
+        regency=regency.label,
+    )
+    return FieldError("regency_code", message)
+
+
 def _warehouse_columns(
-    name: str, province: str, regency: str, address: str, timezone: str, default_timezone: str
+    name: str,
+    address: str,
+    timezone: str,
+    default_timezone: str,
+    where: Mapping[str, str],
 ) -> dict[str, object]:
     """The columns of a warehouse; an empty `timezone` means its province's zone."""
     columns: dict[str, object] = {
         "name": _text(name, "name", 200),
-        "province": _text(province, "province", 100),
-        "regency": _text(regency, "regency", 100),
         "address": _text(address, "address", 500, required=False),
     }
-    zone = clean_timezone(timezone, province=str(columns["province"]), default=default_timezone)
-    return columns | {"timezone": zone}
+    places_of = warehouse_address(**where).columns()
+    zone = clean_timezone(timezone, province=places_of["province_code"], default=default_timezone)
+    return columns | places_of | {"timezone": zone}
 
 
 def create_warehouse(
@@ -165,17 +234,28 @@ def create_warehouse(
     *,
     code: str,
     name: str,
-    province: str,
-    regency: str,
+    province: str = "",
+    regency: str = "",
+    district: str = "",
+    village: str = "",
+    village_code: str = "",
+    regency_code: str = "",
     address: str = "",
     timezone: str = "",
     default_timezone: str = WIB,
 ) -> Warehouse:
-    """A warehouse and where it is; its work is shown in `timezone`, or when that is
-    empty in its province's zone (`default_timezone` for a province kitlog does not know).
-    """
+    """A warehouse and where it is (official places: see `warehouse_address`); its work is
+    shown in `timezone`, or when that is empty in its province's zone."""
     code = clean_code(code)
-    columns = _warehouse_columns(name, province, regency, address, timezone, default_timezone)
+    where = {
+        "province": province,
+        "regency": regency,
+        "district": district,
+        "village": village,
+        "village_code": village_code,
+        "regency_code": regency_code,
+    }
+    columns = _warehouse_columns(name, address, timezone, default_timezone, where)
     return _add(session, Warehouse(code=code, **columns))
 
 
@@ -227,17 +307,27 @@ def update_warehouse(
     warehouse: Warehouse,
     *,
     name: str,
-    province: str,
-    regency: str,
+    province: str = "",
+    regency: str = "",
+    district: str = "",
+    village: str = "",
+    village_code: str = "",
+    regency_code: str = "",
     address: str = "",
     timezone: str = "",
     default_timezone: str = WIB,
 ) -> Warehouse:
-    """Correct a warehouse's name, where it is or its zone; its code never changes. An
-    empty `timezone` means its province's zone, as when it was created."""
-    _set(
-        warehouse,
-        _warehouse_columns(name, province, regency, address, timezone, default_timezone),
-    )
+    """Correct a warehouse's name, where it is or its zone; its code never changes. Its
+    places are given again in full, as when it was created; an empty `timezone` means
+    its province's zone."""
+    where = {
+        "province": province,
+        "regency": regency,
+        "district": district,
+        "village": village,
+        "village_code": village_code,
+        "regency_code": regency_code,
+    }
+    _set(warehouse, _warehouse_columns(name, address, timezone, default_timezone, where))
     session.flush()
     return warehouse

@@ -43,11 +43,11 @@ from kitlog.models import (
     Parcel,
     ParcelLine,
     ParcelStatus,
+    Place,
     StockMovement,
     Warehouse,
 )
 from kitlog.models.base import utcnow
-from kitlog.services.households import PROVINCE_CODE_OF
 from kitlog.services.stock import ledger_summaries
 
 EXPIRY_WARNING_DAYS = 90  # a batch with kits on hand expiring within this many days is listed
@@ -99,7 +99,7 @@ class RegionFigures:
     """
 
     province: str
-    province_code: str  # Kemendagri code ("35"), for #adm1+code
+    province_code: str  # Kemendagri code ("35"), for #adm1+code; "" for an unmatched name
     regency: str
     delivered: int  # kits
     households_reached: int
@@ -357,8 +357,11 @@ class _LineFigures:
                 ),
                 case((Parcel.failed_once, 1), else_=0).label("failed"),
                 case((Parcel.status != ParcelStatus.CANCELLED.value, 1), else_=0).label("live"),
-                Household.province,
-                Household.regency,
+                # A place's code, or for a household whose place matched no official one
+                # (registered before kitlog knew them), its name: grouped by code, never
+                # dropped.
+                func.coalesce(Household.province_code, Household.province).label("province"),
+                func.coalesce(Household.regency_code, Household.regency).label("regency"),
                 Household.members,
                 case((_vulnerable(), 1), else_=0).label("vulnerable"),
             )
@@ -489,23 +492,22 @@ class _LineFigures:
             elif part == 1:
                 regions.append(
                     RegionFigures(
-                        province=province,
-                        province_code=PROVINCE_CODE_OF.get(province, ""),
+                        province=province,  # its code or name: named below
+                        province_code="",
                         regency=regency,
                         delivered=a,
                         households_reached=b,
                         people_reached=c,
                         vulnerable_households_reached=e,
                         households_targeted=targeted,
-                        # The households' places carry no regency code yet: until they
-                        # do, #adm2+code stays empty.
-                        regency_code="",
+                        regency_code="",  # its code or name is `regency`: named below
                         first_delivery=_local_day(first, zone),
                         last_delivery=_local_day(last, zone),
                     )
                 )
             else:
                 found.parcels_delivered, found.parcels_failed, found.parcels_failed_once = a, b, c
+        _name_places(session, regions)
         found.regions = sorted(regions, key=lambda r: (r.province, r.regency))
         running = 0
         for day_ in sorted(per_day):
@@ -514,6 +516,28 @@ class _LineFigures:
                 DayFigures(date=day_, delivered=per_day[day_], cumulative=running)
             )
         return found
+
+
+def _name_places(session: Session, regions: list[RegionFigures]) -> None:
+    """Each region's province and regency, grouped by code (or, with no code, by name):
+    the official names and codes from the places list; a name kept as it was."""
+    keys = {r.province for r in regions} | {r.regency for r in regions}
+    if not keys:
+        return
+    named = dict(
+        session.execute(
+            select(Place.code, Place.name).where(
+                Place.code.in_(keys), Place.level.in_(["province", "regency"])
+            )
+        ).all()
+    )
+    for region in regions:
+        if region.province in named:
+            region.province_code = region.province
+            region.province = named[region.province_code]
+        if region.regency in named and region.regency.startswith(region.province_code + "."):
+            region.regency_code = region.regency
+            region.regency = named[region.regency_code]
 
 
 def _zeros(n: int) -> list[ColumnElement[int]]:

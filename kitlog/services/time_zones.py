@@ -19,8 +19,7 @@ from kitlog.models import Warehouse
 from kitlog.models.base import as_utc
 from kitlog.models.reference import MAX_TIMEZONE
 from kitlog.services.errors import InvalidValue
-from kitlog.services.households import PROVINCE_CODE_OF, clean_province
-from kitlog.services.households import _Bad as NotAProvince
+from kitlog.services.places import PROVINCES, province_named
 
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
 
@@ -29,8 +28,9 @@ _WITA_PROVINCES = ("51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "
 _WIT_PROVINCES = ("81", "82", "91", "92", "93", "94", "95", "96")
 PROVINCE_ZONES: dict[str, str] = {
     code: WITA if code in _WITA_PROVINCES else WIT if code in _WIT_PROVINCES else WIB
-    for code in PROVINCE_CODE_OF.values()
+    for code, _name in PROVINCES
 }
+_PROVINCE_CODE_OF = {name: code for code, name in PROVINCES}
 
 # Indonesia's zones as people there write them; Pontianak keeps its own IANA name (WIB).
 ABBREVIATIONS: dict[str, str] = {
@@ -57,14 +57,14 @@ ENGLISH_PATTERNS: dict[str, dict[str, str]] = {
 }
 
 
-def province_zone(province: str) -> str | None:
-    """The zone of a province written as a person would ('NTB', 'Provinsi Bali'), or None
-    when it names none of Indonesia's provinces."""
-    try:
-        name = clean_province(province)
-    except NotAProvince:
-        return None
-    return PROVINCE_ZONES[PROVINCE_CODE_OF[name]]
+def province_zone(province: str | None) -> str | None:
+    """The zone of a province, by its code ('52') or written as a person would ('NTB',
+    'Provinsi Bali'), or None when it names none of Indonesia's provinces."""
+    text = (province or "").strip()
+    if text in PROVINCE_ZONES:
+        return PROVINCE_ZONES[text]
+    name = province_named(text) if text else None
+    return PROVINCE_ZONES[_PROVINCE_CODE_OF[name]] if name else None
 
 
 @lru_cache(maxsize=64)
@@ -72,10 +72,10 @@ def zone_info(zone: str) -> ZoneInfo:
     return ZoneInfo(zone)
 
 
-def clean_timezone(value: str | None, *, province: str, default: str) -> str:
+def clean_timezone(value: str | None, *, province: str | None, default: str) -> str:
     """The zone a warehouse works in: the one given (an IANA name such as Asia/Makassar),
-    or, when none is, its province's, or `default` (the deployment's) for a province
-    outside Indonesia's list."""
+    or, when none is, its province's (`province`: its code, '52', or its name), or
+    `default` (the deployment's) for a province outside Indonesia's list."""
     text = (value or "").strip()
     if not text:
         return province_zone(province) or default

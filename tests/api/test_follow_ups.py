@@ -67,7 +67,7 @@ def test_a_donor_may_not_read_follow_ups(w, as_user, make):
 
 
 def test_the_list_filters_by_round_and_warehouse(w, as_user, make):
-    make.warehouse("MLG-01", province="Jawa Timur", regency="Malang")
+    make.warehouse("MLG-01", province="Jawa Timur", regency="Kota Malang")
     api = as_user(w.admin)
     assert api.get(f"/api/v1/follow-ups?round={w.round.id}").get_json()["total"] == 2
     assert api.get("/api/v1/follow-ups?warehouse=SBY-01").get_json()["total"] == 2

@@ -199,6 +199,33 @@ def test_parcels_are_added_by_round_and_area_or_by_code_and_taken_off(w, as_user
     )
 
 
+def test_parcels_are_added_by_official_codes_of_the_area(w, as_user):
+    for parcel in w.parcels:
+        w.scan(parcel, "pack")
+    api = as_user(w.budi)
+    manifest_id = api.post("/api/v1/manifests", json=manifest_body()).get_json()["id"]
+    path = f"/api/v1/manifests/{manifest_id}/parcels"
+    bad = api.post(path, json={"round": w.round.id, "district_code": "35.07"})
+    assert "not the official code of a district" in str(
+        assert_problem(bad, 422, field="district_code")
+    )
+    by_village = api.post(path, json={"round": w.round.id, "village_code": "3507091008"})
+    assert by_village.status_code == 200, by_village.get_json()
+    assert [p["household"]["village"] for p in by_village.get_json()["parcels"]] == ["Sedayu"]
+    by_district = api.post(path, json={"round": w.round.id, "district_code": "35.07.09"})
+    assert by_district.get_json()["counts"]["parcels"] == len(w.parcels)
+    # the round has no area: a misspelt name is looked for where its households live
+    misspelt = api.post(path, json={"round": w.round.id, "district": "Turn"})
+    problem = assert_problem(misspelt, 422, field="district")
+    assert problem["errors"][0]["message"] == (
+        "Turn is not a place in Kabupaten Malang. Did you mean: Turen (35.07.09),"
+        " Bantur (35.07.03)?"
+    )
+    assert problem["errors"][0]["suggestions"][0] == {
+        "code": "35.07.09", "name": "Turen", "level": "district", "parent": "35.07"
+    }  # fmt: skip
+
+
 def test_dispatch_answers_the_copied_totals(w, as_user):
     manifest = w.manifest()
     w.scan(w.parcels[0], "pack")

@@ -95,7 +95,7 @@ def test_lists_are_paginated_by_code(api, world, kind):
             {"contents": [{"item": "Soap", "item_id": "x" * 201, "quantity": 1, "unit": "bar"}]},
             "contents.0.item_id",
         ),
-        ("warehouses", {"province": ""}, "province"),
+        ("warehouses", {"province": "Atlantis"}, "province"),
         ("warehouses", {"regency": None}, "regency"),
         ("warehouses", {"address": "x" * 501}, "address"),
     ],
@@ -137,3 +137,52 @@ def test_a_kit_type_sent_without_indonesian_names_has_them_empty(api, world):
     created = client.post("/api/v1/kit-types", json=sent).get_json()
     assert created["name_id"] == ""
     assert created["contents"] == [{"item": "Soap", "item_id": "", "quantity": 1, "unit": "bar"}]
+
+
+def test_a_warehouse_is_placed_by_its_village_code_and_answers_every_code(api, world):
+    client = api("admin")
+    body = {"code": "MLG-01", "name": "Gudang Turen", "village_code": "3507091008"}
+    created = client.post("/api/v1/warehouses", json=body)
+    assert created.status_code == 201, created.get_json()
+    answer = client.get("/api/v1/warehouses/MLG-01").get_json()
+    assert {k: answer[k] for k in PLACE_FIELDS} == {
+        "province": "Jawa Timur",
+        "regency": "Kabupaten Malang",
+        "district": "Turen",
+        "village": "Sedayu",
+        "province_code": "35",
+        "regency_code": "35.07",
+        "district_code": "35.07.09",
+        "village_code": "35.07.09.1008",
+    }
+    listed = client.get("/api/v1/warehouses").get_json()["items"]
+    assert {w["code"]: w["regency_code"] for w in listed} == {
+        "JKT-01": "31.74",  # Jakarta Selatan
+        "SBY-01": "35.78",  # Kota Surabaya
+        "MLG-01": "35.07",
+    }
+
+
+PLACE_FIELDS = (
+    "province",
+    "regency",
+    "district",
+    "village",
+    "province_code",
+    "regency_code",
+    "district_code",
+    "village_code",
+)
+
+
+def test_a_regency_name_that_means_two_places_is_422_with_both(api, world):
+    before = row_counts()
+    body = {**NEW["warehouses"], "province": "Jawa Timur", "regency": "Malang"}
+    problem = assert_problem(api("admin").post("/api/v1/warehouses", json=body), 422)
+    (error,) = problem["errors"]
+    assert error["field"] == "regency"
+    assert [(s["code"], s["name"]) for s in error["suggestions"]] == [
+        ("35.07", "Kabupaten Malang"),
+        ("35.73", "Kota Malang"),
+    ]
+    assert row_counts() == before

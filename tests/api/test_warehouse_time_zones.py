@@ -11,19 +11,21 @@ BODY = {"code": "MTR-01", "name": "Gudang Mataram", "province": "NTB", "regency"
 
 
 @pytest.mark.parametrize(
-    ("province", "zone"),
+    ("place", "zone"),
     [
-        ("NTB", "Asia/Makassar"),
-        ("Sulawesi Selatan", "Asia/Makassar"),
-        ("Provinsi Papua Pegunungan", "Asia/Jayapura"),
-        ("Kalimantan Barat", "Asia/Jakarta"),
-        ("Atlantis", "Asia/Jakarta"),  # not a province kitlog knows: the deployment's
+        ({"province": "NTB", "regency": "Mataram"}, "Asia/Makassar"),
+        ({"province": "Sulawesi Selatan", "regency": "Kota Makassar"}, "Asia/Makassar"),
+        ({"province": "Provinsi Papua Pegunungan", "regency": "Jayawijaya"}, "Asia/Jayapura"),
+        ({"province": "Kalimantan Barat", "regency": "Kota Pontianak"}, "Asia/Jakarta"),
+        ({"regency_code": "73.71"}, "Asia/Makassar"),  # by code: the province's is known
+        ({"village_code": "9501011001"}, "Asia/Jayapura"),
     ],
 )
-def test_a_warehouse_takes_its_provinces_zone(api, world, province, zone):
+def test_a_warehouse_takes_its_provinces_zone(api, world, place, zone):
     client = api("admin")
-    created = client.post("/api/v1/warehouses", json={**BODY, "province": province})
-    assert created.status_code == 201
+    body = {"code": BODY["code"], "name": BODY["name"], **place}
+    created = client.post("/api/v1/warehouses", json=body)
+    assert created.status_code == 201, created.get_json()
     assert created.get_json()["timezone"] == zone
     assert client.get("/api/v1/warehouses/MTR-01").get_json()["timezone"] == zone
 

@@ -59,7 +59,7 @@ def test_a_delivery_confirmed_at_the_door(phone_page, make):
     expect(panel.locator("[data-field=household]")).to_have_text(household.code)
     expect(panel.locator("[data-field=head_name]")).to_have_text(household.head_name)
     expect(panel.locator("[data-field=members]")).to_have_text("4")
-    expect(panel.locator("[data-field=village]")).to_contain_text("Sedayu 0")
+    expect(panel.locator("[data-field=village]")).to_contain_text("Sedayu")
     expect(panel.locator("[data-field=status]")).to_have_text(translated("Dispatched"))
     assert_no_sideways_scroll(page)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -98,3 +100,107 @@ def test_links_made_before_share_link_languages_open_in_indonesian(app, make):
         )
     with pytest.raises(IntegrityError), db.engine.begin() as connection:
         connection.execute(text("UPDATE share_links SET language = 'ko'"))
+
+
+# Households as they were written before kitlog knew the official places (revision 0012,
+# the one before them):
+# code, then province, regency, district, village as typed.
+OLD_HOUSEHOLDS = [
+    ("HH-000001", "JAWA TIMUR", "KAB. MALANG", "kec. turen", "Desa Sedayu"),
+    ("HH-000002", "Jatim", "Kota Malang", "Klojen", "Kauman"),
+    ("HH-000003", "Jawa Timur", "Malang", "Turen", "Sedayu"),  # Kabupaten or Kota?
+    ("HH-000004", "Jawa Timur", "Kabupaten Malang", "Turen", "Sedayuu"),  # misspelt
+    ("HH-000005", "Atlantis", "Kota Lama", "Pusat", "Desa Baru"),
+]
+
+
+def _insert_old_rows(connection) -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    for n, (code, province, regency, district, village) in enumerate(OLD_HOUSEHOLDS, 1):
+        connection.execute(
+            text(
+                "INSERT INTO households (code, head_name, name_key, worker_name,"
+                " worker_relation, nik, phone, province, regency, district, village, members,"
+                " elderly, disability, pregnant, under5, consent, status, created_at,"
+                " updated_at) VALUES (:code, 'Siti', 'siti', 'Agus', 'spouse', :nik, '',"
+                " :province, :regency, :district, :village, 4, :no, :no, :no, :no, :no,"
+                " 'active', :now, :now)"
+            ),
+            {
+                "code": code, "nik": f"350709010185{n:04d}", "province": province,
+                "regency": regency, "district": district, "village": village, "no": False,
+                "now": now,
+            },
+        )  # fmt: skip
+    connection.execute(
+        text(
+            "INSERT INTO warehouses (code, name, province, regency, address, timezone,"
+            " created_at) VALUES ('JKT-01', 'Gudang', 'DKI Jakarta', 'Jakarta Selatan', '',"
+            " 'Asia/Jakarta', :now)"
+        ),
+        {"now": now},
+    )
+    connection.execute(
+        text(
+            "INSERT INTO rounds (name, warehouse_id, entitlement, province, regency,"
+            " vulnerable_first, show_head_name, status, created_at, proof)"
+            " SELECT 'Round 1', id, 1, 'Jawa Timur', 'Malang', :no, :no, 'draft', :now, 'none'"
+            " FROM warehouses"
+        ),
+        {"no": False, "now": now},
+    )
+
+
+def test_the_places_migration_matches_old_names_to_codes_without_guessing(app, runner):
+    """What the names say for sure gets its code and the official name; what is
+    ambiguous, misspelt or unknown keeps what was typed, without a code, and is listed by
+    `kitlog places check`. Nothing is dropped."""
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="0012")
+    assert "places" not in inspect(db.engine).get_table_names()
+    with db.engine.begin() as connection:
+        _insert_old_rows(connection)
+    upgrade()
+    with db.engine.connect() as connection:
+        households = connection.execute(
+            text(
+                "SELECT code, province, regency, district, village, province_code,"
+                " regency_code, district_code, village_code FROM households ORDER BY code"
+            )
+        ).all()
+        warehouse = connection.execute(
+            text("SELECT province, regency, province_code, regency_code FROM warehouses")
+        ).one()
+        round_ = connection.execute(
+            text("SELECT province, regency, province_code, regency_code FROM rounds")
+        ).one()
+    assert [tuple(row) for row in households] == [
+        ("HH-000001", "Jawa Timur", "Kabupaten Malang", "Turen", "Sedayu",
+         "35", "35.07", "35.07.09", "35.07.09.1008"),
+        ("HH-000002", "Jawa Timur", "Kota Malang", "Klojen", "Kauman",
+         "35", "35.73", "35.73.02", "35.73.02.1007"),
+        # 'Malang' alone is Kabupaten or Kota Malang: the province only
+        ("HH-000003", "Jawa Timur", "Malang", "Turen", "Sedayu", "35", None, None, None),
+        # down to the district; the misspelt village keeps its name, without a code
+        ("HH-000004", "Jawa Timur", "Kabupaten Malang", "Turen", "Sedayuu",
+         "35", "35.07", "35.07.09", None),
+        ("HH-000005", "Atlantis", "Kota Lama", "Pusat", "Desa Baru", None, None, None, None),
+    ]  # fmt: skip
+    assert tuple(warehouse) == (
+        "Daerah Khusus Ibukota Jakarta",
+        "Kota Administrasi Jakarta Selatan",
+        "31",
+        "31.74",
+    )
+    assert tuple(round_) == ("Jawa Timur", "Malang", "35", None)
+
+    check = runner.invoke(args=["places", "check", "--csv", "-"])
+    assert check.exit_code == 1
+    listed = [line.split(",")[:4] for line in check.stdout.splitlines()[1:]]
+    assert listed == [
+        ["household", "HH-000003", "regency", "ambiguous"],
+        ["household", "HH-000004", "village", "unknown"],
+        ["household", "HH-000005", "province", "unknown"],
+        ["round", "1", "regency", "ambiguous"],
+    ]

@@ -70,7 +70,7 @@ def test_a_failed_parcel_returned_to_stock_is_no_longer_a_follow_up(w):
 
 
 def test_the_list_filters_by_round_and_warehouse(w, make):
-    other = make.warehouse("MLG-01", province="Jawa Timur", regency="Malang")
+    other = make.warehouse("MLG-01", province="Jawa Timur", regency="Kota Malang")
     parcel = w.parcels[0]
     w.on_the_road([parcel])
     w.scan(parcel, "fail", reason="moved", scanned_at=T0)
@@ -158,7 +158,7 @@ def test_the_manifest_must_be_open_and_of_the_parcels_warehouse(w, make):
     parcel = w.parcels[0]
     w.on_the_road([parcel])
     w.scan(parcel, "fail", reason="nobody_home", scanned_at=T0)
-    other = make.warehouse("MLG-01", province="Jawa Timur", regency="Malang")
+    other = make.warehouse("MLG-01", province="Jawa Timur", regency="Kota Malang")
     elsewhere = w.manifest(warehouse=other)
     with pytest.raises(Conflict) as refused:
         service.put_on_manifest(db.session, elsewhere, [parcel], user=w.budi, now=T0)

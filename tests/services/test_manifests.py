@@ -5,15 +5,16 @@ transaction; closing reconciles delivered + returned = dispatched; cancelling vo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kitlog.extensions import db
 from kitlog.models import (
+    Household,
     KitType,
     Manifest,
     ManifestParcel,
@@ -244,9 +245,9 @@ def test_adding_by_area_loads_only_packed_parcels_of_the_round_in_the_area(w, ma
     # a second pick finds nothing more waiting
     with pytest.raises(Conflict) as error:
         manifests.add_parcels_by_area(
-            db.session, manifest, round=w.round, village="Kemulan", user=w.budi, now=T0
+            db.session, manifest, round=w.round, village="kemulan", user=w.budi, now=T0
         )
-    assert "No packed parcel of round Round 1 in Kemulan" in english(error)
+    assert "No packed parcel of round Round 1 in Kemulan is waiting" in english(error)
 
 
 def test_adding_by_village_takes_that_village_only(w):
@@ -254,9 +255,141 @@ def test_adding_by_village_takes_that_village_only(w):
         w.scan(parcel, "pack")
     manifest = w.manifest()
     added = manifests.add_parcels_by_area(
-        db.session, manifest, round=w.round, district="Turen", village="Turen", user=w.budi
+        db.session, manifest, round=w.round, district="Turen", village="Desa Turen", user=w.budi
     )
-    assert [p.id for p in added] == [w.parcels[1].id]
+    assert [p.id for p in added] == [w.parcels[1].id]  # the village Turen of the district
+
+
+def test_adding_by_official_code_takes_the_district_or_the_village(w):
+    for parcel in w.parcels:
+        w.scan(parcel, "pack")
+    manifest = w.manifest()
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=w.round, village_code="3507091008", user=w.budi
+    )
+    assert [(p.id, p.household.village) for p in added] == [(w.parcels[0].id, "Sedayu")]
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=w.round, district_code="35.07.09", user=w.budi
+    )
+    assert [p.id for p in added] == [p.id for p in w.parcels[1:]]
+
+
+@pytest.mark.parametrize(
+    ("area", "field", "message"),
+    [
+        (
+            {"district_code": "35.07"},
+            "district_code",
+            "35.07 is not the official code of a district",
+        ),
+        ({"district_code": "35.07.99"}, "district_code", "not the official code of a district"),
+        ({"village_code": "35.07.09"}, "village_code", "not the official code of a village"),
+        (
+            {"district_code": "35.07.09", "village_code": "35.07.24.2001"},
+            "village_code",
+            "Wonorejo (35.07.24.2001) is not in the district Turen (35.07.09)",
+        ),
+    ],
+)
+def test_a_code_that_is_not_the_places_is_refused_on_its_field(w, area, field, message):
+    w.scan(w.parcels[0], "pack")
+    manifest = w.manifest()
+    with pytest.raises(InvalidValues) as error:
+        manifests.add_parcels_by_area(db.session, manifest, round=w.round, **area, user=w.budi)
+    assert [e.field for e in error.value.errors] == [field]
+    with force_locale("en"):
+        assert message in str(error.value.errors[0].message)
+    assert w.parcels[0].manifest_id is None
+
+
+def _malang_round(w, make, homes: list[dict]) -> list[Parcel]:
+    """A round for Kabupaten Malang (by code) of SBY-01, one packed parcel a home."""
+    households = [make.household(**home) for home in homes]
+    round_ = dist.create_round(
+        db.session, name="Round M", batches=[w.batch], warehouse=w.warehouse,
+        entitlement=1, regency_code="35.07", user=w.admin,
+    )  # fmt: skip
+    dist.open_round(db.session, round_, user=w.admin)
+    dist.allocate(db.session, round_, user=w.admin, today=date(2026, 12, 1), now=T0)
+    db.session.commit()
+    by_household = {
+        p.household_id: p for p in db.session.scalars(select(Parcel).filter_by(round_id=round_.id))
+    }
+    parcels = [by_household[h.id] for h in households]
+    for parcel in parcels:
+        w.scan(parcel, "pack")
+    return parcels
+
+
+BANTUR = {"district": "Bantur", "village": "Wonorejo"}  # 35.07.03.2004
+SINGOSARI = {"district": "Singosari", "village": "Wonorejo"}  # 35.07.24.2001
+
+
+def test_a_village_name_two_of_the_rounds_villages_share_needs_its_district_or_code(make):
+    w = ScanWorld(make, households=0)
+    bantur, singosari = _malang_round(w, make, [BANTUR, SINGOSARI])
+    manifest = w.manifest()
+    with pytest.raises(InvalidValues) as error:
+        manifests.add_parcels_by_area(
+            db.session, manifest, round=bantur.round, village="wonorejo", user=w.budi
+        )
+    (refusal,) = error.value.errors
+    assert refusal.field == "village"
+    assert [s["code"] for s in refusal.suggestions] == ["35.07.03.2004", "35.07.24.2001"]
+    with force_locale("en"):
+        assert "Wonorejo (35.07.03.2004), Bantur, Wonorejo (35.07.24.2001), Singosari" in str(
+            refusal.message
+        )
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=bantur.round, district="Bantur", village="Wonorejo",
+        user=w.budi,
+    )  # fmt: skip
+    assert [p.id for p in added] == [bantur.id]
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=bantur.round, village_code="35.07.24.2001", user=w.budi
+    )
+    assert [p.id for p in added] == [singosari.id]
+
+
+def test_a_misspelt_district_is_refused_with_the_rounds_regencys_places(make):
+    w = ScanWorld(make, households=0)
+    (parcel,) = _malang_round(w, make, [BANTUR])
+    manifest = w.manifest()
+    with pytest.raises(InvalidValues) as error:
+        manifests.add_parcels_by_area(
+            db.session, manifest, round=parcel.round, district="Bantir", user=w.budi
+        )
+    (refusal,) = error.value.errors
+    assert refusal.field == "district"
+    assert refusal.suggestions[0]["code"] == "35.07.03"  # Bantur, in Kabupaten Malang
+    # a district of the regency with no parcel waiting: nothing to load, and why
+    with pytest.raises(Conflict) as error:
+        manifests.add_parcels_by_area(
+            db.session, manifest, round=parcel.round, district="Turen", user=w.budi
+        )
+    assert "No packed parcel of round Round M in Turen" in english(error)
+
+
+def test_a_household_whose_places_have_no_code_is_found_by_its_names(w):
+    """One registered before kitlog knew the official places, whose names matched none."""
+    legacy = w.parcels[0].household
+    db.session.execute(
+        update(Household)
+        .where(Household.id == legacy.id)
+        .values(village="Sedayu Lama", village_code=None, district_code=None)
+    )
+    for parcel in w.parcels:
+        w.scan(parcel, "pack")
+    manifest = w.manifest()
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=w.round, village="sedayu lama", user=w.budi
+    )
+    assert [p.id for p in added] == [w.parcels[0].id]
+    db.session.rollback()
+    added = manifests.add_parcels_by_area(
+        db.session, manifest, round=w.round, district="Turen", user=w.budi
+    )
+    assert [p.id for p in added] == [p.id for p in w.parcels]  # by code, and by name
 
 
 def test_adding_by_area_needs_an_area_and_a_round_of_the_same_warehouse(w, make):

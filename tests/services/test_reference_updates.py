@@ -42,28 +42,29 @@ def test_a_warehouse_is_corrected_and_keeps_its_code(make):
     assert warehouse.code == "JKT-01"
     assert (warehouse.name, warehouse.regency, warehouse.address) == (
         "Gudang Cakung",
-        "Jakarta Timur",
+        "Kota Administrasi Jakarta Timur",  # the official name of the place named
         "Jl. Raya Bekasi KM 21",
     )
+    assert warehouse.regency_code == "31.75"
 
 
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
         ({"name": "   "}, "name"),
-        ({"province": ""}, "province"),
+        ({"province": "Atlantis"}, "province"),
         ({"regency": "x" * 101}, "regency"),
         ({"address": "x" * 501}, "address"),
     ],
 )
 def test_a_refused_warehouse_correction_names_the_field_and_changes_nothing(make, changes, field):
     warehouse = make.warehouse("JKT-01", name="Gudang Jakarta")
-    values = {"name": "New name", "province": "Banten", "regency": "Tangerang", "address": ""}
+    values = {"name": "New name", "province": "Banten", "regency": "Kota Tangerang", "address": ""}
     with pytest.raises(InvalidValue) as error:
         reference.update_warehouse(db.session, warehouse, **{**values, **changes})
     assert error.value.field == field
     # every value is checked before any is set: not even the valid ones changed
-    assert (warehouse.name, warehouse.province) == ("Gudang Jakarta", "DKI Jakarta")
+    assert (warehouse.name, warehouse.province_code) == ("Gudang Jakarta", "31")
 
 
 def test_a_donor_needs_a_name(make):

@@ -119,8 +119,38 @@ def test_regions_carry_the_province_code_and_add_up(world):
         ("Jawa Timur", "35", "Kabupaten Malang", 4, 2, 7, 1),
         ("Jawa Timur", "35", "Kota Surabaya", 2, 1, 5, 0),
     ]
+    assert [x.regency_code for x in r.by_region] == ["33.01", "35.07", "35.78"]
     assert sum(x.delivered for x in r.by_region) == r.delivered == 6
-    assert {x.regency_code for x in r.by_region} == {""}  # households carry no regency code
+
+
+def test_regions_are_grouped_by_code_named_from_the_places_list_and_none_is_dropped(world):
+    """Household 0's regency is written another way (same code); household 1 was
+    registered before kitlog knew the official places and its regency, "Malang", matched
+    none: it stays under its own names, with empty codes."""
+    first, second = world.households[:2]
+    db.session.execute(
+        text("UPDATE households SET regency = 'KAB. MALANG' WHERE id = :id"), {"id": first.id}
+    )
+    db.session.execute(
+        text(
+            "UPDATE households SET regency = 'Malang', province_code = NULL,"
+            " regency_code = NULL, district_code = NULL, village_code = NULL WHERE id = :id"
+        ),
+        {"id": second.id},
+    )
+    r = report(world.koica)
+    rows = [
+        (x.province, x.province_code, x.regency, x.regency_code, x.delivered,
+         x.households_reached, x.people_reached, x.vulnerable_households_reached)
+        for x in r.by_region
+    ]  # fmt: skip
+    assert rows == [
+        ("Jawa Tengah", "33", "Kabupaten Cilacap", "33.01", 0, 0, 0, 0),
+        ("Jawa Timur", "35", "Kabupaten Malang", "35.07", 2, 1, 4, 0),
+        ("Jawa Timur", "35", "Kota Surabaya", "35.78", 2, 1, 5, 0),
+        ("Jawa Timur", "", "Malang", "", 2, 1, 3, 1),  # by name, as it stands
+    ]
+    assert sum(x.delivered for x in r.by_region) == r.delivered == 6
 
 
 def test_households_targeted_have_a_live_parcel_of_the_donors_kits(world):

@@ -61,7 +61,7 @@ def test_a_donor_may_not_open_the_page(w, login, browser):
 
 
 def test_the_page_filters_by_warehouse(w, make, login, browser):
-    other = make.warehouse("MLG-01", province="Jawa Timur", regency="Malang")
+    other = make.warehouse("MLG-01", province="Jawa Timur", regency="Kota Malang")
     login("admin")
     page = text_of(browser.get(f"/follow-ups/?warehouse={other.id}"))
     assert "No follow-up matches these filters." in page

@@ -63,9 +63,10 @@ def test_registering_stores_normalised_values_and_shows_the_new_code(browser, lo
     assert household.nik == NIK
     assert household.phone == "+6281234567890"
     assert household.province == "Jawa Timur"
-    assert household.regency == "Kab. Malang"
+    assert household.regency == "Kabupaten Malang"  # typed "KAB.  MALANG": the official name
     assert household.district == "Turen"
     assert household.village == "Sedayu"
+    assert household.village_code == "35.07.09.1008"
     assert household.members == 5
     assert household.vulnerabilities == ["elderly", "under5"]
     assert household.consent and household.consent_date.isoformat() == "2020-12-01"
@@ -75,7 +76,7 @@ def test_registering_stores_normalised_values_and_shows_the_new_code(browser, lo
     text = text_of(page)
     assert "Household HH-000001 is registered." in text
     assert "Register another household" in text
-    for value in (NIK, "+6281234567890", "Kab. Malang", "Sedayu", "Husband or wife"):
+    for value in (NIK, "+6281234567890", "Kabupaten Malang", "Sedayu", "Husband or wife"):
         assert value in text
     assert "Elderly person (60 or older)" in text and "Child under 5" in text
 
@@ -139,8 +140,9 @@ def test_every_bad_value_is_shown_on_its_field_and_nothing_is_saved(browser, log
     assert "A NIK has exactly 16 digits." in field_errors(response, "nik")
     assert "Enter an Indonesian phone number" in field_errors(response, "phone")
     assert "Say how the migrant worker is related" in field_errors(response, "worker_relation")
-    assert "Choose the province." in field_errors(response, "province")
-    assert "Enter the name of the place." in field_errors(response, "village")
+    # the regency, Kabupaten Malang, says which province; the village is missing
+    assert field_errors(response, "province") == ""
+    assert "Choose the village." in field_errors(response, "village")
     assert "from 1 to 50 members" in field_errors(response, "members")
     assert "Consent cannot be given in the future." in field_errors(response, "consent_date")
     assert field_errors(response, "worker_name") == ""
@@ -196,12 +198,13 @@ def test_a_look_alike_is_shown_as_a_warning_and_registered_only_when_confirmed(
 def registry(make):
     return {
         "siti": make.household(head_name="Siti Rahayu", village="Sedayu", nik=NIK),
-        "budi": make.household(head_name="Budi Hartono", worker_name="Wati", village="Karangploso"),
+        "budi": make.household(head_name="Budi Hartono", worker_name="Wati", village="Talok"),
         "made": make.household(
             head_name="Made Wirawan",
-            province="Bali",
-            regency="Kabupaten Buleleng",
-            village="Sedayu Kaja",
+            province="Kalimantan Barat",
+            regency="Kabupaten Sambas",
+            district="Teluk Keramat",
+            village="Sayang Sedayu",
             nik=make.nik("51"),
         ),
     }
@@ -237,7 +240,9 @@ def test_search_finds_by_code_nik_name_or_village(browser, login, registry, q, e
 
 def test_search_narrows_by_province(browser, login, registry):
     login("admin")
-    response = browser.get("/households/", query_string={"q": "sedayu", "province": "Bali"})
+    response = browser.get(
+        "/households/", query_string={"q": "sedayu", "province": "Kalimantan Barat"}
+    )
     assert _codes(response) == [registry["made"].code]
 
 

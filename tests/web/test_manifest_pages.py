@@ -191,6 +191,27 @@ def test_parcels_are_added_by_round_and_village_from_the_manifest_page(w, login,
     assert "No packed parcel of round Round 1 in Nowhere" in field_errors(refused, "district")
 
 
+def test_a_village_is_added_by_its_official_code_from_the_manifest_page(w, login, browser):
+    for parcel in w.parcels[:2]:
+        w.scan(parcel, "pack")
+    manifest = w.manifest()
+    login("warehouse")
+    path = f"/manifests/{manifest.id}"
+    html = browser.get(path).get_data(as_text=True)
+    assert '<option value="Turen">Turen, Kabupaten Malang</option>' in html  # the district
+    assert '<option value="Sedayu">Sedayu, Turen</option>' in html
+    refused = post_from(
+        browser, path, f"{path}/parcels", {"round": str(w.round.id), "village": "35.07.09"}
+    )
+    assert refused.status_code == 422
+    assert "35.07.09 is not the official code of a village." in field_errors(refused, "village")
+    response = post_from(
+        browser, path, f"{path}/parcels", {"round": str(w.round.id), "village": "3507091008"}
+    )
+    assert "1 parcel loaded onto SBY-01/2026/0001." in text_of(follow(browser, response))
+    assert w.parcels[0].manifest_id == manifest.id and w.parcels[1].manifest_id is None
+
+
 def test_a_parcel_is_removed_from_an_open_manifest_by_its_button(w, login, browser):
     first, second = w.parcels[:2]
     w.scan(first, "pack")

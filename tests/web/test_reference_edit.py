@@ -76,7 +76,8 @@ def test_the_admin_corrects_a_warehouse_and_the_list_shows_it(browser, login, ma
     listing = text_of(browser.get("/warehouses"))
     assert "Warehouse JKT-01 is saved." in listing
     assert "Gudang Jakarta" in listing and "Jl. Raya Bekasi KM 21, Cakung" in listing
-    assert _fresh(Warehouse, "JKT-01").regency == "Jakarta Timur"
+    # the official name of the place the form named
+    assert _fresh(Warehouse, "JKT-01").regency == "Kota Administrasi Jakarta Timur"
 
 
 def test_the_admin_corrects_a_kit_type_and_the_list_shows_it(browser, login, make):
@@ -225,7 +226,7 @@ def test_a_bad_donor_or_warehouse_value_is_refused_and_changes_nothing(browser, 
     assert response.status_code == 422
     assert "This field is required." in field_errors(response, "province")
     warehouse = _fresh(Warehouse, "JKT-01")
-    assert (warehouse.name, warehouse.regency) == ("Gudang Jakarta", "Jakarta Selatan")
+    assert (warehouse.name, warehouse.regency_code) == ("Gudang Jakarta", "31.74")
 
 
 EDIT_PAGES = ["/donors/KOICA/edit", "/kit-types/HK-FAM/edit", "/warehouses/JKT-01/edit"]

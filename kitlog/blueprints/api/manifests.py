@@ -74,12 +74,38 @@ class ManifestAddSchema(ma.Schema):
     )
     round = Id(
         metadata={
-            "description": "With district and/or village: load every packed"
+            "description": "With a district and/or a village: load every packed"
             " parcel of this round in the area that is on no open manifest."
         }
     )
-    district = Text(100, load_default="")
-    village = Text(100, load_default="")
+    district = Text(
+        100,
+        load_default="",
+        metadata={
+            "description": "A district's name: the one of that name among the round's"
+            " households, or in the round's regency.",
+            "example": "Turen",
+        },
+    )
+    village = Text(
+        100,
+        load_default="",
+        metadata={
+            "description": "A village's name: the one of that name among the round's"
+            " households (in the district, if given).",
+            "example": "Sedayu",
+        },
+    )
+    district_code = Text(
+        20,
+        load_default="",
+        metadata={"description": "A district's official code.", "example": "35.07.09"},
+    )
+    village_code = Text(
+        20,
+        load_default="",
+        metadata={"description": "A village's official code.", "example": "35.07.09.1008"},
+    )
 
     @ma.validates_schema
     def _one_way(self, data, **kwargs):
@@ -438,6 +464,8 @@ def add_parcels(data, manifest_id):
             round=resolve_id(Round, data["round"], "round"),
             district=data["district"],
             village=data["village"],
+            district_code=data["district_code"],
+            village_code=data["village_code"],
             user=acting_user(),
         )
     return _dump_detail(manifest)

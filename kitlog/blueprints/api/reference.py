@@ -74,8 +74,41 @@ class WarehouseSchema(ma.Schema):
     id = fields.Integer(dump_only=True)
     code = Text(32, required=True)
     name = Text(200, required=True)
-    province = Text(100, required=True)
-    regency = Text(100, required=True)
+    province = Text(
+        100,
+        load_default="",
+        metadata={
+            "description": "Its province's name (or short name, or code). Not needed with a"
+            " code: the answer carries the official name.",
+            "example": "Jawa Timur",
+        },
+    )
+    regency = Text(100, load_default="", metadata={"example": "Kabupaten Malang"})
+    district = Text(100, load_default="", allow_none=True, metadata={"example": "Turen"})
+    village = Text(100, load_default="", allow_none=True, metadata={"example": "Sedayu"})
+    village_code = Text(
+        20,
+        load_default="",
+        allow_none=True,
+        metadata={
+            "description": "The official (Kemendagri) code of its village, with or without"
+            " dots; kitlog then fills the four names (given too, they must agree).",
+            "example": "35.07.09.1008",
+        },
+    )
+    regency_code = Text(
+        20,
+        load_default="",
+        allow_none=True,
+        metadata={
+            "description": "The official code of its regency or city when its village is not"
+            " given by code; a district and village named beside it are found under it. A"
+            " warehouse needs its regency at least, its village if known.",
+            "example": "35.07",
+        },
+    )
+    province_code = fields.String(dump_only=True, allow_none=True, metadata={"example": "35"})
+    district_code = fields.String(dump_only=True, allow_none=True, metadata={"example": "35.07.09"})
     address = Text(500, load_default="")
     timezone = Text(
         MAX_TIMEZONE,
@@ -105,10 +138,15 @@ def _dump_kit_type(kit_type: KitType) -> dict:
 
 
 def _create_warehouse(session, **data) -> Warehouse:
-    """A warehouse whose province kitlog does not know takes the deployment's zone."""
+    """A warehouse where its places say (by code or by names), in its province's zone
+    unless a zone is given."""
+    places = {name: data.pop(name) or "" for name in _WAREHOUSE_PLACES}
     return reference_service.create_warehouse(
-        session, **data, default_timezone=current_app.config["TIMEZONE"]
+        session, **data, **places, default_timezone=current_app.config["TIMEZONE"]
     )
+
+
+_WAREHOUSE_PLACES = ("district", "village", "village_code", "regency_code")
 
 
 def _create_kit_type(session, **data) -> KitType:

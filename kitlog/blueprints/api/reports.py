@@ -49,7 +49,8 @@ class ReportRegionSchema(ma.Schema):
     regency_code = fields.String(
         metadata={
             "description": "Kemendagri code with its dot, e.g. 35.07 (the CSV's #adm2+code is"
-            " ID3507); empty while the households' regency code is not known."
+            " ID3507); empty for households whose regency has no code yet (registered before"
+            " kitlog knew the official places; see `kitlog places check`)."
         }
     )
     delivered = fields.Integer(required=True, metadata={"description": "Kits."})

@@ -18,6 +18,7 @@ from kitlog.services.manifests import (
     MAX_REASON,
     MAX_VEHICLE,
 )
+from kitlog.services.places import normalise_code
 
 CHOOSE = _l("Choose…")
 
@@ -74,20 +75,36 @@ class DispatchForm(KitlogForm):
     """The Dispatch (and Remove) buttons: a CSRF token and nothing else."""
 
 
-class AreaForm(KitlogForm):
-    """Load every packed parcel of a round that lives in a district and/or village."""
+class AreaForm(FieldErrorsForm):
+    """Load every packed parcel of a round that lives in a district and/or village, each
+    named or given by its official code."""
 
     round = IdSelectField(_l("Round"), validators=[DataRequired()], blank=CHOOSE)
     district = StringField(
         _l("District (kecamatan)"),
         validators=[Optional(), Length(max=100)],
+        description=_l("Its name or official code (35.07.09)."),
         render_kw={"list": "waiting-districts", "autocomplete": "off"},
     )
     village = StringField(
         _l("Village (desa/kelurahan)"),
         validators=[Optional(), Length(max=100)],
+        description=_l("Its name or official code (35.07.09.1008)."),
         render_kw={"list": "waiting-villages", "autocomplete": "off"},
     )
+
+    def area(self) -> dict[str, str]:
+        """The district and village as the service takes them: a name, or a code."""
+        values: dict[str, str] = {}
+        for level in ("district", "village"):
+            text = (getattr(self, level).data or "").strip()
+            is_code = normalise_code(text) is not None
+            values[f"{level}_code" if is_code else level] = text
+        return values
+
+    def error_field(self, name: str):
+        """A refused code is shown on the field it was typed in."""
+        return super().error_field(name.removesuffix("_code"))
 
 
 class CloseForm(KitlogForm):

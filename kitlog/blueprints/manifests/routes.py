@@ -150,8 +150,7 @@ def add_by_area(manifest_id: int):
             db.session,
             manifest,
             round=db.session.get(Round, form.round.data),
-            district=form.district.data or "",
-            village=form.village.data or "",
+            **form.area(),
             user=current_user,
         ),
         lambda added: ngettext(
