@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from kitlog.blueprints.reference.forms import WarehouseForm
 from kitlog.extensions import db
-from kitlog.models import Household, Round
+from kitlog.models import Household, Round, Warehouse
 from tests.web.conftest import field_errors, text_of
 
 SEDAYU = ("35", "35.07", "35.07.09", "35.07.09.1008")
@@ -235,12 +235,38 @@ def test_the_warehouse_form_names_its_places_down_to_the_village(browser, login,
         "code": "MLG-01",
         "name": "Gudang Malang",
         "province": "Jawa Timur",
-        "regency": "Kabupaten Malang",
+        "regency": "Malang",
         "district": "",
         "village": "",
     }
-    assert browser.submit("/warehouses/new", data).status_code == 302
+    refused = browser.submit("/warehouses/new", data)
+    assert refused.status_code == 422
+    assert set(_picks(refused, "regency")) == {"35.07", "35.73"}
+    assert browser.submit("/warehouses/new", {**data, "place_pick": "35.73"}).status_code == 302
     assert "Gudang Malang" in text_of(browser.get("/warehouses"))
+    warehouse = _warehouse("MLG-01")
+    assert (warehouse.regency, warehouse.regency_code, warehouse.village_code) == (
+        "Kota Malang",
+        "35.73",
+        None,
+    )
+    # as places.js sends a village picked from the lists
+    picked = {
+        **data,
+        "code": "TRN-01",
+        "name": "Gudang Turen",
+        "regency": "Kabupaten Malang",
+        "district": "Turen",
+        "village": "Sedayu",
+        "village_code": "35.07.09.1008",
+    }
+    assert browser.submit("/warehouses/new", picked).status_code == 302
+    assert _codes(_warehouse("TRN-01")) == SEDAYU
+
+
+def _warehouse(code: str) -> Warehouse:
+    db.session.expire_all()
+    return db.session.scalars(select(Warehouse).where(Warehouse.code == code)).one()
 
 
 def test_the_warehouse_form_gives_the_service_the_code_of_its_deepest_place(app):
@@ -259,7 +285,7 @@ def test_the_warehouse_form_gives_the_service_the_code_of_its_deepest_place(app)
     )
     with app.test_request_context(method="POST"):
         values = WarehouseForm(formdata=picked, meta={"csrf": False}).values()
-        assert (values["village_code"], values["regency_code"]) == ("35.07.09.1008", None)
+        assert (values["village_code"], values["regency_code"]) == ("35.07.09.1008", "")
         assert (values["district"], values["village"]) == ("Turen", "Sedayu")
         typed = MultiDict({**picked.to_dict(), "village_code": "", "regency": "Malang"})
         typed["place_pick"] = "35.73"
@@ -267,4 +293,4 @@ def test_the_warehouse_form_gives_the_service_the_code_of_its_deepest_place(app)
         form = WarehouseForm(formdata=typed, meta={"csrf": False})
         values = form.values()
         assert (values["regency"], values["regency_code"]) == ("Kota Malang", "35.73")
-        assert values["village_code"] is None
+        assert values["village_code"] == ""

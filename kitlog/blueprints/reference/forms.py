@@ -79,12 +79,9 @@ class WarehouseForm(PlaceFieldsForm, FieldErrorsForm):
 
     def values(self) -> dict[str, object]:
         """What the warehouse services take besides the code."""
-        places = self.place_values()
         return {
             "name": self.name.data,
-            **places,
-            "village_code": places["village_code"] or None,
-            "regency_code": places["regency_code"] or None,
+            **self.place_values(),
             "address": self.address.data or "",
             "timezone": self.timezone.data or "",
             "default_timezone": current_app.config["TIMEZONE"],

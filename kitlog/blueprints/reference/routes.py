@@ -1,7 +1,5 @@
 """Donors, kit types and warehouses: lists for staff, create and edit forms for the admin."""
 
-import inspect
-
 from flask import render_template, request
 from flask_babel import gettext as _
 
@@ -26,13 +24,6 @@ from kitlog.services.time_zones import province_zone
 def _by_code(model, code: str):
     """The object a URL names by its code: the 404 page when there is none."""
     return reference_service.get_by_code(db.session, model, code, "code")
-
-
-def _warehouse_values(form) -> dict:
-    """What the warehouse services take of the form's values: while they take no places'
-    codes, nor the district and the village, those are left out."""
-    taken = inspect.signature(reference_service.create_warehouse).parameters
-    return {name: value for name, value in form.values().items() if name in taken}
 
 
 def _edit_form(form_class, obj):
@@ -136,7 +127,7 @@ def new_warehouse():
     done = saved_redirect(
         form,
         lambda: reference_service.create_warehouse(
-            db.session, code=form.code.data, **_warehouse_values(form)
+            db.session, code=form.code.data, **form.values()
         ),
         lambda warehouse: _("Warehouse %(code)s is added.", code=warehouse.code),
         ".warehouses",
@@ -156,9 +147,7 @@ def edit_warehouse(code: str):
         form.timezone.data = ""  # the province's zone: it follows a corrected province
     done = saved_redirect(
         form,
-        lambda: reference_service.update_warehouse(
-            db.session, warehouse, **_warehouse_values(form)
-        ),
+        lambda: reference_service.update_warehouse(db.session, warehouse, **form.values()),
         lambda saved: _("Warehouse %(code)s is saved.", code=saved.code),
         ".warehouses",
     )
