@@ -58,7 +58,9 @@ def _expected_in_wheel(files: list[str]) -> set[str]:
         top, _, rest = name.partition("/")
         if top in ("templates", "migrations"):
             expected.add(f"kitlog/{top}/{rest}")
-        elif top == "kitlog" and (name.endswith(".py") or rest.startswith(("static/", "fonts/", "data/"))):
+        elif top == "kitlog" and (
+            name.endswith(".py") or rest.startswith(("static/", "fonts/", "data/"))
+        ):
             expected.add(name)
         elif top == "kitlog" and name.endswith(".po"):
             expected |= {name, name.removesuffix(".po") + ".mo"}  # compiled by the build
