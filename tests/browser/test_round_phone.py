@@ -34,7 +34,9 @@ def test_admin_allocates_a_round_on_a_phone_without_sideways_scrolling(phone_pag
     batch = make.batch(received=200, lot="KOICA-HK-2020-001")
     for members in (3, 6, 8, 2):
         make.household(members=members, vulnerabilities=["elderly"], **EAST_JAVA)
-    make.household(consent=False, village="Desa Sumberejo Kulon Panjang Sekali", **EAST_JAVA)
+    make.household(
+        consent=False, district="Sumbermanjing Wetan", village="Sumbermanjing Wetan", **EAST_JAVA
+    )
     round_ = dist.create_round(
         db.session,
         name="Paket kebersihan KOICA, Jawa Timur, Desember 2020",

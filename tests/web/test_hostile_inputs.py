@@ -1032,7 +1032,9 @@ def _marked_pages(x: MarkedWorld) -> dict[str, set[str]]:
     warehouse = {"warehouses.name", "warehouses.province", "warehouses.regency"}
     kit = {"kit_items.item", "kit_items.unit", "kit_types.name"}
     report = {"donor_batches.lot", "donor_batches.reference", "donors.name"}
-    report |= place | {"stock_movements.reason"}
+    # the report names a region by its code's official name (the places table, never
+    # typed), not by what a household's row says
+    report |= {"stock_movements.reason"}
     pages = {
         "/dashboard": stock | warehouse,
         "/profile": {"api_tokens.name"},
