@@ -32,3 +32,13 @@ def storable(text: str, *, one_line: bool = False) -> bool:
 def squeeze(value: str) -> str:
     """Spaces trimmed and runs of white space made one space: how a name is stored."""
     return " ".join(value.split())
+
+
+def cell_text(value: object) -> str:
+    """What a form field, a JSON value or a spreadsheet cell says, as text: None is empty,
+    and a whole number a spreadsheet stored as 4.0 is "4"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)

@@ -44,6 +44,7 @@ from kitlog.services.errors import (
 )
 from kitlog.services.fields import spec, specs
 from kitlog.services.sequences import next_numbers
+from kitlog.text import cell_text as _text
 from kitlog.text import squeeze, storable
 
 # Indonesia's 38 provinces with their Kemendagri codes (the first two digits of a NIK),
@@ -84,14 +85,6 @@ _NOT_KEY = re.compile(r"[^a-z0-9]")
 def _key(value: str) -> str:
     """Lower case, letters and digits only: how aliases and words are looked up."""
     return _NOT_KEY.sub("", value.lower())
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
 
 
 def name_key(name: str) -> str:

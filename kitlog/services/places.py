@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from kitlog.names import PLACE_LEVEL_IN_TEXT, PLACE_MISSING
 from kitlog.services.errors import FieldError, InvalidValues
+from kitlog.text import cell_text as _text
 from kitlog.text import squeeze
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "idn-area-data"
@@ -435,14 +436,6 @@ def _chain(place: Place) -> list[Place]:
     while chain[0].parent:
         chain.insert(0, places.by_code[chain[0].parent])
     return chain
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
 
 
 def nik_area_known(nik: str) -> bool:

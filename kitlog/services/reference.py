@@ -229,6 +229,25 @@ def _warehouse_columns(
     return columns | places_of | {"timezone": zone}
 
 
+def _where(
+    province: str,
+    regency: str,
+    district: str,
+    village: str,
+    village_code: str,
+    regency_code: str,
+) -> dict[str, str]:
+    """A warehouse's place as the form or the API gives it, by names and codes."""
+    return {
+        "province": province,
+        "regency": regency,
+        "district": district,
+        "village": village,
+        "village_code": village_code,
+        "regency_code": regency_code,
+    }
+
+
 def create_warehouse(
     session: Session,
     *,
@@ -247,14 +266,7 @@ def create_warehouse(
     """A warehouse and where it is (official places: see `warehouse_address`); its work is
     shown in `timezone`, or when that is empty in its province's zone."""
     code = clean_code(code)
-    where = {
-        "province": province,
-        "regency": regency,
-        "district": district,
-        "village": village,
-        "village_code": village_code,
-        "regency_code": regency_code,
-    }
+    where = _where(province, regency, district, village, village_code, regency_code)
     columns = _warehouse_columns(name, address, timezone, default_timezone, where)
     return _add(session, Warehouse(code=code, **columns))
 
@@ -320,14 +332,7 @@ def update_warehouse(
     """Correct a warehouse's name, where it is or its zone; its code never changes. Its
     places are given again in full, as when it was created; an empty `timezone` means
     its province's zone."""
-    where = {
-        "province": province,
-        "regency": regency,
-        "district": district,
-        "village": village,
-        "village_code": village_code,
-        "regency_code": regency_code,
-    }
+    where = _where(province, regency, district, village, village_code, regency_code)
     _set(warehouse, _warehouse_columns(name, address, timezone, default_timezone, where))
     session.flush()
     return warehouse
