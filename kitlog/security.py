@@ -56,6 +56,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.read": frozenset({Role.ADMIN, Role.DONOR}),
     "reports.share": frozenset({Role.ADMIN, Role.DONOR}),
     "audit.read": frozenset({Role.ADMIN}),
+    # the official places' pick-lists, for the staff who fill in addresses and areas; a
+    # donor reaches nothing but their own report
+    "places.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "households.export": frozenset({Role.ADMIN}),  # personal data leaves kitlog: logged
 }
 

@@ -69,8 +69,8 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_reference.create_donor": ADMIN,
     "api_reference.create_kit_type": ADMIN,
     "api_reference.create_warehouse": ADMIN,
-    # the official places' pick-lists: every logged-in user
-    "api_places.list_places": ALL,
+    # the official places' pick-lists: the staff who fill in addresses (a donor: none)
+    "api_places.list_places": STAFF,
     # stock
     "stock.batches": STOCK,
     "stock.batch": STOCK,

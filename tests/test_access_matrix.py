@@ -64,7 +64,6 @@ def test_a_donor_is_allowed_no_household_data():
         "auth.profile_password",
         "auth.create_token",
         "auth.revoke_token",
-        "api_places.list_places",  # the official places: no household's data
     } | {e for e, allowed in MATRIX.items() if allowed == REPORTS}
     assert all(
         not e.startswith(("households.", "api_households", "api_imports")) for e in donor_may

@@ -150,9 +150,13 @@ def test_the_refusals_speak_the_readers_language(api):
     assert "Give the code" not in body["detail"]
 
 
-@pytest.mark.parametrize("role", ["admin", "warehouse", "field", "donor"])
-def test_every_logged_in_role_reads_the_places(api, role):
+@pytest.mark.parametrize("role", ["admin", "warehouse", "field"])
+def test_the_staff_read_the_places(api, role):
     assert names(api(role).get(f"{URL}?level=regency&parent=35&q=kota%20malang")) == ["Kota Malang"]
+
+
+def test_a_donor_reads_no_places(api):
+    assert_problem(api("donor").get(f"{URL}?level=province"), 403)
 
 
 def test_without_a_login_the_places_are_401(api):

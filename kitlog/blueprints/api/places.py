@@ -60,7 +60,7 @@ class PlaceListSchema(ma.Schema):
     f" (`private, max-age={MAX_AGE}`, with an ETag).",
 )
 @problems(blp, *READ, 422)
-@require("authenticated")
+@require("places.read")
 def list_places(args):
     """Official places of a level, under a parent or matching a name: a form's pick-list."""
     found = place_lists.list_places(args["level"], parent=args["parent"], q=args["q"])
