@@ -113,7 +113,9 @@ def issue_card(
 def current_card(
     session: Session, household: Household, *, user: User | None, now: datetime | None = None
 ) -> HouseholdCard:
-    """The household's card, issued first when it has none."""
+    """The household's card, issued first when it has none (under the household's lock:
+    two prints at once issue one card)."""
+    lock_row(session, household)
     card = session.scalars(
         select(HouseholdCard).where(
             HouseholdCard.household_id == household.id, HouseholdCard.replaced_at.is_(None)
