@@ -101,6 +101,8 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "stock.adjustment": _l("Stock adjusted"),
     "stock.loss": _l("Stock loss recorded"),
     "parcel.cancel": _l("Parcel cancelled"),
+    "card.issue": _l("Household card issued"),
+    "card.reissue": _l("Household card reissued"),
 }
 
 # -- stock ---------------------------------------------------------------------------------

@@ -1,24 +1,31 @@
 """Tables, relationships and database constraints. No business logic lives here."""
 
 from kitlog.models.audit import AuditEvent
+from kitlog.models.cards import MAX_COLLECTORS, Collector, DistributionSite, HouseholdCard
 from kitlog.models.distribution import (
     CLOSED_WITH_ROUND,
     MAX_PROOF_BYTES,
+    PARCEL_FLAGS,
     PARCEL_STATUSES,
     PROOF_CONTENT_TYPES,
     PROOF_KINDS,
     RESERVING_STATUSES,
+    ROUND_MODES,
     ROUND_STATUSES,
     UNLOADED,
+    VERIFICATIONS,
     Counter,
     DeliveryProof,
     Parcel,
     ParcelEvent,
+    ParcelFlag,
     ParcelLine,
     ParcelStatus,
     ProofKind,
     Round,
+    RoundMode,
     RoundStatus,
+    Verification,
     round_batches,
 )
 from kitlog.models.households import (
@@ -38,6 +45,7 @@ from kitlog.models.scanning import (
     FAIL_REASONS,
     MANIFEST_OUTCOMES,
     MANIFEST_STATUSES,
+    RECIPIENT_KINDS,
     SCAN_ACTIONS,
     SCAN_OUTCOMES,
     FailReason,
@@ -46,6 +54,7 @@ from kitlog.models.scanning import (
     ManifestOutcome,
     ManifestParcel,
     ManifestStatus,
+    RecipientKind,
     Scan,
     ScanAction,
     ScanOutcome,
@@ -70,6 +79,18 @@ from kitlog.models.users import (
 )
 
 __all__ = [
+    "MAX_COLLECTORS",
+    "PARCEL_FLAGS",
+    "RECIPIENT_KINDS",
+    "ROUND_MODES",
+    "VERIFICATIONS",
+    "Collector",
+    "DistributionSite",
+    "HouseholdCard",
+    "ParcelFlag",
+    "RecipientKind",
+    "RoundMode",
+    "Verification",
     "PLACE_LEVELS",
     "Place",
     "AuditEvent",

@@ -34,6 +34,35 @@ from kitlog.models.stock import DonorBatch
 from kitlog.models.users import User
 
 
+class Verification(enum.StrEnum):
+    """What a delivery of a round must carry besides the parcel's label."""
+
+    NONE = "none"
+    CARD = "card"  # the household's card too
+
+
+VERIFICATIONS = tuple(v.value for v in Verification)
+
+
+class RoundMode(enum.StrEnum):
+    """Where a round's parcels are handed over."""
+
+    DOOR = "door"  # officers take them to the households' doors
+    SITE = "site"  # households collect them at distribution sites
+
+
+ROUND_MODES = tuple(m.value for m in RoundMode)
+
+
+class ParcelFlag(enum.StrEnum):
+    """Why a parcel needs a person's attention besides its status."""
+
+    CARD_MISMATCH = "card_mismatch"  # handed over offline; the card failed at sync
+
+
+PARCEL_FLAGS = tuple(f.value for f in ParcelFlag)
+
+
 class RoundStatus(enum.StrEnum):
     DRAFT = "draft"
     OPEN = "open"
@@ -106,6 +135,8 @@ class Round(Model):
     __table_args__ = (
         CheckConstraint(sql_in("status", ROUND_STATUSES), name="status"),
         CheckConstraint(sql_in("proof", PROOF_KINDS), name="proof"),
+        CheckConstraint(sql_in("verification", VERIFICATIONS), name="verification"),
+        CheckConstraint(sql_in("mode", ROUND_MODES), name="mode"),
         CheckConstraint(
             f"entitlement >= 1 AND entitlement <= {MAX_ENTITLEMENT}", name="entitlement_range"
         ),
@@ -133,6 +164,14 @@ class Round(Model):
     status: Mapped[str] = mapped_column(String(16), default=RoundStatus.DRAFT)
     # The proof a delivery of this round must carry (ProofKind): none, signature or photo.
     proof: Mapped[str] = mapped_column(String(16), default=ProofKind.NONE)
+    # What a delivery must carry besides the label (Verification), and where the parcels
+    # are handed over (RoundMode): at the door, or at the round's distribution sites.
+    verification: Mapped[str] = mapped_column(
+        String(8), default=Verification.NONE, server_default=Verification.NONE.value
+    )
+    mode: Mapped[str] = mapped_column(
+        String(8), default=RoundMode.DOOR, server_default=RoundMode.DOOR.value
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -171,6 +210,7 @@ class Parcel(Model):
             postgresql_where=text("status <> 'cancelled'"),
         ),
         Index("ix_parcels_round_status", "round_id", "status"),
+        CheckConstraint("flag IS NULL OR " + sql_in("flag", PARCEL_FLAGS), name="flag"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,6 +233,11 @@ class Parcel(Model):
     # whether the parcel ever failed.
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failed_once: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when a delivery the phone accepted offline was refused at sync because the
+    # household's card did not match (ParcelFlag): the parcel left with someone whose card
+    # the server could not confirm, and a person must follow it up. Cleared when resolved.
+    flag: Mapped[str | None] = mapped_column(String(24))
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     round: Mapped[Round] = relationship()
     household: Mapped[Household] = relationship()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -22,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kitlog.models.base import Model, created_at_column, sql_in, utcnow
 from kitlog.models.places import place_code_column
 from kitlog.models.users import User
+
+if TYPE_CHECKING:
+    from kitlog.models.cards import Collector, HouseholdCard
 
 
 class HouseholdStatus(enum.StrEnum):
@@ -107,6 +111,21 @@ class Household(Model):
     )
 
     created_by: Mapped[User | None] = relationship()
+    # The card the household holds now (None before one is issued), and the people it
+    # named to collect for it who are still active, oldest first.
+    card: Mapped[HouseholdCard | None] = relationship(
+        "HouseholdCard",
+        primaryjoin="and_(HouseholdCard.household_id == Household.id,"
+        " HouseholdCard.replaced_at.is_(None))",
+        uselist=False,
+        viewonly=True,
+    )
+    collectors: Mapped[list[Collector]] = relationship(
+        "Collector",
+        primaryjoin="and_(Collector.household_id == Household.id, Collector.active)",
+        order_by="Collector.id",
+        viewonly=True,
+    )
 
     @property
     def vulnerabilities(self) -> list[str]:

@@ -67,6 +67,9 @@ class Manifest(Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # The distribution site this manifest takes parcels to (a site round's day), or None
+    # for a door-to-door trip.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("distribution_sites.id"), index=True)
     # Copied at dispatch from the parcels and their kit types (rule 5 of docs/design.md): the
     # printed waybill keeps its figures when a kit type is corrected later.
     kits_total: Mapped[int | None] = mapped_column(Integer)
@@ -109,6 +112,18 @@ class ManifestParcel(Model):
     outcome: Mapped[str | None] = mapped_column(String(16))  # set when the manifest closes
 
     manifest: Mapped[Manifest] = relationship(back_populates="lines")
+
+
+class RecipientKind(enum.StrEnum):
+    """Who took a delivered parcel: the head of household, one of its collectors, or
+    someone else (named at the door)."""
+
+    HEAD = "head"
+    COLLECTOR = "collector"
+    OTHER = "other"
+
+
+RECIPIENT_KINDS = tuple(k.value for k in RecipientKind)
 
 
 class ScanAction(enum.StrEnum):
@@ -156,6 +171,10 @@ class Scan(Model):
         CheckConstraint(sql_in("outcome", SCAN_OUTCOMES), name="outcome"),
         CheckConstraint("reason IS NULL OR " + sql_in("reason", FAIL_REASONS), name="fail_reason"),
         CheckConstraint("outcome <> 'ok' OR parcel_id IS NOT NULL", name="ok_has_parcel"),
+        CheckConstraint(
+            "recipient_kind IS NULL OR " + sql_in("recipient_kind", RECIPIENT_KINDS),
+            name="recipient_kind",
+        ),
         Index("ix_scans_user_created", "user_id", "created_at"),
     )
 
@@ -173,6 +192,11 @@ class Scan(Model):
     reason: Mapped[str | None] = mapped_column(String(16))  # a failed delivery's reason
     recipient_name: Mapped[str] = mapped_column(String(120), default="")
     recipient_relation: Mapped[str] = mapped_column(String(40), default="")
+    # A delivery's: who took it (RecipientKind), the collector when it was one, and the
+    # household card the scan carried (a round that asks for cards).
+    recipient_kind: Mapped[str | None] = mapped_column(String(12))
+    collector_id: Mapped[int | None] = mapped_column(ForeignKey("collectors.id"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("household_cards.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)

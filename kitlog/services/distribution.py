@@ -912,8 +912,9 @@ def cancel_parcel(
 _TOKEN = re.compile(r"[A-Z2-7]{16}\Z")
 
 
-def _token_of(text: str) -> str | None:
-    """The token a scanned QR URL (or a bare token) holds."""
+def token_of(text: str, segment: str = "p") -> str | None:
+    """The token a scanned QR URL (or a bare token) holds: `<BASE_URL>/<segment>/<token>`,
+    `p` for a parcel's label, `h` for a household's card."""
     if "/" in text or "%" in text:
         for _ in range(3):  # a URL percent-encoded into a path segment, maybe twice
             if "%" not in text:
@@ -921,7 +922,7 @@ def _token_of(text: str) -> str | None:
             text = unquote(text)
         path = urlsplit(text).path if "://" in text else text.split("?")[0].split("#")[0]
         parts = [p for p in path.split("/") if p]
-        if len(parts) >= 2 and parts[-2] == "p":
+        if len(parts) >= 2 and parts[-2] == segment:
             text = parts[-1]
         else:
             return None
@@ -944,7 +945,7 @@ def parcel_condition(code: str) -> ColumnElement[bool]:
                 )
             )
         return Parcel.short_code == short
-    token = _token_of(text)
+    token = token_of(text)
     if token is None:
         raise not_a_parcel(code)
     return Parcel.token == token

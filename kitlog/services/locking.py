@@ -26,9 +26,9 @@ from sqlalchemy import Executable, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
-from kitlog.models import DonorBatch, Manifest, Parcel, Round
+from kitlog.models import DonorBatch, Household, Manifest, Parcel, Round
 
-T = TypeVar("T", Manifest, Parcel, Round)  # the rows lock_row serialises writers of
+T = TypeVar("T", Household, Manifest, Parcel, Round)  # the rows lock_row serialises writers of
 
 
 def _dialect(session: Session) -> str:
