@@ -56,7 +56,7 @@ def card(token: str):
 @require("cards.print")
 def household_card_pdf(code: str):
     """The household's card as a PDF of the card's size; issued first when it has none."""
-    with transaction(db.session, write=True):  # a GET that may issue a card (see api.cards)
+    with transaction(db.session(), write=True):  # a GET that may issue a card (see api.cards)
         household = household_service.get_household(db.session(), code)
         sheet = card_prints.print_card(
             db.session(),
