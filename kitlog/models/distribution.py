@@ -29,7 +29,7 @@ from kitlog.models.base import Model, created_at_column, sql_in
 from kitlog.models.households import MAX_PLACE, Household
 from kitlog.models.places import place_code_column
 from kitlog.models.reference import Warehouse
-from kitlog.models.scanning import Manifest, Scan
+from kitlog.models.scanning import RECIPIENT_KINDS, Manifest, Scan
 from kitlog.models.stock import DonorBatch
 from kitlog.models.users import User
 
@@ -211,6 +211,10 @@ class Parcel(Model):
         ),
         Index("ix_parcels_round_status", "round_id", "status"),
         CheckConstraint("flag IS NULL OR " + sql_in("flag", PARCEL_FLAGS), name="flag"),
+        CheckConstraint(
+            "recipient_kind IS NULL OR " + sql_in("recipient_kind", RECIPIENT_KINDS),
+            name="recipient_kind",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,6 +237,9 @@ class Parcel(Model):
     # whether the parcel ever failed.
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failed_once: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Who took it (RecipientKind: head, collector, other), from the delivering scan; None
+    # unless delivered. The donor report counts the deliveries made to collectors from it.
+    recipient_kind: Mapped[str | None] = mapped_column(String(12))
     # Set when a delivery the phone accepted offline was refused at sync because the
     # household's card did not match (ParcelFlag): the parcel left with someone whose card
     # the server could not confirm, and a person must follow it up. Cleared when resolved.

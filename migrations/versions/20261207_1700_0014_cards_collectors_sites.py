@@ -133,6 +133,12 @@ def upgrade():
         "flag",
         "VARCHAR(24) CONSTRAINT ck_parcels_flag CHECK (flag IS NULL OR flag IN ('card_mismatch'))",
     )
+    _add(
+        "parcels",
+        "recipient_kind",
+        "VARCHAR(12) CONSTRAINT ck_parcels_recipient_kind"
+        " CHECK (recipient_kind IS NULL OR recipient_kind IN ('head', 'collector', 'other'))",
+    )
     _add("parcels", "flagged_at", "TIMESTAMP WITH TIME ZONE" if _pg() else "DATETIME")
     _add(
         "manifests",
@@ -179,6 +185,7 @@ def downgrade():
     drop_referencing_columns(
         op, "manifests", {"site_id": "fk_manifests_site_id_distribution_sites"}
     )
+    op.drop_column("parcels", "recipient_kind")
     op.drop_column("parcels", "flagged_at")
     op.drop_column("parcels", "flag")
     op.drop_column("rounds", "mode")
