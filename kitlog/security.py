@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scans.warehouse": frozenset({Role.ADMIN, Role.WAREHOUSE}),  # pack, load, return
     "scans.field": frozenset({Role.ADMIN, Role.FIELD}),  # deliver, fail
     "labels.print": frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # household cards print the head's name: those who may read households, who hand
+    # them out in the villages
+    "cards.print": frozenset({Role.ADMIN, Role.FIELD}),
     "printers.manage": frozenset({Role.ADMIN, Role.WAREHOUSE}),
     "manifests.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "manifests.write": frozenset({Role.ADMIN, Role.WAREHOUSE}),

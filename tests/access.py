@@ -104,6 +104,14 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_households.create_household": HOUSEHOLDS,
     "api_households.update_household": HOUSEHOLDS,
     "api_imports.import_households": HOUSEHOLDS,
+    # household cards: printed with the head's name by those who read households; the
+    # page a card's QR code opens tells a visitor nothing (tests/web/test_card_pages.py)
+    "cards.card": PUBLIC,
+    "cards.household_card_pdf": HOUSEHOLDS,
+    "cards.reissue": HOUSEHOLDS,
+    "api_cards.household_card": HOUSEHOLDS,
+    "api_cards.card_sheets": HOUSEHOLDS,
+    "api_cards.reissue_card": HOUSEHOLDS,
     # rounds and parcels: staff read, the admin plans, allocates and cancels
     "distribution.rounds": STAFF,
     "distribution.round": STAFF,
@@ -208,6 +216,7 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
 QUERIES = {
     "api_distribution.find_parcel_by_query": "?code={parcel_code}",
     "api_places.list_places": "?level=province",
+    "api_cards.card_sheets": "?round={round_id}",
 }
 
 

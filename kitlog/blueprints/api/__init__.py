@@ -43,6 +43,7 @@ def _code_parameter(_converter) -> dict:
 
 def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import (
+        cards,
         distribution,
         follow_ups,
         households,
@@ -99,6 +100,7 @@ def init_app(app: Flask) -> None:
         stock,
         households,
         imports,
+        cards,
         distribution,
         labels,
         manifests,

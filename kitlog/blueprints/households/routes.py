@@ -29,7 +29,7 @@ from kitlog.errors import problem
 from kitlog.extensions import db
 from kitlog.models.base import utcnow
 from kitlog.security import require
-from kitlog.services import audit, personal_data
+from kitlog.services import audit, cards, personal_data
 from kitlog.services import households as household_service
 from kitlog.services.errors import InvalidValue
 from kitlog.unit_of_work import discard
@@ -155,9 +155,12 @@ def show(code: str):
     personal_data.record_view(
         db.session, household.code, user=current_user, address=request.remote_addr, now=utcnow()
     )
+    card = household.card
     return render_template(
         "households/show.html",
         household=household,
+        card=card,
+        card_code=cards.shown_code(card) if card is not None else None,
         parcels=household_service.household_parcels(db.session, household),
         # Rounds and parcels have pages once the distribution area is there.
         parcel_pages="distribution.parcel" in current_app.view_functions
