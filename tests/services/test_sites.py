@@ -25,56 +25,7 @@ from kitlog.models import (
 )
 from kitlog.services import cards, follow_ups, sites
 from kitlog.services.errors import Conflict, InvalidValues, NotFound
-from tests.places import move_to
-from tests.worlds import T0, ScanWorld
-
-TUREN = "35.07.09"
-SEDAYU = "35.07.09.1008"
-GONDANGLEGI = "35.07.11"  # another district of Kabupaten Malang
-DAY = T0.date()  # 3 Dec 2026; T0 is 14:02 in Surabaya (WIB)
-
-
-class SiteWorld(ScanWorld):
-    """ScanWorld's round collected at sites: four households of Turen with cards, one
-    moved to Gondanglegi; a site at Turen's village hall for 3–4 Dec."""
-
-    def __init__(self, make):
-        super().__init__(make, households=4, opened=False)
-        self.round.mode = RoundMode.SITE
-        self.round.status = RoundStatus.OPEN
-        self.away = self.parcels[3]
-        move_to(self.away.household, GONDANGLEGI + ".2001")
-        self.cards = {
-            p.household_id: cards.issue_card(db.session, p.household, user=None, now=T0)
-            for p in self.parcels
-        }
-        db.session.commit()
-        self.site = sites.create_site(
-            db.session,
-            self.round,
-            {
-                "name": "Balai Desa Turen",
-                "place_code": TUREN,
-                "start_date": DAY,
-                "end_date": DAY + timedelta(days=1),
-            },
-            user=self.admin,
-            now=T0,
-        )
-        db.session.commit()
-
-    def card_of(self, parcel: Parcel) -> str:
-        return self.cards[parcel.household_id].token
-
-    def site_manifest_on_the_road(self, parcels):
-        for parcel in parcels:
-            self.scan(parcel, "pack")
-        manifest, loaded = sites.create_site_manifest(
-            db.session, self.site, vehicle="N 1234 AB", driver_name="Joko", user=self.budi, now=T0
-        )
-        db.session.commit()
-        self.dispatch(manifest)
-        return manifest, loaded
+from tests.worlds import DAY, SEDAYU, T0, SiteWorld
 
 
 @pytest.fixture
@@ -158,7 +109,7 @@ def test_the_sites_manifest_takes_its_households_packed_parcels_to_it(w):
     manifest, loaded = w.site_manifest_on_the_road(w.parcels)
     assert loaded == 3  # not the household that moved to Gondanglegi
     assert manifest.site_id == w.site.id and manifest.destination == "Balai Desa Turen"
-    assert manifest.planned_date == DAY and manifest.status == ManifestStatus.DISPATCHED
+    assert manifest.planned_date == DAY - timedelta(days=1) and manifest.status == ManifestStatus.DISPATCHED
     assert w.away.status == ParcelStatus.PACKED and w.away.manifest_id is None
 
 
@@ -317,4 +268,4 @@ def test_site_round_parcels_on_no_manifest_make_the_site_manifest_load_nothing(w
     )
     assert loaded == 0 and manifest.status == ManifestStatus.OPEN
     assert db.session.scalar(select(Parcel.manifest_id).where(Parcel.id == w.parcels[0].id)) is None
-    assert manifest.planned_date == DAY
+    assert manifest.planned_date == DAY - timedelta(days=1)

@@ -43,6 +43,7 @@ def _code_parameter(_converter) -> dict:
 
 def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import (
+        cards_lookup,
         distribution,
         follow_ups,
         households,
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
         report_exports,
         reports,
         scans,
+        sites,
         stock,
     )
 
@@ -103,6 +105,8 @@ def init_app(app: Flask) -> None:
         labels,
         manifests,
         follow_ups,
+        sites,
+        cards_lookup,
         scans,
         reports,
         report_exports,
