@@ -72,10 +72,10 @@ class CardLookupSchema(ma.Schema):
     parcels = fields.List(fields.Nested(CardParcelSchema), required=True)
 
 
-def dump_lookup(found: sites.CardLookup, *, names: bool) -> dict:
+def dump_lookup(found, *, names):
     """A card's lookup as the answer shows it; the head's and collectors' names only with
     `names` (the warehouse sees the household's code and village, not who they are)."""
-    household: dict = {"code": found.household.code, "village": found.household.village}
+    household = {"code": found.household.code, "village": found.household.village}
     if names:
         household["head_name"] = found.household.head_name
         household["collectors"] = [
@@ -107,7 +107,7 @@ def dump_lookup(found: sites.CardLookup, *, names: bool) -> dict:
 @blp.response(200, CardLookupSchema)
 @problems(blp, *READ, 404, 409)
 @require("cards.lookup")
-def lookup_card(card: str):
+def lookup_card(card):
     """The household a card names (its token, short code or QR URL) and its parcels still
     owed in open rounds, with those delivered today, and the scans each allows: 404 for
     a card nobody holds, 409 for a replaced card. Field and admin users get the head's

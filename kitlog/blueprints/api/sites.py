@@ -19,7 +19,7 @@ from kitlog.blueprints.api.common import (
 )
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
-from kitlog.models import DistributionSite, Round
+from kitlog.models import Round
 from kitlog.models.cards import MAX_SITE_NAME
 from kitlog.security import require
 from kitlog.services import audit, sites
@@ -128,7 +128,7 @@ class SiteDaySchema(ma.Schema):
     households = fields.List(fields.Nested(SiteDayHouseholdSchema), required=True)
 
 
-def dump_site(site: DistributionSite) -> dict:
+def dump_site(site):
     count = sites.site_count(db.session, site)
     return {
         "id": site.id,
@@ -143,7 +143,7 @@ def dump_site(site: DistributionSite) -> dict:
     }
 
 
-def _site_or_404(site_id: int) -> DistributionSite:
+def _site_or_404(site_id):
     return sites.get_site(db.session, site_id)
 
 
@@ -151,7 +151,7 @@ def _site_or_404(site_id: int) -> DistributionSite:
 @blp.response(200, SiteListSchema)
 @problems(blp, *READ, 404)
 @require("sites.read")
-def list_sites(round_id: int):
+def list_sites(round_id):
     """A round's distribution sites, by first day, each with today's count."""
     round_ = get_or_404(Round, round_id, _l("There is no round with the id %(id)s.", id=round_id))
     return {"items": [dump_site(s) for s in sites.round_sites(db.session, round_)]}
@@ -162,7 +162,7 @@ def list_sites(round_id: int):
 @blp.response(201, SiteSchema)
 @problems(blp, *WRITE, 404, 409, 422)
 @require("sites.write")
-def create_site(data, round_id: int):
+def create_site(data, round_id):
     """A distribution site for a round collected at sites (409 for a door-to-door round
     or a closed one): its name, a district or village of the round's area (by code or by
     names), and its days within the round's."""
@@ -175,7 +175,7 @@ def create_site(data, round_id: int):
 @blp.response(200, SiteSchema)
 @problems(blp, *READ, 404)
 @require("sites.read")
-def get_site(site_id: int):
+def get_site(site_id):
     """One distribution site with its manifests and today's count: served, and expected
     (served plus the parcels still on its dispatched manifests)."""
     return dump_site(_site_or_404(site_id))
@@ -185,7 +185,7 @@ def get_site(site_id: int):
 @blp.response(200, SiteDaySchema)
 @problems(blp, *READ, 404)
 @require("scans.field")
-def site_day(site_id: int):
+def site_day(site_id):
     """The site's day as a phone keeps it to hand over offline: its households (code,
     head's name, village, the hashes of its card's token and short code: never the card
     itself), their collectors (no NIK nor phone) and their parcels on its manifests."""
