@@ -20,6 +20,7 @@ def register_all(app: Flask) -> None:
         reference,
         reports,
         scan,
+        site,
         stock,
     )
 
@@ -34,6 +35,7 @@ def register_all(app: Flask) -> None:
         manifests,
         scan,
         door,
+        site,
         follow_ups,
         reports,
         admin,
