@@ -173,6 +173,7 @@ MATRIX: dict[str, frozenset[str] | str] = {
     # distribution sites: the staff read them, the administrator plans them; a card's
     # lookup (the warehouse without names); the site's day on a phone, for who hands over
     "api_cards_lookup.lookup_card": STAFF,
+    "site.station": HOUSEHOLDS,
     "api_sites.list_sites": STAFF,
     "api_sites.create_site": ADMIN,
     "api_sites.get_site": STAFF,
