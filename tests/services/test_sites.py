@@ -109,7 +109,10 @@ def test_the_sites_manifest_takes_its_households_packed_parcels_to_it(w):
     manifest, loaded = w.site_manifest_on_the_road(w.parcels)
     assert loaded == 3  # not the household that moved to Gondanglegi
     assert manifest.site_id == w.site.id and manifest.destination == "Balai Desa Turen"
-    assert manifest.planned_date == DAY - timedelta(days=1) and manifest.status == ManifestStatus.DISPATCHED
+    assert (
+        manifest.planned_date == DAY - timedelta(days=1)
+        and manifest.status == ManifestStatus.DISPATCHED
+    )
     assert w.away.status == ParcelStatus.PACKED and w.away.manifest_id is None
 
 

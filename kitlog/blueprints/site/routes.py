@@ -40,7 +40,7 @@ def _collector(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def _hand_over(card: str) -> dict:
+def _hand_over(card):
     """The plain form's handover: a deliver scan with the card and the recipient."""
     form = request.form
     choice = form.get("collector", "")
