@@ -103,6 +103,8 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "parcel.cancel": _l("Parcel cancelled"),
     "card.issue": _l("Household card issued"),
     "card.reissue": _l("Household card reissued"),
+    "card.lookup": _l("Household found by its card"),
+    "site.households": _l("Site households saved on a phone"),
 }
 
 # -- stock ---------------------------------------------------------------------------------

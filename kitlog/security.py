@@ -63,6 +63,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # donor reaches nothing but their own report
     "places.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "households.export": frozenset({Role.ADMIN}),  # personal data leaves kitlog: logged
+    # a household's card looked up (a distribution site): the warehouse without names
+    "cards.lookup": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    # distribution sites: planned with the round, read by the staff
+    "sites.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    "sites.write": frozenset({Role.ADMIN}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

@@ -178,6 +178,14 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "follow_ups.load": STOCK,
     "api_follow_ups.list_follow_ups": STAFF,
     "api_follow_ups.put_on_manifest": STOCK,
+    # distribution sites: the staff read them, the administrator plans them; a card's
+    # lookup (the warehouse without names); the site's day on a phone, for who hands over
+    "api_cards_lookup.lookup_card": STAFF,
+    "site.station": HOUSEHOLDS,
+    "api_sites.list_sites": STAFF,
+    "api_sites.create_site": ADMIN,
+    "api_sites.get_site": STAFF,
+    "api_sites.site_day": HOUSEHOLDS,
     # donor reports: aggregates; a donor user sees their own donor's only
     "reports.index": REPORTS,
     "reports.donor_report": REPORTS,
@@ -210,6 +218,10 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
     # no parcel of this world was delivered with a proof
     "api_distribution.get_parcel_proof": {"admin": 404, "field": 404},
     "door.parcel_proof": {"admin": 404, "field": 404},
+    # no household card nor distribution site exists in this world
+    "api_cards_lookup.lookup_card": {"admin": 404, "warehouse": 404, "field": 404},
+    "api_sites.get_site": {"admin": 404, "warehouse": 404, "field": 404},
+    "api_sites.site_day": {"admin": 404, "field": 404},
 }
 
 # Query arguments a GET needs to mean anything (filled from the samples).
@@ -257,6 +269,8 @@ def samples(world: ReportWorld) -> dict:
         "round_id": world.round2.id,
         "parcel_id": world.q[0].id,
         "user_id": 999,
+        "site_id": 999,
+        "card": "ABC-DEF-GHJ",
         "job_id": 999,
         "printer_id": 999,
         "layout": "a4-3x8",

@@ -21,6 +21,7 @@ def register_all(app: Flask) -> None:
         reference,
         reports,
         scan,
+        site,
         stock,
     )
 
@@ -36,6 +37,7 @@ def register_all(app: Flask) -> None:
         manifests,
         scan,
         door,
+        site,
         follow_ups,
         reports,
         admin,

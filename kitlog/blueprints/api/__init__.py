@@ -44,6 +44,7 @@ def _code_parameter(_converter) -> dict:
 def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import (
         cards,
+        cards_lookup,
         distribution,
         follow_ups,
         households,
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
         report_exports,
         reports,
         scans,
+        sites,
         stock,
     )
 
@@ -105,6 +107,8 @@ def init_app(app: Flask) -> None:
         labels,
         manifests,
         follow_ups,
+        sites,
+        cards_lookup,
         scans,
         reports,
         report_exports,

@@ -165,7 +165,10 @@
       return store.getAll();
     }).then(
       function (trips) {
-        return (trips || []).filter(fresh);
+        // a distribution site's day shares the store (site.js) but is no trip
+        return (trips || []).filter(function (trip) {
+          return fresh(trip) && trip.kind !== "site";
+        });
       },
       function () {
         return [];

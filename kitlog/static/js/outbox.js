@@ -2,7 +2,7 @@
  *
  * window.kitlogOutbox
  *   add({code, action, manifest?, lat?, lon?, recipient_name?, recipient_relation?,
- *        reason?, note?, proof?}) -> Promise<entry>   stores it (with its idempotency key
+ *        reason?, note?, proof?, card?, collector?, checked_offline?}) -> Promise<entry>   stores it (with its idempotency key
  *                                             and the device time), then tries to send it;
  *                                             proof: {kind, image} (a deliver's signature
  *                                             or photo, base64), sent in the same body
@@ -37,7 +37,10 @@
   var SYNC_EVERY_MS = 30000;
   var BATCH_SIZE = 50;
   var KEEP_ANSWERED = 200; // answered entries kept for recent(); the server keeps them all
-  var OPTIONAL = ["manifest", "lat", "lon", "recipient_name", "recipient_relation", "reason", "note", "proof"];
+  var OPTIONAL = [
+    "manifest", "lat", "lon", "recipient_name", "recipient_relation", "reason", "note", "proof",
+    "card", "collector", "checked_offline",
+  ];
   // A batch with proofs (up to 400 KB each in base64) stays well under the server's limit
   // on a request and goes through on a weak signal.
   var BATCH_PROOF_CHARS = 2 * 1024 * 1024;
