@@ -77,6 +77,7 @@ OTHER_RELATIONS = {k: v for k, v in RECIPIENT_RELATION_NAMES.items() if k != HEA
 
 
 def collector_choice(collector_id: int) -> str:
+    """The recipient choice that names a collector."""
     return f"{COLLECTOR_PREFIX}{collector_id}"
 
 

@@ -188,6 +188,7 @@ def _offer(form: DeliveryForm, parcel: Parcel) -> DeliveryForm:
 
 
 def needs_card(parcel: Parcel | None) -> bool:
+    """Does the parcel's round ask for the household's card with the label?"""
     return parcel is not None and parcel.round.verification == Verification.CARD
 
 
@@ -320,6 +321,7 @@ def _record_at_door():
 
 
 def _card_needed(parcel: Parcel) -> str:
+    """The words of the card need's refusal, said on the form before any scan is made."""
     return _(
         "Round %(name)s needs the household's card: scan it with the parcel.",
         name=parcel.round.name,
@@ -350,6 +352,7 @@ def _delivery(form: DeliveryForm, parcel: Parcel) -> scans.ScanInput:
 
 
 def _carried(data: scans.ScanInput) -> parcel_actions.Carried:
+    """The card and collector a delivery named, looked up as the scan service does."""
     card = str(data.card or "")
     collector_id = data.collector if isinstance(data.collector, int) else None
     return parcel_actions.Carried(
