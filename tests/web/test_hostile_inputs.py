@@ -915,6 +915,15 @@ NOT_FREE_TEXT = {
     "scans.reason": "one of the reasons",
     "parcel_events.from_status": "one of the statuses",
     "parcel_events.status": "one of the statuses",
+    "rounds.verification": "none or card",
+    "rounds.mode": "door or site",
+    "parcels.flag": "one of the flags",
+    "parcels.recipient_kind": "head, collector or other",
+    "scans.recipient_kind": "head, collector or other",
+    "household_cards.token": "generated",
+    "household_cards.short_code": "generated",
+    "collectors.nik": "16 digits",
+    "distribution_sites.place_code": "an official place's code (a foreign key into places)",
 }
 APPEND_ONLY = {"stock_movements", "scans"}
 # Unique columns get their markup on one row only.

@@ -41,7 +41,7 @@ class CardHouseholdSchema(ma.Schema):
     )
 
 
-class CardSchema(ma.Schema):
+class CardInLookupSchema(ma.Schema):
     short_code = fields.String(required=True, metadata={"example": "ABC-DEF-GHJ"})
     issued_at = LocalDateTime(required=True)
 
@@ -68,7 +68,7 @@ class CardParcelSchema(ma.Schema):
 
 class CardLookupSchema(ma.Schema):
     household = fields.Nested(CardHouseholdSchema, required=True)
-    card = fields.Nested(CardSchema, required=True)
+    card = fields.Nested(CardInLookupSchema, required=True)
     parcels = fields.List(fields.Nested(CardParcelSchema), required=True)
 
 
