@@ -103,6 +103,8 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "parcel.cancel": _l("Parcel cancelled"),
     "card.issue": _l("Household card issued"),
     "card.reissue": _l("Household card reissued"),
+    "collector.add": _l("Collector named"),
+    "collector.deactivate": _l("Collector removed"),
 }
 
 # -- stock ---------------------------------------------------------------------------------
