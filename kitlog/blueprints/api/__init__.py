@@ -43,6 +43,7 @@ def _code_parameter(_converter) -> dict:
 
 def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import (
+        collectors,
         distribution,
         follow_ups,
         households,
@@ -98,6 +99,7 @@ def init_app(app: Flask) -> None:
         places,
         stock,
         households,
+        collectors,
         imports,
         distribution,
         labels,
