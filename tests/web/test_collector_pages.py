@@ -119,8 +119,10 @@ def test_a_collector_is_removed_after_confirming(browser, login, make):
     assert form and "Remove Ani Lestari?" in form.group(1)
     response = browser.submit(action, {}, page=path)
     assert response.status_code == 302
-    text = text_of(browser.get(response.headers["Location"]))
-    assert "Ani Lestari no longer collects for this household." in text
+    page = browser.get(response.headers["Location"])
+    assert "Ani Lestari no longer collects for this household." in text_of(page)
+    assert action not in page.get_data(as_text=True)  # no longer listed
+    assert f"{path}/collectors/{kept.id}/remove" in page.get_data(as_text=True)
     assert [c.id for c in _active(household)] == [kept.id]
     assert db.session.get(Collector, gone.id).deactivated_at is not None
 
