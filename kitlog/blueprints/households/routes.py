@@ -160,11 +160,17 @@ def show(code: str):
 
 
 def _household_page(household, collector_form: CollectorForm | None = None) -> str:
-    """The household's page (each showing is logged as a read of its record); with the
-    collector form as it was refused, when it was."""
-    personal_data.record_view(
-        db.session, household.code, user=current_user, address=request.remote_addr, now=utcnow()
-    )
+    """The household's page, each showing logged as a read of its record; or, with the
+    collector form as it was refused, the page the officer just opened (and whose read was
+    logged) shown again: a refusal writes nothing, as the edit form's does not."""
+    if collector_form is None:
+        personal_data.record_view(
+            db.session,
+            household.code,
+            user=current_user,
+            address=request.remote_addr,
+            now=utcnow(),
+        )
     return render_template(
         "households/show.html",
         household=household,
