@@ -105,6 +105,8 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "card.reissue": _l("Household card reissued"),
     "card.lookup": _l("Household found by its card"),
     "site.households": _l("Site households saved on a phone"),
+    "collector.add": _l("Collector named"),
+    "collector.deactivate": _l("Collector removed"),
 }
 
 # -- stock ---------------------------------------------------------------------------------

@@ -92,6 +92,8 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "households.show": HOUSEHOLDS,
     "households.new": HOUSEHOLDS,
     "households.edit": HOUSEHOLDS,
+    "households.add_collector": HOUSEHOLDS,
+    "households.remove_collector": HOUSEHOLDS,
     "households.import_upload": HOUSEHOLDS,
     "households.import_job": HOUSEHOLDS,
     "households.import_confirm": HOUSEHOLDS,
@@ -103,6 +105,9 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_households.get_household": HOUSEHOLDS,
     "api_households.create_household": HOUSEHOLDS,
     "api_households.update_household": HOUSEHOLDS,
+    "api_collectors.list_collectors": HOUSEHOLDS,
+    "api_collectors.create_collector": HOUSEHOLDS,
+    "api_collectors.delete_collector": HOUSEHOLDS,
     "api_imports.import_households": HOUSEHOLDS,
     # household cards: printed with the head's name by those who read households; the
     # page a card's QR code opens tells a visitor nothing (tests/web/test_card_pages.py)
@@ -273,6 +278,7 @@ def samples(world: ReportWorld) -> dict:
         "card": "ABC-DEF-GHJ",
         "job_id": 999,
         "printer_id": 999,
+        "collector_id": 999,
         "layout": "a4-3x8",
         "filename": "css/kitlog.css",
     }

@@ -299,6 +299,12 @@ def forms(x: World) -> dict[str, Form]:
             {**household, "nik": x.household.nik, "status": "active"},
             {**household_kinds, "status": "choice"},
         ),
+        "collector-add": Form(
+            f"/households/{x.household.code}",
+            f"/households/{x.household.code}/collectors",
+            {"collector-name": unique("Sri Wahyuni "), "collector-relation": "tetangga"},
+            text_fields("collector-name", "collector-relation", "collector-nik", "collector-phone"),
+        ),
         "stock-receive": Form(
             "/stock/receive",
             "/stock/receive",
@@ -517,6 +523,7 @@ GROUPS = {
     "households-and-stock": [
         "household-create",
         "household-edit",
+        "collector-add",
         "stock-receive",
         "stock-transfer",
         "stock-adjust",

@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import (
         cards,
         cards_lookup,
+        collectors,
         distribution,
         follow_ups,
         households,
@@ -101,6 +102,7 @@ def init_app(app: Flask) -> None:
         places,
         stock,
         households,
+        collectors,
         imports,
         cards,
         distribution,
