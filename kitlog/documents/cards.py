@@ -50,7 +50,7 @@ SHEET = Layout(
 )
 
 # The card's words: both languages on every card (see the module's docstring).
-TITLE = "Kartu Penerima Bantuan"
+TITLE = "Kartu Keluarga Penerima"
 SUBTITLE = "Household card"
 BRAND = "kitlog"
 CODE_CAPTION = "Kode kartu / Card code"

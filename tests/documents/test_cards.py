@@ -141,7 +141,7 @@ def test_the_card_shows_its_codes_head_village_and_regency_never_the_nik_or_phon
         text = poppler("pdftotext", pdf)
         for words in ("ABC-DEF-007", "HH-000007", "Siti Rahayu", "Sedayu", "Kabupaten Malang"):
             assert words in text
-        assert "Kartu Penerima Bantuan" in text and "Household card" in text
+        assert "Kartu Keluarga Penerima" in text and "Household card" in text
         assert "kitlog" in text and "2026-03-01" in text
         digits = "".join(ch for ch in text if ch.isdigit())
         assert NIK not in digits and PHONE_NUMBER[1:] not in digits and "812345" not in digits
