@@ -12,6 +12,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from kitlog import names
+from kitlog.blueprints.distribution.sites import site_section
 from kitlog.blueprints.door.routes import phone_time_differs
 from kitlog.blueprints.scan.routes import outbox_context
 from kitlog.extensions import db
@@ -76,6 +77,8 @@ GLOBALS: dict[str, object] = {
     "mask_phone": mask_phone,
     "mask_nik": mask_nik,
     "delivery_proof": delivery_proof,
+    # a site round's distribution sites, for the round's page
+    "site_section": site_section,
     # the refusals listed at the top of a refused form, each a link to its field
     "field_errors": field_errors,
 }

@@ -191,6 +191,12 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_sites.create_site": ADMIN,
     "api_sites.get_site": STAFF,
     "api_sites.site_day": HOUSEHOLDS,
+    "api_sites.create_site_manifest": ADMIN,
+    "api_sites.end_site_day": ADMIN,
+    "distribution.new_site": ADMIN,
+    "distribution.edit_site": ADMIN,
+    "distribution.site_manifest": ADMIN,
+    "distribution.end_site_day": ADMIN,
     # donor reports: aggregates; a donor user sees their own donor's only
     "reports.index": REPORTS,
     "reports.donor_report": REPORTS,
@@ -227,6 +233,9 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
     "api_cards_lookup.lookup_card": {"admin": 404, "warehouse": 404, "field": 404},
     "api_sites.get_site": {"admin": 404, "warehouse": 404, "field": 404},
     "api_sites.site_day": {"admin": 404, "field": 404},
+    "distribution.edit_site": {"admin": 404},
+    "distribution.site_manifest": {"admin": 404},
+    "distribution.end_site_day": {"admin": 404},
 }
 
 # Query arguments a GET needs to mean anything (filled from the samples).

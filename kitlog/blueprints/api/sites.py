@@ -1,5 +1,6 @@
 """Distribution sites: the places and days where a site round's households collect their
-parcels, each with today's count; and a site's day as a phone keeps it offline."""
+parcels, each with today's count; the manifest that takes a site's parcels there and the
+end of its day; and a site's day as a phone keeps it offline."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import marshmallow as ma
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from kitlog.blueprints.api.common import (
     ApiBlueprint,
@@ -19,10 +20,11 @@ from kitlog.blueprints.api.common import (
 )
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
-from kitlog.models import Round
+from kitlog.models import ManifestStatus, Round
 from kitlog.models.cards import MAX_SITE_NAME
 from kitlog.security import require
 from kitlog.services import audit, sites
+from kitlog.services.manifests import MAX_REASON, MAX_VEHICLE
 
 blp = ApiBlueprint(
     "api_sites",
@@ -128,6 +130,50 @@ class SiteDaySchema(ma.Schema):
     households = fields.List(fields.Nested(SiteDayHouseholdSchema), required=True)
 
 
+class SiteManifestSchema(ma.Schema):
+    vehicle = Text(MAX_VEHICLE, required=True, metadata={"example": "N 1234 AB"})
+    driver_name = Text(120, required=True, metadata={"example": "Joko Susilo"})
+    driver_phone = Text(30, load_default="")
+
+
+class SiteManifestMadeSchema(ma.Schema):
+    id = fields.Integer(required=True, metadata={"description": "The manifest's id."})
+    number = fields.String(required=True, metadata={"example": "SBY-01/2026/0001"})
+    loaded = fields.Integer(
+        required=True,
+        metadata={"description": "The packed parcels of the site's households it took now."},
+    )
+
+
+class EndDaySchema(ma.Schema):
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(["follow_up", "return"]),
+        metadata={
+            "description": "`follow_up`: each parcel nobody collected is a failed delivery"
+            " (nobody came), a follow-up; `return`: the site's dispatched manifests are"
+            " closed and those parcels go back to stock."
+        },
+    )
+    reason = Text(
+        MAX_REASON,
+        load_default="",
+        metadata={"description": "For `return`: needed when parcels were never scanned."},
+    )
+
+
+class EndDayResultSchema(ma.Schema):
+    outcome = fields.String(required=True)
+    parcels = fields.Integer(
+        required=True, metadata={"description": "The parcels nobody collected, in all."}
+    )
+    follow_ups = fields.Integer(required=True, metadata={"description": "Now follow-ups."})
+    returned = fields.Integer(required=True, metadata={"description": "Back in stock."})
+    manifests_closed = fields.List(
+        fields.String(), required=True, metadata={"description": "The numbers closed."}
+    )
+
+
 def dump_site(site):
     count = sites.site_count(db.session, site)
     return {
@@ -201,3 +247,54 @@ def site_day(site_id):
         address=request.remote_addr,
     )
     return day
+
+
+@blp.route(f"/sites/{SITE_ID}/manifest", methods=["POST"])
+@blp.arguments(SiteManifestSchema)
+@blp.response(201, SiteManifestMadeSchema)
+@problems(blp, *WRITE, 404, 409, 422)
+@require("sites.write")
+def create_site_manifest(data, site_id):
+    """The manifest that takes a site's parcels there (409 for a closed round): its
+    destination the site, its date the site's first day, loaded at once with every packed
+    parcel of the site's households on no other open manifest (`loaded`; 0 when none is
+    waiting: parcels packed later are loaded as on any manifest)."""
+    site = _site_or_404(site_id)
+    manifest, loaded = sites.create_site_manifest(
+        db.session,
+        site,
+        vehicle=data["vehicle"],
+        driver_name=data["driver_name"],
+        driver_phone=data["driver_phone"],
+        user=acting_user(),
+    )
+    return {"id": manifest.id, "number": manifest.number, "loaded": loaded}
+
+
+@blp.route(f"/sites/{SITE_ID}/end-day", methods=["POST"])
+@blp.arguments(EndDaySchema)
+@blp.response(200, EndDayResultSchema)
+@problems(blp, *WRITE, 404, 409, 422)
+@require("sites.write")
+def end_site_day(data, site_id):
+    """End a site's day: the parcels nobody collected (still on its dispatched manifests)
+    become follow-ups (`follow_up`), or go back to stock as the site's manifests close
+    (`return`, with a reason when parcels were never scanned). 409 when no manifest of the
+    site is on the road, or when parcels were never scanned and no reason is given."""
+    site = _site_or_404(site_id)
+    on_road = [
+        m.number
+        for m in sites.site_manifests(db.session, site)
+        if m.status == ManifestStatus.DISPATCHED
+    ]
+    left = sites.end_site_day(
+        db.session, site, outcome=data["outcome"], reason=data["reason"], user=acting_user()
+    )
+    following = data["outcome"] == "follow_up"
+    return {
+        "outcome": data["outcome"],
+        "parcels": len(left),
+        "follow_ups": len(left) if following else 0,
+        "returned": 0 if following else len(left),
+        "manifests_closed": [] if following else on_road,
+    }

@@ -1,7 +1,7 @@
-"""Distribution pages: rounds, their allocation, and parcels."""
+"""Distribution pages: rounds, their allocation, parcels and distribution sites."""
 
 from flask import Blueprint
 
 bp = Blueprint("distribution", __name__, url_prefix="/rounds")
 
-from kitlog.blueprints.distribution import routes  # noqa: E402,F401
+from kitlog.blueprints.distribution import routes, sites  # noqa: E402,F401
