@@ -106,3 +106,20 @@ def test_a_site_hands_over_with_the_card_online_and_offline_and_counts(phone_pag
     assert handovers(second.id) == [("ok", True)]
     page.context.add_init_script(path=str(AXE))
     assert violations(page, f"/site/?site={w.site.id}") == []
+
+
+def test_a_households_parcels_count_their_kits_in_the_pages_language(desktop_page, make):
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
+    w = SiteWorld(make, day=today)
+    first = w.parcels[0]
+    w.site_manifest_on_the_road([first])
+    officer = make.user("field", language="en")
+    page = desktop_page
+    log_in(page, officer.email)
+    page.goto("/site/")
+    card_input = page.locator("[data-card-input]")
+    card_input.fill(cards.shown_code(w.cards[first.household_id]))
+    card_input.press("Enter")
+    parcel = page.locator("[data-household] [data-parcel]")
+    expect(parcel).to_contain_text(f"{format_short_code(first.short_code)} · Round 1 · 1 kit")
+    expect(parcel).not_to_contain_text("1 kits")

@@ -59,6 +59,11 @@
     });
   }
 
+  /* "1 kit", "3 kits": the page's singular and plural, in its language */
+  function kits(count) {
+    return say(count === 1 ? M.kits_one : M.kits_many, { num: count });
+  }
+
   function outbox() {
     return window.kitlogOutbox || null;
   }
@@ -314,7 +319,7 @@
     var list = el("ul", { class: "site-parcels" });
     found.parcels.forEach(function (parcel) {
       var item = el("li", { class: "site-parcel", "data-parcel": parcel.code });
-      item.appendChild(el("p", {}, parcel.code + " · " + parcel.round.name + " · " + parcel.kits + " " + M.kits));
+      item.appendChild(el("p", {}, parcel.code + " · " + parcel.round.name + " · " + kits(parcel.kits)));
       item.appendChild(el("p", { class: "muted", "data-parcel-status": "" }, M.status[parcel.status] || parcel.status));
       if (parcel.actions.indexOf("deliver") !== -1) item.appendChild(handoverForm(parcel, household));
       list.appendChild(item);
