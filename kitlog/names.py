@@ -109,6 +109,7 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "parcel.cancel": _l("Parcel cancelled"),
     "card.issue": _l("Household card issued"),
     "card.reissue": _l("Household card reissued"),
+    "parcel.flag_resolved": _l("Card mismatch resolved"),
 }
 
 # -- stock ---------------------------------------------------------------------------------

@@ -170,6 +170,10 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "follow_ups.load": STOCK,
     "api_follow_ups.list_follow_ups": STAFF,
     "api_follow_ups.put_on_manifest": STOCK,
+    # card mismatches: staff read; those who find out who took the parcel resolve them
+    "follow_ups.resolve": HOUSEHOLDS,
+    "api_follow_ups.list_card_mismatches": STAFF,
+    "api_follow_ups.resolve_card_mismatch": HOUSEHOLDS,
     # donor reports: aggregates; a donor user sees their own donor's only
     "reports.index": REPORTS,
     "reports.donor_report": REPORTS,
