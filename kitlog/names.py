@@ -110,6 +110,10 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "card.issue": _l("Household card issued"),
     "card.reissue": _l("Household card reissued"),
     "parcel.flag_resolved": _l("Card mismatch resolved"),
+    "card.lookup": _l("Household found by its card"),
+    "site.households": _l("Site households saved on a phone"),
+    "collector.add": _l("Collector named"),
+    "collector.deactivate": _l("Collector removed"),
 }
 
 # -- stock ---------------------------------------------------------------------------------

@@ -47,6 +47,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scans.warehouse": frozenset({Role.ADMIN, Role.WAREHOUSE}),  # pack, load, return
     "scans.field": frozenset({Role.ADMIN, Role.FIELD}),  # deliver, fail
     "labels.print": frozenset({Role.ADMIN, Role.WAREHOUSE}),
+    # household cards print the head's name: those who may read households, who hand
+    # them out in the villages
+    "cards.print": frozenset({Role.ADMIN, Role.FIELD}),
     "printers.manage": frozenset({Role.ADMIN, Role.WAREHOUSE}),
     "manifests.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "manifests.write": frozenset({Role.ADMIN, Role.WAREHOUSE}),
@@ -63,6 +66,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # donor reaches nothing but their own report
     "places.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "households.export": frozenset({Role.ADMIN}),  # personal data leaves kitlog: logged
+    # a household's card looked up (a distribution site): the warehouse without names
+    "cards.lookup": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    # distribution sites: planned with the round, read by the staff
+    "sites.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    "sites.write": frozenset({Role.ADMIN}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

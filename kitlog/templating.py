@@ -22,7 +22,7 @@ from kitlog.security import can
 from kitlog.services import proofs, time_zones
 from kitlog.services.households import parcel_last_change
 from kitlog.services.parcel_codes import format_short_code
-from kitlog.services.personal_data import mask_phone
+from kitlog.services.personal_data import mask_nik, mask_phone
 
 
 def delivery_proof(parcel: Parcel) -> DeliveryProof | None:
@@ -77,6 +77,7 @@ GLOBALS: dict[str, object] = {
     "phone_time_differs": phone_time_differs,
     "parcel_last_change": parcel_last_change,
     "mask_phone": mask_phone,
+    "mask_nik": mask_nik,
     "delivery_proof": delivery_proof,
     # the refusals listed at the top of a refused form, each a link to its field
     "field_errors": field_errors,

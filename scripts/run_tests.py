@@ -10,6 +10,8 @@ Environment:
   CI                        `true`: an unreachable PostgreSQL fails the run instead of
                             skipping the PostgreSQL half
   PYTEST_ARGS               extra pytest arguments for both halves, e.g. "-x -k stock"
+                            (the PostgreSQL half leaves out the tests marked one_database,
+                            the browser and documents tests, which the SQLite half runs)
   PYTEST_WORKERS            pytest-xdist workers for each half (default 2; 0 = off).
                             On PostgreSQL each worker uses its own database next to the
                             configured one (`test_gw0`, `test_gw1`), created when missing.
@@ -178,7 +180,12 @@ def postgresql_step(report_dir: Path) -> Step:
     banner(f"PostgreSQL at {shown}")
     problem = postgres_problem(url)
     if problem is None:
-        return pytest_step("PostgreSQL", ["--db", "postgresql", *xdist_args()], report_dir)
+        # The tests marked one_database (browser, documents) ran in the SQLite half.
+        return pytest_step(
+            "PostgreSQL",
+            ["--db", "postgresql", "-m", "not one_database", *xdist_args()],
+            report_dir,
+        )
     if on_ci():
         print(
             f"ERROR: PostgreSQL not reachable at {shown}: {problem}\n"

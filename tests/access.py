@@ -92,6 +92,8 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "households.show": HOUSEHOLDS,
     "households.new": HOUSEHOLDS,
     "households.edit": HOUSEHOLDS,
+    "households.add_collector": HOUSEHOLDS,
+    "households.remove_collector": HOUSEHOLDS,
     "households.import_upload": HOUSEHOLDS,
     "households.import_job": HOUSEHOLDS,
     "households.import_confirm": HOUSEHOLDS,
@@ -103,7 +105,18 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_households.get_household": HOUSEHOLDS,
     "api_households.create_household": HOUSEHOLDS,
     "api_households.update_household": HOUSEHOLDS,
+    "api_collectors.list_collectors": HOUSEHOLDS,
+    "api_collectors.create_collector": HOUSEHOLDS,
+    "api_collectors.delete_collector": HOUSEHOLDS,
     "api_imports.import_households": HOUSEHOLDS,
+    # household cards: printed with the head's name by those who read households; the
+    # page a card's QR code opens tells a visitor nothing (tests/web/test_card_pages.py)
+    "cards.card": PUBLIC,
+    "cards.household_card_pdf": HOUSEHOLDS,
+    "cards.reissue": HOUSEHOLDS,
+    "api_cards.household_card": HOUSEHOLDS,
+    "api_cards.card_sheets": HOUSEHOLDS,
+    "api_cards.reissue_card": HOUSEHOLDS,
     # rounds and parcels: staff read, the admin plans, allocates and cancels
     "distribution.rounds": STAFF,
     "distribution.round": STAFF,
@@ -174,6 +187,14 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "follow_ups.resolve": HOUSEHOLDS,
     "api_follow_ups.list_card_mismatches": STAFF,
     "api_follow_ups.resolve_card_mismatch": HOUSEHOLDS,
+    # distribution sites: the staff read them, the administrator plans them; a card's
+    # lookup (the warehouse without names); the site's day on a phone, for who hands over
+    "api_cards_lookup.lookup_card": STAFF,
+    "site.station": HOUSEHOLDS,
+    "api_sites.list_sites": STAFF,
+    "api_sites.create_site": ADMIN,
+    "api_sites.get_site": STAFF,
+    "api_sites.site_day": HOUSEHOLDS,
     # donor reports: aggregates; a donor user sees their own donor's only
     "reports.index": REPORTS,
     "reports.donor_report": REPORTS,
@@ -206,12 +227,17 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
     # no parcel of this world was delivered with a proof
     "api_distribution.get_parcel_proof": {"admin": 404, "field": 404},
     "door.parcel_proof": {"admin": 404, "field": 404},
+    # no household card nor distribution site exists in this world
+    "api_cards_lookup.lookup_card": {"admin": 404, "warehouse": 404, "field": 404},
+    "api_sites.get_site": {"admin": 404, "warehouse": 404, "field": 404},
+    "api_sites.site_day": {"admin": 404, "field": 404},
 }
 
 # Query arguments a GET needs to mean anything (filled from the samples).
 QUERIES = {
     "api_distribution.find_parcel_by_query": "?code={parcel_code}",
     "api_places.list_places": "?level=province",
+    "api_cards.card_sheets": "?round={round_id}",
 }
 
 
@@ -252,8 +278,11 @@ def samples(world: ReportWorld) -> dict:
         "round_id": world.round2.id,
         "parcel_id": world.q[0].id,
         "user_id": 999,
+        "site_id": 999,
+        "card": "ABC-DEF-GHJ",
         "job_id": 999,
         "printer_id": 999,
+        "collector_id": 999,
         "layout": "a4-3x8",
         "filename": "css/kitlog.css",
     }

@@ -114,7 +114,20 @@ def pytest_report_header(config):
     return header
 
 
+# Tests whose outcome cannot depend on the database: the browser tests (they drive pages
+# whose every rule the API and service tests check on both databases) and the documents'
+# (PDF and spreadsheet layout, QR codes). `make test` runs them once, in the SQLite half;
+# `pytest --db postgresql` alone still runs them.
+ONE_DATABASE_DIRECTORIES = ("browser", "documents")
+
+
 def pytest_collection_modifyitems(config, items):
+    tests_dir = Path(__file__).parent
+    once = pytest.mark.one_database
+    for item in items:
+        parts = Path(item.fspath).relative_to(tests_dir).parts
+        if parts[0] in ONE_DATABASE_DIRECTORIES and "postgresql_only" not in item.keywords:
+            item.add_marker(once)
     if config.getoption("--db") == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: run with --db postgresql")

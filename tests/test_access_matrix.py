@@ -66,7 +66,8 @@ def test_a_donor_is_allowed_no_household_data():
         "auth.revoke_token",
     } | {e for e, allowed in MATRIX.items() if allowed == REPORTS}
     assert all(
-        not e.startswith(("households.", "api_households", "api_imports")) for e in donor_may
+        not e.startswith(("households.", "api_households", "api_collectors", "api_imports"))
+        for e in donor_may
     )
 
 

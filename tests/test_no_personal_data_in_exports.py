@@ -5,7 +5,8 @@ NIKs and phones; parcels delivered to named recipients; failed deliveries with n
 name people. Then every export is fetched (CSV of each table, XLSX, PDF, the JSON; from
 the report page, the API and a share link; and the pages themselves) and searched for
 every household's NIK, phone (+62… and 08…), head's and worker's names, every recipient's
-name and every note. The search is shown able to fail at the end.
+name and every note, and every collector's name, NIK and phone. The search is shown able
+to fail at the end.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from sqlalchemy import select
 from kitlog.documents.donor_report import render_donor_report
 from kitlog.documents.spreadsheets import render_csv, render_xlsx, report_tables
 from kitlog.extensions import db
-from kitlog.models import Household
-from kitlog.services import share_links
+from kitlog.models import Collector, Household
+from kitlog.services import collectors, share_links
 from kitlog.services.reports import donor_report
 from tests.worlds import DAY1, ReportWorld
 
@@ -50,6 +51,7 @@ class PrivateWorld(ReportWorld):
             return original(**values)
 
         make.household_values = distinctive
+        self.make_nik = make.nik
         try:
             super().__init__(make)
         finally:
@@ -82,6 +84,20 @@ class PrivateWorld(ReportWorld):
         w.scan(p[3], "fail", reason="moved", at=DAY1 + 3 * hour, note=self.notes[3])
         w.scan(p[3], "return", at=DAY1 + timedelta(days=1))
         w.scan(p[4], "fail", reason="other", at=DAY1 + 4 * hour, note=self.notes[4])
+        # Each household names a collector, with a NIK and a phone: personal data too.
+        for n, household in enumerate(db.session.scalars(select(Household).order_by(Household.id))):
+            collectors.add_collector(
+                db.session,
+                household,
+                {
+                    "name": f"Wakil {SURNAMES[n % len(SURNAMES)]} Penerima",
+                    "relation": "tetangga",
+                    "nik": self.make_nik(),
+                    "phone": f"0813{n + 1:08d}",
+                },
+                user=None,
+            )
+        db.session.commit()
 
     def secrets(self) -> list[str]:
         """Everything that must never appear: per household its NIK, both phone forms, the
@@ -93,6 +109,11 @@ class PrivateWorld(ReportWorld):
                 assert household.phone.startswith("+62")
                 national = household.phone.removeprefix("+62")
                 found += [household.phone, "0" + national, "62" + national]
+        named = db.session.scalars(select(Collector)).all()
+        assert len(named) == db.session.query(Household).count() and all(c.nik for c in named)
+        for collector in named:
+            national = collector.phone.removeprefix("+62")
+            found += [collector.name, collector.nik, collector.phone, "0" + national]
         found += self.recipients + self.notes + SURNAMES
         assert len(found) > 6 * 7
         return found

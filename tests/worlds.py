@@ -13,13 +13,13 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from kitlog.extensions import db
-from kitlog.models import Donor, Household, Parcel, ParcelEvent
+from kitlog.models import Donor, Household, Parcel, ParcelEvent, RoundMode, RoundStatus
+from kitlog.services import cards, manifests, sites, stock
 from kitlog.services import distribution as dist
-from kitlog.services import manifests, stock
 from kitlog.services.households import FIELDS
 from kitlog.services.reports import donor_report
 from kitlog.services.scans import ScanInput, record_scan
-from tests.places import village
+from tests.places import move_to, village
 
 # -- parcels on the move -------------------------------------------------------------------
 
@@ -535,3 +535,55 @@ def big_xlsx(n: int) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# -- a distribution site -------------------------------------------------------------------
+
+TUREN = "35.07.09"
+SEDAYU = "35.07.09.1008"
+GONDANGLEGI = "35.07.11"  # another district of Kabupaten Malang
+DAY = T0.date()  # 3 Dec 2026; T0 is 14:02 in Surabaya (WIB)
+
+
+class SiteWorld(ScanWorld):
+    """ScanWorld's round collected at sites: four households of Turen with cards, one
+    moved to Gondanglegi; a site at Turen's village hall from the day before `day` to
+    the day after."""
+
+    def __init__(self, make, *, day: date = DAY):
+        super().__init__(make, households=4, opened=False)
+        self.round.mode = RoundMode.SITE
+        self.round.status = RoundStatus.OPEN
+        self.away = self.parcels[3]
+        move_to(self.away.household, GONDANGLEGI + ".2001")
+        self.cards = {
+            p.household_id: cards.issue_card(db.session, p.household, user=None, now=T0)
+            for p in self.parcels
+        }
+        db.session.commit()
+        self.site = sites.create_site(
+            db.session,
+            self.round,
+            {
+                "name": "Balai Desa Turen",
+                "place_code": TUREN,
+                "start_date": day - timedelta(days=1),
+                "end_date": day + timedelta(days=1),
+            },
+            user=self.admin,
+            now=T0,
+        )
+        db.session.commit()
+
+    def card_of(self, parcel: Parcel) -> str:
+        return self.cards[parcel.household_id].token
+
+    def site_manifest_on_the_road(self, parcels):
+        for parcel in parcels:
+            self.scan(parcel, "pack")
+        manifest, loaded = sites.create_site_manifest(
+            db.session, self.site, vehicle="N 1234 AB", driver_name="Joko", user=self.budi, now=T0
+        )
+        db.session.commit()
+        self.dispatch(manifest)
+        return manifest, loaded

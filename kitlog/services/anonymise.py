@@ -15,7 +15,9 @@ What goes: the head's and the worker's names (become "—"), the NIK (becomes
 column's constraints demand), the phone (empty); on those households' parcels, the GPS
 of every status change and every scan, and the recipients' names, relations and notes
 on the scans (and the notes scans copied onto status changes), and the proofs of
-delivery (a signature or a photo of the person who took the parcel). What stays: the area
+delivery (a signature or a photo of the person who took the parcel); the names, NIK and
+phones of the collectors those households named (a collector's relation stays, and
+which deliveries a collector took). What stays: the area
 (province to village), members, vulnerability flags and consent, which the donor report
 aggregates; parcels, their statuses and the ledger.
 
@@ -36,6 +38,7 @@ from sqlalchemy import CursorResult, and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kitlog.models import (
+    Collector,
     DeliveryProof,
     Household,
     HouseholdImport,
@@ -185,6 +188,11 @@ def anonymise_households(
             .values(recipient_name="", recipient_relation="", note="", lat=None, lon=None)
         )
         session.execute(delete(DeliveryProof).where(DeliveryProof.parcel_id.in_(parcel_ids)))
+        session.execute(
+            update(Collector)
+            .where(Collector.household_id.in_(chunk))
+            .values(name=PLACEHOLDER_NAME, nik=None, phone="")
+        )
     imports = _clear_imports(session, before, timezone) if before is not None else 0
     session.flush()
     if changed or imports:

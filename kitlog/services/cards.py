@@ -38,6 +38,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.strip().upper().encode("ascii")).hexdigest()
 
 
+def short_code_hash(short_code: str) -> str:
+    """The hex SHA-256 of a card's short code (its 9 stored symbols: upper case, without
+    spaces or hyphens): a saved trip checks a typed code with it, never holding the code."""
+    return hashlib.sha256(parcel_codes.clean_symbols(short_code).encode("ascii")).hexdigest()
+
+
 def card_url(card: HouseholdCard, base_url: str) -> str:
     return f"{base_url.rstrip('/')}/h/{card.token}"
 
@@ -113,7 +119,9 @@ def issue_card(
 def current_card(
     session: Session, household: Household, *, user: User | None, now: datetime | None = None
 ) -> HouseholdCard:
-    """The household's card, issued first when it has none."""
+    """The household's card, issued first when it has none (under the household's lock:
+    two prints at once issue one card)."""
+    lock_row(session, household)
     card = session.scalars(
         select(HouseholdCard).where(
             HouseholdCard.household_id == household.id, HouseholdCard.replaced_at.is_(None)
@@ -165,6 +173,7 @@ __all__ = [
     "find_card",
     "issue_card",
     "require_card",
+    "short_code_hash",
     "shown_code",
     "token_hash",
 ]

@@ -122,6 +122,11 @@ class _Bad(Exception):
         self.message = message
 
 
+# What the cleaners below raise, for the services that reuse them (a collector's name, NIK
+# and phone are cleaned as a head of household's).
+BadValue = _Bad
+
+
 def clean_person_name(value: object, *, required: bool = True) -> str:
     text = squeeze(_text(value))
     if not text:

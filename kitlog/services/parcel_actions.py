@@ -41,11 +41,15 @@ from kitlog.models import (
     ProofKind,
     RoundStatus,
     ScanAction,
+    Verification,
 )
+from kitlog.models.base import as_utc
 from kitlog.names import MANIFEST_STATUS_IN_TEXT, PARCEL_STATUS_IN_TEXT
+from kitlog.services.parcel_codes import format_short_code
+from kitlog.services.time_zones import format_day
 
 if TYPE_CHECKING:
-    from kitlog.models import Manifest, Parcel, ParcelEvent
+    from kitlog.models import Collector, HouseholdCard, Manifest, Parcel, ParcelEvent
 
 # Where a page offers an action.
 STATION = "station"  # a mode of the warehouse scan station (/scan/)
@@ -91,6 +95,10 @@ class Carried:
     """What a scan carries besides its code that a need asks about."""
 
     proof: str | None = None  # the kind of proof of delivery (signature, photo)
+    card_text: str = ""  # the household card as scanned or typed ("" when none)
+    card: HouseholdCard | None = None  # the card it names (current or replaced), if any
+    collector: Collector | None = None  # the collector named as the recipient
+    collector_id: int | None = None  # the collector id as sent (when it names none)
 
 
 @dataclass(frozen=True)
@@ -251,6 +259,71 @@ def _proof_missing(f: Facts) -> LazyString:
 PROOF = Need("proof", _proof_given, _proof_missing)
 
 
+def _card_matches(parcel: Parcel, carried: Carried) -> bool:
+    """A round that asks for cards needs the household's current card; a card carried
+    anyway must be that one too (a handover is never made on another household's card)."""
+    if not carried.card_text:
+        return parcel.round.verification != Verification.CARD
+    card = carried.card
+    return (
+        card is not None and card.replaced_at is None and card.household_id == parcel.household_id
+    )
+
+
+def _card_refused(f: Facts) -> LazyString:
+    carried = f.carried or Carried()
+    card = carried.card
+    if not carried.card_text:
+        return _l(
+            "Round %(name)s needs the household's card: scan it with the parcel.",
+            name=f.parcel.round.name,
+        )
+    if card is None:
+        return _l("No household card has the code %(code)s.", code=carried.card_text[:60])
+    if card.household_id != f.parcel.household_id:
+        return _l(
+            "This is another household's card: parcel %(parcel)s is for household %(household)s.",
+            parcel=format_short_code(f.parcel.short_code),
+            household=f.parcel.household.code,
+        )
+    replaced = as_utc(card.replaced_at)
+    return _l("Card replaced on %(date)s.", date=format_day(replaced) if replaced else "-")
+
+
+CARD = Need("card", _card_matches, _card_refused)
+
+
+def _collector_of_household(parcel: Parcel, carried: Carried) -> bool:
+    """A collector named as the recipient is one the parcel's household named, still active."""
+    if carried.collector_id is None:
+        return True
+    collector = carried.collector
+    return (
+        collector is not None and collector.household_id == parcel.household_id and collector.active
+    )
+
+
+def _collector_refused(f: Facts) -> LazyString:
+    carried = f.carried or Carried()
+    collector = carried.collector
+    household = f.parcel.household.code
+    if collector is None or collector.household_id != f.parcel.household_id:
+        return _l(
+            "Household %(household)s named no such collector: choose one of its collectors,"
+            " the head, or someone else by name.",
+            household=household,
+        )
+    return _l(
+        "%(name)s no longer collects for household %(household)s (removed on %(date)s).",
+        name=collector.name,
+        household=household,
+        date=format_day(as_utc(collector.deactivated_at)) if collector.deactivated_at else "-",
+    )
+
+
+COLLECTOR = Need("collector", _collector_of_household, _collector_refused)
+
+
 # -- refusals by status --------------------------------------------------------------------
 
 
@@ -347,7 +420,7 @@ ACTIONS: tuple[ParcelAction, ...] = (
         to_status=ParcelStatus.DELIVERED,
         permission="scans.field",
         guards=(MANIFEST_ON_THE_ROAD, ROUND_OPEN),
-        needs=(PROOF,),
+        needs=(CARD, COLLECTOR, PROOF),
         refusals={**_ENDED, **_NOT_ON_THE_ROAD},
         places=(DOOR,),
         words=Words(button=_l("Deliver")),
@@ -494,6 +567,8 @@ def as_json() -> dict[str, Any]:
 __all__ = [
     "ACTIONS",
     "BY_NAME",
+    "CARD",
+    "COLLECTOR",
     "DOOR",
     "PROOF",
     "PAGE",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import LazyString, format_datetime
@@ -31,11 +31,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from kitlog.models import (
     FAIL_REASONS,
     SCAN_ACTIONS,
+    Collector,
     Manifest,
     MovementKind,
     Parcel,
     ParcelEvent,
+    ParcelFlag,
     ParcelLine,
+    RecipientKind,
     Scan,
     ScanAction,
     ScanOutcome,
@@ -44,9 +47,10 @@ from kitlog.models import (
 )
 from kitlog.models.base import utcnow
 from kitlog.names import SCAN_ACTION_IN_TEXT
-from kitlog.services import parcel_actions, proofs, time_zones
+from kitlog.services import cards, parcel_actions, proofs, time_zones
 from kitlog.services.distribution import not_a_parcel, parcel_condition
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
+from kitlog.services.households import name_key
 from kitlog.services.locking import lock_batches, lock_row, write_lock
 from kitlog.services.parcel_actions import TRANSITIONS
 from kitlog.text import storable
@@ -82,6 +86,11 @@ class ScanInput:
     reason: str | None = None  # for fail: nobody_home, moved, refused, wrong_address, other
     note: str = ""
     proof: object = None  # for deliver: {kind: signature | photo, image: base64 PNG/JPEG}
+    card: object = ""  # for deliver: the household's card (its token, short code or URL)
+    collector: object = None  # for deliver: the id of the household's collector who took it
+    # for deliver: the phone accepted the card offline, from the saved trip's card hashes;
+    # when the server then refuses the card, the parcel is flagged for follow-up
+    checked_offline: object = False
 
 
 @dataclass
@@ -109,6 +118,9 @@ class _Clean:
     reason: str | None
     note: str
     proof: proofs.ProofImage | None
+    card: str
+    collector_id: int | None
+    checked_offline: bool
 
 
 # -- input ---------------------------------------------------------------------------------
@@ -222,6 +234,31 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
     )
     note = _text(errors, "note", data.note, MAX_NOTE)
     proof = proofs.clean_proof(errors, data.proof) if action == ScanAction.DELIVER else None
+    card = data.card if data.card is not None else ""
+    if not isinstance(card, str):
+        errors.append(FieldError("card", _l("Scan or type the household's card.")))
+        card = ""
+    card = card.strip()
+    if len(card) > MAX_CODE or not storable(card):
+        errors.append(FieldError("card", _l("This is not a household card's code.")))
+        card = ""
+    collector_id = data.collector
+    if collector_id is not None and (
+        isinstance(collector_id, bool)
+        or not isinstance(collector_id, int)
+        or not 1 <= collector_id <= 2**31 - 1
+    ):
+        errors.append(FieldError("collector", _l("Choose one of the household's collectors.")))
+        collector_id = None
+    if collector_id is not None and (data.recipient_name or data.recipient_relation):
+        errors.append(
+            FieldError(
+                "collector",
+                _l("Name either a collector or someone else who took the parcel, not both."),
+            )
+        )
+    if not isinstance(data.checked_offline, bool):
+        errors.append(FieldError("checked_offline", _l("Give true or false.")))
     if errors:
         raise InvalidValues(errors)
     return _Clean(
@@ -237,6 +274,9 @@ def _clean(session: Session, data: ScanInput) -> _Clean:
         reason=reason if action == ScanAction.FAIL else None,
         note=note,
         proof=proof,
+        card=card if action == ScanAction.DELIVER else "",
+        collector_id=collector_id if action == ScanAction.DELIVER else None,
+        checked_offline=data.checked_offline is True and action == ScanAction.DELIVER,
     )
 
 
@@ -389,11 +429,43 @@ def load_refusal(
     return parcel_actions.refusal(ScanAction.LOAD, facts)
 
 
-def _refusal(session: Session, parcel: Parcel, clean: _Clean, now: datetime) -> LazyString | None:
-    """Why the scan is refused, or None when the parcel's state allows it."""
-    carried = parcel_actions.Carried(proof=clean.proof.kind if clean.proof else None)
+def _carried(session: Session, clean: _Clean) -> parcel_actions.Carried:
+    """What the scan carries besides its code, the card and collector it names looked up."""
+    return parcel_actions.Carried(
+        proof=clean.proof.kind if clean.proof else None,
+        card_text=clean.card,
+        card=cards.find_card(session, clean.card) if clean.card else None,
+        collector=(
+            session.get(Collector, clean.collector_id) if clean.collector_id is not None else None
+        ),
+        collector_id=clean.collector_id,
+    )
+
+
+def _refusal(
+    session: Session, parcel: Parcel, clean: _Clean, carried: parcel_actions.Carried, now: datetime
+) -> tuple[LazyString | None, bool]:
+    """Why the scan is refused, or None when the parcel's state allows it; and whether it
+    is the household's card that was refused (everything else allowed the scan)."""
     facts = _facts(session, parcel, clean.manifest, now, carried)
-    return parcel_actions.refusal(clean.action, facts)
+    refusal = parcel_actions.refusal(clean.action, facts)
+    card_refused = (
+        refusal is not None
+        and clean.action == ScanAction.DELIVER
+        and not parcel_actions.CARD.met(parcel, carried)
+        and parcel_actions.refusal(clean.action, replace(facts, carried=None)) is None
+    )
+    return refusal, card_refused
+
+
+def recipient_kind(parcel: Parcel, clean: _Clean) -> str:
+    """Who took a delivered parcel: a collector when the scan names one; the head when
+    no other name was given (or the head's own); someone else otherwise."""
+    if clean.collector_id is not None:
+        return RecipientKind.COLLECTOR
+    if not clean.recipient_name or name_key(clean.recipient_name) == parcel.household.name_key:
+        return RecipientKind.HEAD
+    return RecipientKind.OTHER
 
 
 def allowed_actions(parcel: Parcel) -> list[str]:
@@ -480,6 +552,8 @@ def _apply(
         return_to_stock(session, [parcel], user=user, now=now)
     elif clean.action == ScanAction.DELIVER and clean.proof is not None:
         proofs.store(session, parcel, scan, clean.proof)
+    if clean.action == ScanAction.DELIVER:
+        parcel.recipient_kind = scan.recipient_kind
     change_status(
         session,
         parcel,
@@ -559,10 +633,12 @@ def record_scan(
     write_lock(session)
     # A key seen before is found by the unique index when the scan is inserted (below):
     # its first answer is repeated then, whatever this attempt would have answered.
+    carried = _carried(session, clean)
+    card_refused = False
     if parcel is None:
         outcome, status, detail = ScanOutcome.UNKNOWN, 404, not_found
     else:
-        refusal = _refusal(session, parcel, clean, now)
+        refusal, card_refused = _refusal(session, parcel, clean, carried, now)
         if refusal is None:
             outcome, status, detail = ScanOutcome.OK, 200, ""
         else:
@@ -585,8 +661,25 @@ def record_scan(
             from_status=parcel.status if parcel is not None else None,
             to_status=TRANSITIONS[clean.action][1] if outcome == ScanOutcome.OK else None,
             reason=clean.reason,
-            recipient_name=clean.recipient_name,
-            recipient_relation=clean.recipient_relation,
+            recipient_name=(
+                carried.collector.name
+                if carried.collector is not None and outcome == ScanOutcome.OK
+                else clean.recipient_name
+            ),
+            recipient_relation=(
+                carried.collector.relation
+                if carried.collector is not None and outcome == ScanOutcome.OK
+                else clean.recipient_relation
+            ),
+            recipient_kind=(
+                recipient_kind(parcel, clean)
+                if parcel is not None
+                and outcome == ScanOutcome.OK
+                and clean.action == ScanAction.DELIVER
+                else None
+            ),
+            collector_id=carried.collector.id if carried.collector is not None else None,
+            card_id=carried.card.id if carried.card is not None else None,
             note=clean.note,
             lat=clean.lat,
             lon=clean.lon,
@@ -598,6 +691,11 @@ def record_scan(
         if outcome == ScanOutcome.OK:
             assert parcel is not None  # noqa: S101
             _apply(session, parcel, clean, scan, user, now)
+        elif card_refused and clean.checked_offline and parcel is not None:
+            # The phone handed the parcel over on the card it held offline; the server
+            # does not confirm it: a person must find out who has the kit.
+            parcel.flag = ParcelFlag.CARD_MISMATCH
+            parcel.flagged_at = now
         session.flush()  # one flush: a known key fails it, and the savepoint undoes it all
         savepoint.commit()
     except IntegrityError:

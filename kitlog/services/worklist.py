@@ -2,10 +2,15 @@
 officer visits them (district, village, household), with each parcel's door attempts,
 and the official places they live in.
 
-Two queries whatever the trip's size: one for the parcels and their households, one for
-the attempts. An attempt is an accepted door scan (delivered or failed), taken from the
-parcel's events, so a parcel that failed on an earlier trip shows that attempt too. The
-places come from the list kitlog ships (`services.places`), not from the database.
+Four queries whatever the trip's size: the parcels with their households and rounds, the
+attempts, the households' current cards and their active collectors. An attempt is an
+accepted door scan (delivered or failed), taken from the parcel's events, so a parcel that
+failed on an earlier trip shows that attempt too. The places come from the list kitlog
+ships (`services.places`), not from the database.
+
+A trip saved on the phone checks a household's card with no signal: each item carries the
+household's current card (the page sends on only its hashes, never its codes) and the
+collectors it named, who may take the parcel in the head's place.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from kitlog.models import (
+    Collector,
     Household,
+    HouseholdCard,
     Manifest,
     ManifestParcel,
     Parcel,
@@ -48,6 +55,8 @@ class WorkItem:
     parcel: Parcel
     household: Household
     attempts: list[Attempt] = field(default_factory=list)
+    card: HouseholdCard | None = None  # the household's current card, if it has one
+    collectors: list[Collector] = field(default_factory=list)  # active, oldest first
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,30 @@ def _attempts(session: Session, parcel_ids: list[int]) -> dict[int, list[Attempt
     return attempts
 
 
+def _cards(session: Session, household_ids: set[int]) -> dict[int, HouseholdCard]:
+    if not household_ids:
+        return {}
+    rows = session.scalars(
+        select(HouseholdCard).where(
+            HouseholdCard.household_id.in_(household_ids), HouseholdCard.replaced_at.is_(None)
+        )
+    )
+    return {card.household_id: card for card in rows}
+
+
+def _collectors(session: Session, household_ids: set[int]) -> dict[int, list[Collector]]:
+    if not household_ids:
+        return {}
+    named: dict[int, list[Collector]] = defaultdict(list)
+    for collector in session.scalars(
+        select(Collector)
+        .where(Collector.household_id.in_(household_ids), Collector.active.is_(True))
+        .order_by(Collector.id)
+    ):
+        named[collector.household_id].append(collector)
+    return named
+
+
 def worklist(session: Session, manifest: Manifest) -> WorkList:
     """The trip's parcels by district, village and household code, with their attempts.
 
@@ -116,16 +149,23 @@ def worklist(session: Session, manifest: Manifest) -> WorkList:
             select(Parcel)
             .join(Household, Household.id == Parcel.household_id)
             .where(or_(Parcel.manifest_id == manifest.id, Parcel.id.in_(left)))
-            .options(contains_eager(Parcel.household))
+            .options(contains_eager(Parcel.household), joinedload(Parcel.round))
             .order_by(Household.district, Household.village, Household.code, Parcel.id)
         )
     )
     attempts = _attempts(session, [parcel.id for parcel in parcels])
+    household_ids = {parcel.household_id for parcel in parcels}
+    held = _cards(session, household_ids)
+    named = _collectors(session, household_ids)
     return WorkList(
         manifest=manifest,
         items=[
             WorkItem(
-                parcel=parcel, household=parcel.household, attempts=attempts.get(parcel.id, [])
+                parcel=parcel,
+                household=parcel.household,
+                attempts=attempts.get(parcel.id, []),
+                card=held.get(parcel.household_id),
+                collectors=named.get(parcel.household_id, []),
             )
             for parcel in parcels
         ],

@@ -64,6 +64,7 @@ def test_a_delivery_confirmed_at_the_door(phone_page, make):
     assert_no_sideways_scroll(page)
 
     form = page.locator("form[data-door-form=deliver]")
+    form.locator("label.door-recipient-choice").last.click()  # someone else
     form.locator("input[name=deliver-recipient_name]").fill("Agus Santoso")
     form.locator("select[name=deliver-recipient_relation]").select_option("child")
     # the phone's position arrives on its own; the officer never waits for it

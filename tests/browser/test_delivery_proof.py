@@ -76,7 +76,9 @@ def test_a_signed_handover_online_and_offline_reaches_the_server_once(phone_page
     need = translated("This round needs the recipient's signature: ask them to sign with a finger.")
     expect(proof.locator("[data-proof-hint]")).to_have_text(need)
     expect(proof.locator("[data-proof-choices]")).to_be_hidden()
+    form.locator("label.door-recipient-choice").last.click()  # someone else
     form.locator("input[name=deliver-recipient_name]").fill("Siti Rahayu")
+    form.locator("select[name=deliver-recipient_relation]").select_option("sibling")
     form.locator("button[type=submit]").click()
     expect(proof.locator("[data-proof-note]")).to_have_text(need)
     count = page.locator("[data-outbox-count]")
@@ -98,7 +100,9 @@ def test_a_signed_handover_online_and_offline_reaches_the_server_once(phone_page
     expect(panel.locator("[data-field=source]")).to_contain_text(manifest.number)
     expect(proof.locator("[data-proof-hint]")).to_have_text(need)
     expect(page.locator("[data-signature-pad]")).not_to_have_attribute("data-signed", "")
+    form.locator("label.door-recipient-choice").last.click()  # someone else
     form.locator("input[name=deliver-recipient_name]").fill("Budi Santoso")
+    form.locator("select[name=deliver-recipient_relation]").select_option("sibling")
     sign(page)
     form.locator("button[type=submit]").click()
     expect(count).to_have_attribute("data-count", "1")
@@ -145,7 +149,9 @@ def test_a_camera_photo_is_shrunk_on_the_phone_to_300_kb_and_kept(phone_page, ma
     assert photo.stat().st_size > 1024 * 1024
     form.locator("[data-proof-photo-input]").set_input_files(str(photo))
     expect(proof.locator("[data-proof-preview]")).to_be_visible(timeout=15000)
+    form.locator("label.door-recipient-choice").last.click()  # someone else
     form.locator("input[name=deliver-recipient_name]").fill("Siti Rahayu")
+    form.locator("select[name=deliver-recipient_relation]").select_option("sibling")
     form.locator("button[type=submit]").click()
     expect(page.locator("[data-result-list] li").first).to_have_attribute("data-state", "ok")
     db.session.commit()

@@ -1,5 +1,5 @@
 """One screen per door, on a 390x844 phone in Indonesian: after a lookup the household
-and the hand-over form fit on the screen with the recipient field focused; the saved
+and the hand-over form fit on the screen with the recipient choice focused; the saved
 trip's work-list lists its households in visiting order with "N of M delivered", a
 "left to deliver" filter and a number to call, and still shows with no signal."""
 
@@ -50,7 +50,7 @@ def test_after_a_lookup_the_hand_over_form_is_on_one_screen_focused(phone_page, 
 
     panel = page.locator("[data-parcel]")
     expect(panel.locator("[data-field=head_name]")).to_have_text(household.head_name)
-    assert focused(page) == "deliver-recipient_name"
+    assert focused(page) == "deliver-recipient"  # the choice of who takes it
     assert page.evaluate("() => window.scrollY") == 0  # no scroll, not even a script's
     form = page.locator("form[data-door-form=deliver]")
     assert_on_screen(page, panel.locator("[data-field=head_name]"))
@@ -113,7 +113,7 @@ def test_the_saved_trips_work_list_counts_filters_and_works_offline(phone_page, 
     items.nth(2).locator(".door-work-code").click()
     panel = page.locator("[data-parcel]")
     expect(panel.locator("[data-field=head_name]")).to_have_text(first.household.head_name)
-    assert focused(page) == "deliver-recipient_name"
+    assert focused(page) == "deliver-recipient"  # the choice of who takes it
     assert_on_screen(page, page.locator("form[data-door-form=deliver] button[type=submit]"))
     # the parcel's code is not hidden under the top bar
     code = panel.locator("[data-field=code]").bounding_box()
@@ -122,6 +122,8 @@ def test_the_saved_trips_work_list_counts_filters_and_works_offline(phone_page, 
 
     # delivered on the phone: the list counts it at once
     form = page.locator("form[data-door-form=deliver]")
+    form.locator("label.door-recipient-choice").last.click()  # someone else
     form.locator("input[name=deliver-recipient_name]").fill("Siti")
+    form.locator("select[name=deliver-recipient_relation]").select_option("sibling")
     form.locator("button[type=submit]").click()
     expect(progress).to_have_text(translated("%(done)s of %(total)s delivered", done=2, total=3))

@@ -64,7 +64,9 @@ def test_an_offline_delivery_waits_survives_a_reload_and_syncs_once_back_online(
     context.set_offline(True)
 
     form = page.locator("form[data-door-form=deliver]")
+    form.locator("label.door-recipient-choice").last.click()  # someone else
     form.locator("input[name=deliver-recipient_name]").fill("Siti Rahayu")
+    form.locator("select[name=deliver-recipient_relation]").select_option("sibling")
     form.locator("button[type=submit]").click()
     count = page.locator("[data-outbox-count]")
     expect(count).to_have_attribute("data-count", "1")

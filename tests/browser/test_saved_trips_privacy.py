@@ -93,7 +93,9 @@ def test_logging_out_deletes_the_saved_trips_and_keeps_the_waiting_scans(phone_p
     page.route("**/api/v1/scans/batch", lambda route: route.abort())
     page.context.set_offline(True)
     form = page.locator("form[data-door-form=deliver]")
+    form.locator("label.door-recipient-choice").last.click()  # someone else
     form.locator("input[name=deliver-recipient_name]").fill("Siti Rahayu")
+    form.locator("select[name=deliver-recipient_relation]").select_option("sibling")
     form.locator("button[type=submit]").click()
     expect(page.locator("[data-outbox-count]")).to_have_attribute("data-count", "1")
     page.context.set_offline(False)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from datetime import date
 from itertools import combinations
 
 import pytest
 from flask_babel import force_locale, gettext
 
+from kitlog.documents.cards import CardFace, render_card, render_card_sheets
 from kitlog.documents.donor_report import Formats, render_donor_report
 from kitlog.documents.labels import LAYOUTS, Label, render_labels, render_test_sheet
 from kitlog.documents.manifest import ManifestDocument, ManifestRow, render_manifest
@@ -58,6 +60,21 @@ def label(**values) -> Label:
             "donor": "KOICA",
             "kits": "1 kit",
             "head_name": HEAD,
+            **values,
+        }
+    )
+
+
+def card(**values) -> CardFace:
+    return CardFace(
+        **{
+            "url": "https://kitlog.example.org/h/abcdefghijklmnop",
+            "short_code": "ABC-DEF-GHJ",
+            "household_code": "HH-000001",
+            "head_name": HEAD,
+            "village": VILLAGE,
+            "regency": f"Kabupaten {KOREAN}",
+            "issued": date(2026, 3, 1),
             **values,
         }
     )
@@ -148,6 +165,8 @@ PDFS = {
         for name in LAYOUTS
     },
     "manifest": lambda: render_manifest(manifest()),
+    "household card": lambda: render_card(card()),
+    "household card sheets": lambda: render_card_sheets([card()] * 11),
     "void manifest without names": lambda: render_manifest(
         manifest(void=True, void_reason="Truk rusak", heads=False, rows=[])
     ),

@@ -146,3 +146,30 @@ def test_by_date_old_imports_lose_their_file_and_row_errors(end):
     # By round, imports are not touched.
     again = anonymise.anonymise_households(db.session, round_id=end.w.round.id)
     assert again.imports == 0
+
+
+def test_the_collectors_of_served_households_lose_their_names_nik_and_phone(end):
+    from kitlog.models import Collector
+
+    served, waiting = end.households[0], end.households[2]
+    for household in (served, waiting):
+        db.session.add(
+            Collector(
+                household_id=household.id,
+                name="Wati Susanti",
+                relation="tetangga",
+                nik="3507010101850001" if household is served else "3507010101850002",
+                phone="081234567890",
+                active=True,
+            )
+        )
+    db.session.commit()
+    anonymise.anonymise_households(db.session, round_id=end.w.round.id, user=None)
+    db.session.commit()
+    db.session.expire_all()
+    rows = {
+        c.household_id: (c.name, c.nik, c.phone, c.relation)
+        for c in db.session.scalars(select(Collector))
+    }
+    assert rows[served.id] == ("—", None, "", "tetangga")
+    assert rows[waiting.id] == ("Wati Susanti", "3507010101850002", "081234567890", "tetangga")

@@ -72,6 +72,7 @@ def test_a_delivery_confirmed_at_the_door_is_recorded_with_the_recipient(client,
         "/deliver/",
         {
             **form,
+            "deliver-recipient": "other",
             "deliver-recipient_name": "  Siti   Rahayu ",
             "deliver-recipient_relation": "spouse",
             "deliver-lat": "-8.16512",
@@ -126,7 +127,12 @@ def test_the_same_form_sent_twice_is_one_delivery(client, login, world):
     world.dispatch([parcel])
     login("field")
     form = door_form(client, parcel, "deliver")
-    values = {**form, "deliver-recipient_name": "Agus", "deliver-recipient_relation": "child"}
+    values = {
+        **form,
+        "deliver-recipient": "other",
+        "deliver-recipient_name": "Agus",
+        "deliver-recipient_relation": "child",
+    }
     first = client.post("/deliver/", data=values)
     assert first.status_code == 302
     again = post_and_follow(client, "/deliver/", values)
@@ -145,12 +151,22 @@ def test_a_second_delivery_of_a_delivered_parcel_is_refused_saying_when(client, 
     post_and_follow(
         client,
         "/deliver/",
-        {**fresh, "deliver-recipient_name": "Agus", "deliver-recipient_relation": "head"},
+        {
+            **fresh,
+            "deliver-recipient": "other",
+            "deliver-recipient_name": "Agus",
+            "deliver-recipient_relation": "spouse",
+        },
     )
     response = post_and_follow(
         client,
         "/deliver/",
-        {**stale, "deliver-recipient_name": "Budi", "deliver-recipient_relation": "other"},
+        {
+            **stale,
+            "deliver-recipient": "other",
+            "deliver-recipient_name": "Budi",
+            "deliver-recipient_relation": "other",
+        },
     )
     page = text_of(response)
     assert "Not recorded:" in page
@@ -164,13 +180,21 @@ def test_a_second_delivery_of_a_delivered_parcel_is_refused_saying_when(client, 
     [
         (
             "deliver",
-            {"deliver-recipient_name": "   ", "deliver-recipient_relation": "head"},
+            {
+                "deliver-recipient": "other",
+                "deliver-recipient_name": "   ",
+                "deliver-recipient_relation": "head",
+            },
             "deliver-recipient_name",
             "Write the name of the person who took the parcel.",
         ),
         (
             "deliver",
-            {"deliver-recipient_name": "Agus", "deliver-recipient_relation": "landlord"},
+            {
+                "deliver-recipient": "other",
+                "deliver-recipient_name": "Agus",
+                "deliver-recipient_relation": "landlord",
+            },
             "deliver-recipient_relation",
             "Choose one from the list.",
         ),
@@ -179,8 +203,7 @@ def test_a_second_delivery_of_a_delivered_parcel_is_refused_saying_when(client, 
         (
             "deliver",
             {
-                "deliver-recipient_name": "Agus",
-                "deliver-recipient_relation": "head",
+                "deliver-recipient": "head",
                 "deliver-lat": "123",
             },
             "deliver-lat",
@@ -228,7 +251,12 @@ def test_a_parcel_not_on_the_road_cannot_be_delivered_from_the_page(client, logi
     refused = post_and_follow(
         client,
         "/deliver/",
-        {**form, "deliver-recipient_name": "Agus", "deliver-recipient_relation": "head"},
+        {
+            **form,
+            "deliver-recipient": "other",
+            "deliver-recipient_name": "Agus",
+            "deliver-recipient_relation": "spouse",
+        },
     )
     assert "Not recorded:" in text_of(refused)
     assert status_of(parcel) == ParcelStatus.ALLOCATED

@@ -299,6 +299,12 @@ def forms(x: World) -> dict[str, Form]:
             {**household, "nik": x.household.nik, "status": "active"},
             {**household_kinds, "status": "choice"},
         ),
+        "collector-add": Form(
+            f"/households/{x.household.code}",
+            f"/households/{x.household.code}/collectors",
+            {"collector-name": unique("Sri Wahyuni "), "collector-relation": "tetangga"},
+            text_fields("collector-name", "collector-relation", "collector-nik", "collector-phone"),
+        ),
         "stock-receive": Form(
             "/stock/receive",
             "/stock/receive",
@@ -517,6 +523,7 @@ GROUPS = {
     "households-and-stock": [
         "household-create",
         "household-edit",
+        "collector-add",
         "stock-receive",
         "stock-transfer",
         "stock-adjust",
@@ -915,6 +922,15 @@ NOT_FREE_TEXT = {
     "scans.reason": "one of the reasons",
     "parcel_events.from_status": "one of the statuses",
     "parcel_events.status": "one of the statuses",
+    "rounds.verification": "none or card",
+    "rounds.mode": "door or site",
+    "parcels.flag": "one of the flags",
+    "parcels.recipient_kind": "head, collector or other",
+    "scans.recipient_kind": "head, collector or other",
+    "household_cards.token": "generated",
+    "household_cards.short_code": "generated",
+    "collectors.nik": "16 digits",
+    "distribution_sites.place_code": "an official place's code (a foreign key into places)",
 }
 APPEND_ONLY = {"stock_movements", "scans"}
 # Unique columns get their markup on one row only.

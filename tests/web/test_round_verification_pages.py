@@ -74,7 +74,7 @@ def test_the_form_speaks_indonesian(browser, login, make):
     login("admin", language="id")
     page = text_of(browser.get("/rounds/new"))
     assert "Label paket dan kartu rumah tangga" in page
-    assert "Di lokasi pembagian" in page
+    assert "Di titik distribusi" in page
 
 
 def test_an_open_round_turned_to_cards_says_how_many_households_have_no_card(browser, login, make):

@@ -43,6 +43,9 @@ def _code_parameter(_converter) -> dict:
 
 def init_app(app: Flask) -> None:
     from kitlog.blueprints.api import (
+        cards,
+        cards_lookup,
+        collectors,
         distribution,
         follow_ups,
         households,
@@ -54,6 +57,7 @@ def init_app(app: Flask) -> None:
         report_exports,
         reports,
         scans,
+        sites,
         stock,
     )
 
@@ -98,11 +102,15 @@ def init_app(app: Flask) -> None:
         places,
         stock,
         households,
+        collectors,
         imports,
+        cards,
         distribution,
         labels,
         manifests,
         follow_ups,
+        sites,
+        cards_lookup,
         scans,
         reports,
         report_exports,

@@ -30,9 +30,16 @@ from kitlog.blueprints.api.distribution import dump_household
 from kitlog.blueprints.api.problems import READ, WRITE, PlaceSchema, problems
 from kitlog.blueprints.manifests.pdf import manifest_pdf_response
 from kitlog.extensions import db
-from kitlog.models import MANIFEST_STATUSES, PROOF_KINDS, Manifest, Round, Warehouse
+from kitlog.models import (
+    MANIFEST_STATUSES,
+    PROOF_KINDS,
+    VERIFICATIONS,
+    Manifest,
+    Round,
+    Warehouse,
+)
 from kitlog.security import can, require
-from kitlog.services import audit, worklist
+from kitlog.services import audit, cards, worklist
 from kitlog.services import manifests as service
 from kitlog.services.distribution import find_parcel
 from kitlog.services.parcel_codes import format_short_code
@@ -225,6 +232,27 @@ class WorkListHouseholdSchema(TripHouseholdSchema):
     )
 
 
+class WorkListCardSchema(ma.Schema):
+    """The household's current card as a phone checks it offline: hashes, never codes."""
+
+    token_hash = fields.String(
+        required=True, metadata={"description": "Hex SHA-256 of the card's token (upper case)."}
+    )
+    short_code_hash = fields.String(
+        required=True,
+        metadata={
+            "description": "Hex SHA-256 of the card's short code: its 9 symbols, upper case,"
+            " without hyphens."
+        },
+    )
+
+
+class WorkListCollectorSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(metadata={"description": "Only for users who may read households."})
+    relation = fields.String(required=True)
+
+
 class WorkListAttemptSchema(ma.Schema):
     at = LocalDateTime(required=True)
     outcome = fields.String(required=True, metadata={"enum": ["delivered", "failed"]})
@@ -237,6 +265,25 @@ class WorkListItemSchema(ma.Schema):
     kits = fields.Integer(required=True)
     household = fields.Nested(WorkListHouseholdSchema, required=True)
     attempts = fields.List(fields.Nested(WorkListAttemptSchema), required=True)
+    verification = fields.String(
+        required=True,
+        metadata={
+            "enum": list(VERIFICATIONS),
+            "description": "What its round's delivery carries besides the label: `card`,"
+            " the household's card too.",
+        },
+    )
+    card = fields.Nested(
+        WorkListCardSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The household's current card; null when it has none."},
+    )
+    collectors = fields.List(
+        fields.Nested(WorkListCollectorSchema),
+        required=True,
+        metadata={"description": "The household's active collectors, never their NIK or phone."},
+    )
 
 
 class WorkListSchema(ma.Schema):
@@ -394,6 +441,7 @@ def _dump_worklist(work: worklist.WorkList, *, names: bool) -> dict:
             if attempt.reason:
                 dumped["reason"] = attempt.reason
             attempts.append(dumped)
+        card = item.card
         items.append(
             {
                 "code": format_short_code(item.parcel.short_code),
@@ -401,6 +449,20 @@ def _dump_worklist(work: worklist.WorkList, *, names: bool) -> dict:
                 "kits": item.parcel.kits,
                 "household": household,
                 "attempts": attempts,
+                "verification": item.parcel.round.verification,
+                # hashes only: the trip on the phone checks a card, it cannot make one
+                "card": (
+                    {
+                        "token_hash": cards.token_hash(card.token),
+                        "short_code_hash": cards.short_code_hash(card.short_code),
+                    }
+                    if card is not None
+                    else None
+                ),
+                "collectors": [
+                    {"id": c.id, "relation": c.relation} | ({"name": c.name} if names else {})
+                    for c in item.collectors
+                ],
             }
         )
     return {

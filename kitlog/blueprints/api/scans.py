@@ -105,6 +105,32 @@ class ScanSchema(ma.Schema):
             },
         },
     )
+    card = Text(
+        2000,
+        load_default="",
+        allow_none=True,
+        metadata={
+            "description": "For deliver: the household's card (its token, short code or URL)."
+            " A round with verification `card` needs it; any card given must be the parcel's"
+            " household's current card."
+        },
+    )
+    collector = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={
+            "description": "For deliver: the id of the household's collector who took the"
+            " parcel, instead of recipient_name and recipient_relation."
+        },
+    )
+    checked_offline = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "For deliver: the phone accepted the card offline (from the saved"
+            " trip). When the server refuses the card, the parcel is flagged for follow-up."
+        },
+    )
 
 
 class ScanParcelSchema(ParcelSchema):
@@ -221,6 +247,9 @@ def _input(data: dict) -> service.ScanInput:
         reason=data.get("reason"),
         note=data.get("note") or "",
         proof=data.get("proof"),
+        card=data.get("card") or "",
+        collector=data.get("collector"),
+        checked_offline=bool(data.get("checked_offline")),
     )
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FloatField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    FloatField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -20,7 +27,7 @@ from wtforms.validators import (
 )
 
 from kitlog.forms import CHOOSE_FROM_LIST, FilterForm, KitlogForm, choice
-from kitlog.names import FAIL_REASON_NAMES, RECIPIENT_RELATION_NAMES
+from kitlog.names import FAIL_REASON_NAMES, RECIPIENT_RELATION_NAMES, recipient_relation_name
 from kitlog.services import parcel_actions
 
 # Room for a UUID, with or without hyphens; what the scans table holds at most.
@@ -60,9 +67,49 @@ class _DoorForm(_ScanForm):
     lon = FloatField(validators=[Optional(), NumberRange(min=-180, max=180)])
 
 
-class DeliveryForm(_DoorForm):
-    """The parcel was handed over: to whom."""
+# Who took the parcel: the head, someone else (named), or one of the household's
+# collectors, whose choice is COLLECTOR_PREFIX and the collector's id.
+HEAD = "head"
+OTHER = "other"
+COLLECTOR_PREFIX = "c"
+# Someone else's relation: the head has a choice of their own.
+OTHER_RELATIONS = {k: v for k, v in RECIPIENT_RELATION_NAMES.items() if k != HEAD}
 
+
+def collector_choice(collector_id: int) -> str:
+    """The recipient choice that names a collector."""
+    return f"{COLLECTOR_PREFIX}{collector_id}"
+
+
+def collector_of(value: str | None) -> int | None:
+    """The collector id a recipient choice names, or None for the head or someone else."""
+    value = value or ""
+    if value.startswith(COLLECTOR_PREFIX) and value[1:].isdigit() and len(value) <= 11:
+        return int(value[1:])
+    return None
+
+
+class DeliveryForm(_DoorForm):
+    """The parcel was handed over: to whom (the head, a collector the household named, or
+    someone else by name), with the household's card when its round asks for one."""
+
+    card = StringField(
+        _l("Household card"),
+        description=_l("Scan the QR code on the household's card, or type the code under it."),
+        validators=[Length(max=2000)],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "placeholder": "ABC-DEF-GHJ",
+        },
+    )
+    recipient = RadioField(
+        _l("Who took the parcel?"),
+        choices=[choice(HEAD, _l("Head of household")), choice(OTHER, _l("Someone else"))],
+        default=HEAD,
+        validate_choice=False,  # validate_recipient says it in kitlog's words
+    )
     recipient_name = StringField(
         _l("Name of the person who received the parcel"),
         validators=[Length(max=120)],
@@ -70,21 +117,45 @@ class DeliveryForm(_DoorForm):
     )
     recipient_relation = SelectField(
         _l("Relation to the household"),
-        choices=[choice(value, label) for value, label in RECIPIENT_RELATION_NAMES.items()],
-        default="head",
+        choices=[choice("", _l("Choose the relation"))]
+        + [choice(value, label) for value, label in OTHER_RELATIONS.items()],
+        default="",
         validate_choice=False,  # validate_recipient_relation says it in kitlog's words
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="deliver", **kwargs)
 
+    def offer(self, head_name: str | None, collectors) -> DeliveryForm:
+        """The choices of this household: its head (named when the page shows names),
+        each active collector (name, relation), someone else."""
+        head = _l("Head of household")
+        self.recipient.choices = [
+            choice(HEAD, f"{head} ({head_name})" if head_name else head),
+            *[
+                choice(collector_choice(c.id), f"{c.name} ({recipient_relation_name(c.relation)})")
+                for c in collectors
+            ],
+            choice(OTHER, _l("Someone else")),
+        ]
+        return self
+
+    @property
+    def someone_else(self) -> bool:
+        return self.recipient.data == OTHER
+
+    def validate_recipient(self, field):
+        offered = {option.value for option in field.choices}
+        if field.data not in offered:
+            raise StopValidation(str(CHOOSE_FROM_LIST))
+
     def validate_recipient_name(self, field):
         field.data = " ".join((field.data or "").split())
-        if not field.data:
+        if self.someone_else and not field.data:
             raise StopValidation(str(_l("Write the name of the person who took the parcel.")))
 
     def validate_recipient_relation(self, field):
-        if field.data not in RECIPIENT_RELATION_NAMES:
+        if self.someone_else and field.data not in OTHER_RELATIONS:
             raise StopValidation(str(CHOOSE_FROM_LIST))
 
 

@@ -13,17 +13,21 @@ from sqlalchemy.orm import selectinload
 from kitlog.blueprints.distribution.routes import CANCELLABLE
 from kitlog.blueprints.door import bp
 from kitlog.blueprints.door.forms import (
+    HEAD,
+    OTHER,
     DeliveryForm,
     FailedDeliveryForm,
     LookupForm,
     ParcelActionForm,
+    collector_of,
+    new_key,
 )
 from kitlog.extensions import db
-from kitlog.models import DonorBatch, Parcel, ParcelEvent, ParcelLine
+from kitlog.models import Collector, DonorBatch, Parcel, ParcelEvent, ParcelLine, Verification
 from kitlog.models.base import as_utc
 from kitlog.names import FAIL_REASON_NAMES, PARCEL_STATUS_NAMES, RECIPIENT_RELATION_NAMES
 from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
-from kitlog.services import distribution, parcel_actions, proofs, scans
+from kitlog.services import cards, distribution, parcel_actions, proofs, scans
 from kitlog.services.errors import DomainError, InvalidValues, NotFound
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.unit_of_work import discard
@@ -178,12 +182,22 @@ def parcel_action(token: str):
     return redirect(url_for(".parcel", token=found.token))
 
 
+def _offer(form: DeliveryForm, parcel: Parcel) -> DeliveryForm:
+    """The recipient choices of the parcel's household: its head, its active collectors."""
+    return form.offer(parcel.household.head_name, parcel.household.collectors)
+
+
+def needs_card(parcel: Parcel | None) -> bool:
+    """Does the parcel's round ask for the household's card with the label?"""
+    return parcel is not None and parcel.round.verification == Verification.CARD
+
+
 def _door_forms(parcel: Parcel | None, allowed: list[str]) -> dict:
     """Fresh deliver / failed-delivery forms for the actions the parcel allows now."""
     forms: dict = {"deliver": None, "fail": None}
     if parcel is not None:
         if "deliver" in allowed:
-            forms["deliver"] = DeliveryForm(formdata=None).fresh(parcel.token)
+            forms["deliver"] = _offer(DeliveryForm(formdata=None).fresh(parcel.token), parcel)
         if "fail" in allowed:
             forms["fail"] = FailedDeliveryForm(formdata=None).fresh(parcel.token)
     return forms
@@ -207,6 +221,7 @@ def _render_deliver(lookup, parcel=None, forms=None, error=None, status=200):
         deliver_form=forms["deliver"],
         fail_form=forms["fail"],
         lookup_error=error,
+        needs_card=needs_card(parcel),
         # hidden until deliver.js shows a parcel of a saved trip (or a refusal is posted)
         blank_deliver=DeliveryForm(formdata=None).fresh(parcel.token if parcel else ""),
         blank_fail=FailedDeliveryForm(formdata=None).fresh(parcel.token if parcel else ""),
@@ -257,20 +272,27 @@ def _record_at_door():
     except NotFound as error:
         return _render_deliver(lookup, error=str(error), status=404)
     lookup.code.data = format_short_code(found.short_code)
+    if action == "deliver":
+        _offer(form, found)
     if not form.validate_on_submit():
         _hidden_field_errors(form)
         return _render_deliver(lookup, found, forms={action: form}, status=422)
-    data = scans.ScanInput(
-        code=form.code.data,
-        action=action,
-        idempotency_key=form.idempotency_key.data,
-        lat=form.lat.data,
-        lon=form.lon.data,
-        recipient_name=form.recipient_name.data if action == "deliver" else "",
-        recipient_relation=form.recipient_relation.data if action == "deliver" else "",
-        reason=form.reason.data if action == "fail" else None,
-        note=(form.note.data or "").strip() if action == "fail" else "",
-    )
+    if action == "deliver":
+        form.card.data = (form.card.data or "").strip()
+        if needs_card(found) and not form.card.data:
+            form.card.errors = [_card_needed(found)]
+            return _render_deliver(lookup, found, forms={action: form}, status=422)
+        data = _delivery(form, found)
+    else:
+        data = scans.ScanInput(
+            code=form.code.data,
+            action=action,
+            idempotency_key=form.idempotency_key.data,
+            lat=form.lat.data,
+            lon=form.lon.data,
+            reason=form.reason.data,
+            note=(form.note.data or "").strip(),
+        )
     try:
         result = scans.record_scan(db.session, data, user=current_user)
     except InvalidValues as error:
@@ -286,6 +308,85 @@ def _record_at_door():
         discard()
         form.show_error(error)
         return _render_deliver(lookup, found, forms={action: form}, status=error.status)
+    if action == "deliver" and result.outcome == "refused" and _needs_refused(found, data):
+        # The parcel may be delivered, but not with this card or collector: the officer
+        # corrects it on the same form (a fresh key, since this one was answered); the
+        # refused scan is kept, as every refused scan is.
+        _show_refusal(form, found, data, result.detail)
+        form.idempotency_key.data = new_key()
+        return _render_deliver(lookup, found, forms={action: form}, status=409)
     code = format_short_code(found.short_code)
-    flash(_result_message(result, action, code, data.recipient_name), _category(result))
+    flash(_result_message(result, action, code, _recipient_shown(data)), _category(result))
     return redirect(url_for(".deliver", code=code))
+
+
+def _card_needed(parcel: Parcel) -> str:
+    """The words of the card need's refusal, said on the form before any scan is made."""
+    return _(
+        "Round %(name)s needs the household's card: scan it with the parcel.",
+        name=parcel.round.name,
+    )
+
+
+def _delivery(form: DeliveryForm, parcel: Parcel) -> scans.ScanInput:
+    """The delivery scan the form describes: the head (by the name the household has),
+    a collector (by id), or someone else (by name and relation)."""
+    choice = form.recipient.data
+    collector = collector_of(choice)
+    name, relation = "", ""
+    if choice == HEAD:
+        name, relation = parcel.household.head_name, HEAD
+    elif choice == OTHER:
+        name, relation = form.recipient_name.data, form.recipient_relation.data
+    return scans.ScanInput(
+        code=form.code.data,
+        action="deliver",
+        idempotency_key=form.idempotency_key.data,
+        lat=form.lat.data,
+        lon=form.lon.data,
+        recipient_name=name,
+        recipient_relation=relation,
+        card=form.card.data,
+        collector=collector,
+    )
+
+
+def _carried(data: scans.ScanInput) -> parcel_actions.Carried:
+    """The card and collector a delivery named, looked up as the scan service does."""
+    card = str(data.card or "")
+    collector_id = data.collector if isinstance(data.collector, int) else None
+    return parcel_actions.Carried(
+        card_text=card,
+        card=cards.find_card(db.session, card) if card else None,
+        collector=db.session.get(Collector, collector_id) if collector_id else None,
+        collector_id=collector_id,
+    )
+
+
+def _needs_refused(parcel: Parcel, data: scans.ScanInput) -> bool:
+    """Was a refused delivery refused for what it carried (card, collector), the parcel
+    itself allowing it?"""
+    if "deliver" not in scans.allowed_actions(parcel):
+        return False
+    carried = _carried(data)
+    return not (
+        parcel_actions.CARD.met(parcel, carried) and parcel_actions.COLLECTOR.met(parcel, carried)
+    )
+
+
+def _show_refusal(form: DeliveryForm, parcel: Parcel, data: scans.ScanInput, detail: str) -> None:
+    """The server's refusal next to the field it concerns."""
+    carried = _carried(data)
+    if not parcel_actions.CARD.met(parcel, carried):
+        form.card.errors = [detail]
+    else:
+        form.recipient.errors = [detail]
+
+
+def _recipient_shown(data: scans.ScanInput) -> str:
+    """Who took it, as the result message names them."""
+    if isinstance(data.collector, int):
+        collector = db.session.get(Collector, data.collector)
+        if collector is not None:
+            return collector.name
+    return str(data.recipient_name or "")

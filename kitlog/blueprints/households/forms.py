@@ -12,8 +12,9 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from kitlog.forms import FieldErrorsForm, FilterForm, choice
+from kitlog.forms import FieldErrorsForm, FilterForm, KitlogForm, choice
 from kitlog.models import HouseholdStatus
+from kitlog.models.cards import MAX_RELATION
 from kitlog.names import HOUSEHOLD_STATUS_NAMES, RELATION_NAMES, VULNERABILITY_NAMES
 from kitlog.place_fields import PLACE_INPUT, PlaceFieldsForm
 from kitlog.services.errors import DomainError, Duplicate, PossibleDuplicate
@@ -148,3 +149,33 @@ class HouseholdSearchForm(FilterForm):
         default="",
         validate_choice=False,
     )
+
+
+class CollectorForm(FieldErrorsForm):
+    """Name a collector on the household's page: what was typed is checked by
+    `services.collectors.add_collector`, each refusal shown on its field."""
+
+    name = StringField(_l("Collector's name"), render_kw=NAME_INPUT)
+    relation = StringField(
+        _l("Relation to the household"),
+        description=_l("For example tetangga (neighbour) or anak (child)."),
+        render_kw={"autocomplete": "off", "maxlength": str(MAX_RELATION)},
+    )
+    nik = StringField(
+        _l("NIK (national ID number)"),
+        description=_l("16 digits, from the collector's KTP, if they have one."),
+        render_kw=NIK_INPUT,
+    )
+    phone = StringField(
+        _l("Phone number"),
+        description=_l("For example 0812 3456 7890."),
+        render_kw=PHONE_INPUT,
+    )
+
+    def raw(self) -> dict:
+        """What the officer typed, as `services.collectors.add_collector` reads it."""
+        return {name: self[name].data for name in ("name", "relation", "nik", "phone")}
+
+
+class RemoveCollectorForm(KitlogForm):
+    """Only the CSRF token: the collector to remove is in the URL."""

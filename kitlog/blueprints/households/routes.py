@@ -12,13 +12,16 @@ from flask_login import current_user
 
 from kitlog.blueprints.households import bp
 from kitlog.blueprints.households.forms import (
+    CollectorForm,
     HouseholdEditForm,
     HouseholdForm,
     HouseholdSearchForm,
+    RemoveCollectorForm,
 )
 from kitlog.blueprints.web import (
     PER_PAGE,
     audited,
+    button_redirect,
     form_page,
     local_today,
     page_number,
@@ -28,8 +31,10 @@ from kitlog.documents.spreadsheets import CSV_CONTENT_TYPE, csv_chunks
 from kitlog.errors import problem
 from kitlog.extensions import db
 from kitlog.models.base import utcnow
+from kitlog.models.cards import MAX_COLLECTORS
 from kitlog.security import require
-from kitlog.services import audit, personal_data
+from kitlog.services import audit, cards, personal_data
+from kitlog.services import collectors as collector_service
 from kitlog.services import households as household_service
 from kitlog.services.errors import InvalidValue
 from kitlog.unit_of_work import discard
@@ -150,19 +155,73 @@ def new():
 @bp.route("/<code>")
 @require("households.read")
 def show(code: str):
-    """One household: its values and every parcel it received, in every round."""
-    household = _household(code)
-    personal_data.record_view(
-        db.session, household.code, user=current_user, address=request.remote_addr, now=utcnow()
-    )
+    """One household: its values, its collectors and every parcel it received."""
+    return _household_page(_household(code))
+
+
+def _household_page(household, collector_form: CollectorForm | None = None) -> str:
+    """The household's page, each showing logged as a read of its record; or, with the
+    collector form as it was refused, the page the officer just opened (and whose read was
+    logged) shown again: a refusal writes nothing, as the edit form's does not."""
+    if collector_form is None:
+        personal_data.record_view(
+            db.session,
+            household.code,
+            user=current_user,
+            address=request.remote_addr,
+            now=utcnow(),
+        )
+    card = household.card
     return render_template(
         "households/show.html",
         household=household,
+        card=card,
+        card_code=cards.shown_code(card) if card is not None else None,
         parcels=household_service.household_parcels(db.session, household),
         # Rounds and parcels have pages once the distribution area is there.
         parcel_pages="distribution.parcel" in current_app.view_functions
         and "distribution.round" in current_app.view_functions,
         active_nav="households.index",
+        # the collectors section (households/_collectors.html)
+        collector_form=collector_form or CollectorForm(prefix="collector", formdata=None),
+        remove_collector_form=RemoveCollectorForm(formdata=None),
+        max_collectors=MAX_COLLECTORS,
+    )
+
+
+@bp.route("/<code>/collectors", methods=["POST"])
+@require("households.write")
+def add_collector(code: str):
+    """Name a collector for the household; a refusal shows the page again with what was
+    typed and the reason next to its field."""
+    household = _household(code)
+    form = CollectorForm(prefix="collector")
+    done = saved_redirect(
+        form,
+        lambda: collector_service.add_collector(
+            db.session, household, form.raw(), user=current_user, address=request.remote_addr
+        ),
+        lambda collector: _("%(name)s may now collect for this household.", name=collector.name),
+        lambda _collector: url_for(".show", code=household.code, _anchor="collectors"),
+    )
+    return done or (_household_page(household, form), 422)
+
+
+@bp.route("/<code>/collectors/<int:collector_id>/remove", methods=["POST"])
+@require("households.write")
+def remove_collector(code: str, collector_id: int):
+    """Remove a collector: they no longer collect for the household (their record stays)."""
+    household = _household(code)
+    collector_service.household_collector(db.session, household, collector_id)  # else 404
+    return button_redirect(
+        RemoveCollectorForm(),
+        lambda: collector_service.deactivate_collector(
+            db.session, household, collector_id, user=current_user, address=request.remote_addr
+        ),
+        lambda collector: _("%(name)s no longer collects for this household.", name=collector.name),
+        ".show",
+        code=household.code,
+        _anchor="collectors",
     )
 
 

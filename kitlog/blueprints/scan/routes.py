@@ -241,12 +241,13 @@ def _url_or_none(endpoint: str) -> str | None:
 @bp.route("/sw.js")
 @public
 def service_worker():
-    """The service worker that keeps the scan and delivery pages working offline."""
+    """The service worker that keeps the scan, delivery and site pages working offline."""
     files = _shell_files()
     static = Path(current_app.static_folder)
     shell_urls = [url_for("static", filename=path.relative_to(static).as_posix()) for path in files]
     deliver_url = _url_or_none("door.deliver")
-    page_urls = [url for url in (url_for("scan.station"), deliver_url) if url]
+    site_url = _url_or_none("site.station")
+    page_urls = [url for url in (url_for("scan.station"), deliver_url, site_url) if url]
     offline_url = url_for("scan.offline")  # kept with the shell: it names no user
     root = request.script_root
     body = render_template(

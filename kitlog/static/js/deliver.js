@@ -14,7 +14,14 @@
  * - the camera (window.kitlogScanner, scanner.js) or a photo of the label finds a parcel;
  * - the phone's position is recorded when it is known, never waited for;
  * - a delivery carries the signature or photo of the hand-over form (proof.js), in the
- *   same body, and is not queued without the proof the parcel's round asks for.
+ *   same body, and is not queued without the proof the parcel's round asks for;
+ * - a round that asks for the household's card: the card is scanned (camera) or typed
+ *   with the parcel; with no signal the phone checks it against the saved trip's hashes
+ *   of each household's card (SHA-256 of the token or of the short code, normalised as
+ *   the server does), refuses another household's card naming it, and queues the
+ *   delivery with `checked_offline` (the server flags the parcel if it refuses the card);
+ * - who took the parcel: the head, one of the household's collectors (one tap, sent as
+ *   `collector`) or someone else, whose name and relation are asked for then.
  */
 (function () {
   "use strict";
@@ -49,6 +56,9 @@
   var deliverForm = root.querySelector("[data-door-form=deliver]");
   var failBox = root.querySelector("[data-door-form-box=fail]");
   var failForm = root.querySelector("[data-door-form=fail]");
+  var cardBox = root.querySelector("[data-card-box]");
+  var cardInput = deliverForm.querySelector('input[name$="-card"]');
+  var choices = deliverForm.querySelector("[data-recipient-choices]");
   var nothingToDo = root.querySelector("[data-nothing-to-do]");
 
   function say(template, values) {
@@ -165,7 +175,10 @@
       return store.getAll();
     }).then(
       function (trips) {
-        return (trips || []).filter(fresh);
+        // a distribution site's day shares the store (site.js) but is no trip
+        return (trips || []).filter(function (trip) {
+          return fresh(trip) && trip.kind !== "site";
+        });
       },
       function () {
         return [];
@@ -297,6 +310,10 @@
     if (source) source.hidden = false;
     setCode(parcel.code);
     resetForms();
+    current.needsCard = parcel.verification === "card";
+    current.headName = household.head_name || "";
+    cardBox.hidden = !current.needsCard;
+    offerRecipients(household.head_name, parcel.collectors || []);
     var statusLabel = local ? (local === "delivered" ? M.delivered_waiting : M.failed_waiting) : STATUS[parcel.status] || parcel.status;
     showForms(allowedHere(parcel.status, local), statusLabel);
     askProofFor(parcel);
@@ -309,7 +326,12 @@
   function focusDoor() {
     var box = failBox.open && !failBox.hidden ? failForm : deliverForm;
     if (box.hidden) return;
-    var input = box.querySelector("input:not([type=hidden]), select");
+    var input =
+      box === deliverForm
+        ? cardBox.hidden
+          ? choices.querySelector("input:checked") || choices.querySelector("input")
+          : cardInput
+        : box.querySelector("input:not([type=hidden]), select");
     panel.scrollIntoView({ block: "start" });
     if (input) input.focus({ preventScroll: true });
   }
@@ -456,6 +478,136 @@
     return true;
   }
 
+  /* ---------- Who took the parcel ---------- */
+
+  /* The recipient choices for a parcel of a saved trip: the head (named when the trip
+     holds names), each active collector of the household, someone else. */
+  function offerRecipients(headName, collectors) {
+    var name = choices.querySelector("input").name;
+    var options = [["head", headName ? say(M.head_named, { name: headName }) : M.head]];
+    collectors.forEach(function (c) {
+      var relation = RELATIONS[c.relation] || c.relation || "";
+      var label = c.name ? say(M.collector, { name: c.name, relation: relation }) : relation;
+      options.push(["c" + c.id, label]);
+    });
+    options.push(["other", M.someone_else]);
+    choices.textContent = "";
+    options.forEach(function (option, i) {
+      var label = document.createElement("label");
+      label.className = "segment door-recipient-choice";
+      var input = document.createElement("input");
+      input.type = "radio";
+      input.name = name;
+      input.id = name + "-" + i;
+      input.value = option[0];
+      input.checked = i === 0;
+      input.defaultChecked = i === 0;
+      var text = document.createElement("span");
+      text.textContent = option[1];
+      label.appendChild(input);
+      label.appendChild(text);
+      choices.appendChild(label);
+    });
+  }
+
+  function chosenRecipient() {
+    var checked = choices.querySelector("input:checked");
+    return checked ? checked.value : "head";
+  }
+
+  function recipientLabel(value) {
+    var input = choices.querySelector('input[value="' + value + '"]');
+    var label = input && input.parentNode.querySelector("span");
+    return label ? label.textContent : "";
+  }
+
+  /* ---------- The household's card ---------- */
+
+  var CARD_SHORT = /^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{9}$/;
+
+  /* A card's short code or token, normalised exactly as the server does: the short code
+     upper case without spaces and hyphens; the token from its /h/<token> URL, upper case. */
+  function parseCard(text) {
+    text = String(text || "").trim();
+    var symbols = text.toUpperCase().replace(/[ \t\u00a0-]/g, "");
+    if (CARD_SHORT.test(symbols)) return { kind: "short", value: symbols };
+    if (text.indexOf("/") >= 0 || text.indexOf("%") >= 0) {
+      for (var i = 0; i < 3 && text.indexOf("%") >= 0; i++) {
+        try {
+          text = decodeURIComponent(text);
+        } catch (e) {
+          break;
+        }
+      }
+      var path = text;
+      if (text.indexOf("://") >= 0) {
+        try {
+          path = new URL(text).pathname;
+        } catch (e) {
+          return null;
+        }
+      } else {
+        path = text.split("?")[0].split("#")[0];
+      }
+      var parts = path.split("/").filter(Boolean);
+      if (parts.length < 2 || parts[parts.length - 2] !== "h") return null;
+      text = parts[parts.length - 1];
+    }
+    text = text.trim().toUpperCase();
+    return TOKEN.test(text) ? { kind: "token", value: text } : null;
+  }
+
+  function sha256(text) {
+    var subtle = window.crypto && window.crypto.subtle;
+    if (!subtle || !window.TextEncoder) return Promise.reject(new Error("no digest"));
+    return subtle.digest("SHA-256", new TextEncoder().encode(text)).then(function (buffer) {
+      return Array.prototype.map
+        .call(new Uint8Array(buffer), function (b) {
+          return ("0" + b.toString(16)).slice(-2);
+        })
+        .join("");
+    });
+  }
+
+  /* Check a card against the saved trips with no signal. Resolves with
+     {ok: true, checked} (checked: the phone compared it with the household's card), or
+     {ok: false, message}. */
+  function checkCardOffline(text, code) {
+    var parsed = parseCard(text);
+    if (!parsed) return Promise.resolve({ ok: false, message: M.card_bad });
+    return findSaved({ kind: "short", value: shortOf(code) }).then(function (found) {
+      if (!found) return { ok: true, checked: false };
+      return sha256(parsed.value).then(
+        function (hash) {
+          var field = parsed.kind === "short" ? "short_code_hash" : "token_hash";
+          var mine = found.parcel.household || {};
+          var held = found.parcel.card;
+          if (held && held[field] === hash) return { ok: true, checked: true };
+          return savedTrips().then(function (trips) {
+            var owner = null;
+            trips.forEach(function (trip) {
+              (trip.parcels || []).forEach(function (parcel) {
+                if (!owner && parcel.card && parcel.card[field] === hash) owner = parcel.household || {};
+              });
+            });
+            if (owner && owner.code !== mine.code) {
+              return {
+                ok: false,
+                message: say(M.card_other, { household: owner.code, parcel: found.parcel.code, mine: mine.code }),
+              };
+            }
+            // The household had no card when the trip was saved: the server checks it.
+            if (!held) return { ok: true, checked: true };
+            return { ok: false, message: say(M.card_not_current, { household: mine.code }) };
+          });
+        },
+        function () {
+          return { ok: true, checked: false }; // no digest here: the server checks it
+        }
+      );
+    });
+  }
+
   /* ---------- Sending through the outbox ---------- */
 
   function fieldError(form, name, text) {
@@ -493,12 +645,37 @@
       entry.lat = position.lat;
       entry.lon = position.lon;
     }
+    var checking = Promise.resolve({ ok: true, checked: false });
     if (action === "deliver") {
-      entry.recipient_name = value(form, "recipient_name").replace(/\s+/g, " ");
-      entry.recipient_relation = value(form, "recipient_relation");
-      if (!entry.recipient_name) {
-        fieldError(form, "recipient_name", M.name_required);
+      var who = chosenRecipient();
+      if (who === "other") {
+        entry.recipient_name = value(form, "recipient_name").replace(/\s+/g, " ");
+        entry.recipient_relation = value(form, "recipient_relation");
+        if (!entry.recipient_name) {
+          fieldError(form, "recipient_name", M.name_required);
+          return;
+        }
+        if (!RELATIONS[entry.recipient_relation] || entry.recipient_relation === "head") {
+          fieldError(form, "recipient_relation", M.relation_required);
+          return;
+        }
+      } else if (who === "head") {
+        entry.recipient_relation = "head";
+        var head = current && current.headName != null ? current.headName : headShown();
+        if (head) entry.recipient_name = head;
+      } else {
+        entry.collector = parseInt(who.slice(1), 10);
+      }
+      entry.label = entry.recipient_name || recipientLabel(who);
+      var card = value(form, "card");
+      var needsCard = !cardBox.hidden;
+      if (needsCard && !card) {
+        fieldError(form, "card", M.card_required);
         return;
+      }
+      if (card) {
+        entry.card = card;
+        if (navigator.onLine === false) checking = checkCardOffline(card, code);
       }
       if (!addProof(entry)) return;
     } else {
@@ -511,8 +688,16 @@
     }
     var button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
-    outbox()
-      .add(entry)
+    checking
+      .then(function (check) {
+        if (!check.ok) {
+          fieldError(form, "card", check.message);
+          if (button) button.disabled = false;
+          return Promise.reject(null);
+        }
+        if (check.checked) entry.checked_offline = true;
+        return outbox().add(entry);
+      })
       .then(function (added) {
         lastKey = added && added.idempotency_key;
         var local = leadsTo(action);
@@ -526,10 +711,17 @@
           parcel.local = { status: local, key: lastKey, at: new Date().toISOString() };
         });
       })
-      .then(renderResults, renderResults)
+      .then(renderResults, function (refused) {
+        if (refused !== null) return renderResults();
+      })
       .then(function () {
         if (button) button.disabled = false;
       });
+  }
+
+  function headShown() {
+    var el = panel.querySelector('[data-field="head_name"]');
+    return el ? el.textContent.trim() : "";
   }
 
   [
@@ -550,7 +742,7 @@
   var STATE_TONES = { ok: "ok", duplicate: "ok", refused: "danger", unknown: "danger", waiting: "warn", error: "warn" };
 
   function describe(entry) {
-    if (entry.action === "deliver") return say(M.delivered_to, { name: entry.recipient_name || "" });
+    if (entry.action === "deliver") return say(M.delivered_to, { name: entry.label || entry.recipient_name || "" });
     return say(M.not_delivered, { reason: REASONS[entry.reason] || entry.reason || "" });
   }
 
@@ -622,6 +814,9 @@
       } else {
         showStatus(current.status, null);
         showOutcome(state, (M[state] || state) + ": " + (entry.detail || ""));
+        // what was entered stays: the officer corrects the card or the recipient
+        var allowed = allowedHere(current.status, null, current.guards);
+        showForms(allowed, STATUS[current.status] || current.status);
       }
     }
   }
@@ -749,6 +944,9 @@
       delete byCode[shortOf(item.code)];
       parcel.status = item.status;
       parcel.attempts = item.attempts || [];
+      parcel.verification = item.verification || "none";
+      parcel.card = item.card || null; // hashes only
+      parcel.collectors = item.collectors || [];
       parcel.household = Object.assign({}, parcel.household || {}, item.household || {});
       ordered.push(parcel);
     });
@@ -1009,7 +1207,36 @@
         s.stop();
         box.hidden = true;
       });
+      cardCamera(s);
     }
+  }
+
+  /* The household's card is scanned like the label: its text goes in the card field. */
+  function cardCamera(s) {
+    var button = root.querySelector("[data-card-camera]");
+    var box = root.querySelector("[data-card-camera-box]");
+    var video = root.querySelector("[data-card-video]");
+    var stop = root.querySelector("[data-card-camera-stop]");
+    if (!button) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      box.hidden = false;
+      Promise.resolve(
+        s.start(video, function (text) {
+          s.stop();
+          box.hidden = true;
+          cardInput.value = text;
+          cardInput.focus();
+        })
+      ).catch(function (error) {
+        box.hidden = true;
+        fieldError(deliverForm, "card", (error && error.reason && error.message) || M.camera_failed);
+      });
+    });
+    stop.addEventListener("click", function () {
+      s.stop();
+      box.hidden = true;
+    });
   }
 
   /* A page the server rendered before this phone recorded the parcel offline (the
@@ -1070,6 +1297,7 @@
       status: panel.getAttribute("data-status"),
       local: null,
       guards: guardsServed(),
+      headName: null,
     };
     if (served && (!parsed || matches(served, parsed))) {
       current = served;

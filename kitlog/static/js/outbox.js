@@ -2,10 +2,14 @@
  *
  * window.kitlogOutbox
  *   add({code, action, manifest?, lat?, lon?, recipient_name?, recipient_relation?,
- *        reason?, note?, proof?}) -> Promise<entry>   stores it (with its idempotency key
- *                                             and the device time), then tries to send it;
+ *        reason?, note?, proof?, card?, collector?, checked_offline?, label?})
+ *     -> Promise<entry>                       stores it (with its idempotency key and the
+ *                                             device time), then tries to send it;
  *                                             proof: {kind, image} (a deliver's signature
- *                                             or photo, base64), sent in the same body
+ *                                             or photo, base64), sent in the same body;
+ *                                             card, collector, checked_offline: a
+ *                                             delivery's (docs/api.md, Scans); label:
+ *                                             who took it, kept on the phone, never sent
  *   pending() -> Promise<number>              scans of this user not answered yet
  *   sync() -> Promise<entries>                sends what waits; resolves with the entries
  *                                             the server answered (never rejects)
@@ -37,7 +41,21 @@
   var SYNC_EVERY_MS = 30000;
   var BATCH_SIZE = 50;
   var KEEP_ANSWERED = 200; // answered entries kept for recent(); the server keeps them all
-  var OPTIONAL = ["manifest", "lat", "lon", "recipient_name", "recipient_relation", "reason", "note", "proof"];
+  var OPTIONAL = [
+    "manifest",
+    "lat",
+    "lon",
+    "recipient_name",
+    "recipient_relation",
+    "reason",
+    "note",
+    "proof",
+    "card",
+    "collector",
+    "checked_offline",
+  ];
+  // Kept on the phone to show the entry, never sent: who took it, as the page named them.
+  var LOCAL_ONLY = ["label"];
   // A batch with proofs (up to 400 KB each in base64) stays well under the server's limit
   // on a request and goes through on a weak signal.
   var BATCH_PROOF_CHARS = 2 * 1024 * 1024;
@@ -298,7 +316,7 @@
       parcel: null,
       answered_at: null,
     };
-    OPTIONAL.forEach(function (name) {
+    OPTIONAL.concat(LOCAL_ONLY).forEach(function (name) {
       if (scan[name] !== undefined && scan[name] !== null && scan[name] !== "") {
         entry[name] = scan[name];
       }
