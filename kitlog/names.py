@@ -29,14 +29,17 @@ from kitlog.models import (
     LANGUAGES,
     MANIFEST_STATUSES,
     MOVEMENT_KINDS,
+    PARCEL_FLAGS,
     PARCEL_STATUSES,
     PLACE_LEVELS,
     PROOF_KINDS,
     RELATIONS,
     ROLES,
+    ROUND_MODES,
     ROUND_STATUSES,
     SCAN_ACTIONS,
     UNLOADED,
+    VERIFICATIONS,
     VULNERABILITIES,
     FailReason,
     HouseholdStatus,
@@ -45,12 +48,15 @@ from kitlog.models import (
     ManifestStatus,
     MovementKind,
     ParcelEvent,
+    ParcelFlag,
     ParcelStatus,
     ProofKind,
     Relation,
     Role,
+    RoundMode,
     RoundStatus,
     ScanAction,
+    Verification,
 )
 
 # -- places --------------------------------------------------------------------------------
@@ -103,6 +109,7 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "parcel.cancel": _l("Parcel cancelled"),
     "card.issue": _l("Household card issued"),
     "card.reissue": _l("Household card reissued"),
+    "parcel.flag_resolved": _l("Card mismatch resolved"),
     "card.lookup": _l("Household found by its card"),
     "site.households": _l("Site households saved on a phone"),
     "collector.add": _l("Collector named"),
@@ -253,6 +260,38 @@ PROOF_KIND_NAMES: dict[str, LazyString] = {
     ProofKind.PHOTO.value: _l("A photo of the handover"),
 }
 
+# What a round asks a delivery to carry besides the parcel's label, and where its parcels
+# are handed over (the round form's choices, with a line each saying what it means).
+VERIFICATION_NAMES: dict[str, LazyString] = {
+    Verification.NONE.value: _l("The parcel's label only"),
+    Verification.CARD.value: _l("The parcel's label and the household's card"),
+}
+
+VERIFICATION_HINTS: dict[str, LazyString] = {
+    Verification.NONE.value: _l("Scanning the parcel's label is enough to deliver it."),
+    Verification.CARD.value: _l(
+        "The household's card must be scanned too, and must match the parcel's household:"
+        " a household without a card cannot receive its parcel."
+    ),
+}
+
+ROUND_MODE_NAMES: dict[str, LazyString] = {
+    RoundMode.DOOR.value: _l("Door to door"),
+    RoundMode.SITE.value: _l("At distribution sites"),
+}
+
+ROUND_MODE_HINTS: dict[str, LazyString] = {
+    RoundMode.DOOR.value: _l("Field officers take the parcels to each household's door."),
+    RoundMode.SITE.value: _l(
+        "Households come to collect their parcels at the round's distribution sites."
+    ),
+}
+
+# Why a parcel needs a person's attention besides its status (the follow-ups page).
+PARCEL_FLAG_NAMES: dict[str, LazyString] = {
+    ParcelFlag.CARD_MISMATCH.value: _l("Card did not match at sync"),
+}
+
 MANIFEST_STATUS_NAMES: dict[str, LazyString] = {
     ManifestStatus.OPEN.value: _l("Open"),
     ManifestStatus.DISPATCHED.value: _l("Dispatched"),
@@ -292,6 +331,11 @@ _COMPLETE: tuple[tuple[Mapping[str, object], tuple[str, ...]], ...] = (
     (SCAN_ACTION_IN_TEXT, SCAN_ACTIONS),
     (FAIL_REASON_NAMES, FAIL_REASONS),
     (PROOF_KIND_NAMES, PROOF_KINDS),
+    (VERIFICATION_NAMES, VERIFICATIONS),
+    (VERIFICATION_HINTS, VERIFICATIONS),
+    (ROUND_MODE_NAMES, ROUND_MODES),
+    (ROUND_MODE_HINTS, ROUND_MODES),
+    (PARCEL_FLAG_NAMES, PARCEL_FLAGS),
     (MANIFEST_STATUS_NAMES, MANIFEST_STATUSES),
     (MANIFEST_STATUS_IN_TEXT, MANIFEST_STATUSES),
     (LAYOUT_NAMES, tuple(LAYOUTS)),
@@ -327,6 +371,18 @@ def kit_item_name(line: KitItem, language: str | None = None) -> str:
 
 def proof_kind_name(kind: str | None) -> str:
     return name_of(PROOF_KIND_NAMES, kind)
+
+
+def verification_name(verification: str | None) -> str:
+    return name_of(VERIFICATION_NAMES, verification)
+
+
+def round_mode_name(mode: str | None) -> str:
+    return name_of(ROUND_MODE_NAMES, mode)
+
+
+def parcel_flag_name(flag: str | None) -> str:
+    return name_of(PARCEL_FLAG_NAMES, flag)
 
 
 def role_name(role: str | None) -> str:

@@ -55,6 +55,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manifests.write": frozenset({Role.ADMIN, Role.WAREHOUSE}),
     # failed parcels still owed: the warehouse sees them without names or phones
     "follow_ups.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
+    # a card mismatch is resolved by those who find out who took the parcel: not the
+    # warehouse, which sees the follow-ups without names or phones
+    "follow_ups.resolve": frozenset({Role.ADMIN, Role.FIELD}),
     # a donor reads (and shares) only their own donor's report: the views check which
     "reports.read": frozenset({Role.ADMIN, Role.DONOR}),
     "reports.share": frozenset({Role.ADMIN, Role.DONOR}),

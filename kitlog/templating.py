@@ -47,6 +47,9 @@ FILTERS: dict[str, Callable[..., str]] = {
     "recipient_relation_label": names.recipient_relation_name,
     "layout_label": names.layout_name,
     "proof_kind_name": names.proof_kind_name,
+    "verification_name": names.verification_name,
+    "round_mode_name": names.round_mode_name,
+    "parcel_flag_name": names.parcel_flag_name,
     # a kit type and a line of its contents, in the page's language
     "kit_name": names.kit_type_name,
     "kit_item_name": names.kit_item_name,

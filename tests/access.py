@@ -183,6 +183,10 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "follow_ups.load": STOCK,
     "api_follow_ups.list_follow_ups": STAFF,
     "api_follow_ups.put_on_manifest": STOCK,
+    # card mismatches: staff read; those who find out who took the parcel resolve them
+    "follow_ups.resolve": HOUSEHOLDS,
+    "api_follow_ups.list_card_mismatches": STAFF,
+    "api_follow_ups.resolve_card_mismatch": HOUSEHOLDS,
     # distribution sites: the staff read them, the administrator plans them; a card's
     # lookup (the warehouse without names); the site's day on a phone, for who hands over
     "api_cards_lookup.lookup_card": STAFF,

@@ -48,6 +48,7 @@ TABLE_TAGS = {
         "#reached+hh",
         "#reached+ind",
         "#x_reached+hh+vulnerable",
+        "#x_parcels+delivered+collector",
         "#date+reported",
     ],
     "batches": [

@@ -28,9 +28,12 @@ COMMIT_SITES = {"unit_of_work.py": {"_commit"}}
 # a page shows.
 ROLLBACK_SITES = {"unit_of_work.py": {"discard"}, "errors.py": {"init_app"}}
 # The steps a request commits on their own, whatever it answers: the login throttle's
-# counters, a share link's use (counted before its report is built), and the API import's
-# insert after its long read.
+# counters, a share link's use (counted before its report is built), the API import's
+# insert after its long read, and a card print's issue of the cards it prints (a GET: on
+# SQLite a read transaction cannot safely become a writer).
 OWN_TRANSACTIONS = {
+    "blueprints/api/cards.py",
+    "blueprints/cards/routes.py",
     "blueprints/auth/routes.py",
     "blueprints/reports/routes.py",
     "blueprints/reports/exports.py",

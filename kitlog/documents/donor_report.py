@@ -604,6 +604,7 @@ def _regions(report: DonorReport, f: Formats) -> list[Flowable]:
         _("Households reached"),
         _("People reached"),
         _("Vulnerable households"),
+        _("Delivered to a collector"),
     ]
     regions = report.by_region
     rows = [
@@ -615,6 +616,7 @@ def _regions(report: DonorReport, f: Formats) -> list[Flowable]:
             n(r.households_reached),
             n(r.people_reached),
             n(r.vulnerable_households_reached),
+            n(r.delivered_to_collector),
         ]
         for r in regions
     ]
@@ -628,9 +630,10 @@ def _regions(report: DonorReport, f: Formats) -> list[Flowable]:
             n(total.households_reached),
             n(total.people_reached),
             n(total.vulnerable_households_reached),
+            n(total.delivered_to_collector),
         ]
     )
-    table = _grid(header, rows, numeric=5)
+    table = _grid(header, rows, numeric=6)
     return [
         _total_style(table),
         Spacer(1, 2 * mm),
@@ -638,6 +641,11 @@ def _regions(report: DonorReport, f: Formats) -> list[Flowable]:
             _(
                 "Households targeted: those with a parcel of the donor's kits that is not "
                 "cancelled; reached: those whose parcel was delivered."
+            )
+            + " "
+            + _(
+                "Delivered to a collector: parcels that a person named by the household "
+                "collected for it."
             ),
             "note",
         ),

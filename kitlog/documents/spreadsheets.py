@@ -121,6 +121,8 @@ def report_tables(
             Column(_("Households reached"), "#reached+hh", "int"),
             Column(_("People reached"), "#reached+ind", "int"),
             Column(_("Vulnerable households reached"), "#x_reached+hh+vulnerable", "int"),
+            # parcels, not households: a household reached twice may have sent a collector once
+            Column(_("Delivered to a collector"), "#x_parcels+delivered+collector", "int"),
             Column(_("Report date"), "#date+reported", "date"),
         ),
         tuple(
@@ -143,6 +145,7 @@ def report_tables(
                 region.households_reached,
                 region.people_reached,
                 region.vulnerable_households_reached,
+                region.delivered_to_collector,
                 report.today,
             )
             for region in report.by_region

@@ -25,6 +25,7 @@ from kitlog.models import (
     ManifestStatus,
     Parcel,
     ParcelEvent,
+    ParcelFlag,
     ParcelStatus,
     Round,
     RoundStatus,
@@ -92,6 +93,9 @@ class Day:
     failures: dict[str, int]  # today's failed attempts in open rounds, by reason code
     manifests: list[ManifestDay]
     flagged: list[FlaggedParcel]
+    # Parcels handed over offline whose household card did not match at sync, in any
+    # round, until someone resolves them on the follow-ups page.
+    card_mismatches: int = 0
 
     @property
     def delivered_today(self) -> int:
@@ -143,6 +147,7 @@ def day_figures(session: Session, *, today: date, timezone: str) -> Day:
         failures=failures_by_reason(session, start, end),
         manifests=manifests_on_the_road(session),
         flagged=flagged,
+        card_mismatches=card_mismatches(session),
     )
 
 
@@ -252,6 +257,15 @@ def manifests_on_the_road(session: Session) -> list[ManifestDay]:
             failed,
         ) in rows
     ]
+
+
+def card_mismatches(session: Session) -> int:
+    """Parcels flagged because the household's card did not match at sync, whatever
+    their status or their round's (one count; the follow-ups page lists them)."""
+    return int(
+        session.scalar(select(func.count(Parcel.id)).where(Parcel.flag == ParcelFlag.CARD_MISMATCH))
+        or 0
+    )
 
 
 def flagged_parcels(session: Session) -> list[FlaggedParcel]:

@@ -42,9 +42,12 @@ from sqlalchemy.orm import Session, contains_eager
 from kitlog.models import (
     CLOSED_WITH_ROUND,
     PROOF_KINDS,
+    ROUND_MODES,
     UNLOADED,
+    VERIFICATIONS,
     DonorBatch,
     Household,
+    HouseholdCard,
     HouseholdStatus,
     ManifestStatus,
     Parcel,
@@ -53,8 +56,10 @@ from kitlog.models import (
     ParcelStatus,
     ProofKind,
     Round,
+    RoundMode,
     RoundStatus,
     User,
+    Verification,
     Warehouse,
     round_batches,
 )
@@ -184,6 +189,10 @@ class RoundValues:
     start_date: date | None = spec()
     end_date: date | None = spec()
     proof: str = spec()  # what each delivery must carry: none, signature or photo
+    # Like the proof, these may change while the round is open: a round that turns to
+    # cards says on its page how many of its households have none yet.
+    verification: str = spec()  # none, or card: the household's card besides the label
+    mode: str = spec()  # door, or site: households collect at the round's sites
 
 
 ROUND_FIELDS = specs(RoundValues)
@@ -211,6 +220,8 @@ def _clean_round(
     start_date: date | None,
     end_date: date | None,
     proof: str | None,
+    verification: str | None,
+    mode: str | None,
 ) -> RoundValues:
     """Every value checked; raises InvalidValues listing every bad one."""
     errors: list[FieldError] = []
@@ -269,6 +280,24 @@ def _clean_round(
                 _l("Choose one of the proofs %(kinds)s.", kinds=", ".join(PROOF_KINDS)),
             )
         )
+    verification = verification or Verification.NONE
+    if verification not in VERIFICATIONS:
+        errors.append(
+            FieldError(
+                "verification",
+                _l(
+                    "Choose one of the verifications %(choices)s.",
+                    choices=", ".join(VERIFICATIONS),
+                ),
+            )
+        )
+    mode = mode or RoundMode.DOOR
+    if mode not in ROUND_MODES:
+        errors.append(
+            FieldError(
+                "mode", _l("Choose one of the modes %(choices)s.", choices=", ".join(ROUND_MODES))
+            )
+        )
     if errors:
         raise InvalidValues(errors)
     assert warehouse is not None and entitlement is not None  # noqa: S101 - refused above
@@ -287,6 +316,8 @@ def _clean_round(
         start_date=start_date,
         end_date=end_date,
         proof=str(proof),
+        verification=str(verification),
+        mode=str(mode),
     )
 
 
@@ -307,6 +338,8 @@ def create_round(
     start_date: date | None = None,
     end_date: date | None = None,
     proof: str = ProofKind.NONE,
+    verification: str = Verification.NONE,
+    mode: str = RoundMode.DOOR,
     user: User | None,
     now: datetime | None = None,
 ) -> Round:
@@ -328,6 +361,8 @@ def create_round(
         start_date=start_date,
         end_date=end_date,
         proof=proof,
+        verification=verification,
+        mode=mode,
     )
     round_ = Round(
         **values.__dict__,
@@ -358,12 +393,14 @@ def update_round(
     start_date: date | None | _Keep = KEEP,
     end_date: date | None | _Keep = KEEP,
     proof: str | None | _Keep = KEEP,
+    verification: str | None | _Keep = KEEP,
+    mode: str | None | _Keep = KEEP,
     user: User | None,
     now: datetime | None = None,
 ) -> Round:
-    """Correct a round. Its name, dates and flags may change while draft or open; its
-    batches, warehouse, entitlement and area only while draft. A keyword left out keeps
-    the round's value."""
+    """Correct a round. Its name, dates, flags, proof, verification and mode may change
+    while draft or open; its batches, warehouse, entitlement and area only while draft.
+    A keyword left out keeps the round's value."""
     if round.status == RoundStatus.CLOSED:
         raise Conflict(_l("This round is closed: it can no longer change."))
     # New names are matched again (the old codes go); a new code replaces the names.
@@ -389,6 +426,8 @@ def update_round(
         start_date=_kept(start_date, round.start_date),
         end_date=_kept(end_date, round.end_date),
         proof=_kept(proof, round.proof),
+        verification=_kept(verification, round.verification),
+        mode=_kept(mode, round.mode),
     )
     if round.status != RoundStatus.DRAFT:
         changed = [
@@ -978,6 +1017,25 @@ def round_counts(session: Session, round_ids: list[int]) -> dict[int, dict[str, 
     for values in counts.values():
         values["total"] = sum(n for s, n in values.items() if s != ParcelStatus.CANCELLED)
     return counts
+
+
+def households_without_card(session: Session, round_: Round) -> int:
+    """Households still owed a parcel of the round (neither delivered nor cancelled) that
+    hold no current card: under `card` verification their delivery is refused until one
+    is issued, so the round page says how many there are."""
+    current_card = exists().where(
+        HouseholdCard.household_id == Parcel.household_id, HouseholdCard.replaced_at.is_(None)
+    )
+    return int(
+        session.scalar(
+            select(func.count(func.distinct(Parcel.household_id))).where(
+                Parcel.round_id == round_.id,
+                Parcel.status.not_in((ParcelStatus.DELIVERED, ParcelStatus.CANCELLED)),
+                ~current_card,
+            )
+        )
+        or 0
+    )
 
 
 # What each progress bar of a round counts: the parcels that have come at least that far.

@@ -1,5 +1,7 @@
 """Follow-ups: parcels whose last attempt at the door failed and that are still owed to
-their household (status `failed`: not delivered, cancelled, nor returned to stock yet).
+their household (status `failed`: not delivered, cancelled, nor returned to stock yet);
+and parcels flagged because the household's card did not match at sync, whatever their
+status, until a person resolves them with a note.
 
 The list reads every follow-up with its household and each failed attempt (its reason
 and when the phone made it) in one query, whatever their number. A parcel that has
@@ -32,6 +34,7 @@ from kitlog.models import (
     ManifestStatus,
     Parcel,
     ParcelEvent,
+    ParcelFlag,
     ParcelStatus,
     Round,
     Scan,
@@ -40,9 +43,10 @@ from kitlog.models import (
     Warehouse,
 )
 from kitlog.models.base import as_utc, utcnow
-from kitlog.services import parcel_actions
+from kitlog.services import audit, parcel_actions
 from kitlog.services.day import FLAG_AFTER_FAILED_ATTEMPTS as FLAG_AFTER_FAILED_ATTEMPTS
 from kitlog.services.errors import Conflict, FieldError, InvalidValues
+from kitlog.services.locking import lock_row
 from kitlog.services.manifests import MAX_PARCELS, load_parcels
 from kitlog.services.parcel_codes import format_short_code
 from kitlog.services.scans import (
@@ -52,6 +56,9 @@ from kitlog.services.scans import (
     parcel_facts,
     return_to_stock,
 )
+from kitlog.text import squeeze
+
+FLAG_RESOLVED = "parcel.flag_resolved"
 
 
 @dataclass(frozen=True)
@@ -268,3 +275,152 @@ def put_on_manifest(
         change_status(session, parcel, ParcelStatus.PACKED, user=user, now=now)
     load_parcels(session, manifest, parcels, user=user, now=now)
     return parcels
+
+
+# -- card mismatches -----------------------------------------------------------------------
+
+MAX_RESOLUTION_NOTE = 200  # "a short note": what was checked, with whom
+
+
+@dataclass
+class CardMismatch:
+    """A parcel a phone handed over offline whose household card the server refused at
+    sync (ParcelFlag.CARD_MISMATCH): someone must find out who took it, whatever its
+    status now."""
+
+    id: int
+    code: str
+    kits: int
+    status: str
+    round_id: int
+    round_name: str
+    warehouse_id: int
+    warehouse: str
+    timezone: str
+    household_code: str
+    head_name: str
+    phone: str
+    village: str
+    district: str
+    flag: str
+    flagged_at: datetime | None
+
+
+def card_mismatches(
+    session: Session, *, round_id: int | None = None, warehouse_id: int | None = None
+) -> list[CardMismatch]:
+    """The parcels flagged for a card mismatch (of a round and/or a warehouse), the
+    longest waiting first: one query whatever their number."""
+    query = (
+        select(
+            Parcel.id,
+            Parcel.short_code,
+            Parcel.kits,
+            Parcel.status,
+            Round.id,
+            Round.name,
+            Warehouse.id,
+            Warehouse.code,
+            Warehouse.timezone,
+            Household.code,
+            Household.head_name,
+            Household.phone,
+            Household.village,
+            Household.district,
+            Parcel.flag,
+            Parcel.flagged_at,
+        )
+        .join(Round, Round.id == Parcel.round_id)
+        .join(Warehouse, Warehouse.id == Round.warehouse_id)
+        .join(Household, Household.id == Parcel.household_id)
+        .where(Parcel.flag == ParcelFlag.CARD_MISMATCH)
+        .order_by(Parcel.flagged_at, Parcel.id)
+    )
+    if round_id is not None:
+        query = query.where(Parcel.round_id == round_id)
+    if warehouse_id is not None:
+        query = query.where(Round.warehouse_id == warehouse_id)
+    return [
+        CardMismatch(
+            id=id_,
+            code=format_short_code(short_code),
+            kits=kits,
+            status=status,
+            round_id=round_id_,
+            round_name=round_name,
+            warehouse_id=warehouse_id_,
+            warehouse=warehouse,
+            timezone=timezone,
+            household_code=household,
+            head_name=head_name,
+            phone=phone or "",
+            village=village,
+            district=district,
+            flag=flag,
+            flagged_at=as_utc(flagged_at),
+        )
+        for (
+            id_,
+            short_code,
+            kits,
+            status,
+            round_id_,
+            round_name,
+            warehouse_id_,
+            warehouse,
+            timezone,
+            household,
+            head_name,
+            phone,
+            village,
+            district,
+            flag,
+            flagged_at,
+        ) in session.execute(query)
+    ]
+
+
+def resolve_flag(
+    session: Session,
+    parcel: Parcel,
+    *,
+    note: str | None,
+    user: User | None,
+    address: str | None = None,
+) -> Parcel:
+    """Clear a parcel's flag once a person has followed it up, saying how in a short
+    note (required): audited as `parcel.flag_resolved`, with the flag and when it was
+    raised. A parcel with no flag (resolved already, perhaps by a colleague) is a
+    Conflict."""
+    note = squeeze(note or "")
+    if not note:
+        raise InvalidValues([FieldError("note", _l("Say in a few words how it was resolved."))])
+    if len(note) > MAX_RESOLUTION_NOTE:
+        raise InvalidValues(
+            [FieldError("note", _l("Keep this under %(n)s characters.", n=MAX_RESOLUTION_NOTE))]
+        )
+    parcel = lock_row(session, parcel)
+    if parcel.flag is None:
+        raise Conflict(
+            _l(
+                "Parcel %(code)s has nothing left to resolve.",
+                code=format_short_code(parcel.short_code),
+            )
+        )
+    audit.record(
+        session,
+        FLAG_RESOLVED,
+        user=user,
+        object_type="parcel",
+        object_ref=parcel.short_code,
+        detail={
+            "flag": parcel.flag,
+            "flagged_at": as_utc(parcel.flagged_at),
+            "note": note,
+        },
+        address=address,
+    )
+    parcel.flag = None
+    parcel.flagged_at = None  # updated_at stays: the report dates old deliveries by it
+    session.flush()
+    return parcel

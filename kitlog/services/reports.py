@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     Row,
     String,
+    and_,
     case,
     cast,
     extract,
@@ -44,6 +45,7 @@ from kitlog.models import (
     ParcelLine,
     ParcelStatus,
     Place,
+    RecipientKind,
     StockMovement,
     Warehouse,
 )
@@ -106,6 +108,9 @@ class RegionFigures:
     people_reached: int
     vulnerable_households_reached: int
     households_targeted: int = 0
+    # Parcels delivered there that a collector (a person the household named to collect
+    # for it) took rather than the household itself: a count, never who.
+    delivered_to_collector: int = 0
     regency_code: str = ""  # Kemendagri code with its dot ("35.07"), for #adm2+code
     first_delivery: date | None = None  # local days; None before any delivery there
     last_delivery: date | None = None
@@ -151,6 +156,7 @@ class RegionTotals:
     people_reached: int
     vulnerable_households_reached: int
     households_targeted: int
+    delivered_to_collector: int
 
 
 @dataclass
@@ -173,6 +179,8 @@ class DonorReport:
     # is every parcel whose delivery was attempted, each once).
     parcels_failed_once: int = 0
     timezone: str = "Asia/Jakarta"  # the zone the timeline's days are in
+    # Delivered parcels a collector took for the household (Parcel.recipient_kind).
+    parcels_delivered_to_collector: int = 0
 
     @property
     def totals(self) -> BatchTotals:
@@ -205,6 +213,7 @@ class DonorReport:
                     "people_reached",
                     "vulnerable_households_reached",
                     "households_targeted",
+                    "delivered_to_collector",
                 )
             )
         )
@@ -276,6 +285,7 @@ def donor_report(
         parcels_delivered=lines.parcels_delivered,
         parcels_failed=lines.parcels_failed,
         parcels_failed_once=lines.parcels_failed_once,
+        parcels_delivered_to_collector=lines.parcels_delivered_to_collector,
         expiring=expiring,
         timezone=timezone,
     )
@@ -319,7 +329,7 @@ class _LineFigures:
 
     Every part of the union has the same columns: the part, a key (a batch's id, the
     timeline's quarter hour), two texts (province and regency, the timeline's day) and
-    seven numbers; a part leaves the ones it does not need at 0."""
+    eight numbers; a part leaves the ones it does not need at 0."""
 
     # batch id -> (kits reserved on a shelf, kits delivered, households reached, people)
     by_batch: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
@@ -327,6 +337,7 @@ class _LineFigures:
     parcels_delivered: int = 0
     parcels_failed: int = 0  # failed at least once and not delivered since
     parcels_failed_once: int = 0
+    parcels_delivered_to_collector: int = 0
     timeline: list[DayFigures] = field(default_factory=list)
 
     @classmethod
@@ -357,6 +368,16 @@ class _LineFigures:
                 ),
                 case((Parcel.failed_once, 1), else_=0).label("failed"),
                 case((Parcel.status != ParcelStatus.CANCELLED.value, 1), else_=0).label("live"),
+                case(
+                    (
+                        and_(
+                            Parcel.status == delivered_value,
+                            Parcel.recipient_kind == RecipientKind.COLLECTOR.value,
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                ).label("collector"),
                 # A place's code, or for a household whose place matched no official one
                 # (registered before kitlog knew them), its name: grouped by code, never
                 # dropped.
@@ -392,7 +413,7 @@ class _LineFigures:
             func.sum(per_household.c.kits),
             func.sum(case((reached, 1), else_=0)),
             func.sum(case((reached, per_household.c.members), else_=0)),
-            *_zeros(3),
+            *_zeros(4),
         ).group_by(per_household.c.batch_id)
         # A household counts once in its regency: targeted when one of its parcels is live,
         # reached when one was delivered.
@@ -407,6 +428,10 @@ class _LineFigures:
                 func.max(d.c.vulnerable).label("vulnerable"),
                 func.min(d.c.moment).label("first"),
                 func.max(d.c.moment).label("last"),
+                # its parcels a collector took (a parcel of several lines counts once)
+                func.count(func.distinct(case((d.c.collector == 1, d.c.parcel_id)))).label(
+                    "collector"
+                ),
             )
             .group_by(d.c.household_id, d.c.province, d.c.regency)
             .subquery()
@@ -425,6 +450,7 @@ class _LineFigures:
                 func.sum(h.live),
                 _epoch(func.min(h.first), postgresql),
                 _epoch(func.max(h.last), postgresql),
+                func.sum(h.collector),
             )
             .group_by(h.province, h.regency)
             .having(func.sum(h.live) > 0)  # a regency whose parcels were all cancelled
@@ -433,6 +459,7 @@ class _LineFigures:
             select(
                 func.max(d.c.delivered).label("delivered"),
                 func.max(d.c.failed).label("failed"),
+                func.max(d.c.collector).label("collector"),
             )
             .group_by(d.c.parcel_id)
             .subquery()
@@ -445,6 +472,7 @@ class _LineFigures:
             func.sum(parcels.c.delivered),
             func.sum(case((parcels.c.delivered == 1, 0), else_=parcels.c.failed)),
             func.sum(parcels.c.failed),
+            func.sum(parcels.c.collector),
             *_zeros(4),
         )
         # The timeline: kits by local day. SQLite keeps UTC instants as text and knows no
@@ -466,7 +494,7 @@ class _LineFigures:
                 day,
                 literal(""),
                 func.sum(d.c.kits),
-                *_zeros(6),
+                *_zeros(7),
             )
             .where(d.c.delivered == 1)
             .group_by(day, quarter)
@@ -479,7 +507,7 @@ class _LineFigures:
         for row in rows:
             part, batch_id, province, regency = row[:4]
             a, b, c, e, targeted = (int(v or 0) for v in row[4:9])
-            first, last = row[9:]
+            first, last, collector = row[9:]
             if part == 3:
                 if len(province) == 10:  # PostgreSQL: the local day
                     per_day[date.fromisoformat(province)] += a
@@ -500,6 +528,7 @@ class _LineFigures:
                         people_reached=c,
                         vulnerable_households_reached=e,
                         households_targeted=targeted,
+                        delivered_to_collector=int(collector or 0),
                         regency_code="",  # its code or name is `regency`: named below
                         first_delivery=_local_day(first, zone),
                         last_delivery=_local_day(last, zone),
@@ -507,6 +536,7 @@ class _LineFigures:
                 )
             else:
                 found.parcels_delivered, found.parcels_failed, found.parcels_failed_once = a, b, c
+                found.parcels_delivered_to_collector = e
         _name_places(session, regions)
         found.regions = sorted(regions, key=lambda r: (r.province, r.regency))
         running = 0

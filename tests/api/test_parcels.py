@@ -38,7 +38,13 @@ def test_a_parcel_shows_its_code_kits_round_household_lines_and_history(api, par
     assert body["token"] == parcel.token
     assert body["url"] == f"{app.config['BASE_URL']}/p/{parcel.token}"
     assert (body["kits"], body["status"]) == (2, "allocated")
-    assert body["round"] == {"id": parcel.round_id, "name": "Round 1", "proof": "none"}
+    assert body["round"] == {
+        "id": parcel.round_id,
+        "name": "Round 1",
+        "proof": "none",
+        "verification": "none",
+        "mode": "door",
+    }
     household = body["household"]
     assert (household["code"], household["members"], household["village"]) == (
         parcel.household.code,

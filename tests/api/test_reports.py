@@ -39,14 +39,14 @@ def test_the_report_answers_api_md_fields_in_kits(api, report_world):
         {"province": "Jawa Tengah", "province_code": "33", "regency": "Kabupaten Cilacap",
          "regency_code": "33.01", "delivered": 0, "households_targeted": 2, "households_reached": 0,
          "people_reached": 0, "vulnerable_households_reached": 0, "first_delivery": None,
-         "last_delivery": None},
+         "last_delivery": None, "delivered_to_collector": 0},
         {"province": "Jawa Timur", "province_code": "35", "regency": "Kabupaten Malang",
          "regency_code": "35.07", "delivered": 4, "households_targeted": 2, "households_reached": 2,
-         "people_reached": 7, "vulnerable_households_reached": 1,
+         "people_reached": 7, "vulnerable_households_reached": 1, "delivered_to_collector": 0,
          "first_delivery": "2026-12-03", "last_delivery": "2026-12-03"},
         {"province": "Jawa Timur", "province_code": "35", "regency": "Kota Surabaya",
          "regency_code": "35.78", "delivered": 2, "households_targeted": 2, "households_reached": 1,
-         "people_reached": 5, "vulnerable_households_reached": 0,
+         "people_reached": 5, "vulnerable_households_reached": 0, "delivered_to_collector": 0,
          "first_delivery": "2026-12-04", "last_delivery": "2026-12-04"},
     ]  # fmt: skip
     assert body["households_targeted"] == 6

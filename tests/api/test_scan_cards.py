@@ -116,7 +116,7 @@ def test_a_replaced_card_is_refused_with_the_day_it_was_replaced(w, siti, client
     answer = assert_problem(
         in_indonesian.post("/api/v1/scans", json=deliver(parcel, card=old.token)), 409
     )
-    assert answer["detail"] == "Kartu sudah diganti pada 5 Des 2026."
+    assert answer["detail"] == "Kartu diganti pada 5 Des 2026."
 
 
 def test_an_unknown_card_is_refused_saying_its_code(w, siti):

@@ -168,6 +168,7 @@ def test_the_administrator_sees_the_day_of_the_rounds_in_progress(client, login,
         ("in_transit", "0"),
         ("follow_ups", "1"),
         ("flagged", "0"),
+        ("card_mismatches", "0"),
     ]
     assert "Round 1" in day and manifest.number in day
     assert 'data-day="failure-nobody_home">1<' in day
@@ -198,6 +199,7 @@ def test_the_days_figures_as_json_are_the_administrators_and_never_kept(client, 
         "in_transit": 1,
         "follow_ups": 0,
         "flagged": 0,
+        "card_mismatches": 0,
     }
     assert [r["name"] for r in body["rounds"]] == ["Round 1"]
     assert [f["reason"] for f in body["failures"]][0] == "nobody_home"

@@ -11,31 +11,13 @@ from kitlog.extensions import db
 from kitlog.models import Parcel, ParcelStatus, Scan
 from kitlog.services.parcel_codes import format_short_code
 from tests.web.conftest import field_errors, text_of
-from tests.web.pages import hidden, status_of, visible_text
+from tests.web.pages import door_form, post_and_follow, status_of, visible_text
 from tests.worlds import DoorWorld
 
 
 @pytest.fixture
 def world(make) -> DoorWorld:
     return DoorWorld(make)
-
-
-def door_form(client, parcel: Parcel, action: str) -> dict:
-    """The delivery page's form for one parcel, as the page filled it in."""
-    html = client.get(f"/deliver/?code={parcel.short_code}").get_data(as_text=True)
-    return {
-        "csrf_token": hidden(html, f"{action}-csrf_token"),
-        f"{action}-code": hidden(html, f"{action}-code"),
-        f"{action}-idempotency_key": hidden(html, f"{action}-idempotency_key"),
-        "action": action,
-    }
-
-
-def post_and_follow(client, path: str, data: dict):
-    """Send a form that answers with a redirect, and read the page it leads to."""
-    response = client.post(path, data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return client.get(response.headers["Location"])
 
 
 def scan_count() -> int:

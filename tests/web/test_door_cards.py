@@ -15,8 +15,7 @@ from kitlog.models import Collector, Parcel, ParcelStatus, Scan
 from kitlog.services import cards
 from kitlog.services.parcel_codes import format_short_code
 from tests.web.conftest import field_errors, text_of
-from tests.web.pages import status_of
-from tests.web.test_delivery_pages import door_form, post_and_follow
+from tests.web.pages import door_form, post_and_follow, status_of
 from tests.worlds import DoorWorld
 
 DAY1 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -228,6 +227,6 @@ def test_the_card_form_speaks_indonesian(client, auth, world):
     parcel = world.parcels[0]
     auth.login("field", language="id")
     page = text_of(client.get(f"/deliver/?code={parcel.short_code}"))
-    assert "Kartu rumah tangga" in page
+    assert "Kartu keluarga penerima" in page
     assert "Siapa yang menerima paket?" in page
     assert "Orang lain" in page

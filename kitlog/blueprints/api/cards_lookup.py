@@ -23,7 +23,7 @@ blp = ApiBlueprint(
 )
 
 
-class CollectorSchema(ma.Schema):
+class CardCollectorSchema(ma.Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     relation = fields.String(required=True)
@@ -36,7 +36,7 @@ class CardHouseholdSchema(ma.Schema):
     )
     village = fields.String(required=True)
     collectors = fields.List(
-        fields.Nested(CollectorSchema),
+        fields.Nested(CardCollectorSchema),
         metadata={"description": "Its active collectors; only for field and admin users."},
     )
 

@@ -34,7 +34,9 @@ from kitlog.extensions import db
 from kitlog.models import (
     PARCEL_STATUSES,
     PROOF_KINDS,
+    ROUND_MODES,
     ROUND_STATUSES,
+    VERIFICATIONS,
     DonorBatch,
     Household,
     Parcel,
@@ -128,6 +130,22 @@ class RoundCreateSchema(ma.Schema):
             " or a photo of the handover.",
         },
     )
+    verification = fields.String(
+        load_default="none",
+        metadata={
+            "enum": list(VERIFICATIONS),
+            "description": "What a delivery must carry besides the parcel's label: none, or"
+            " `card`, the household's card too (it must be the household's current card).",
+        },
+    )
+    mode = fields.String(
+        load_default="door",
+        metadata={
+            "enum": list(ROUND_MODES),
+            "description": "Where the parcels are handed over: `door`, at each household's"
+            " door, or `site`, at the round's distribution sites.",
+        },
+    )
 
 
 class ParcelCountsSchema(ma.Schema):
@@ -166,6 +184,8 @@ class RoundSchema(ma.Schema):
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
     proof = fields.String(required=True, metadata={"enum": list(PROOF_KINDS)})
+    verification = fields.String(required=True, metadata={"enum": list(VERIFICATIONS)})
+    mode = fields.String(required=True, metadata={"enum": list(ROUND_MODES)})
     created_at = LocalDateTime()
     opened_at = LocalDateTime(allow_none=True)
     closed_at = LocalDateTime(allow_none=True)
@@ -254,6 +274,14 @@ class ParcelRoundSchema(ma.Schema):
         required=True,
         metadata={"enum": list(PROOF_KINDS), "description": "What its delivery must carry."},
     )
+    verification = fields.String(
+        required=True,
+        metadata={
+            "enum": list(VERIFICATIONS),
+            "description": "`card`: its delivery needs the household's card too.",
+        },
+    )
+    mode = fields.String(required=True, metadata={"enum": list(ROUND_MODES)})
 
 
 class ParcelLineSchema(ma.Schema):
@@ -322,6 +350,8 @@ def _dump_rounds(rounds: Sequence[Round]) -> list[dict]:
             "start_date": r.start_date,
             "end_date": r.end_date,
             "proof": r.proof,
+            "verification": r.verification,
+            "mode": r.mode,
             "created_at": r.created_at,
             "opened_at": r.opened_at,
             "closed_at": r.closed_at,
@@ -378,7 +408,13 @@ def _dump_parcel(parcel: Parcel) -> dict:
         "url": f"{current_app.config['BASE_URL']}/p/{parcel.token}",
         "kits": parcel.kits,
         "status": parcel.status,
-        "round": {"id": parcel.round.id, "name": parcel.round.name, "proof": parcel.round.proof},
+        "round": {
+            "id": parcel.round.id,
+            "name": parcel.round.name,
+            "proof": parcel.round.proof,
+            "verification": parcel.round.verification,
+            "mode": parcel.round.mode,
+        },
         "household": dump_household(parcel.household, names=can("households.read")),
         "lines": [
             {"batch": line.batch_id, "lot": line.batch.lot, "kits": line.kits}

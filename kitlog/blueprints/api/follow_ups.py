@@ -24,13 +24,15 @@ from kitlog.blueprints.api.common import (
 from kitlog.blueprints.api.manifests import TripHouseholdSchema
 from kitlog.blueprints.api.problems import READ, WRITE, problems
 from kitlog.extensions import db
-from kitlog.models import FAIL_REASONS, Manifest, Round, Warehouse
+from kitlog.models import FAIL_REASONS, PARCEL_FLAGS, PARCEL_STATUSES, Manifest, Round, Warehouse
+from kitlog.names import parcel_flag_name
 from kitlog.security import can, require
 from kitlog.services import audit
 from kitlog.services import follow_ups as service
 from kitlog.services.distribution import find_parcel
 from kitlog.services.errors import FieldError, InvalidValues, NotFound
 from kitlog.services.manifests import MAX_PARCELS
+from kitlog.services.parcel_codes import format_short_code
 
 blp = ApiBlueprint(
     "api_follow_ups",
@@ -164,3 +166,115 @@ def put_on_manifest(data):
         raise InvalidValues(errors)
     moved = service.put_on_manifest(db.session, manifest, parcels, user=acting_user())
     return {"manifest": manifest.number, "parcels": [p.short_code for p in moved]}
+
+
+# -- card mismatches -----------------------------------------------------------------------
+
+
+class CardMismatchSchema(ma.Schema):
+    code = fields.String(required=True, metadata={"example": "ABC-DEF-GHJ"})
+    status = fields.String(required=True, metadata={"enum": list(PARCEL_STATUSES)})
+    kits = fields.Integer(required=True)
+    round = fields.Nested(FollowUpRoundSchema, required=True)
+    warehouse = fields.String(required=True, metadata={"description": "The warehouse's code."})
+    household = fields.Nested(TripHouseholdSchema, required=True)
+    flag = fields.String(
+        required=True,
+        metadata={
+            "enum": list(PARCEL_FLAGS),
+            "description": "`card_mismatch`: handed over offline, the household's card"
+            " refused at sync.",
+        },
+    )
+    flag_name = fields.String(required=True, metadata={"example": "Card did not match at sync"})
+    flagged_at = LocalDateTime(allow_none=True)
+
+
+class ResolveFlagSchema(ma.Schema):
+    parcel = Text(2000, required=True, metadata={"description": "The parcel's code."})
+    note = Text(
+        2000,
+        required=True,
+        metadata={
+            "description": "How it was resolved, in a few words (at most"
+            f" {service.MAX_RESOLUTION_NOTE} characters)."
+        },
+    )
+
+
+class ResolvedFlagSchema(ma.Schema):
+    parcel = fields.String(required=True, metadata={"example": "ABC-DEF-GHJ"})
+    flag = fields.String(allow_none=True, metadata={"description": "null: resolved."})
+
+
+def dump_card_mismatch(item: service.CardMismatch, *, names: bool) -> dict:
+    """A card mismatch as the answers show it; the head's name and phone only with
+    `names`."""
+    household: dict = {
+        "code": item.household_code,
+        "village": item.village,
+        "district": item.district,
+    }
+    if names:
+        household["head_name"] = item.head_name
+        household["phone"] = item.phone
+    return {
+        "code": item.code,
+        "status": item.status,
+        "kits": item.kits,
+        "round": {"id": item.round_id, "name": item.round_name},
+        "warehouse": item.warehouse,
+        "household": household,
+        "flag": item.flag,
+        "flag_name": parcel_flag_name(item.flag),
+        "flagged_at": item.flagged_at,
+    }
+
+
+@blp.page_route("/follow-ups/card-mismatches", CardMismatchSchema, "CardMismatchPage", FollowUpArgs)
+@problems(blp, *READ, 422)
+@require("follow_ups.read")
+def list_card_mismatches(args):
+    """Parcels handed over offline whose household card did not match at sync, whatever
+    their status, the longest waiting first, until someone resolves them; the
+    household's head and phone only for users who may read households."""
+    round_ = resolve_id(Round, args["round"], "round") if "round" in args else None
+    warehouse = resolve(Warehouse, args["warehouse"], "warehouse") if "warehouse" in args else None
+    items = service.card_mismatches(
+        db.session,
+        round_id=round_.id if round_ is not None else None,
+        warehouse_id=warehouse.id if warehouse is not None else None,
+    )
+    names = can("households.read")
+    answer = page_of_list(items, args["page"], args["per_page"])
+    answer["items"] = [dump_card_mismatch(item, names=names) for item in answer["items"]]
+    if names and answer["items"]:
+        audit.record_look(
+            db.session,
+            "follow_ups.households",
+            user=current_user,
+            object_type="round",
+            object_ref=str(round_.id) if round_ is not None else "",
+            detail={"households": len({i["household"]["code"] for i in answer["items"]})},
+            address=request.remote_addr,
+        )
+    return answer
+
+
+@blp.route("/follow-ups/card-mismatches/resolve", methods=["POST"])
+@blp.arguments(ResolveFlagSchema)
+@blp.response(200, ResolvedFlagSchema)
+@problems(blp, *WRITE, 404, 409)
+@require("follow_ups.resolve")
+def resolve_card_mismatch(data):
+    """Resolve a parcel's card mismatch with a short note (required; audited as
+    `parcel.flag_resolved`): its flag is cleared. 409 when it has no flag left."""
+    parcel = find_parcel(db.session, data["parcel"][:200])
+    service.resolve_flag(
+        db.session,
+        parcel,
+        note=data["note"],
+        user=acting_user(),
+        address=request.remote_addr,
+    )
+    return {"parcel": format_short_code(parcel.short_code), "flag": parcel.flag}

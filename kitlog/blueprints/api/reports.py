@@ -63,6 +63,12 @@ class ReportRegionSchema(ma.Schema):
     households_reached = fields.Integer(required=True)
     people_reached = fields.Integer(required=True)
     vulnerable_households_reached = fields.Integer()
+    delivered_to_collector = fields.Integer(
+        metadata={
+            "description": "Parcels delivered there that a collector, named by the household,"
+            " took for it (a count: never who)."
+        }
+    )
     first_delivery = fields.Date(
         allow_none=True, metadata={"description": "First day a kit was delivered there."}
     )
@@ -97,6 +103,12 @@ class DonorReportSchema(ma.Schema):
     people_reached = fields.Integer()
     vulnerable_households_reached = fields.Integer()
     parcels_delivered = fields.Integer()
+    parcels_delivered_to_collector = fields.Integer(
+        metadata={
+            "description": "Delivered parcels that a collector, named by the household, took"
+            " for it (a count: never who)."
+        }
+    )
     parcels_failed = fields.Integer(
         metadata={"description": "Parcels whose delivery failed and that were not delivered."}
     )

@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -33,7 +34,14 @@ from kitlog.forms import (
 )
 from kitlog.models.distribution import MAX_ENTITLEMENT, MAX_MEMBERS_PER_KIT, MAX_ROUND_NAME
 from kitlog.models.households import MAX_PLACE
-from kitlog.names import PARCEL_STATUS_NAMES, PROOF_KIND_NAMES
+from kitlog.names import (
+    PARCEL_STATUS_NAMES,
+    PROOF_KIND_NAMES,
+    ROUND_MODE_HINTS,
+    ROUND_MODE_NAMES,
+    VERIFICATION_HINTS,
+    VERIFICATION_NAMES,
+)
 from kitlog.place_fields import PLACE_INPUT, PlaceFieldsForm
 from kitlog.services.distribution import DRAFT_ONLY as DRAFT_ONLY_FIELDS
 from kitlog.services.distribution import MAX_REASON as MAX_NOTE
@@ -144,6 +152,20 @@ class RoundForm(PlaceFieldsForm, FieldErrorsForm):
             " delivery is refused."
         ),
     )
+    # Each choice is shown with its one-line hint (HINTS); both may change while open.
+    verification = RadioField(
+        _l("What a delivery needs"),
+        choices=[choice(value, name) for value, name in VERIFICATION_NAMES.items()],
+        default="none",
+        invalid_choice_message=CHOOSE_FROM_LIST,
+    )
+    mode = RadioField(
+        _l("Where the parcels are handed over"),
+        choices=[choice(value, name) for value, name in ROUND_MODE_NAMES.items()],
+        default="door",
+        invalid_choice_message=CHOOSE_FROM_LIST,
+    )
+    HINTS = {"verification": VERIFICATION_HINTS, "mode": ROUND_MODE_HINTS}
 
     def lock_draft_fields(self) -> None:
         """An open round keeps its batches, warehouse, entitlement and area."""

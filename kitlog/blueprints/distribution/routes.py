@@ -29,7 +29,7 @@ from kitlog.blueprints.web import (
 )
 from kitlog.extensions import db
 from kitlog.models import DonorBatch, Warehouse
-from kitlog.models.distribution import Parcel, ParcelStatus, Round, RoundStatus
+from kitlog.models.distribution import Parcel, ParcelStatus, Round, RoundStatus, Verification
 from kitlog.security import require
 from kitlog.services import distribution, queries
 from kitlog.services import stock as stock_service
@@ -87,6 +87,8 @@ def _round_values(form: RoundForm) -> dict:
         "start_date": form.start_date.data,
         "end_date": form.end_date.data,
         "proof": form.proof.data,
+        "verification": form.verification.data,
+        "mode": form.mode.data,
     }
 
 
@@ -181,8 +183,12 @@ def show_round(round_id: int):
         village=(filters.village.data or "").strip() or None if valid else None,
     )
     parcels = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    without_card = 0
+    if round_.verification == Verification.CARD and round_.status != RoundStatus.CLOSED:
+        without_card = distribution.households_without_card(db.session, round_)
     return render_template(
         "distribution/round.html",
+        without_card=without_card,
         round=round_,
         counts=counts,
         progress=distribution.round_progress(counts),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import DataRequired, Optional
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, Optional
 
-from kitlog.forms import FilterForm, IdSelectField, KitlogForm
+from kitlog.forms import FieldErrorsForm, FilterForm, IdSelectField, KitlogForm
 from kitlog.services.errors import DomainError
+from kitlog.services.follow_ups import MAX_RESOLUTION_NOTE
 
 
 class FollowUpFilterForm(FilterForm):
@@ -32,3 +34,15 @@ class PutOnManifestForm(KitlogForm):
         refused = error.extra.get("refused")
         self.refused = list(refused) if isinstance(refused, list) else []
         self.form_errors.append(str(error))
+
+
+class ResolveFlagForm(FieldErrorsForm):
+    """Resolve one parcel's card mismatch: how it was followed up, in a few words."""
+
+    # WTForms' hints want str; a lazy string is translated when the page is rendered.
+    note = StringField(
+        _l("How it was resolved"),  # type: ignore[arg-type]
+        validators=[DataRequired(), Length(max=MAX_RESOLUTION_NOTE)],
+        description=_l("For example: the head of household confirmed the neighbour took it."),  # type: ignore[arg-type]
+        render_kw={"autocomplete": "off"},
+    )

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from kitlog.blueprints.follow_ups import bp
-from kitlog.blueprints.follow_ups.forms import FollowUpFilterForm, PutOnManifestForm
+from kitlog.blueprints.follow_ups.forms import (
+    FollowUpFilterForm,
+    PutOnManifestForm,
+    ResolveFlagForm,
+)
 from kitlog.extensions import db
 from kitlog.models import Manifest, Parcel, Round
 from kitlog.security import can, require
 from kitlog.services import audit, queries
 from kitlog.services import follow_ups as service
 from kitlog.services.manifests import MAX_PARCELS
+from kitlog.services.parcel_codes import format_short_code
 
 
 def _manifest_label(manifest):
     return f"{manifest.number} · {manifest.destination}"
 
 
-def _page(form=None, status=200):
+def _page(form=None, status=200, resolving=None):
     """The list, filtered by ?round= and ?warehouse=, with the form for the warehouse."""
     filters = FollowUpFilterForm(request.args)
     filters.round.set_options(
@@ -32,15 +40,23 @@ def _page(form=None, status=200):
     round_id = filters.round.data if valid else None
     warehouse_id = filters.warehouse.data if valid else None
     items = service.follow_ups(db.session, round_id=round_id, warehouse_id=warehouse_id)
+    mismatches = service.card_mismatches(db.session, round_id=round_id, warehouse_id=warehouse_id)
     names = can("households.read")
-    if names and items:
-        audit.record_look(
+    if names and (items or mismatches):
+        # A POST shown again holds the write transaction (SQLite's lock): its look is
+        # written in it, as record_look's own transaction would wait on that lock.
+        look = audit.record if request.method == "POST" else audit.record_look
+        look(
             db.session,
             "follow_ups.households",
             user=current_user,
             object_type="round",
             object_ref=str(round_id or ""),
-            detail={"households": len({i.household_code for i in items})},
+            detail={
+                "households": len(
+                    {i.household_code for i in items} | {m.household_code for m in mismatches}
+                )
+            },
             address=request.remote_addr,
         )
     form = form or PutOnManifestForm(formdata=None)
@@ -52,6 +68,8 @@ def _page(form=None, status=200):
     return render_template(
         "follow_ups/index.html",
         items=items,
+        mismatches=mismatches,
+        resolve_forms=_resolve_forms(mismatches, resolving),
         names=names,
         filters=filters,
         filter_args=filter_args,
@@ -59,6 +77,21 @@ def _page(form=None, status=200):
         chosen=chosen,
         flag_after=service.FLAG_AFTER_FAILED_ATTEMPTS,
     ), (status if valid else 422)
+
+
+def _resolve_forms(mismatches, resolving) -> dict:
+    """A form for each card mismatch the user may resolve, each with its own field ids;
+    the one whose resolution was refused keeps its note and error."""
+    if not can("follow_ups.resolve"):
+        return {}
+    forms = {m.id: ResolveFlagForm(formdata=None, prefix=_prefix(m.id)) for m in mismatches}
+    if resolving is not None and resolving[0] in forms:
+        forms[resolving[0]] = resolving[1]
+    return forms
+
+
+def _prefix(parcel_id: int) -> str:
+    return f"flag-{parcel_id}"
 
 
 @bp.route("/")
@@ -96,3 +129,35 @@ def load():
         "success",
     )
     return redirect(url_for("manifests.show", manifest_id=manifest.id))
+
+
+@bp.route("/<int:parcel_id>/resolve", methods=["POST"])
+@require("follow_ups.resolve")
+def resolve(parcel_id: int):
+    """Resolve a parcel's card mismatch with a short note (audited), clearing its flag."""
+    parcel = db.get_or_404(Parcel, parcel_id)
+    form = ResolveFlagForm(prefix=_prefix(parcel.id))
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _page(status=422, resolving=(parcel.id, form))
+    resolved = form.save(
+        lambda: service.resolve_flag(
+            db.session(),
+            parcel,
+            note=form.note.data,
+            user=current_user,
+            address=request.remote_addr,
+        )
+    )
+    if resolved is None:
+        return _page(status=409 if form.form_errors else 422, resolving=(parcel.id, form))
+    flash(
+        _(
+            "The card mismatch of parcel %(code)s is resolved.",
+            code=format_short_code(resolved.short_code),
+        ),
+        "success",
+    )
+    back: dict[str, Any] = dict(request.args.items())  # the list's filters
+    return redirect(url_for(".index", **back))

@@ -80,6 +80,7 @@ def day_json():
             "in_transit": figures.in_transit,
             "follow_ups": figures.follow_ups,
             "flagged": len(figures.flagged),
+            "card_mismatches": figures.card_mismatches,
         },
         rounds=[asdict(r) for r in figures.rounds],
         failures=[
