@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kitlog.models import (
+    Collector,
     Donor,
     Household,
     Manifest,
@@ -24,11 +25,13 @@ from kitlog.models import (
     ParcelStatus,
     Role,
     Round,
+    RoundMode,
     Scan,
     User,
+    Verification,
     Warehouse,
 )
-from kitlog.services import distribution, manifests, reference, scans, stock, users
+from kitlog.services import cards, distribution, manifests, reference, scans, sites, stock, users
 from kitlog.services.demo_households import load_demo_households
 from kitlog.services.reference import ContentLine
 
@@ -215,7 +218,7 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
     _round_one_under_way(
         session, east_java, surabaya, created_users[Role.WAREHOUSE], officer, clock
     )
-    distribution.create_round(
+    ntb = distribution.create_round(
         session,
         name="Putaran 2 – Nusa Tenggara Barat",
         batches=[batch],
@@ -225,14 +228,62 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
         province="Nusa Tenggara Barat",
         vulnerable_first=True,
         start_date=today + timedelta(days=14),
+        end_date=today + timedelta(days=28),
+        verification=Verification.CARD,
+        mode=RoundMode.SITE,
         user=admin,
         now=clock(2, 11),
     )
+    _sites_and_cards(session, ntb, today, admin, officer, clock)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(rows, fh)
     return DemoLogins(created=True, rows=rows, story=demo_story(session, east_java))
+
+
+# The second round is collected at distribution sites with the households' cards: one
+# site for each district it has households in most, for two days from its first day.
+DEMO_SITES = (("Kantor Camat Selong", "Selong"), ("Balai Desa Rumbuk", "Sakra"))
+DEMO_COLLECTORS = (("Wati", "tetangga"), ("Rudi", "anak"))
+
+
+def _sites_and_cards(
+    session: Session, round_: Round, today: date, admin: User, officer: User, clock: _Clock
+) -> None:
+    """The Nusa Tenggara Barat round's sites, cards for its province's households (printed
+    ahead of the site days), and a collector named by every fifth of them."""
+    households = session.scalars(
+        select(Household).where(Household.province == "Nusa Tenggara Barat").order_by(Household.id)
+    ).all()
+    for n, household in enumerate(households):
+        cards.issue_card(session, household, user=officer, now=clock(3, 9, n % 50))
+        if n % 5 == 0:
+            name, relation = DEMO_COLLECTORS[n % 2]
+            session.add(
+                Collector(
+                    household_id=household.id,
+                    name=f"{name} {household.code[-3:]}",
+                    relation=relation,
+                    created_at=clock(3, 10),
+                    created_by_id=officer.id,
+                )
+            )
+    first = round_.start_date or today
+    for name, district in DEMO_SITES:
+        sites.create_site(
+            session,
+            round_,
+            {
+                "name": name,
+                "regency": "Kabupaten Lombok Timur",
+                "district": district,
+                "start_date": first,
+                "end_date": first + timedelta(days=1),
+            },
+            user=admin,
+            now=clock(2, 11, 30),
+        )
 
 
 def demo_story(session: Session, round_: Round) -> DemoStory:

@@ -134,6 +134,22 @@ def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner
     assert len(parcels) == eligible > 400
     assert {p.household.province for p in parcels} == {"Jawa Timur"}
     assert second.status == "draft" and second.vulnerable_first
+    # collected at two sites in Lombok Timur, with the households' cards, printed ahead
+    assert (second.mode, second.verification) == ("site", "card")
+    from kitlog.models import Collector, DistributionSite, HouseholdCard
+
+    sites = db.session.scalars(select(DistributionSite).order_by(DistributionSite.id)).all()
+    assert [(s.name, s.place.name, s.round_id) for s in sites] == [
+        ("Kantor Camat Selong", "Selong", second.id),
+        ("Balai Desa Rumbuk", "Sakra", second.id),
+    ]
+    carded = db.session.scalars(
+        select(Household.province).join(HouseholdCard, HouseholdCard.household_id == Household.id)
+    ).all()
+    assert set(carded) == {"Nusa Tenggara Barat"}
+    assert len(carded) == provinces["Nusa Tenggara Barat"]
+    collectors = db.session.scalar(select(func.count()).select_from(Collector))
+    assert 0 < collectors <= len(carded) // 4
     # the batch is current, so the round could draw on it, and the allocation is reserved
     batch = db.session.scalar(select(DonorBatch))
     assert batch.expiry_date > batch.received_date
