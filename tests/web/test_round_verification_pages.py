@@ -73,7 +73,7 @@ def test_the_form_speaks_indonesian(browser, login, make):
     make.batch(received=20)
     login("admin", language="id")
     page = text_of(browser.get("/rounds/new"))
-    assert "Label paket dan kartu rumah tangga" in page
+    assert "Label paket dan kartu keluarga penerima" in page
     assert "Di titik distribusi" in page
 
 
