@@ -28,6 +28,19 @@ from kitlog.models.distribution import (
     Verification,
     round_batches,
 )
+from kitlog.models.feedback import (
+    FEEDBACK_CATEGORIES,
+    FEEDBACK_CHANNELS,
+    FEEDBACK_STATUSES,
+    Feedback,
+    FeedbackCategory,
+    FeedbackChannel,
+    FeedbackEvent,
+    FeedbackStatus,
+    PdmResponse,
+    PdmSample,
+    PdmSampleParcel,
+)
 from kitlog.models.households import (
     HOUSEHOLD_STATUSES,
     IMPORT_STATUSES,
@@ -79,6 +92,17 @@ from kitlog.models.users import (
 )
 
 __all__ = [
+    "FEEDBACK_CATEGORIES",
+    "FEEDBACK_CHANNELS",
+    "FEEDBACK_STATUSES",
+    "Feedback",
+    "FeedbackCategory",
+    "FeedbackChannel",
+    "FeedbackEvent",
+    "FeedbackStatus",
+    "PdmResponse",
+    "PdmSample",
+    "PdmSampleParcel",
     "MAX_COLLECTORS",
     "PARCEL_FLAGS",
     "RECIPIENT_KINDS",
