@@ -71,6 +71,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # distribution sites: planned with the round, read by the staff
     "sites.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "sites.write": frozenset({Role.ADMIN}),
+    # feedback and complaints: recorded by field officers (at the door) and whoever takes
+    # a hotline call; read and answered as the feedback views say (sensitive: admin only)
+    "feedback.record": frozenset({Role.ADMIN, Role.FIELD}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

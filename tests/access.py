@@ -108,6 +108,7 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_collectors.list_collectors": HOUSEHOLDS,
     "api_collectors.create_collector": HOUSEHOLDS,
     "api_collectors.delete_collector": HOUSEHOLDS,
+    "api_feedback.create_feedback": HOUSEHOLDS,
     "api_imports.import_households": HOUSEHOLDS,
     # household cards: printed with the head's name by those who read households; the
     # page a card's QR code opens tells a visitor nothing (tests/web/test_card_pages.py)

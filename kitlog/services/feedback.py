@@ -1,0 +1,242 @@
+"""Feedback and complaints (accountability to affected people): recording them, from a
+field officer's phone, a hotline call or the household's own page.
+
+Each entry is numbered per year (`FB-2026-0001`) from a database counter. Staff conduct
+is always sensitive; sensitive feedback is for administrators only (the pages and the API
+check who reads it, and log each reading), and no export or report ever holds its text.
+
+A phone's entry carries an idempotency key: the outbox sending it again records it once,
+and answers with the first entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kitlog.models import (
+    FEEDBACK_CATEGORIES,
+    Feedback,
+    FeedbackCategory,
+    FeedbackChannel,
+    FeedbackEvent,
+    FeedbackStatus,
+    Household,
+    Parcel,
+    User,
+)
+from kitlog.models.base import utcnow
+from kitlog.models.feedback import MAX_FEEDBACK_TEXT
+from kitlog.services.distribution import parcel_condition
+from kitlog.services.errors import FieldError, InvalidValues, NotFound
+from kitlog.services.sequences import next_numbers
+from kitlog.text import storable
+
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}\Z")
+# What staff record: a public entry comes only through the household's own page.
+STAFF_CHANNELS = (FeedbackChannel.OFFICER.value, FeedbackChannel.PHONE.value)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The entry, and whether this call created it (False: its key was seen before)."""
+
+    feedback: Feedback
+    created: bool
+
+
+def feedback_number(year: int, n: int) -> str:
+    return f"FB-{year}-{n:04d}"
+
+
+def _household(session: Session, code: object, errors: list[FieldError]) -> Household | None:
+    if code in (None, ""):
+        return None
+    text = str(code).strip().upper()[:16]
+    household = session.scalars(select(Household).where(Household.code == text)).first()
+    if household is None:
+        errors.append(FieldError("household", _l("There is no household %(code)s.", code=text)))
+    return household
+
+
+def _parcel(session: Session, code: object, errors: list[FieldError]) -> Parcel | None:
+    if code in (None, ""):
+        return None
+    try:
+        parcel = session.scalars(select(Parcel).where(parcel_condition(str(code)))).first()
+    except NotFound as error:
+        errors.append(FieldError("parcel", error.message))
+        return None
+    if parcel is None:
+        errors.append(
+            FieldError("parcel", _l("No parcel has the code %(code)s.", code=str(code)[:60]))
+        )
+    return parcel
+
+
+def clean_text(errors: list[FieldError], value: object) -> str:
+    """The feedback's own words: required, kept as written (trimmed)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        errors.append(FieldError("text", _l("Say what the feedback is.")))
+    elif len(text) > MAX_FEEDBACK_TEXT:
+        errors.append(
+            FieldError("text", _l("Keep this under %(n)s characters.", n=MAX_FEEDBACK_TEXT))
+        )
+    elif not storable(text):
+        errors.append(FieldError("text", _l("Contains characters that are not allowed.")))
+    return text
+
+
+def clean_category(errors: list[FieldError], value: object) -> str:
+    if value not in FEEDBACK_CATEGORIES:
+        errors.append(
+            FieldError(
+                "category",
+                _l(
+                    "Choose one of the categories %(categories)s.",
+                    categories=", ".join(FEEDBACK_CATEGORIES),
+                ),
+            )
+        )
+        return ""
+    return str(value)
+
+
+def record_feedback(
+    session: Session,
+    values: dict[str, Any],
+    *,
+    user: User | None,
+    channels: tuple[str, ...] = STAFF_CHANNELS,
+    source_key: str | None = None,
+    now: datetime | None = None,
+) -> Recorded:
+    """Record one entry; InvalidValues lists every bad value and nothing is written.
+
+    `values`: category, channel (one of `channels`), text, sensitive (bool, optional),
+    household (code, optional), parcel (short code, token or URL, optional; its household
+    is the entry's), idempotency_key (optional: a phone's). A key seen before gives back
+    the first entry (`created` False) when it was for the same words, and is 422 when not.
+    """
+    now = now or utcnow()
+    errors: list[FieldError] = []
+    category = clean_category(errors, values.get("category"))
+    channel = values.get("channel") or (channels[0] if len(channels) == 1 else None)
+    if channel not in channels:
+        errors.append(
+            FieldError(
+                "channel",
+                _l("Choose one of the channels %(channels)s.", channels=", ".join(channels)),
+            )
+        )
+    text = clean_text(errors, values.get("text"))
+    sensitive = values.get("sensitive", False)
+    if not isinstance(sensitive, bool):
+        errors.append(FieldError("sensitive", _l("Give true or false.")))
+        sensitive = False
+    key = values.get("idempotency_key")
+    if key is not None and (not isinstance(key, str) or not KEY_PATTERN.match(key)):
+        errors.append(
+            FieldError(
+                "idempotency_key",
+                _l("Give a key of 8 to 64 letters, digits and . _ : - (a UUID will do)."),
+            )
+        )
+        key = None
+    household = _household(session, values.get("household"), errors)
+    parcel = _parcel(session, values.get("parcel"), errors)
+    if household is not None and parcel is not None and parcel.household_id != household.id:
+        errors.append(
+            FieldError(
+                "parcel",
+                _l(
+                    "Parcel %(parcel)s is for household %(owner)s, not %(household)s.",
+                    parcel=values.get("parcel"),
+                    owner=parcel.household.code,
+                    household=household.code,
+                ),
+            )
+        )
+    if errors:
+        raise InvalidValues(errors)
+    if key:
+        first = session.scalars(select(Feedback).where(Feedback.idempotency_key == key)).first()
+        if first is not None:
+            return _repeated(first, category, text)
+    if parcel is not None:
+        household = parcel.household
+    year = now.year
+    [n] = next_numbers(session, f"feedback-{year}")
+    feedback = Feedback(
+        number=feedback_number(year, n),
+        idempotency_key=key or None,
+        category=category,
+        channel=str(channel),
+        sensitive=bool(sensitive) or category == FeedbackCategory.STAFF_CONDUCT,
+        household_id=household.id if household is not None else None,
+        parcel_id=parcel.id if parcel is not None else None,
+        text=text,
+        status=FeedbackStatus.OPEN,
+        response="",
+        created_at=now,
+        updated_at=now,
+        created_by_id=user.id if user is not None else None,
+        source_key=source_key,
+    )
+    savepoint = session.begin_nested()
+    try:
+        session.add(feedback)
+        session.flush()
+        session.add(
+            FeedbackEvent(
+                feedback_id=feedback.id,
+                from_status=None,
+                status=FeedbackStatus.OPEN,
+                user_id=user.id if user is not None else None,
+                created_at=now,
+            )
+        )
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        first = session.scalars(select(Feedback).where(Feedback.idempotency_key == key)).first()
+        if not key or first is None:
+            raise
+        return _repeated(first, category, text)
+    return Recorded(feedback, created=True)
+
+
+def _repeated(first: Feedback, category: str, text: str) -> Recorded:
+    if first.category != category or first.text != text:
+        raise InvalidValues(
+            [
+                FieldError(
+                    "idempotency_key",
+                    _l(
+                        "This key was already used for feedback %(number)s: give each entry"
+                        " its own key.",
+                        number=first.number,
+                    ),
+                )
+            ]
+        )
+    return Recorded(first, created=False)
+
+
+__all__ = [
+    "STAFF_CHANNELS",
+    "Recorded",
+    "clean_category",
+    "clean_text",
+    "feedback_number",
+    "record_feedback",
+]
