@@ -17,7 +17,9 @@ of every status change and every scan, and the recipients' names, relations and 
 on the scans (and the notes scans copied onto status changes), and the proofs of
 delivery (a signature or a photo of the person who took the parcel); the names, NIK and
 phones of the collectors those households named (a collector's relation stays, and
-which deliveries a collector took). What stays: the area
+which deliveries a collector took); the words of their feedback and complaints, of the
+answers given, and of their post-distribution monitoring comments (each entry's
+category, status and dates stay, which the donor report counts). What stays: the area
 (province to village), members, vulnerability flags and consent, which the donor report
 aggregates; parcels, their statuses and the ledger.
 
@@ -40,12 +42,15 @@ from sqlalchemy.orm import Session, aliased
 from kitlog.models import (
     Collector,
     DeliveryProof,
+    Feedback,
+    FeedbackEvent,
     Household,
     HouseholdImport,
     ImportStatus,
     Parcel,
     ParcelEvent,
     ParcelStatus,
+    PdmResponse,
     Round,
     Scan,
 )
@@ -192,6 +197,22 @@ def anonymise_households(
             update(Collector)
             .where(Collector.household_id.in_(chunk))
             .values(name=PLACEHOLDER_NAME, nik=None, phone="")
+        )
+        their_feedback = select(Feedback.id).where(
+            or_(Feedback.household_id.in_(chunk), Feedback.parcel_id.in_(parcel_ids))
+        )
+        session.execute(
+            update(Feedback)
+            .where(Feedback.id.in_(their_feedback))
+            .values(text=PLACEHOLDER_NAME, response="")
+        )
+        session.execute(
+            update(FeedbackEvent)
+            .where(FeedbackEvent.feedback_id.in_(their_feedback))
+            .values(response="")
+        )
+        session.execute(
+            update(PdmResponse).where(PdmResponse.parcel_id.in_(parcel_ids)).values(comment="")
         )
     imports = _clear_imports(session, before, timezone) if before is not None else 0
     session.flush()

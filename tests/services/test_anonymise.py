@@ -173,3 +173,59 @@ def test_the_collectors_of_served_households_lose_their_names_nik_and_phone(end)
     }
     assert rows[served.id] == ("—", None, "", "tetangga")
     assert rows[waiting.id] == ("Wati Susanti", "3507010101850002", "081234567890", "tetangga")
+
+
+def test_feedback_and_monitoring_comments_of_served_households_lose_their_words(end):
+    from datetime import UTC, datetime
+
+    from kitlog.models import Feedback, FeedbackEvent, PdmResponse
+
+    served, waiting = end.households[0], end.households[2]
+    now = datetime(2026, 12, 20, tzinfo=UTC)
+    admin = end.w.admin
+    for n, household in enumerate((served, waiting), start=1):
+        entry = Feedback(
+            number=f"FB-2026-{n:04d}",
+            category="damaged",
+            channel="phone",
+            household_id=household.id,
+            text="Siti: sabun pecah, telepon 0812",
+            status="resolved",
+            response="Diganti oleh Budi",
+            created_at=now,
+            updated_at=now,
+            resolved_at=now,
+            created_by_id=admin.id,
+        )
+        db.session.add(entry)
+        db.session.flush()
+        db.session.add(
+            FeedbackEvent(feedback_id=entry.id, status="resolved", response="Diganti oleh Budi")
+        )
+    delivered = end.w.parcels[0]
+    db.session.add(
+        PdmResponse(
+            parcel_id=delivered.id,
+            received_complete=True,
+            satisfaction=4,
+            comment="Terima kasih Bu Siti",
+        )
+    )
+    db.session.commit()
+    anonymise.anonymise_households(db.session, round_id=end.w.round.id, user=None)
+    db.session.commit()
+    db.session.expire_all()
+    by_household = {f.household_id: f for f in db.session.scalars(select(Feedback))}
+    gone = by_household[served.id]
+    assert (gone.text, gone.response, gone.category, gone.status) == (
+        "—",
+        "",
+        "damaged",
+        "resolved",
+    )
+    assert gone.resolved_at is not None  # the donor report's days to resolve stay
+    assert [e.response for e in gone.events] == [""]
+    kept = by_household[waiting.id]
+    assert kept.text.startswith("Siti") and kept.events[0].response == "Diganti oleh Budi"
+    [response] = db.session.scalars(select(PdmResponse)).all()
+    assert (response.comment, response.satisfaction) == ("", 4)
