@@ -41,12 +41,12 @@ def feedback(token: str):
         return _form_page(form, token)
     if form.website.data:
         # a robot filled the honeypot: thanked like anyone, and nothing is stored
-        return _thanks(service.likely_next_number(db.session))
+        return _thanks(service.likely_next_number(db.session()))
     if not form.validate():
         return _form_page(form, token, 422)
     try:
         entry = service.record_public_feedback(
-            db.session,
+            db.session(),
             {"category": form.category.data, "text": form.text.data},
             card_token=token,
             source_key=service.source_key(current_app.config["SECRET_KEY"], request.remote_addr),
