@@ -15,18 +15,20 @@ TOKEN_SHOWN = 4  # characters of a token kept in the log
 # Paths whose next segment is a secret, or a parcel's code that may be its token: the
 # parcel page (/p/<token>), a shared donor report (/share/<token>, .csv, .pdf, .xlsx) and
 # the API's parcels (/api/v1/parcels/<code>, /api/v1/manifests/<id>/parcels/<code>), a
-# household card (/h/<token>) and the API's card lookup (/api/v1/cards/<card>).
+# household card (/h/<token>), its household's feedback page (/f/<token>) and the API's
+# card lookup (/api/v1/cards/<card>).
 TOKEN_PREFIXES = (
     "/p/",
     "/share/",
     "/h/",
+    "/f/",
     "/api/v1/parcels/",
     "/api/v1/manifests/*/parcels/",
     "/api/v1/cards/",
 )
 
 _TOKEN_PATH = re.compile(
-    r"(?P<head>/p/|/share/|/h/|/api/v1/parcels/|/api/v1/manifests/[^/?#\s]*/parcels/"
+    r"(?P<head>/p/|/share/|/h/|/f/|/api/v1/parcels/|/api/v1/manifests/[^/?#\s]*/parcels/"
     r"|/api/v1/cards/)"
     r"(?P<token>[^/?#\s\"'.]+)"
 )

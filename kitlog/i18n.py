@@ -10,13 +10,20 @@ from flask_login import current_user
 
 from kitlog.extensions import babel
 
+# Pages for the households themselves, not for staff: in Bahasa Indonesia whatever the
+# browser asks (a cheap phone's browser is often set to English).
+INDONESIAN_ONLY_BLUEPRINTS = frozenset({"public_feedback"})
+
 
 def select_locale() -> str:
     """API: Accept-Language first. Pages: the user's profile, then the session's choice,
-    then Accept-Language. Indonesian when nothing decides."""
+    then Accept-Language. Indonesian when nothing decides, and always on the households'
+    own pages."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background work: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.blueprint in INDONESIAN_ONLY_BLUEPRINTS:
+        return "id"
     header_choice = request.accept_languages.best_match(languages)
     if request.path.startswith("/api/") and header_choice:
         return header_choice

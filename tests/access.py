@@ -113,6 +113,9 @@ MATRIX: dict[str, frozenset[str] | str] = {
     # household cards: printed with the head's name by those who read households; the
     # page a card's QR code opens tells a visitor nothing (tests/web/test_card_pages.py)
     "cards.card": PUBLIC,
+    # the household's feedback page, reached from the card: no login, nothing about the
+    # household (tests/web/test_public_feedback.py)
+    "public_feedback.feedback": PUBLIC,
     "cards.household_card_pdf": HOUSEHOLDS,
     "cards.reissue": HOUSEHOLDS,
     "api_cards.household_card": HOUSEHOLDS,

@@ -7,17 +7,23 @@ check who reads it, and log each reading), and no export or report ever holds it
 
 A phone's entry carries an idempotency key: the outbox sending it again records it once,
 and answers with the first entry.
+
+The household's own page (/f/<card token>) records with no login: the card names the
+household, and a keyed hash of the sender's address (never the address) limits how much
+one address may send.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,16 +38,23 @@ from kitlog.models import (
     Parcel,
     User,
 )
-from kitlog.models.base import utcnow
+from kitlog.models.base import as_utc, utcnow
 from kitlog.models.feedback import MAX_FEEDBACK_TEXT
+from kitlog.services.cards import find_card
 from kitlog.services.distribution import parcel_condition
-from kitlog.services.errors import FieldError, InvalidValues, NotFound
-from kitlog.services.sequences import next_numbers
+from kitlog.services.errors import DomainError, FieldError, InvalidValues, NotFound
+from kitlog.services.locking import lock_key
+from kitlog.services.sequences import current_value, next_numbers
 from kitlog.text import storable
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,64}\Z")
 # What staff record: a public entry comes only through the household's own page.
 STAFF_CHANNELS = (FeedbackChannel.OFFICER.value, FeedbackChannel.PHONE.value)
+
+# How much one address may send from the household's page: enough for a family sharing a
+# phone, or a village sharing an operator's address, and too little to flood the list.
+PUBLIC_LIMITS = ((timedelta(hours=1), 5), (timedelta(days=1), 20))
+PUBLIC_FEEDBACK_LOCK = 0x6B6C_0002  # advisory lock scope: one sender's entries, one at a time
 
 
 @dataclass(frozen=True)
@@ -215,6 +228,85 @@ def record_feedback(
     return Recorded(feedback, created=True)
 
 
+class TooMuchFeedback(DomainError):
+    """One address sent as much public feedback as it may for now (429)."""
+
+    status = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__(
+            _l("A lot of feedback was sent from this connection. Please try again later."),
+            retry_after=retry_after,
+        )
+        self.retry_after = max(1, int(retry_after))
+
+
+def source_key(secret: str | bytes, address: str | None) -> str:
+    """The key public feedback is counted by: HMAC-SHA256 of the sender's address with the
+    app's secret, so that the address itself is never stored and cannot be guessed back."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, (address or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+def _wait_for_public_limit(session: Session, key: str, now: datetime) -> int | None:
+    """Seconds until the address may send again; None when it may now."""
+    for window, limit in PUBLIC_LIMITS:
+        since = now - window
+        sent, first = session.execute(
+            select(func.count(), func.min(Feedback.created_at)).where(
+                Feedback.source_key == key, Feedback.created_at > since
+            )
+        ).one()
+        if sent >= limit:
+            return int((as_utc(first) + window - now).total_seconds()) + 1
+    return None
+
+
+def record_public_feedback(
+    session: Session,
+    values: dict[str, Any],
+    *,
+    card_token: str,
+    source_key: str,
+    now: datetime | None = None,
+) -> Feedback:
+    """Record what a household sent from its own page, with no login.
+
+    `values`: category and text, nothing else (the sender chooses no household, parcel or
+    sensitivity). The card names the household, current or replaced; an unknown card's
+    entry is stored without one, so that the answer never tells whether a card exists.
+    Beyond `PUBLIC_LIMITS` from one address: TooMuchFeedback, and nothing is written. The
+    sender's entries are counted and recorded one at a time (two sent at once do not both
+    slip under the limit).
+    """
+    now = now or utcnow()
+    lock_key(session, PUBLIC_FEEDBACK_LOCK, int(source_key[:7], 16))
+    wait = _wait_for_public_limit(session, source_key, now)
+    if wait is not None:
+        raise TooMuchFeedback(wait)
+    card = find_card(session, card_token)
+    recorded = record_feedback(
+        session,
+        {
+            "category": values.get("category"),
+            "text": values.get("text"),
+            "household": card.household.code if card is not None else None,
+        },
+        user=None,
+        channels=(FeedbackChannel.PUBLIC.value,),
+        source_key=source_key,
+        now=now,
+    )
+    return recorded.feedback
+
+
+def likely_next_number(session: Session, *, now: datetime | None = None) -> str:
+    """The number the next entry will probably get, drawing nothing: what a spam robot is
+    thanked with, so that it cannot tell it was caught."""
+    year = (now or utcnow()).year
+    return feedback_number(year, current_value(session, f"feedback-{year}") + 1)
+
+
 def _repeated(first: Feedback, category: str, text: str) -> Recorded:
     if first.category != category or first.text != text:
         raise InvalidValues(
@@ -233,10 +325,15 @@ def _repeated(first: Feedback, category: str, text: str) -> Recorded:
 
 
 __all__ = [
+    "PUBLIC_LIMITS",
     "STAFF_CHANNELS",
     "Recorded",
+    "TooMuchFeedback",
     "clean_category",
     "clean_text",
     "feedback_number",
+    "likely_next_number",
     "record_feedback",
+    "record_public_feedback",
+    "source_key",
 ]

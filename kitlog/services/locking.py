@@ -126,6 +126,21 @@ def lock_row(session: Session, row: T) -> T:
     ).scalar_one()
 
 
+def lock_key(session: Session, scope: int, key: int) -> None:
+    """Serialise writers of one named thing that has no row of its own (one sender's
+    public feedback) until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock on (scope, key), both 32-bit. SQLite:
+    the database-wide write lock.
+    """
+    if _dialect(session) == "sqlite":
+        write_lock(session)
+        return
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:scope, :key)"), {"scope": scope, "key": key}
+    )
+
+
 def lock_batches(session: Session, batch_ids: list[int]) -> None:
     """Serialise every stock change of these batches until the transaction ends.
 

@@ -27,11 +27,16 @@ NO_INDEX = {
 @public
 def card(token: str):
     """The page a household card's QR code opens: the household's page for staff who may
-    read households; for anyone else, only that this is a kitlog card."""
+    read households; for anyone else, only that this is a kitlog card, and the way to the
+    household's feedback page."""
     if not current_user.is_authenticated:
         # The same page whatever the token, looked up or not: it tells a finder nothing
         # about the household, nor whether the card exists or still works.
-        page = render_template("cards/public.html", login_next=f"/h/{token[:64]}")
+        page = render_template(
+            "cards/public.html",
+            login_next=f"/h/{token[:64]}",
+            feedback_url=url_for("public_feedback.feedback", token=token[:64]),
+        )
         return page, 200, NO_INDEX
     if not can("households.read"):
         abort(403)
