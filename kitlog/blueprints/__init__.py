@@ -13,6 +13,7 @@ def register_all(app: Flask) -> None:
         cards,
         distribution,
         door,
+        feedback,
         follow_ups,
         households,
         main,
@@ -39,6 +40,7 @@ def register_all(app: Flask) -> None:
         door,
         site,
         follow_ups,
+        feedback,
         reports,
         admin,
     ):

@@ -357,6 +357,19 @@ def _readable(query: Select, user: User | None) -> Select:
     return query.where(false())
 
 
+def may_read(user: User | None, feedback: Feedback) -> bool:
+    """The rule of `_readable`, for an entry already loaded."""
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return True
+    return (
+        role == Role.FIELD
+        and user is not None
+        and feedback.created_by_id == user.id
+        and not feedback.sensitive
+    )
+
+
 def visible_feedback(
     session: Session,
     user: User | None,
@@ -445,6 +458,7 @@ __all__ = [
     "clean_text",
     "days_open",
     "feedback_number",
+    "may_read",
     "readable_entry",
     "record_feedback",
     "visible_feedback",
