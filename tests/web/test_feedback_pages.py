@@ -158,3 +158,18 @@ def test_the_household_page_offers_to_record_feedback(browser, login, make):
     assert f'href="/feedback/new?household={household.code}"' in page
     form = browser.get(f"/feedback/new?household={household.code}").get_data(as_text=True)
     assert f'value="{household.code}"' in form
+
+
+def test_no_export_nor_the_audit_log_carries_the_feedbacks_text(browser, login, make):
+    household = make.household()
+    secret = "Petugas XQZ meminta uang"
+    _record(make.user("field"), category="staff_conduct", text=secret, household=household.code)
+    _record(make.user("field"), text="Sabun XQZ pecah", household=household.code)
+    login("admin")
+    assert browser.get("/feedback/").status_code == 200  # a sensitive read, logged
+    export = browser.get("/households/export.csv")
+    assert export.status_code == 200 and household.code in export.get_data(as_text=True)
+    assert "XQZ" not in export.get_data(as_text=True)
+    log = browser.get("/admin/audit")
+    assert "Sensitive feedback read" in text_of(log)
+    assert "XQZ" not in log.get_data(as_text=True)
