@@ -346,7 +346,7 @@ def days_open(feedback: Feedback, now: datetime | None = None) -> int:
 # -- who reads what --------------------------------------------------------------------------
 
 
-def _readable(query: Select, user: User | None) -> Select:
+def _readable(query: Select[Any], user: User | None) -> Select[Any]:
     """Only what `user` may read: an administrator everything, a field officer the
     non-sensitive entries they recorded, anyone else nothing."""
     role = getattr(user, "role", None)
@@ -412,7 +412,7 @@ def readable_entry(
         query = query.where(Feedback.id == feedback_id)
     else:
         query = query.where(Feedback.number == (number or "").strip().upper()[:16])
-    feedback = session.scalars(query).first()
+    feedback: Feedback | None = session.scalars(query).first()
     if feedback is None:
         raise NotFound(_l("There is no such feedback."))
     return feedback

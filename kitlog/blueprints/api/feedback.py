@@ -193,11 +193,11 @@ def list_feedback(args):
     administrator all of them, a field officer the non-sensitive ones they recorded.
     Reading sensitive ones is audited (`feedback.sensitive_read`, their numbers)."""
     entries = service.visible_feedback(
-        db.session, acting_user(), status=args.get("status"), category=args.get("category")
+        db.session(), acting_user(), status=args.get("status"), category=args.get("category")
     )
     answer = page_of_list(entries, args["page"], args["per_page"])
     service.audit_sensitive_reads(
-        db.session, answer["items"], user=acting_user(), address=request.remote_addr
+        db.session(), answer["items"], user=acting_user(), address=request.remote_addr
     )
     now = utcnow()
     answer["items"] = [dump_feedback(entry, now) for entry in answer["items"]]
@@ -211,9 +211,9 @@ def list_feedback(args):
 def get_feedback(feedback_id: int):
     """One entry with its history (who did what, when, with which response); 404 for a
     field officer asking for a sensitive entry or another officer's."""
-    entry = service.readable_entry(db.session, acting_user(), feedback_id=feedback_id)
+    entry = service.readable_entry(db.session(), acting_user(), feedback_id=feedback_id)
     service.audit_sensitive_reads(
-        db.session, [entry], user=acting_user(), address=request.remote_addr
+        db.session(), [entry], user=acting_user(), address=request.remote_addr
     )
     return dump_detail(entry, utcnow())
 
@@ -227,13 +227,13 @@ def change_feedback_status(data, feedback_id: int):
     """Move an entry to another status (any to any; it may be opened again) with a
     response, required to resolve or close (422 without); 200 with the entry."""
     user = acting_user()
-    entry = service.readable_entry(db.session, user, feedback_id=feedback_id)
+    entry = service.readable_entry(db.session(), user, feedback_id=feedback_id)
     now = utcnow()
     service.change_status(
-        db.session, entry, data.get("status"), data.get("response"), user=user, now=now
+        db.session(), entry, data.get("status"), data.get("response"), user=user, now=now
     )
     service.audit_sensitive_reads(
-        db.session, [entry], user=user, address=request.remote_addr, in_transaction=True
+        db.session(), [entry], user=user, address=request.remote_addr, in_transaction=True
     )
     db.session.refresh(entry)
     return dump_detail(entry, now)

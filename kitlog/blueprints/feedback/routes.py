@@ -28,7 +28,7 @@ def _entry(number: str) -> Feedback:
     """The entry the URL names, if the user may read it; 404 otherwise (a field officer
     is not told that a sensitive entry, or another officer's, exists)."""
     try:
-        return service.readable_entry(db.session, current_user, number=number)
+        return service.readable_entry(db.session(), current_user, number=number)
     except NotFound:
         abort(404)
 
@@ -48,7 +48,7 @@ def index():
         statuses = status or service.WAITING
     entries = service.visible_feedback(db.session, current_user, status=statuses, category=category)
     service.audit_sensitive_reads(
-        db.session, entries, user=current_user, address=request.remote_addr
+        db.session(), entries, user=current_user, address=request.remote_addr
     )
     filter_args = {k: v for k, v in request.args.items() if v and k in ("status", "category")}
     return render_template(
@@ -92,7 +92,7 @@ def _show(entry: Feedback, form: FeedbackStatusForm | None = None, *, audited: b
     """The entry's page; its reading logged when it is sensitive (`audited`: a refused
     answer is logged in the request's own transaction)."""
     service.audit_sensitive_reads(
-        db.session,
+        db.session(),
         [entry],
         user=current_user,
         address=request.remote_addr,
@@ -129,7 +129,7 @@ def change_status(number: str):
         return _show(entry, form, audited=True)
     saved = form.save(
         lambda: service.change_status(
-            db.session, entry, form.status.data, form.response.data, user=current_user
+            db.session(), entry, form.status.data, form.response.data, user=current_user
         )
     )
     if saved is None:
