@@ -25,6 +25,7 @@ from kitlog.models import (
     CLOSED_WITH_ROUND,
     DAMAGED_AT_RECEIPT,
     FAIL_REASONS,
+    FEEDBACK_CATEGORIES,
     HOUSEHOLD_STATUSES,
     LANGUAGES,
     MANIFEST_STATUSES,
@@ -42,6 +43,7 @@ from kitlog.models import (
     VERIFICATIONS,
     VULNERABILITIES,
     FailReason,
+    FeedbackCategory,
     HouseholdStatus,
     KitItem,
     KitType,
@@ -57,6 +59,12 @@ from kitlog.models import (
     RoundStatus,
     ScanAction,
     Verification,
+)
+from kitlog.models.feedback import (
+    FEEDBACK_CHANNELS,
+    FEEDBACK_STATUSES,
+    FeedbackChannel,
+    FeedbackStatus,
 )
 
 # -- places --------------------------------------------------------------------------------
@@ -114,6 +122,7 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "site.households": _l("Site households saved on a phone"),
     "collector.add": _l("Collector named"),
     "collector.deactivate": _l("Collector removed"),
+    "feedback.sensitive_read": _l("Sensitive feedback read"),
 }
 
 # -- stock ---------------------------------------------------------------------------------
@@ -292,6 +301,17 @@ PARCEL_FLAG_NAMES: dict[str, LazyString] = {
     ParcelFlag.CARD_MISMATCH.value: _l("Card did not match at sync"),
 }
 
+# What a piece of feedback is about (FeedbackCategory).
+FEEDBACK_CATEGORY_NAMES: dict[str, LazyString] = {
+    FeedbackCategory.NOT_RECEIVED.value: _l("Parcel not received"),
+    FeedbackCategory.DAMAGED.value: _l("Kit damaged"),
+    FeedbackCategory.MISSING_ITEMS.value: _l("Items missing from the kit"),
+    FeedbackCategory.WRONG_PERSON.value: _l("Given to the wrong person"),
+    FeedbackCategory.STAFF_CONDUCT.value: _l("Staff conduct"),
+    FeedbackCategory.QUESTION.value: _l("Question"),
+    FeedbackCategory.OTHER.value: _l("Other"),
+}
+
 MANIFEST_STATUS_NAMES: dict[str, LazyString] = {
     ManifestStatus.OPEN.value: _l("Open"),
     ManifestStatus.DISPATCHED.value: _l("Dispatched"),
@@ -315,6 +335,28 @@ LAYOUT_NAMES: dict[str, LazyString] = {
     "thermal-50x30": _l("Thermal label 50 × 30 mm"),
 }
 
+# -- feedback and complaints ---------------------------------------------------------------
+
+# How feedback reached kitlog (FeedbackChannel).
+FEEDBACK_CHANNEL_NAMES: dict[str, LazyString] = {
+    FeedbackChannel.OFFICER.value: _l("Field officer"),
+    FeedbackChannel.PHONE.value: _l("Hotline call"),
+    FeedbackChannel.PUBLIC.value: _l("Household's own page"),
+}
+
+# Where its answer stands (FeedbackStatus).
+FEEDBACK_STATUS_NAMES: dict[str, LazyString] = {
+    FeedbackStatus.OPEN.value: _l("Open"),
+    FeedbackStatus.REFERRED.value: _l("Referred"),
+    FeedbackStatus.RESOLVED.value: _l("Resolved"),
+    FeedbackStatus.CLOSED.value: _l("Closed"),
+}
+
+FEEDBACK_STATUS_TONES: dict[str, str] = {
+    FeedbackStatus.OPEN.value: "warn",
+    FeedbackStatus.RESOLVED.value: "ok",
+}
+
 # Every stored code of a closed vocabulary has a name: a new code needs one here.
 _COMPLETE: tuple[tuple[Mapping[str, object], tuple[str, ...]], ...] = (
     (ROLE_NAMES, ROLES),
@@ -336,9 +378,12 @@ _COMPLETE: tuple[tuple[Mapping[str, object], tuple[str, ...]], ...] = (
     (ROUND_MODE_NAMES, ROUND_MODES),
     (ROUND_MODE_HINTS, ROUND_MODES),
     (PARCEL_FLAG_NAMES, PARCEL_FLAGS),
+    (FEEDBACK_CATEGORY_NAMES, FEEDBACK_CATEGORIES),
     (MANIFEST_STATUS_NAMES, MANIFEST_STATUSES),
     (MANIFEST_STATUS_IN_TEXT, MANIFEST_STATUSES),
     (LAYOUT_NAMES, tuple(LAYOUTS)),
+    (FEEDBACK_CHANNEL_NAMES, FEEDBACK_CHANNELS),
+    (FEEDBACK_STATUS_NAMES, FEEDBACK_STATUSES),
 )
 assert all(set(names) == set(codes) for names, codes in _COMPLETE)  # noqa: S101
 
@@ -383,6 +428,10 @@ def round_mode_name(mode: str | None) -> str:
 
 def parcel_flag_name(flag: str | None) -> str:
     return name_of(PARCEL_FLAG_NAMES, flag)
+
+
+def feedback_category_name(category: str | None) -> str:
+    return name_of(FEEDBACK_CATEGORY_NAMES, category)
 
 
 def role_name(role: str | None) -> str:
@@ -434,6 +483,18 @@ def recipient_relation_name(relation: str | None) -> str:
 
 def layout_name(layout: str | None) -> str:
     return name_of(LAYOUT_NAMES, layout)
+
+
+def feedback_channel_name(channel: str | None) -> str:
+    return name_of(FEEDBACK_CHANNEL_NAMES, channel)
+
+
+def feedback_status_name(status: str | None) -> str:
+    return name_of(FEEDBACK_STATUS_NAMES, status)
+
+
+def feedback_status_tone(status: str | None) -> str:
+    return FEEDBACK_STATUS_TONES.get(status or "", "")
 
 
 def round_status_tone(status: str | None) -> str:

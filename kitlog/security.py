@@ -74,6 +74,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # feedback and complaints: recorded by field officers (at the door) and whoever takes
     # a hotline call; read and answered as the feedback views say (sensitive: admin only)
     "feedback.record": frozenset({Role.ADMIN, Role.FIELD}),
+    # the list and the entries: a field officer only the non-sensitive ones they recorded
+    # (the service filters); answering them (status, response) is the administrator's
+    "feedback.read": frozenset({Role.ADMIN, Role.FIELD}),
+    "feedback.manage": frozenset({Role.ADMIN}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

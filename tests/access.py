@@ -109,6 +109,15 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "api_collectors.create_collector": HOUSEHOLDS,
     "api_collectors.delete_collector": HOUSEHOLDS,
     "api_feedback.create_feedback": HOUSEHOLDS,
+    # feedback: a field officer reads only the non-sensitive entries they recorded (the
+    # service filters: 404 otherwise); answering it is the administrator's
+    "api_feedback.list_feedback": HOUSEHOLDS,
+    "api_feedback.get_feedback": HOUSEHOLDS,
+    "api_feedback.change_feedback_status": ADMIN,
+    "feedback.index": HOUSEHOLDS,
+    "feedback.new": HOUSEHOLDS,
+    "feedback.show": HOUSEHOLDS,
+    "feedback.change_status": ADMIN,
     "api_imports.import_households": HOUSEHOLDS,
     # household cards: printed with the head's name by those who read households; the
     # page a card's QR code opens tells a visitor nothing (tests/web/test_card_pages.py)
@@ -244,6 +253,9 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
     "distribution.edit_site": {"admin": 404},
     "distribution.site_manifest": {"admin": 404},
     "distribution.end_site_day": {"admin": 404},
+    # no feedback exists in this world
+    "feedback.show": {"admin": 404, "field": 404},
+    "api_feedback.get_feedback": {"admin": 404, "field": 404},
 }
 
 # Query arguments a GET needs to mean anything (filled from the samples).
@@ -296,6 +308,8 @@ def samples(world: ReportWorld) -> dict:
         "job_id": 999,
         "printer_id": 999,
         "collector_id": 999,
+        "feedback_id": 999,
+        "number": "FB-2026-9999",
         "layout": "a4-3x8",
         "filename": "css/kitlog.css",
     }

@@ -13,6 +13,7 @@ def register_all(app: Flask) -> None:
         cards,
         distribution,
         door,
+        feedback,
         follow_ups,
         households,
         main,
@@ -41,6 +42,7 @@ def register_all(app: Flask) -> None:
         door,
         site,
         follow_ups,
+        feedback,
         reports,
         admin,
     ):

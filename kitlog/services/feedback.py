@@ -11,6 +11,11 @@ and answers with the first entry.
 The household's own page (/f/<card token>) records with no login: the card names the
 household, and a keyed hash of the sender's address (never the address) limits how much
 one address may send.
+
+Answering it: an administrator moves it from any status to any other (it may be opened
+again), each move a `FeedbackEvent` with who, when and the response given. Who reads what:
+an administrator everything; a field officer only the non-sensitive entries they
+recorded; anyone else nothing.
 """
 
 from __future__ import annotations
@@ -18,17 +23,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kitlog.models import (
     FEEDBACK_CATEGORIES,
+    FEEDBACK_STATUSES,
     Feedback,
     FeedbackCategory,
     FeedbackChannel,
@@ -36,14 +43,16 @@ from kitlog.models import (
     FeedbackStatus,
     Household,
     Parcel,
+    Role,
     User,
 )
 from kitlog.models.base import as_utc, utcnow
-from kitlog.models.feedback import MAX_FEEDBACK_TEXT
+from kitlog.models.feedback import MAX_FEEDBACK_TEXT, MAX_RESPONSE
+from kitlog.services import audit
 from kitlog.services.cards import find_card
 from kitlog.services.distribution import parcel_condition
 from kitlog.services.errors import DomainError, FieldError, InvalidValues, NotFound
-from kitlog.services.locking import lock_key
+from kitlog.services.locking import lock_key, lock_row
 from kitlog.services.sequences import current_value, next_numbers
 from kitlog.text import storable
 
@@ -324,16 +333,229 @@ def _repeated(first: Feedback, category: str, text: str) -> Recorded:
     return Recorded(first, created=False)
 
 
+# -- answering it ---------------------------------------------------------------------------
+
+# Where an answer ends: a response is required to get there, and resolved_at is set.
+ANSWERED = (FeedbackStatus.RESOLVED.value, FeedbackStatus.CLOSED.value)
+# Still waiting for someone: the administrator's list shows these unless asked otherwise.
+WAITING = (FeedbackStatus.OPEN.value, FeedbackStatus.REFERRED.value)
+# The audit log's action for a reading of sensitive feedback (its numbers, never its text).
+SENSITIVE_READ = "feedback.sensitive_read"
+
+
+def clean_response(errors: list[FieldError], value: object, status: str) -> str:
+    """The response: required to resolve or close, kept as written (trimmed)."""
+    response = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        errors.append(FieldError("response", _l("Give the response as text.")))
+    elif not response and status in ANSWERED:
+        errors.append(
+            FieldError(
+                "response", _l("Say what was done: a response is needed to resolve or close it.")
+            )
+        )
+    elif len(response) > MAX_RESPONSE:
+        errors.append(
+            FieldError("response", _l("Keep this under %(n)s characters.", n=MAX_RESPONSE))
+        )
+    elif not storable(response):
+        errors.append(FieldError("response", _l("Contains characters that are not allowed.")))
+    return response
+
+
+def change_status(
+    session: Session,
+    feedback: Feedback,
+    status: object,
+    response: object,
+    *,
+    user: User | None,
+    now: datetime | None = None,
+) -> Feedback:
+    """Move feedback to another status (any to any: it may be opened again), with the
+    response given; InvalidValues (422) for an unknown status, a move to the status it
+    already has, or resolving or closing without a response.
+
+    The response, when there is one, becomes the feedback's current one; the step is kept
+    as a FeedbackEvent (who, when, from, to, response). `resolved_at` is set on the first
+    move to resolved or closed, kept from one to the other, and cleared when the feedback
+    is opened again or referred. Writers of one entry are serialised by its row lock.
+    """
+    now = now or utcnow()
+    feedback = lock_row(session, feedback)
+    errors: list[FieldError] = []
+    if status not in FEEDBACK_STATUSES:
+        errors.append(
+            FieldError(
+                "status",
+                _l(
+                    "Choose one of the statuses %(statuses)s.",
+                    statuses=", ".join(FEEDBACK_STATUSES),
+                ),
+            )
+        )
+    elif status == feedback.status:
+        errors.append(
+            FieldError(
+                "status",
+                _l("Feedback %(number)s already has this status.", number=feedback.number),
+            )
+        )
+    text = clean_response(errors, response, str(status))
+    if errors:
+        raise InvalidValues(errors)
+    previous = feedback.status
+    feedback.status = str(status)
+    if text:
+        feedback.response = text
+    if feedback.status in ANSWERED:
+        feedback.resolved_at = feedback.resolved_at or now
+    else:
+        feedback.resolved_at = None
+    feedback.updated_at = now
+    session.add(
+        FeedbackEvent(
+            feedback_id=feedback.id,
+            from_status=previous,
+            status=feedback.status,
+            response=text,
+            user_id=user.id if user is not None else None,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return feedback
+
+
+def days_open(feedback: Feedback, now: datetime | None = None) -> int:
+    """Whole days from when it was recorded until it was resolved (or closed), or until
+    now while it is not."""
+    end = as_utc(feedback.resolved_at) or as_utc(now) or utcnow()
+    return max(0, (end - as_utc(feedback.created_at)).days)
+
+
+# -- who reads what --------------------------------------------------------------------------
+
+
+def _readable(query: Select[Any], user: User | None) -> Select[Any]:
+    """Only what `user` may read: an administrator everything, a field officer the
+    non-sensitive entries they recorded, anyone else nothing."""
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return query
+    if role == Role.FIELD and user is not None:
+        return query.where(Feedback.created_by_id == user.id, Feedback.sensitive.is_(False))
+    return query.where(false())
+
+
+def may_read(user: User | None, feedback: Feedback) -> bool:
+    """The rule of `_readable`, for an entry already loaded."""
+    role = getattr(user, "role", None)
+    if role == Role.ADMIN:
+        return True
+    return (
+        role == Role.FIELD
+        and user is not None
+        and feedback.created_by_id == user.id
+        and not feedback.sensitive
+    )
+
+
+def visible_feedback(
+    session: Session,
+    user: User | None,
+    *,
+    status: str | Iterable[str] | None = None,
+    category: str | None = None,
+) -> list[Feedback]:
+    """The feedback `user` may read, oldest first, by status (one or several) and
+    category."""
+    query = _readable(select(Feedback), user).options(
+        selectinload(Feedback.household),
+        selectinload(Feedback.parcel),
+        selectinload(Feedback.created_by),
+    )
+    if isinstance(status, str):
+        query = query.where(Feedback.status == status)
+    elif status is not None:
+        query = query.where(Feedback.status.in_(list(status)))
+    if category:
+        query = query.where(Feedback.category == category)
+    return list(session.scalars(query.order_by(Feedback.created_at, Feedback.id)))
+
+
+def readable_entry(
+    session: Session,
+    user: User | None,
+    *,
+    feedback_id: int | None = None,
+    number: str | None = None,
+) -> Feedback:
+    """One entry `user` may read, by id or number; NotFound (404) when there is none, or
+    when it is not theirs to read (a field officer is not told that it exists)."""
+    query = _readable(select(Feedback), user).options(
+        selectinload(Feedback.events).selectinload(FeedbackEvent.user),
+        selectinload(Feedback.household),
+        selectinload(Feedback.parcel),
+        selectinload(Feedback.created_by),
+    )
+    if feedback_id is not None:
+        query = query.where(Feedback.id == feedback_id)
+    else:
+        query = query.where(Feedback.number == (number or "").strip().upper()[:16])
+    feedback: Feedback | None = session.scalars(query).first()
+    if feedback is None:
+        raise NotFound(_l("There is no such feedback."))
+    return feedback
+
+
+def audit_sensitive_reads(
+    session: Session,
+    entries: Iterable[Feedback],
+    *,
+    user: Any,
+    address: str | None,
+    in_transaction: bool = False,
+) -> None:
+    """Log one reading of the sensitive entries among `entries` (their numbers only, never
+    their text); nothing when there are none. The log line is committed at once
+    (`record_look`), unless `in_transaction`: a request that already writes (SQLite's
+    lock is its own) logs it in its own transaction."""
+    numbers = sorted(e.number for e in entries if e.sensitive)
+    if not numbers:
+        return
+    look = audit.record if in_transaction else audit.record_look
+    look(
+        session,
+        SENSITIVE_READ,
+        user=user,
+        object_type="feedback",
+        object_ref=numbers[0] if len(numbers) == 1 else "",
+        detail={"numbers": numbers},
+        address=address,
+    )
+
+
 __all__ = [
     "PUBLIC_LIMITS",
+    "ANSWERED",
+    "SENSITIVE_READ",
     "STAFF_CHANNELS",
+    "WAITING",
     "Recorded",
     "TooMuchFeedback",
+    "audit_sensitive_reads",
+    "change_status",
     "clean_category",
+    "clean_response",
     "clean_text",
+    "days_open",
     "feedback_number",
     "likely_next_number",
+    "may_read",
+    "readable_entry",
     "record_feedback",
     "record_public_feedback",
     "source_key",
+    "visible_feedback",
 ]

@@ -26,9 +26,10 @@ from sqlalchemy import Executable, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
-from kitlog.models import DonorBatch, Household, Manifest, Parcel, Round
+from kitlog.models import DonorBatch, Feedback, Household, Manifest, Parcel, Round
 
-T = TypeVar("T", Household, Manifest, Parcel, Round)  # the rows lock_row serialises writers of
+# the rows lock_row serialises writers of
+T = TypeVar("T", Feedback, Household, Manifest, Parcel, Round)
 
 
 def _dialect(session: Session) -> str:

@@ -29,6 +29,7 @@ from kitlog.extensions import db
 from kitlog.models import Donor, Household, HouseholdImport
 from kitlog.services import audit, imports, manifests, share_links, stock, users
 from kitlog.services import distribution as dist
+from kitlog.services import feedback as feedback_service
 from kitlog.services import labels as label_service
 from tests.hostile import (
     ALONE,
@@ -107,6 +108,11 @@ class World:
         self.other = make.user("warehouse", language="en")
         self.token, _secret = users.create_token(db.session, admin)
         self.household = db.session.scalars(select(Household).order_by(Household.id)).first()
+        self.feedback = feedback_service.record_feedback(
+            db.session,
+            {"category": "question", "channel": "phone", "text": "Kapan paket datang?"},
+            user=admin,
+        ).feedback
         db.session.commit()
         self.make = make
 
@@ -491,6 +497,30 @@ def forms(x: World) -> dict[str, Form]:
             },
             csrf="fail-csrf_token",
         ),
+        "feedback-new": Form(
+            "/feedback/new",
+            "/feedback/new",
+            {
+                "channel": "phone",
+                "category": "damaged",
+                "household": x.household.code,
+                "parcel": "",
+                "text": "Sabun pecah",
+                "sensitive": "y",
+            },
+            {
+                "channel": "choice",
+                "category": "choice",
+                **text_fields("household", "parcel", "text"),
+                "sensitive": "flag",
+            },
+        ),
+        "feedback-status": Form(
+            f"/feedback/{x.feedback.number}",
+            f"/feedback/{x.feedback.number}/status",
+            {"status": "referred", "response": "Diteruskan ke gudang"},
+            {"status": "choice", "response": "text"},
+        ),
     }
 
 
@@ -545,6 +575,7 @@ GROUPS = {
         "manifest-cancel",
         "round-close",
     ],
+    "feedback": ["feedback-new", "feedback-status"],
 }
 
 
@@ -703,6 +734,7 @@ def _filters(x: World) -> dict[str, list[str]]:
         "/admin/audit": ["action", "user", "page"],
         "/admin/users": ["page"],
         "/deliver/": ["code"],
+        "/feedback/": ["status", "category"],
         "/donors": ["page"],
         f"/reports/donors/{x.donor.code}": ["date_from", "date_to"],
     }
