@@ -25,6 +25,7 @@ from kitlog.models import (
     CLOSED_WITH_ROUND,
     DAMAGED_AT_RECEIPT,
     FAIL_REASONS,
+    FEEDBACK_CATEGORIES,
     HOUSEHOLD_STATUSES,
     LANGUAGES,
     MANIFEST_STATUSES,
@@ -42,6 +43,7 @@ from kitlog.models import (
     VERIFICATIONS,
     VULNERABILITIES,
     FailReason,
+    FeedbackCategory,
     HouseholdStatus,
     KitItem,
     KitType,
@@ -306,6 +308,19 @@ MANIFEST_STATUS_IN_TEXT: dict[str, LazyString] = {
     ManifestStatus.CANCELLED.value: _l("cancelled"),
 }
 
+# -- feedback and complaints ---------------------------------------------------------------
+
+# What a household's feedback is about, as an officer at the door chooses it.
+FEEDBACK_CATEGORY_NAMES: dict[str, LazyString] = {
+    FeedbackCategory.NOT_RECEIVED.value: _l("Parcel not received"),
+    FeedbackCategory.DAMAGED.value: _l("Damaged kit"),
+    FeedbackCategory.MISSING_ITEMS.value: _l("Items missing from the kit"),
+    FeedbackCategory.WRONG_PERSON.value: _l("Given to the wrong person"),
+    FeedbackCategory.STAFF_CONDUCT.value: _l("Staff conduct"),
+    FeedbackCategory.QUESTION.value: _l("Question"),
+    FeedbackCategory.OTHER.value: _l("Other"),
+}
+
 # -- printing ------------------------------------------------------------------------------
 
 # Each label sheet layout as staff know it: the sheet and the label size.
@@ -339,6 +354,7 @@ _COMPLETE: tuple[tuple[Mapping[str, object], tuple[str, ...]], ...] = (
     (MANIFEST_STATUS_NAMES, MANIFEST_STATUSES),
     (MANIFEST_STATUS_IN_TEXT, MANIFEST_STATUSES),
     (LAYOUT_NAMES, tuple(LAYOUTS)),
+    (FEEDBACK_CATEGORY_NAMES, FEEDBACK_CATEGORIES),
 )
 assert all(set(names) == set(codes) for names, codes in _COMPLETE)  # noqa: S101
 
