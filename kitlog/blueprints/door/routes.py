@@ -25,7 +25,12 @@ from kitlog.blueprints.door.forms import (
 from kitlog.extensions import db
 from kitlog.models import Collector, DonorBatch, Parcel, ParcelEvent, ParcelLine, Verification
 from kitlog.models.base import as_utc
-from kitlog.names import FAIL_REASON_NAMES, PARCEL_STATUS_NAMES, RECIPIENT_RELATION_NAMES
+from kitlog.names import (
+    FAIL_REASON_NAMES,
+    FEEDBACK_CATEGORY_NAMES,
+    PARCEL_STATUS_NAMES,
+    RECIPIENT_RELATION_NAMES,
+)
 from kitlog.security import SCAN_ACTION_PERMISSIONS, can, require
 from kitlog.services import cards, distribution, parcel_actions, proofs, scans
 from kitlog.services.errors import DomainError, InvalidValues, NotFound
@@ -228,6 +233,7 @@ def _render_deliver(lookup, parcel=None, forms=None, error=None, status=200):
         status_labels=_strings(PARCEL_STATUS_NAMES),
         relation_labels=_strings(RECIPIENT_RELATION_NAMES),
         reason_labels=_strings(FAIL_REASON_NAMES),
+        feedback_categories=_strings(FEEDBACK_CATEGORY_NAMES),
         parcel_actions=parcel_actions.as_json(),
         guards=parcel_actions.guard_values(parcel) if parcel is not None else {},
     ), status

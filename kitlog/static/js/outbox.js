@@ -1,4 +1,5 @@
-/* kitlog outbox: scans wait in IndexedDB until the server has answered them.
+/* kitlog outbox: scans, feedback and PDM answers wait in IndexedDB until the server has
+ * answered them.
  *
  * window.kitlogOutbox
  *   add({code, action, manifest?, lat?, lon?, recipient_name?, recipient_relation?,
@@ -10,7 +11,15 @@
  *                                             card, collector, checked_offline: a
  *                                             delivery's (docs/api.md, Scans); label:
  *                                             who took it, kept on the phone, never sent
- *   pending() -> Promise<number>              scans of this user not answered yet
+ *   add({kind: "feedback", category, channel, household?, parcel?, sensitive?, text})
+ *   add({kind: "pdm", parcel, received_complete, items_missing?, satisfaction?, comment?})
+ *     -> Promise<entry>                       the other kinds (`kinds`): each is sent alone
+ *                                             to its own endpoint with its key; an
+ *                                             accepted one keeps the server's answer
+ *                                             (`answer`, e.g. the feedback's number)
+ *   kinds                                     ["scan", "feedback", "pdm"]
+ *   pending() -> Promise<number>              entries of this user not answered yet
+ *   pending("scan") -> Promise<number>        of one kind only
  *   sync() -> Promise<entries>                sends what waits; resolves with the entries
  *                                             the server answered (never rejects)
  *   recent(n = 20) -> Promise<entries>        newest first, waiting ones included
@@ -18,12 +27,16 @@
  *   on("change", callback)                    callback({reason, entries, pending, lastSync})
  *   lastSync                                  {at, counts: {ok, duplicate, ...}, error}
  *
- * An entry: {idempotency_key, code, action, ..., scanned_at (device time, ISO 8601 with
- * offset), added_at (ms), user, state: waiting|ok|duplicate|refused|unknown|error,
- * status, detail, parcel, answered_at}.
+ * An entry: {idempotency_key, kind, code, action, ..., scanned_at (device time, ISO 8601
+ * with offset), added_at (ms), user, state: waiting|ok|duplicate|refused|unknown|error,
+ * status, detail, parcel, answered_at}. An entry with no kind (queued before kinds
+ * existed) is a scan: the store's schema did not change.
  *
- * Sending: POST /api/v1/scans/batch with the session cookie (same-origin JSON needs no
- * CSRF token, so a scan queued for days still goes through). It happens on page load,
+ * Sending: scans in batches, POST /api/v1/scans/batch with the session cookie
+ * (same-origin JSON needs no CSRF token, so a scan queued for days still goes through);
+ * then each feedback to POST /api/v1/feedback and each PDM answer to POST /api/v1/pdm,
+ * one by one: 201 is accepted (`ok`), 200 the same key seen before (`duplicate`), 409 and
+ * 422 refused with the problem's detail or errors. It happens on page load,
  * on `online`, every 30 s while something waits, and from any [data-outbox-sync] button.
  * A network error or a server error keeps the scans waiting; a 401 keeps them and asks
  * the user to log in again. Each scan's own answer is stored on it, so a page can show it.
@@ -60,6 +73,22 @@
   // on a request and goes through on a weak signal.
   var BATCH_PROOF_CHARS = 2 * 1024 * 1024;
   var ANSWERS = { ok: 1, duplicate: 1, refused: 1, unknown: 1 };
+
+  // The kinds of entry, and what each of the kinds sent alone sends, where.
+  var KINDS = ["scan", "feedback", "pdm"];
+  var SINGLE = {
+    feedback: {
+      url: "/api/v1/feedback",
+      fields: ["category", "channel", "household", "parcel", "sensitive", "text"],
+      // the person's own words: the server has them once it accepted them
+      private: ["text"],
+    },
+    pdm: {
+      url: "/api/v1/pdm",
+      fields: ["parcel", "received_complete", "items_missing", "satisfaction", "comment"],
+      private: ["comment"],
+    },
+  };
   var CHANNEL = "kitlog-outbox";
 
   var dbPromise = null;
@@ -213,6 +242,14 @@
     return (el && el.getAttribute("data-outbox-url")) || DEFAULT_URL;
   }
 
+  function kindOf(entry) {
+    return (entry && entry.kind) || "scan";
+  }
+
+  function isScan(entry) {
+    return kindOf(entry) === "scan";
+  }
+
   function mine(entry) {
     var user = currentUser();
     return user === null || entry.user === null || entry.user === undefined || entry.user === user;
@@ -245,6 +282,36 @@
     return body.detail || body.title || fallback;
   }
 
+  function singlePayload(entry) {
+    var body = { idempotency_key: entry.idempotency_key };
+    SINGLE[kindOf(entry)].fields.forEach(function (name) {
+      var value = entry[name];
+      if (value === null || value === undefined || value === "") return;
+      body[name] = value;
+    });
+    return body;
+  }
+
+  // A feedback's or PDM answer's own answer onto its entry: 201 accepted, 200 its key
+  // seen before (the first entry's answer), 409/422 refused saying why, any other
+  // refusal an error (shown, not sent again: it would be refused again as it is).
+  function settleSingle(entry, status, body, now) {
+    if (status === 201 || status === 200) {
+      entry.state = status === 201 ? "ok" : "duplicate";
+      entry.answer = body && typeof body === "object" ? body : null;
+      entry.detail = "";
+      SINGLE[kindOf(entry)].private.forEach(function (name) {
+        delete entry[name];
+      });
+    } else {
+      entry.state = status === 409 || status === 422 ? "refused" : "error";
+      entry.detail = problemText(body, String(status));
+    }
+    entry.status = status;
+    entry.answered_at = now;
+    return entry;
+  }
+
   // One scan's answer, from the batch's results, onto its entry.
   function settle(entry, result, now) {
     var outcome = result && result.outcome;
@@ -270,8 +337,14 @@
   };
 
   function emit(reason, entries) {
-    return api.pending().then(function (count) {
-      var info = { reason: reason, entries: entries || [], pending: count, lastSync: api.lastSync };
+    return Promise.all([api.pending(), api.pending("scan")]).then(function (counts) {
+      var info = {
+        reason: reason,
+        entries: entries || [],
+        pending: counts[0],
+        scans: counts[1], // of `pending`, the scans: the bar names the others apart
+        lastSync: api.lastSync,
+      };
       listeners.forEach(function (callback) {
         try {
           callback(info);
@@ -298,13 +371,55 @@
     return api;
   };
 
+  api.kinds = KINDS.slice();
+
+  // A feedback or PDM entry: its fields as given, sent alone with its key.
+  function addSingle(values) {
+    var kind = values.kind;
+    var now = new Date();
+    var entry = {
+      idempotency_key: uuid(),
+      kind: kind,
+      recorded_at: localIso(now),
+      added_at: now.getTime(),
+      user: currentUser(),
+      state: "waiting",
+      status: null,
+      detail: "",
+      answer: null,
+      answered_at: null,
+    };
+    SINGLE[kind].fields.concat(LOCAL_ONLY).forEach(function (name) {
+      if (values[name] !== undefined && values[name] !== null && values[name] !== "") {
+        entry[name] = values[name];
+      }
+    });
+    return store(entry);
+  }
+
+  function store(entry) {
+    return putEntries([entry]).then(function () {
+      askToPersist();
+      broadcast();
+      emit("add", [entry]);
+      api.sync();
+      return entry;
+    });
+  }
+
   api.add = function (scan) {
+    var kind = (scan && scan.kind) || "scan";
+    if (KINDS.indexOf(kind) < 0) {
+      return Promise.reject(new Error("an entry's kind is one of " + KINDS.join(", ")));
+    }
+    if (kind !== "scan") return addSingle(scan);
     if (!scan || !scan.code || !scan.action) {
       return Promise.reject(new Error("a scan needs a code and an action"));
     }
     var now = new Date();
     var entry = {
       idempotency_key: uuid(),
+      kind: "scan",
       code: String(scan.code).trim(),
       action: scan.action,
       scanned_at: localIso(now),
@@ -321,13 +436,7 @@
         entry[name] = scan[name];
       }
     });
-    return putEntries([entry]).then(function () {
-      askToPersist();
-      broadcast();
-      emit("add", [entry]);
-      api.sync();
-      return entry;
-    });
+    return store(entry);
   };
 
   api.get = function (key) {
@@ -342,11 +451,11 @@
     });
   };
 
-  api.pending = function () {
+  api.pending = function (kind) {
     return allEntries()
       .then(function (entries) {
         return entries.filter(function (e) {
-          return e.state === "waiting" && mine(e);
+          return e.state === "waiting" && mine(e) && (!kind || kindOf(e) === kind);
         }).length;
       })
       .catch(function () {
@@ -354,7 +463,7 @@
       });
   };
 
-  // Scans of another user that wait on this device for that user to log in.
+  // Entries of another user that wait on this device for that user to log in.
   api.pendingOthers = function () {
     return allEntries()
       .then(function (entries) {
@@ -401,9 +510,13 @@
   }
 
   function sendBatch(entries) {
+    return post(batchUrl(), { scans: entries.map(payload) });
+  }
+
+  function post(url, body) {
     var language = document.documentElement.lang || "id";
     return window
-      .fetch(batchUrl(), {
+      .fetch(url, {
         method: "POST",
         credentials: "same-origin",
         cache: "no-store",
@@ -412,7 +525,7 @@
           Accept: "application/json",
           "Accept-Language": language,
         },
-        body: JSON.stringify({ scans: entries.map(payload) }),
+        body: JSON.stringify(body),
       })
       .then(
         function (response) {
@@ -439,7 +552,7 @@
     function loop() {
       return allEntries().then(function (entries) {
         var waiting = entries.filter(function (e) {
-          return e.state === "waiting" && mine(e);
+          return e.state === "waiting" && mine(e) && isScan(e);
         });
         if (!waiting.length) return null;
         var batch = nextBatch(waiting);
@@ -482,7 +595,44 @@
       });
     }
 
+    // Then the entries sent alone, oldest first; a network or server error stops there.
+    function singles() {
+      if (error) return null;
+      return allEntries().then(function (entries) {
+        var waiting = entries.filter(function (e) {
+          return e.state === "waiting" && mine(e) && !isScan(e) && SINGLE[kindOf(e)];
+        });
+        function next(i) {
+          if (i >= waiting.length) return null;
+          var entry = waiting[i];
+          return post(SINGLE[kindOf(entry)].url, singlePayload(entry)).then(function (reply) {
+            if (reply.network) {
+              error = "network";
+              return null;
+            }
+            var status = reply.response.status;
+            if (status === 401) {
+              error = "login";
+              return null;
+            }
+            if (status >= 500 || status === 429 || status === 408) {
+              error = "server";
+              return null;
+            }
+            settleSingle(entry, status, reply.body, Date.now());
+            counts[entry.state] = (counts[entry.state] || 0) + 1;
+            answered.push(entry);
+            return putEntries([entry]).then(function () {
+              return next(i + 1);
+            });
+          });
+        }
+        return next(0);
+      });
+    }
+
     return loop()
+      .then(singles)
       .catch(function (failure) {
         error = error || "storage";
         if (window.console) console.error(failure);
@@ -617,6 +767,10 @@
     }
   }
 
+  function offlineWords(text, onlyScans) {
+    return (onlyScans ? text.offline : text.offline_entries || text.offline) || "";
+  }
+
   function renderBar(info) {
     var el = bar();
     if (!el) return;
@@ -625,8 +779,10 @@
     var message = el.querySelector("[data-outbox-message]");
     var last = el.querySelector("[data-outbox-last]");
     el.setAttribute("data-pending", String(info.pending));
+    // Only scans waiting: "3 scans waiting"; feedback too: "3 entries waiting".
+    var onlyScans = info.scans === undefined || info.scans === info.pending;
     if (count) {
-      count.textContent = plural(text.waiting, info.pending);
+      count.textContent = plural(onlyScans ? text.waiting : text.entries || text.waiting, info.pending);
       count.setAttribute("data-count", String(info.pending));
     }
     el.classList.toggle("outbox-has-waiting", info.pending > 0);
@@ -646,12 +802,12 @@
         message.appendChild(link);
         message.hidden = false;
       } else if (sync && sync.error && info.pending > 0) {
-        words = sync.error === "server" ? text.server_error : text.offline;
+        words = sync.error === "server" ? text.server_error : offlineWords(text, onlyScans);
         message.textContent = words || "";
         message.hidden = !words;
       } else if (!navigator.onLine && info.pending > 0) {
-        message.textContent = text.offline || "";
-        message.hidden = !text.offline;
+        message.textContent = offlineWords(text, onlyScans);
+        message.hidden = !message.textContent;
       } else {
         message.textContent = "";
       }
