@@ -25,6 +25,7 @@ from kitlog.models import (
     CLOSED_WITH_ROUND,
     DAMAGED_AT_RECEIPT,
     FAIL_REASONS,
+    FEEDBACK_CATEGORIES,
     HOUSEHOLD_STATUSES,
     LANGUAGES,
     MANIFEST_STATUSES,
@@ -42,6 +43,7 @@ from kitlog.models import (
     VERIFICATIONS,
     VULNERABILITIES,
     FailReason,
+    FeedbackCategory,
     HouseholdStatus,
     KitItem,
     KitType,
@@ -292,6 +294,17 @@ PARCEL_FLAG_NAMES: dict[str, LazyString] = {
     ParcelFlag.CARD_MISMATCH.value: _l("Card did not match at sync"),
 }
 
+# What a piece of feedback is about (FeedbackCategory).
+FEEDBACK_CATEGORY_NAMES: dict[str, LazyString] = {
+    FeedbackCategory.NOT_RECEIVED.value: _l("Parcel not received"),
+    FeedbackCategory.DAMAGED.value: _l("Kit damaged"),
+    FeedbackCategory.MISSING_ITEMS.value: _l("Items missing from the kit"),
+    FeedbackCategory.WRONG_PERSON.value: _l("Given to the wrong person"),
+    FeedbackCategory.STAFF_CONDUCT.value: _l("Staff conduct"),
+    FeedbackCategory.QUESTION.value: _l("Question"),
+    FeedbackCategory.OTHER.value: _l("Other"),
+}
+
 MANIFEST_STATUS_NAMES: dict[str, LazyString] = {
     ManifestStatus.OPEN.value: _l("Open"),
     ManifestStatus.DISPATCHED.value: _l("Dispatched"),
@@ -336,6 +349,7 @@ _COMPLETE: tuple[tuple[Mapping[str, object], tuple[str, ...]], ...] = (
     (ROUND_MODE_NAMES, ROUND_MODES),
     (ROUND_MODE_HINTS, ROUND_MODES),
     (PARCEL_FLAG_NAMES, PARCEL_FLAGS),
+    (FEEDBACK_CATEGORY_NAMES, FEEDBACK_CATEGORIES),
     (MANIFEST_STATUS_NAMES, MANIFEST_STATUSES),
     (MANIFEST_STATUS_IN_TEXT, MANIFEST_STATUSES),
     (LAYOUT_NAMES, tuple(LAYOUTS)),
@@ -383,6 +397,10 @@ def round_mode_name(mode: str | None) -> str:
 
 def parcel_flag_name(flag: str | None) -> str:
     return name_of(PARCEL_FLAG_NAMES, flag)
+
+
+def feedback_category_name(category: str | None) -> str:
+    return name_of(FEEDBACK_CATEGORY_NAMES, category)
 
 
 def role_name(role: str | None) -> str:
@@ -450,5 +468,7 @@ REPORT_TABLE_NAMES: dict[str, LazyString] = {
     "by_region": _l("By region"),
     "batches": _l("Batches"),
     "timeline": _l("Timeline"),
+    "feedback": _l("Feedback"),
+    "pdm": _l("Monitoring (PDM)"),
 }
 assert set(REPORT_TABLE_NAMES) == set(TABLES)  # noqa: S101

@@ -50,6 +50,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "verification_name": names.verification_name,
     "round_mode_name": names.round_mode_name,
     "parcel_flag_name": names.parcel_flag_name,
+    "feedback_category_name": names.feedback_category_name,
     # a kit type and a line of its contents, in the page's language
     "kit_name": names.kit_type_name,
     "kit_item_name": names.kit_item_name,
