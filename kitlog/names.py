@@ -511,5 +511,7 @@ REPORT_TABLE_NAMES: dict[str, LazyString] = {
     "by_region": _l("By region"),
     "batches": _l("Batches"),
     "timeline": _l("Timeline"),
+    "feedback": _l("Feedback"),
+    "pdm": _l("Monitoring (PDM)"),
 }
 assert set(REPORT_TABLE_NAMES) == set(TABLES)  # noqa: S101

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import hxl
 import pytest
@@ -22,7 +22,9 @@ import requests
 from hxl.input import HXLIOException, InputOptions
 
 from kitlog.blueprints.reports import exports
+from kitlog.documents.spreadsheets import TABLES
 from kitlog.extensions import db
+from kitlog.models import FEEDBACK_CATEGORIES, Feedback, PdmResponse
 from kitlog.services import share_links
 from tests.conftest import PASSWORD
 from tests.worlds import ReportWorld
@@ -83,6 +85,24 @@ TABLE_TAGS = {
         "#x_kits+delivered+cumulative",
         "#x_kits+targeted",
     ],
+    "feedback": [
+        "#org+funder",
+        "#org+funder+code",
+        "#x_feedback+category",
+        "#x_feedback+name",
+        "#x_feedback+received",
+        "#x_feedback+resolved",
+        "#x_feedback+resolved+days+median",
+        "#date+reported",
+    ],
+    "pdm": [
+        "#org+funder",
+        "#org+funder+code",
+        "#x_pdm+responses",
+        "#x_pdm+complete+pct",
+        "#x_pdm+satisfaction+mean",
+        "#date+reported",
+    ],
 }
 
 
@@ -112,6 +132,7 @@ def served(make, live_server, loopback_only):
     token (a donor user's), a share link, and an administrator's browser session."""
     world = ReportWorld(make)
     world.play()
+    add_feedback_and_pdm(world)
     donor = make.user("donor", donor=world.koica)
     admin = make.user("admin")
     _link, token = share_links.create_share_link(
@@ -125,6 +146,33 @@ def served(make, live_server, loopback_only):
         "share_token": token,
         "admin_cookie": session_cookie(live_server, admin.email),
     }
+
+
+def add_feedback_and_pdm(world: ReportWorld) -> None:
+    """KOICA's parcels: two damaged kits (resolved in 1 and 2 days), a staff conduct
+    complaint still open; two PDM responses, one complete."""
+    received = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    for n, (category, parcel, days) in enumerate(
+        [("damaged", world.p[0], 1), ("damaged", world.p[1], 2), ("staff_conduct", world.p[2], 0)]
+    ):
+        db.session.add(
+            Feedback(
+                number=f"FB-2026-{n + 1:04d}",
+                category=category,
+                channel="officer",
+                sensitive=category == "staff_conduct",
+                household_id=parcel.household_id,
+                parcel_id=parcel.id,
+                text=f"Words that stay inside kitlog {n}",
+                status="resolved" if days else "open",
+                created_by_id=world.w.siti.id,
+                created_at=received,
+                resolved_at=received + timedelta(days=days) if days else None,
+            )
+        )
+    db.session.add(PdmResponse(parcel_id=world.p[0].id, received_complete=True, satisfaction=5))
+    db.session.add(PdmResponse(parcel_id=world.p[1].id, received_complete=False, satisfaction=2))
+    db.session.commit()
 
 
 def session_cookie(base: str, email: str) -> str:
@@ -246,6 +294,33 @@ def test_the_timeline_loads_in_libhxl_day_by_day(served, way):
     assert no_errors(dataset) == []
 
 
+@pytest.mark.parametrize("way", ["page", "api", "share"])
+def test_the_feedback_table_loads_in_libhxl_a_row_per_category_counts_only(served, way):
+    dataset = load(*report_url(served, way, "feedback"))
+    assert dataset.display_tags == TABLE_TAGS["feedback"]
+    rows = by_tag(dataset)
+    assert [r["#x_feedback+category"] for r in rows] == list(FEEDBACK_CATEGORIES)
+    received = {r["#x_feedback+category"]: int(r["#x_feedback+received"]) for r in rows}
+    assert received == {c: 0 for c in FEEDBACK_CATEGORIES} | {"damaged": 2, "staff_conduct": 1}
+    resolved = {r["#x_feedback+category"]: r["#x_feedback+resolved+days+median"] for r in rows}
+    assert (resolved["damaged"], resolved["staff_conduct"]) == ("1.5", "")
+    names = {r["#x_feedback+category"]: r["#x_feedback+name"] for r in rows}
+    # in the reader's language: the API's asked for English; the share link and the
+    # administrator (whose language is kitlog's default) read Indonesian
+    assert names["staff_conduct"] == ("Staff conduct" if way == "api" else "Perilaku petugas")
+    assert no_errors(dataset) == []
+
+
+@pytest.mark.parametrize("way", ["page", "api", "share"])
+def test_the_pdm_table_loads_in_libhxl_as_one_row(served, way):
+    dataset = load(*report_url(served, way, "pdm"))
+    assert dataset.display_tags == TABLE_TAGS["pdm"]
+    (row,) = by_tag(dataset)
+    assert (row["#org+funder+code"], row["#x_pdm+responses"]) == ("KOICA", "2")
+    assert (row["#x_pdm+complete+pct"], row["#x_pdm+satisfaction+mean"]) == ("50.0", "3.5")
+    assert no_errors(dataset) == []
+
+
 def test_the_household_export_loads_in_libhxl(served):
     dataset = load(f"{served['base']}/households/export.csv", {"Cookie": served["admin_cookie"]})
     tags = dataset.display_tags
@@ -265,7 +340,7 @@ def test_every_csv_is_served_as_exactly_text_csv_utf8(served):
     addresses = [
         report_url(served, way, table)
         for way in ("page", "api", "share")
-        for table in (None, "by_region", "batches", "timeline")
+        for table in (None, *TABLES)
     ]
     addresses += [
         (f"{served['base']}/households/export.csv", cookie),

@@ -1,7 +1,8 @@
 """A donor report as an A4 PDF a donor can forward. Data in, bytes out.
 
 Built from a `DonorReport` alone, which holds aggregates and no personal data of any
-household (rule 6 of docs/design.md): the PDF cannot name a household, its NIK or its phone.
+household (rule 6 of docs/design.md): the PDF cannot name a household, its NIK or its phone,
+nor quote a feedback or a PDM comment (those are counts).
 
 Texts arrive translated: the caller passes `Formats` with its gettext and its date and
 number formats (the documents import no Flask); the defaults are English and ISO dates.
@@ -69,6 +70,10 @@ def _percent(value: float) -> str:
     return f"{value:.0%}"
 
 
+def _one_decimal(value: float) -> str:
+    return f"{value:,.1f}"
+
+
 def _iso_date(day: date) -> str:
     return day.isoformat()
 
@@ -94,6 +99,8 @@ class Formats:
     number: Callable[[int], str] = _number
     percent: Callable[[float], str] = _percent
     reason: Callable[[str], str] = untranslated  # a loss reason the system wrote, in words
+    decimal: Callable[[float], str] = _one_decimal  # days, a mean: one decimal
+    category: Callable[[str], str] = untranslated  # a feedback category's name
 
     def signed(self, value: int) -> str:
         """−3, 0, +2 (a true minus sign, for the adjustments)."""
@@ -146,7 +153,8 @@ def render_donor_report(
     report: DonorReport, *, organisation: str, formats: Formats | None = None
 ) -> bytes:
     """The report as A4 pages: headline figures, the chart of deliveries against the
-    target, batches, regions, batches nearing expiry and the reconciliation statement."""
+    target, batches, the reconciliation statement, regions, feedback and monitoring
+    (counts), and batches nearing expiry."""
     f = formats or Formats()
     _ = f.gettext
     donor = report.donor
@@ -198,6 +206,9 @@ def render_donor_report(
         CondPageBreak(50 * mm),
         _p(_("By province and regency"), "h2"),
         *_regions(report, f),
+        CondPageBreak(60 * mm),
+        _p(_("Feedback and monitoring"), "h2"),
+        *_accountability(report, f),
         CondPageBreak(40 * mm),
         _p(_("Batches nearing expiry"), "h2"),
         _expiring(report, f),
@@ -646,6 +657,59 @@ def _regions(report: DonorReport, f: Formats) -> list[Flowable]:
             + _(
                 "Delivered to a collector: parcels that a person named by the household "
                 "collected for it."
+            ),
+            "note",
+        ),
+    ]
+
+
+def _accountability(report: DonorReport, f: Formats) -> list[Flowable]:
+    """Feedback by category and the PDM figures: counts, a rate and a mean, never a word
+    that a household or an officer wrote."""
+    _ = f.gettext
+    n = f.number
+    feedback = report.feedback
+
+    def days(value: float | None) -> str:
+        return f.decimal(value) if value is not None else "–"
+
+    header = [_("Category"), _("Received"), _("Resolved"), _("Median days to resolve")]
+    rows: list[list[Cell]] = [
+        [f.category(c.category), n(c.received), n(c.resolved), days(c.median_days_to_resolve)]
+        for c in feedback.by_category
+    ]
+    rows.append(
+        [
+            _("Total"),
+            n(feedback.received),
+            n(feedback.resolved),
+            days(feedback.median_days_to_resolve),
+        ]
+    )
+    pdm = report.pdm
+    if pdm.responses and pdm.complete_rate is not None and pdm.satisfaction_mean is not None:
+        monitoring = _(
+            "Post-distribution monitoring: %(responses)s responses; %(complete)s received "
+            "the parcel complete; mean satisfaction %(mean)s of 5."
+        ) % {
+            "responses": n(pdm.responses),
+            "complete": f.percent(pdm.complete_rate),
+            "mean": f.decimal(pdm.satisfaction_mean),
+        }
+    else:
+        monitoring = _("Post-distribution monitoring: no response yet.")
+    return [
+        _total_style(_grid(header, rows, numeric=3)),
+        Spacer(1, 2 * mm),
+        _p(monitoring, "body"),
+        Spacer(1, 1.5 * mm),
+        _p(
+            _(
+                "Counts only: no feedback's or comment's words. Feedback counts for the donor "
+                "when it is about a parcel of the donor's kits or, naming no parcel, comes "
+                "from a household with such a parcel; other feedback is no donor's. "
+                "Sensitive feedback and complaints about staff conduct are counted, never "
+                "quoted. Resolved: resolved or closed."
             ),
             "note",
         ),

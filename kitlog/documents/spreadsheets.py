@@ -5,7 +5,8 @@ Places carry OCHA's P-codes (`pcode`): the Kemendagri code without its dots afte
 country's `ID`, so that a donor's map joins on them; the country is `IDN`.
 
 Every table is built from a `DonorReport` alone, which holds aggregates and no personal data
-of any household (rule 6 of docs/design.md), so no export can carry a name, a NIK or a phone.
+of any household (rule 6 of docs/design.md), so no export can carry a name, a NIK or a phone;
+nor a word of any feedback or PDM comment: those reach the donor as counts.
 
 Text that a spreadsheet would read as a formula (it starts with =, +, -, @, a tab or a
 carriage return: OWASP "CSV injection") is neutralised: in CSV it is prefixed with an
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the documents import no Flask, and kitlog.models brings Fla
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SECTOR = "WASH"
-TABLES = ("by_region", "batches", "timeline")
+TABLES = ("by_region", "batches", "timeline", "feedback", "pdm")
 COUNTRY_CODE = "IDN"  # #country+code: ISO 3166-1 alpha-3, as OCHA's P-codes
 PCODE_PREFIX = "ID"  # OCHA's P-codes for Indonesia: ID + the Kemendagri code's digits
 # Every CSV kitlog serves, exactly this: HXL tools (libhxl, the HXL Proxy) take a CSV from a
@@ -43,12 +44,12 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 class Column:
     header: str  # for people, in the reader's language
     hashtag: str  # for machines (HXL), never translated
-    kind: str = "text"  # text | int | date
+    kind: str = "text"  # text | int | decimal | date
 
 
 @dataclass(frozen=True)
 class Table:
-    key: str  # by_region | batches | timeline
+    key: str  # one of TABLES
     title: str  # the sheet's name, in the reader's language
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
@@ -88,10 +89,12 @@ def report_tables(
     gettext: Gettext = untranslated,
     reason: Callable[[str], str] = untranslated,
     kit_name: Callable[[str, str], str] = in_english,
+    category: Callable[[str], str] = untranslated,
 ) -> dict[str, Table]:
-    """The report's three tables (by region, batches, timeline), keyed as in TABLES;
-    `reason` labels a loss reason the system wrote (a person's own words stay as written),
-    `kit_name` picks a kit type's name from its English and Indonesian names."""
+    """The report's tables (by region, batches, timeline, feedback, PDM), keyed as in
+    TABLES; `reason` labels a loss reason the system wrote (a person's own words stay as
+    written), `kit_name` picks a kit type's name from its English and Indonesian names,
+    `category` names a feedback category."""
     _ = gettext
     donor = report.donor
     # #item+code and #item+name: the kit types of the donor's batches
@@ -224,15 +227,67 @@ def report_tables(
             for day in report.timeline
         ),
     )
-    return {table.key: table for table in (by_region, batches, timeline)}
+    # Feedback and PDM: counts, a rate and a mean; no feedback's text, no comment.
+    feedback = Table(
+        "feedback",
+        _("Feedback"),
+        (
+            Column(_("Donor"), "#org+funder"),
+            Column(_("Donor code"), "#org+funder+code"),
+            Column(_("Category"), "#x_feedback+category"),
+            Column(_("Category name"), "#x_feedback+name"),
+            Column(_("Feedback received"), "#x_feedback+received", "int"),
+            Column(_("Resolved"), "#x_feedback+resolved", "int"),
+            Column(_("Median days to resolve"), "#x_feedback+resolved+days+median", "decimal"),
+            Column(_("Report date"), "#date+reported", "date"),
+        ),
+        tuple(
+            (
+                donor.name,
+                donor.code,
+                figures.category,
+                category(figures.category),
+                figures.received,
+                figures.resolved,
+                figures.median_days_to_resolve,
+                report.today,
+            )
+            for figures in report.feedback.by_category
+        ),
+    )
+    pdm = report.pdm
+    complete = pdm.complete_rate
+    monitoring = Table(
+        "pdm",
+        _("Monitoring (PDM)"),
+        (
+            Column(_("Donor"), "#org+funder"),
+            Column(_("Donor code"), "#org+funder+code"),
+            Column(_("PDM responses"), "#x_pdm+responses", "int"),
+            Column(_("Received complete (%)"), "#x_pdm+complete+pct", "decimal"),
+            Column(_("Mean satisfaction (1 to 5)"), "#x_pdm+satisfaction+mean", "decimal"),
+            Column(_("Report date"), "#date+reported", "date"),
+        ),
+        (
+            (
+                donor.name,
+                donor.code,
+                pdm.responses,
+                round(complete * 100, 1) if complete is not None else None,
+                pdm.satisfaction_mean,
+                report.today,
+            ),
+        ),
+    )
+    return {table.key: table for table in (by_region, batches, timeline, feedback, monitoring)}
 
 
-def _csv_cell(value: Any) -> str | int:
+def _csv_cell(value: Any) -> str | int | float:
     if value is None:
         return ""
     if isinstance(value, bool):
         raise TypeError("a spreadsheet cell holds no bare bool")  # write yes/no, translated
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -297,6 +352,7 @@ def render_xlsx(tables: Sequence[Table], *, title: str = "", author: str = "") -
     hxl = workbook.add_format({"italic": True, "font_color": "#555555"})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     whole = workbook.add_format({"num_format": "#,##0"})
+    decimal = workbook.add_format({"num_format": "0.0"})
     taken: set[str] = set()
     for table in tables:
         sheet = workbook.add_worksheet(_sheet_name(table.title, taken))
@@ -311,6 +367,8 @@ def render_xlsx(tables: Sequence[Table], *, title: str = "", author: str = "") -
                     sheet.write_blank(r, col, None)
                 elif column.kind == "int":
                     sheet.write_number(r, col, value, whole)
+                elif column.kind == "decimal":
+                    sheet.write_number(r, col, value, decimal)
                 elif column.kind == "date":
                     sheet.write_datetime(r, col, _as_datetime(value), day)
                 else:

@@ -1,13 +1,16 @@
 """Donor reports: aggregates of one donor's batches, derived from the ledger and the scans.
 
 The dataclasses are what every export reads; no field holds personal data of a household
-(rule 6 of docs/design.md). Every quantity counts kits, from the parcels' lines (a parcel may hold
-several kits drawn from several batches, even of several donors): a donor's figures count
-only the kits of its own batches.
+(rule 6 of docs/design.md), nor any word a household or an officer wrote: feedback and
+post-distribution monitoring (PDM) reach the donor as counts, rates and means only. Every
+quantity counts kits, from the parcels' lines (a parcel may hold several kits drawn from
+several batches, even of several donors): a donor's figures count only the kits of its
+own batches.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,18 +35,22 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from kitlog.models import (
+    FEEDBACK_CATEGORIES,
     RESERVING_STATUSES,
     Donor,
     DonorBatch,
+    Feedback,
+    FeedbackStatus,
     Household,
     KitType,
     MovementKind,
     Parcel,
     ParcelLine,
     ParcelStatus,
+    PdmResponse,
     Place,
     RecipientKind,
     StockMovement,
@@ -159,6 +166,74 @@ class RegionTotals:
     delivered_to_collector: int
 
 
+SECONDS_A_DAY = 86400
+
+
+def _median_days(seconds: Sequence[int]) -> float | None:
+    """The median of durations given in seconds, in days to one decimal; None for none."""
+    if not seconds:
+        return None
+    return round(statistics.median(seconds) / SECONDS_A_DAY, 1)
+
+
+@dataclass(frozen=True)
+class CategoryFigures:
+    """Feedback of one category attributed to the donor: how many were received, how many
+    resolved (or closed), and the median days from received to resolved."""
+
+    category: str  # the code (FeedbackCategory)
+    received: int = 0
+    resolved: int = 0
+    median_days_to_resolve: float | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """The donor's feedback as counts: never a text, never who.
+
+    Attributed to the donor: feedback about a parcel that holds kits of the donor's
+    batches, or, naming no parcel, from a household that has such a parcel (not
+    cancelled). Feedback with neither is no donor's, and feedback of a household that
+    two donors' kits reached counts for both. Sensitive feedback and complaints about
+    staff conduct are counted like any other: a count names no one and quotes nothing.
+
+    Resolved: its status is resolved or closed, with the moment it was resolved.
+    """
+
+    by_category: tuple[CategoryFigures, ...] = tuple(
+        CategoryFigures(category) for category in FEEDBACK_CATEGORIES
+    )
+    median_days_to_resolve: float | None = None  # every category's, one decimal
+
+    @property
+    def received(self) -> int:
+        return sum(c.received for c in self.by_category)
+
+    @property
+    def resolved(self) -> int:
+        return sum(c.resolved for c in self.by_category)
+
+
+@dataclass(frozen=True)
+class PdmFigures:
+    """Post-distribution monitoring of the donor's parcels: how many answered, the share
+    that said the parcel came complete, the mean satisfaction (1 to 5). Never a comment."""
+
+    responses: int = 0
+    complete: int = 0
+    satisfaction_total: int = 0
+
+    @property
+    def complete_rate(self) -> float | None:
+        """Responses that received the parcel complete / responses (0 to 1); None for none."""
+        return self.complete / self.responses if self.responses else None
+
+    @property
+    def satisfaction_mean(self) -> float | None:
+        """The mean satisfaction, one decimal; None before any response."""
+        return round(self.satisfaction_total / self.responses, 1) if self.responses else None
+
+
 @dataclass
 class DonorReport:
     donor: Donor
@@ -181,6 +256,8 @@ class DonorReport:
     timezone: str = "Asia/Jakarta"  # the zone the timeline's days are in
     # Delivered parcels a collector took for the household (Parcel.recipient_kind).
     parcels_delivered_to_collector: int = 0
+    feedback: FeedbackFigures = field(default_factory=FeedbackFigures)
+    pdm: PdmFigures = field(default_factory=PdmFigures)
 
     @property
     def totals(self) -> BatchTotals:
@@ -253,7 +330,8 @@ def donor_report(
 
     The queries: the donor's batches; the ledger's sums for them (a covering index); their
     losses by reason (a partial index); one pass over the donor's parcel lines that gives
-    the per-batch, per-region and per-parcel figures at once; and the timeline.
+    the per-batch, per-region and per-parcel figures at once; and the timeline; the
+    feedback attributed to the donor; the PDM responses about its parcels.
     """
     now = now or utcnow()
     batches = _batches(session, donor)
@@ -288,6 +366,8 @@ def donor_report(
         parcels_delivered_to_collector=lines.parcels_delivered_to_collector,
         expiring=expiring,
         timezone=timezone,
+        feedback=_feedback_figures(session, batch_ids),
+        pdm=_pdm_figures(session, batch_ids),
     )
 
 
@@ -548,6 +628,80 @@ class _LineFigures:
         return found
 
 
+def _donor_parcels(batch_ids: list[int]) -> Any:
+    """The parcels holding kits of these batches (a subquery)."""
+    return select(ParcelLine.parcel_id).where(ParcelLine.batch_id.in_(batch_ids))
+
+
+def _feedback_figures(session: Session, batch_ids: list[int]) -> FeedbackFigures:
+    """FeedbackFigures in one statement: a count per category, and each resolved
+    feedback's seconds to resolve, one number per resolved feedback and never its text:
+    the medians are taken here, as SQLite has no median to take them with."""
+    if not batch_ids:
+        return FeedbackFigures()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    targeted = (
+        select(Parcel.household_id)
+        .join(ParcelLine, ParcelLine.parcel_id == Parcel.id)
+        .where(
+            ParcelLine.batch_id.in_(batch_ids),
+            Parcel.status != ParcelStatus.CANCELLED.value,
+        )
+    )
+    attributed = or_(
+        Feedback.parcel_id.in_(_donor_parcels(batch_ids)),
+        and_(Feedback.parcel_id.is_(None), Feedback.household_id.in_(targeted)),
+    )
+    resolved = and_(
+        Feedback.status.in_([FeedbackStatus.RESOLVED.value, FeedbackStatus.CLOSED.value]),
+        Feedback.resolved_at.is_not(None),
+    )
+    counts = (
+        select(literal(0), Feedback.category, func.count(), literal(0))
+        .where(attributed)
+        .group_by(Feedback.category)
+    )
+    durations = select(
+        literal(1),
+        Feedback.category,
+        literal(0),
+        _epoch(Feedback.resolved_at, postgresql) - _epoch(Feedback.created_at, postgresql),
+    ).where(attributed, resolved)
+    received: dict[str, int] = defaultdict(int)
+    seconds: dict[str, list[int]] = defaultdict(list)
+    for part, category, count, duration in session.execute(union_all(counts, durations)):
+        if part == 0:
+            received[category] = int(count)
+        else:
+            seconds[category].append(max(int(duration), 0))
+    return FeedbackFigures(
+        by_category=tuple(
+            CategoryFigures(
+                category,
+                received=received[category],
+                resolved=len(seconds[category]),
+                median_days_to_resolve=_median_days(seconds[category]),
+            )
+            for category in FEEDBACK_CATEGORIES
+        ),
+        median_days_to_resolve=_median_days([s for d in seconds.values() for s in d]),
+    )
+
+
+def _pdm_figures(session: Session, batch_ids: list[int]) -> PdmFigures:
+    """PdmFigures in one statement: the responses about the donor's parcels, summed."""
+    if not batch_ids:
+        return PdmFigures()
+    responses, complete, satisfaction = session.execute(
+        select(
+            func.count(),
+            func.sum(case((PdmResponse.received_complete, 1), else_=0)),
+            func.sum(PdmResponse.satisfaction),
+        ).where(PdmResponse.parcel_id.in_(_donor_parcels(batch_ids)))
+    ).one()
+    return PdmFigures(int(responses), int(complete or 0), int(satisfaction or 0))
+
+
 def _name_places(session: Session, regions: list[RegionFigures]) -> None:
     """Each region's province and regency, grouped by code (or, with no code, by name):
     the official names and codes from the places list; a name kept as it was."""
@@ -575,7 +729,9 @@ def _zeros(n: int) -> list[ColumnElement[int]]:
     return [literal(0) for _ in range(n)]
 
 
-def _epoch(moment: ColumnElement[Any], postgresql: bool) -> ColumnElement[int]:
+def _epoch(
+    moment: ColumnElement[Any] | InstrumentedAttribute[Any], postgresql: bool
+) -> ColumnElement[int]:
     """A UTC instant as whole seconds since 1970 (NULL stays NULL): a number, so that it
     rides in the union's numeric columns on both databases."""
     if postgresql:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from kitlog.extensions import db
-from kitlog.models import ShareLink
+from kitlog.models import FEEDBACK_CATEGORIES, ShareLink
 from kitlog.services import share_links
 from kitlog.services.reports import donor_report
 from tests.documents.pdf import page_texts, poppler
@@ -92,14 +92,16 @@ def test_an_unknown_csv_table_is_refused(client, login, world):
     assert client.get("/reports/donors/KOICA.csv?table=households").status_code == 422
 
 
-def test_the_workbook_has_the_three_tables_with_numbers(app, client, login, world):
+def test_the_workbook_has_the_five_tables_with_numbers(app, client, login, world):
     login("admin")
     response = client.get("/reports/donors/KOICA.xlsx")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert len(book.worksheets) == 3
-    regions, batches, timeline = (list(s.iter_rows(values_only=True)) for s in book.worksheets)
+    assert len(book.worksheets) == 5
+    regions, batches, timeline, feedback, pdm = (
+        list(s.iter_rows(values_only=True)) for s in book.worksheets
+    )
     report = the_report(app, world.koica)
     tags = batches[1]
     on_hand = [dict(zip(tags, row, strict=True))["#x_kits+onhand"] for row in batches[2:]]
@@ -107,6 +109,9 @@ def test_the_workbook_has_the_three_tables_with_numbers(app, client, login, worl
     delivered = timeline[1].index("#x_kits+delivered")
     assert [row[delivered] for row in timeline[2:]] == [d.delivered for d in report.timeline]
     assert len(regions) == 2 + len(report.by_region)
+    # feedback: a row per category, zeros included; PDM: one row, no response yet
+    assert [(row[2], row[4]) for row in feedback[2:]] == [(c, 0) for c in FEEDBACK_CATEGORIES]
+    assert [row[2:5] for row in pdm[2:]] == [(0, None, None)]
 
 
 def test_the_pdf_carries_the_reconciliation(app, client, login, world):

@@ -132,8 +132,12 @@ def test_the_page_offers_every_table_as_a_csv_with_hxl_hashtags(client, login, w
         "/reports/donors/KOICA.csv",
         "/reports/donors/KOICA.csv?table=batches",
         "/reports/donors/KOICA.csv?table=timeline",
+        "/reports/donors/KOICA.csv?table=feedback",
+        "/reports/donors/KOICA.csv?table=pdm",
     ]
-    assert "CSV with HXL hashtags: By region Batches Timeline" in text_of(page)
+    assert "CSV with HXL hashtags: By region Batches Timeline Feedback Monitoring (PDM)" in text_of(
+        page
+    )
 
 
 def test_the_regions_table_defines_households_targeted_in_indonesian(client, login, world):

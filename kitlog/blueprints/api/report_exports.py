@@ -34,7 +34,8 @@ class CsvArgs(ma.Schema):
         load_default="by_region",
         validate=validate.OneOf(TABLES),
         metadata={
-            "description": "Which table: by_region (3W/4W, the default), batches or timeline."
+            "description": "Which table: by_region (3W/4W, the default), batches, timeline,"
+            " feedback (counts by category) or pdm (monitoring: counts, a rate, a mean)."
         },
     )
 
@@ -51,7 +52,8 @@ class CsvArgs(ma.Schema):
 @problems(blp, *READ, 404, 422)
 @require("reports.read")
 def donor_report_csv(args, code):
-    """A donor's report as CSV: ?table=by_region (default), batches or timeline."""
+    """A donor's report as CSV: ?table=by_region (default), batches, timeline, feedback or
+    pdm."""
     report = build_report(report_donor(code))
     return export_response(report, "csv", table=args["table"])
 
@@ -70,13 +72,14 @@ def _file_view(suffix: str, description: str, doc: str) -> None:
 
 _file_view(
     "xlsx",
-    "A workbook with the sheets by region, batches and timeline, each with an"
+    "A workbook with the sheets by region, batches, timeline, feedback and PDM, each with an"
     " HXL hashtag row under its header; numbers as numbers, dates as dates.",
     "A donor's report as an XLSX workbook.",
 )
 _file_view(
     "pdf",
     "The A4 report a donor can forward: headline figures, a chart of deliveries"
-    " against the target, batches, regions, expiring batches and the reconciliation.",
+    " against the target, batches, regions, expiring batches, the reconciliation, and"
+    " feedback and monitoring as counts.",
     "A donor's report as a PDF.",
 )

@@ -88,6 +88,52 @@ class ExpiringBatchSchema(ma.Schema):
     on_hand = fields.Integer(required=True)
 
 
+class FeedbackCategorySchema(ma.Schema):
+    category = fields.String(
+        required=True,
+        metadata={
+            "description": "not_received, damaged, missing_items, wrong_person, staff_conduct,"
+            " question or other: every one, in that order, zeros included."
+        },
+    )
+    count = fields.Integer(required=True, metadata={"description": "Feedback received."})
+    resolved = fields.Integer(metadata={"description": "Of which resolved or closed."})
+    median_days_to_resolve = fields.Float(allow_none=True)
+
+
+class ReportFeedbackSchema(ma.Schema):
+    by_category = fields.List(fields.Nested(FeedbackCategorySchema), required=True)
+    received = fields.Integer(metadata={"description": "Every category's feedback."})
+    resolved = fields.Integer(
+        required=True, metadata={"description": "Status resolved or closed, with its date."}
+    )
+    median_days_to_resolve = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Median days from received to resolved, one decimal; null when"
+            " none is resolved."
+        },
+    )
+
+
+class ReportPdmSchema(ma.Schema):
+    responses = fields.Integer(required=True)
+    complete_rate = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Responses that received the parcel complete / responses (0 to 1);"
+            " null when none."
+        },
+    )
+    satisfaction_mean = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Mean satisfaction (1 to 5), one decimal; null when none."},
+    )
+
+
 class DonorReportSchema(ma.Schema):
     donor = fields.String(required=True, metadata={"example": "KOICA"})
     donor_name = fields.String()
@@ -125,6 +171,20 @@ class DonorReportSchema(ma.Schema):
         metadata={
             "description": "received + adjusted = lost + on_hand + in_transit + delivered,"
             " for every batch."
+        },
+    )
+    feedback = fields.Nested(
+        ReportFeedbackSchema,
+        metadata={
+            "description": "Feedback about the donor's parcels, or from households with one:"
+            " counts only, never a text (sensitive feedback and staff conduct counted too)."
+        },
+    )
+    pdm = fields.Nested(
+        ReportPdmSchema,
+        metadata={
+            "description": "Post-distribution monitoring of the donor's parcels: counts, a rate"
+            " and a mean, never a comment."
         },
     )
 

@@ -110,6 +110,26 @@ def report_data(report: DonorReport) -> dict:
             for b in report.expiring
         ],
         "reconciled": report.reconciled,
+        # counts, rates and means only: no feedback's or comment's words
+        "feedback": {
+            "by_category": [
+                {
+                    "category": c.category,
+                    "count": c.received,
+                    "resolved": c.resolved,
+                    "median_days_to_resolve": c.median_days_to_resolve,
+                }
+                for c in report.feedback.by_category
+            ],
+            "received": report.feedback.received,
+            "resolved": report.feedback.resolved,
+            "median_days_to_resolve": report.feedback.median_days_to_resolve,
+        },
+        "pdm": {
+            "responses": report.pdm.responses,
+            "complete_rate": report.pdm.complete_rate,
+            "satisfaction_mean": report.pdm.satisfaction_mean,
+        },
     }
 
 

@@ -22,7 +22,7 @@ from kitlog.documents.spreadsheets import (
 )
 from kitlog.extensions import db
 from kitlog.i18n import readers_choice
-from kitlog.names import in_reader_language, reason_name
+from kitlog.names import feedback_category_name, in_reader_language, reason_name
 from kitlog.security import public, require
 from kitlog.services import share_links
 from kitlog.services.errors import InvalidValue
@@ -44,11 +44,13 @@ def _tables(report: DonorReport) -> dict:
         gettext=gettext,
         reason=reason_name,
         kit_name=in_reader_language,
+        category=feedback_category_name,
     )
 
 
 def csv_table(requested: str | None) -> str:
-    """The CSV's table: ?table=by_region (the default), batches or timeline."""
+    """The CSV's table: ?table=by_region (the default), batches, timeline, feedback or
+    pdm."""
     table = (requested or "by_region").strip()
     if table not in TABLES:
         raise InvalidValue(
@@ -75,6 +77,8 @@ def export_bytes(report: DonorReport, kind: str, *, table: str = "by_region") ->
         number=format_decimal,
         percent=lambda share: format_percent(share),
         reason=reason_name,
+        decimal=lambda value: format_decimal(value, format="#,##0.0"),
+        category=feedback_category_name,
     )
     return render_donor_report(
         report, organisation=current_app.config["ORGANISATION"], formats=formats
@@ -97,7 +101,8 @@ def export_response(report: DonorReport, kind: str, *, table: str = "by_region")
 @bp.get("/reports/donors/<code>.csv")
 @require("reports.read")
 def donor_report_csv(code: str):
-    """The report as CSV with an HXL row: ?table=by_region (default), batches or timeline."""
+    """The report as CSV with an HXL row: ?table=by_region (default), batches, timeline,
+    feedback or pdm."""
     table = csv_table(request.args.get("table"))
     return export_response(build_report(report_donor(code)), "csv", table=table)
 
@@ -105,7 +110,8 @@ def donor_report_csv(code: str):
 @bp.get("/reports/donors/<code>.xlsx")
 @require("reports.read")
 def donor_report_xlsx(code: str):
-    """The report as an XLSX workbook: by region, batches and timeline, with HXL rows."""
+    """The report as an XLSX workbook: by region, batches, timeline, feedback and PDM,
+    with HXL rows."""
     return export_response(build_report(report_donor(code)), "xlsx")
 
 
