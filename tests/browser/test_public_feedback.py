@@ -47,7 +47,7 @@ def test_a_visitor_sends_feedback_from_the_card_on_a_phone(make, phone_page, tmp
     db.session.commit()
     [entry] = db.session.scalars(select(Feedback)).all()
     main = page.locator("main")
-    assert main.get_by_text("Terima kasih, pesan Anda sudah terkirim").is_visible()
+    assert main.get_by_text("Terima kasih, pesan Anda sudah kami terima").is_visible()
     assert main.get_by_text(entry.number).is_visible()
     assert re.fullmatch(r"FB-\d{4}-\d{4}", entry.number)
     html = page.content()

@@ -963,6 +963,16 @@ NOT_FREE_TEXT = {
     "household_cards.short_code": "generated",
     "collectors.nik": "16 digits",
     "distribution_sites.place_code": "an official place's code (a foreign key into places)",
+    "feedback.number": "generated",
+    "feedback.idempotency_key": "never shown",
+    "feedback.category": "one of the categories",
+    "feedback.channel": "one of the channels",
+    "feedback.status": "one of the statuses",
+    "feedback.source_key": "never shown (a keyed hash of an address)",
+    "feedback_events.from_status": "one of the statuses",
+    "feedback_events.status": "one of the statuses",
+    "pdm_responses.idempotency_key": "never shown",
+    "pdm_responses.items_missing": "JSON: a list of item positions",
 }
 APPEND_ONLY = {"stock_movements", "scans"}
 # Unique columns get their markup on one row only.

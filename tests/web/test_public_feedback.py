@@ -107,7 +107,7 @@ def test_a_household_sends_feedback_from_its_card_with_no_login(app, carded):
     assert thanks.status_code == 200
     [entry] = _stored()
     words = text_of(thanks)
-    assert "Terima kasih, pesan Anda sudah terkirim" in words
+    assert "Terima kasih, pesan Anda sudah kami terima" in words
     assert NUMBER.findall(words) == [entry.number]
     assert "Sabunnya" not in words  # the thanks and the number, nothing else
     _assert_nothing_personal(thanks, household)
@@ -180,7 +180,7 @@ def test_a_robot_that_fills_the_honeypot_is_thanked_and_nothing_is_stored(app, c
         website="http://spam.example",
     )
     assert response.status_code == 200
-    assert "Terima kasih, pesan Anda sudah terkirim" in text_of(response)
+    assert "Terima kasih, pesan Anda sudah kami terima" in text_of(response)
     assert NUMBER.search(text_of(response))
     _assert_nothing_personal(response, household)
     assert _stored() == []
@@ -229,7 +229,7 @@ def test_a_form_without_a_category_or_a_message_is_shown_again_in_indonesian(app
     client = _visitor(app)
     response = _send(client, card.token, text="   ")
     assert response.status_code == 422
-    assert "Pesan belum terkirim" in text_of(response)
+    assert "Pesan belum disampaikan" in text_of(response)
     assert "Pilih dulu masukan Anda tentang apa." in field_errors(response, "category")
     assert field_errors(response, "text") == "Tulis pesan Anda."
     _assert_nothing_personal(response, household)

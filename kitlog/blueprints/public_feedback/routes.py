@@ -66,7 +66,7 @@ def feedback(token: str):
 def _expired(_error: CSRFError):
     """A form kept open too long (or its cookie lost): shown again with what was written,
     to send once more, rather than an error page."""
-    db.session.rollback()
+    discard()
     form = PublicFeedbackForm()
     form.form_errors.append(
         _("The page was open for too long. Check your message and send it again.")
