@@ -71,6 +71,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # distribution sites: planned with the round, read by the staff
     "sites.read": frozenset({Role.ADMIN, Role.WAREHOUSE, Role.FIELD}),
     "sites.write": frozenset({Role.ADMIN}),
+    # post-distribution monitoring: the administrator draws the samples and reads the
+    # results; the field officer surveys the sampled households (names: households.read)
+    "pdm.manage": frozenset({Role.ADMIN}),
+    "pdm.survey": frozenset({Role.ADMIN, Role.FIELD}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

@@ -17,6 +17,7 @@ def register_all(app: Flask) -> None:
         households,
         main,
         manifests,
+        pdm,
         printing,
         reference,
         reports,
@@ -39,6 +40,7 @@ def register_all(app: Flask) -> None:
         door,
         site,
         follow_ups,
+        pdm,
         reports,
         admin,
     ):

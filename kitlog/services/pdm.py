@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import LazyString, format_date, gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -43,6 +43,7 @@ from kitlog.services import audit
 from kitlog.services.distribution import find_parcel
 from kitlog.services.errors import Conflict, FieldError, InvalidValue, InvalidValues, NotFound
 from kitlog.services.locking import lock_row
+from kitlog.services.time_zones import format_day
 from kitlog.text import storable
 
 SAMPLED = "pdm.sample"
@@ -262,9 +263,27 @@ def _answered_on(moment: datetime) -> LazyString:
     return LazyString(
         lambda: gettext(
             "This household already answered for this parcel on %(date)s.",
-            date=format_date(moment, "medium"),
+            date=format_day(moment),
         )
     )
+
+
+def refusal(session: Session, parcel: Parcel) -> Conflict | None:
+    """Why the parcel's household may not be surveyed (None: it may): not delivered,
+    answered already, or not drawn in a sample of its round."""
+    if parcel.status != ParcelStatus.DELIVERED:
+        return Conflict(
+            _l("This parcel has not been delivered: only a delivered parcel can be surveyed."),
+            field="parcel",
+        )
+    answered = session.scalar(select(PdmResponse).where(PdmResponse.parcel_id == parcel.id))
+    if answered is not None:
+        return Conflict(_answered_on(as_utc(answered.created_at)), field="parcel")
+    if not is_sampled(session, parcel):
+        return Conflict(
+            _l("This parcel is not in a monitoring sample of its round."), field="parcel"
+        )
+    return None
 
 
 def record_response(
@@ -289,18 +308,9 @@ def record_response(
                 )
             return earlier, False
     parcel = lock_row(session, parcel)
-    if parcel.status != ParcelStatus.DELIVERED:
-        raise Conflict(
-            _l("This parcel has not been delivered: only a delivered parcel can be surveyed."),
-            field="parcel",
-        )
-    answered = session.scalar(select(PdmResponse).where(PdmResponse.parcel_id == parcel.id))
-    if answered is not None:
-        raise Conflict(_answered_on(as_utc(answered.created_at)), field="parcel")
-    if not is_sampled(session, parcel):
-        raise Conflict(
-            _l("This parcel is not in a monitoring sample of its round."), field="parcel"
-        )
+    refused = refusal(session, parcel)
+    if refused is not None:
+        raise refused
     errors: list[FieldError] = []
     complete = values.get("received_complete")
     if not isinstance(complete, bool):
