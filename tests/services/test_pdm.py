@@ -144,11 +144,12 @@ def test_a_parcel_not_delivered_or_not_sampled_is_refused(w):
     sample(w, size=2, seed=7)
     drawn = {line.parcel_id for line in pdm.current_sample(db.session, w.round).parcels}
     on_the_road = w.parcels[7]
-    with pytest.raises(Conflict, match="not been delivered"):
-        answer(w, on_the_road)
     outside = next(p for p in w.parcels[:6] if p.id not in drawn)
-    with pytest.raises(Conflict, match="not in a monitoring sample"):
-        answer(w, outside)
+    with force_locale("en"):
+        with pytest.raises(Conflict, match="not been delivered"):
+            answer(w, on_the_road)
+        with pytest.raises(Conflict, match="not in a monitoring sample"):
+            answer(w, outside)
 
 
 def test_bad_answers_are_each_named(w):
