@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from kitlog.blueprints.distribution.forms import CheckboxesField
 from kitlog.forms import KITS_INPUT, FieldErrorsForm, choice
 from kitlog.models.feedback import MAX_COMMENT, SATISFACTION_RANGE
 from kitlog.services.pdm import MAX_SEED
+
+
+class ItemsField(CheckboxesField):
+    """The kit's items by position, as checkboxes; one not in the kit is refused."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class DrawSampleForm(FieldErrorsForm):
@@ -37,7 +45,7 @@ class SurveyForm(FieldErrorsForm):
         choices=[choice("yes", _l("Yes, complete")), choice("no", _l("No, something was missing"))],
         validators=[InputRequired(message=_l("Say whether the kit was complete: yes or no."))],  # type: ignore[arg-type]
     )
-    items_missing = CheckboxesField(
+    items_missing = ItemsField(
         _l("Which items were missing?"),  # type: ignore[arg-type]
     )
     satisfaction = RadioField(
