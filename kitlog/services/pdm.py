@@ -157,9 +157,7 @@ def current_sample(session: Session, round_: Round) -> PdmSample | None:
 
 def current_samples(session: Session) -> list[PdmSample]:
     """Each round's latest sample, newest round first: the field officer's survey list."""
-    latest = (
-        select(func.max(PdmSample.id)).group_by(PdmSample.round_id).scalar_subquery()
-    )
+    latest = select(func.max(PdmSample.id)).group_by(PdmSample.round_id).scalar_subquery()
     return list(
         session.scalars(
             select(PdmSample).where(PdmSample.id.in_(latest)).order_by(PdmSample.round_id.desc())
@@ -169,9 +167,7 @@ def current_samples(session: Session) -> list[PdmSample]:
 
 def is_sampled(session: Session, parcel: Parcel) -> bool:
     """Was the parcel drawn in any sample of its round?"""
-    return bool(
-        session.scalar(select(exists().where(PdmSampleParcel.parcel_id == parcel.id)))
-    )
+    return bool(session.scalar(select(exists().where(PdmSampleParcel.parcel_id == parcel.id))))
 
 
 def responses_by_parcel(session: Session, parcel_ids: list[int]) -> dict[int, PdmResponse]:
@@ -317,7 +313,9 @@ def record_response(
         errors.append(
             FieldError("received_complete", _l("Say whether the kit was complete: yes or no."))
         )
-    positions, item_errors = _item_positions(values.get("items_missing"), kit_items(session, parcel))
+    positions, item_errors = _item_positions(
+        values.get("items_missing"), kit_items(session, parcel)
+    )
     errors += item_errors
     if complete is True and positions:
         errors.append(
@@ -331,7 +329,10 @@ def record_response(
         or not low <= satisfaction <= high
     ):
         errors.append(
-            FieldError("satisfaction", _l("Choose a satisfaction from %(low)s to %(high)s.", low=low, high=high))
+            FieldError(
+                "satisfaction",
+                _l("Choose a satisfaction from %(low)s to %(high)s.", low=low, high=high),
+            )
         )
     comment = values.get("comment") or ""
     if not isinstance(comment, str):
@@ -339,9 +340,7 @@ def record_response(
         comment = ""
     comment = "\n".join(" ".join(line.split()) for line in comment.strip().splitlines()).strip()
     if len(comment) > MAX_COMMENT:
-        errors.append(
-            FieldError("comment", _l("Keep this under %(n)s characters.", n=MAX_COMMENT))
-        )
+        errors.append(FieldError("comment", _l("Keep this under %(n)s characters.", n=MAX_COMMENT)))
     elif not storable(comment):
         errors.append(FieldError("comment", _l("Contains characters that are not allowed.")))
     if errors:

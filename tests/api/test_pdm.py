@@ -106,7 +106,10 @@ def test_a_field_officer_records_a_households_answers(w, as_user):
     answer = response.get_json()
     assert answer["parcel"] == format_short_code(parcel.short_code)
     assert answer["received_complete"] is False and answer["satisfaction"] == 3
-    assert answer["items_missing"] == [{"position": 1, "item": "Mask"}, {"position": 2, "item": "Soap"}]
+    assert answer["items_missing"] == [
+        {"position": 1, "item": "Mask"},
+        {"position": 2, "item": "Soap"},
+    ]
     assert answer["comment"] == "Sabun kurang satu"
     again = respond(w, as_user, parcel, idempotency_key="phone-a")
     assert again.status_code == 200 and again.get_json()["id"] == answer["id"]
@@ -132,8 +135,9 @@ def test_a_parcel_not_delivered_or_not_sampled_is_refused(w, as_user):
 def test_bad_answers_are_refused_naming_each_field(w, as_user):
     parcel = sampled(w, as_user)[0]
     body = assert_problem(
-        respond(w, as_user, parcel, received_complete=False, items_missing=["torch"],
-                satisfaction=0),  # fmt: skip
+        respond(
+            w, as_user, parcel, received_complete=False, items_missing=["torch"], satisfaction=0
+        ),  # fmt: skip
         422,
     )
     assert {e["field"] for e in body["errors"]} == {"items_missing", "satisfaction"}

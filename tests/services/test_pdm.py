@@ -127,7 +127,9 @@ def test_a_sampled_delivered_parcel_is_answered_once(w):
     with pytest.raises(Conflict) as refused:
         answer(w, parcel)
     with force_locale("en"):
-        assert str(refused.value) == "This household already answered for this parcel on 3 Dec 2026."
+        assert (
+            str(refused.value) == "This household already answered for this parcel on 3 Dec 2026."
+        )
 
 
 def test_the_same_key_again_gives_the_same_response_and_nothing_new(w):

@@ -116,8 +116,12 @@ def test_the_field_officer_surveys_a_sampled_household(w, login, browser):
     assert "Was the kit complete?" in text and "Mask" in text and "Soap" in text
     saved = browser.submit(
         path,
-        {"received_complete": "no", "items_missing": ["2"], "satisfaction": "4",
-         "comment": "Sabun tidak ada"},  # fmt: skip
+        {
+            "received_complete": "no",
+            "items_missing": ["2"],
+            "satisfaction": "4",
+            "comment": "Sabun tidak ada",
+        },  # fmt: skip
     )
     assert saved.status_code == 302
     saved = browser.get(saved.location)
@@ -141,8 +145,12 @@ def test_the_administrator_sees_the_results(w, login, browser):
     for parcel, complete, missing, score in ((first, True, [], 5), (second, False, [1], 2)):
         pdm.record_response(
             db.session,
-            {"parcel": parcel.id, "received_complete": complete, "items_missing": missing,
-             "satisfaction": score},  # fmt: skip
+            {
+                "parcel": parcel.id,
+                "received_complete": complete,
+                "items_missing": missing,
+                "satisfaction": score,
+            },  # fmt: skip
             user=w.siti,
         )
     db.session.commit()

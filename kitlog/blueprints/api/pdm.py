@@ -80,9 +80,7 @@ class ResponseArgs(ma.Schema):
             " contents (1, 2…) or by name; only when the kit was not complete."
         },
     )
-    satisfaction = fields.Integer(
-        required=True, strict=True, metadata={"minimum": 1, "maximum": 5}
-    )
+    satisfaction = fields.Integer(required=True, strict=True, metadata={"minimum": 1, "maximum": 5})
     comment = Text(MAX_COMMENT, load_default="")
     idempotency_key = Text(
         service.MAX_IDEMPOTENCY_KEY,
@@ -132,7 +130,7 @@ class ResultsSchema(ma.Schema):
         keys=fields.String(),
         values=fields.Integer(),
         required=True,
-        metadata={"description": "How many answered each score, \"1\" to \"5\"."},
+        metadata={"description": 'How many answered each score, "1" to "5".'},
     )
     items_missing = fields.List(fields.Nested(CountSchema), required=True)
     sample = fields.Nested(ResultSampleSchema, allow_none=True)
@@ -159,7 +157,7 @@ def dump_sample(sample: PdmSample) -> dict:
 
 def dump_response(response: PdmResponse) -> dict:
     parcel: Parcel = response.parcel
-    items = {i.position: i for i in service.kit_items(db.session, parcel)}
+    items = {i.position: i for i in service.kit_items(db.session(), parcel)}
     return {
         "id": response.id,
         "parcel": format_short_code(parcel.short_code),
@@ -242,4 +240,3 @@ def record_response(data):
     gives the same response with 200 and records nothing new."""
     response, new = service.record_response(db.session, data, user=acting_user())
     return dump_response(response), (201 if new else 200)
-

@@ -29,7 +29,7 @@ def _look(households: int, round_ref: str = "") -> None:
     # in it, as record_look's own transaction would wait on that lock.
     look = audit.record if request.method == "POST" else audit.record_look
     look(
-        db.session,
+        db.session(),
         "pdm.households",
         user=current_user,
         object_type="round",
@@ -44,7 +44,7 @@ def _sample_rows(sample: PdmSample | None) -> list[dict]:
     if sample is None:
         return []
     lines = list(sample.parcels)
-    answers = service.responses_by_parcel(db.session, [line.parcel_id for line in lines])
+    answers = service.responses_by_parcel(db.session(), [line.parcel_id for line in lines])
     return [
         {
             "position": line.position,
@@ -57,15 +57,18 @@ def _sample_rows(sample: PdmSample | None) -> list[dict]:
 
 
 def _round_page(round_: Round, form: DrawSampleForm | None = None, status: int = 200):
-    population = len(service.delivered_parcel_ids(db.session, round_))
+    population = len(service.delivered_parcel_ids(db.session(), round_))
     if form is None:
         form = DrawSampleForm(formdata=None, data={"size": service.default_size(population)})
-    results = service.round_results(db.session, round_)
+    results = service.round_results(db.session(), round_)
     rows = _sample_rows(results.sample)
     _look(len(rows), str(round_.id))
     items = {}
     if results.missing:
-        items = {m.position: kit_item_name(m.item) if m.item else str(m.position) for m in results.missing}
+        items = {
+            m.position: kit_item_name(m.item) if m.item else str(m.position)
+            for m in results.missing
+        }
     return render_template(
         "pdm/round.html",
         round=round_,
@@ -97,7 +100,7 @@ def draw(round_id: int):
         return _round_page(round_, form, 422)
     sample = form.save(
         lambda: service.draw_sample(
-            db.session, round_, size=form.size.data, seed=form.seed.data, user=current_user
+            db.session(), round_, size=form.size.data, seed=form.seed.data, user=current_user
         )
     )
     if sample is None:
@@ -124,13 +127,13 @@ def index():
 
 def _parcel_or_404(parcel_code: str) -> Parcel:
     try:
-        return find_parcel(db.session, parcel_code)
+        return find_parcel(db.session(), parcel_code)
     except NotFound:
         abort(404)
 
 
 def _survey_page(parcel: Parcel, form: SurveyForm, status: int = 200, refused=None):
-    items = service.kit_items(db.session, parcel)
+    items = service.kit_items(db.session(), parcel)
     form.items_missing.choices = [(i.position, kit_item_name(i)) for i in items]
     return render_template(
         "pdm/survey.html",
@@ -147,14 +150,14 @@ def _survey_page(parcel: Parcel, form: SurveyForm, status: int = 200, refused=No
 def survey(parcel_code: str):
     """A sampled household's survey: complete or not, what was missing, satisfaction."""
     parcel = _parcel_or_404(parcel_code)
-    refused = service.refusal(db.session, parcel)
+    refused = service.refusal(db.session(), parcel)
     if refused is not None:
         return _survey_page(parcel, SurveyForm(formdata=None), 409, refused=str(refused))
     form = SurveyForm()
     if request.method == "GET":
         return _survey_page(parcel, form)
     form.items_missing.choices = [
-        (i.position, kit_item_name(i)) for i in service.kit_items(db.session, parcel)
+        (i.position, kit_item_name(i)) for i in service.kit_items(db.session(), parcel)
     ]
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -163,7 +166,7 @@ def survey(parcel_code: str):
     complete = form.received_complete.data == "yes"
     saved = form.save(
         lambda: service.record_response(
-            db.session,
+            db.session(),
             {
                 "parcel": parcel.id,
                 "received_complete": complete,
