@@ -180,9 +180,9 @@ def responses_by_parcel(session: Session, parcel_ids: list[int]) -> dict[int, Pd
     }
 
 
-def kit_items(session: Session, parcel: Parcel) -> list[KitItem]:
-    """The contents of the parcel's kit type (a round's batches are all of one kit type)."""
-    batches = parcel.round.batches
+def kit_items(session: Session, round_: Round) -> list[KitItem]:
+    """The contents of the round's kit type (a round's batches are all of one kit type)."""
+    batches = round_.batches
     if not batches:
         return []
     return list(
@@ -314,7 +314,7 @@ def record_response(
             FieldError("received_complete", _l("Say whether the kit was complete: yes or no."))
         )
     positions, item_errors = _item_positions(
-        values.get("items_missing"), kit_items(session, parcel)
+        values.get("items_missing"), kit_items(session, parcel.round)
     )
     errors += item_errors
     if complete is True and positions:
@@ -415,10 +415,7 @@ def round_results(session: Session, round_: Round) -> RoundResults:
         results.satisfaction_mean = sum(r.satisfaction for r in rows) / len(rows)
     counts = Counter(p for r in rows for p in missing_positions(r))
     if counts:
-        items = {
-            i.position: i
-            for i in kit_items(session, session.get(Parcel, rows[0].parcel_id))  # type: ignore[arg-type]
-        }
+        items = {i.position: i for i in kit_items(session, round_)}
         results.missing = [
             MissingItem(position, items.get(position), n)
             for position, n in sorted(counts.items(), key=lambda pn: (-pn[1], pn[0]))

@@ -157,7 +157,7 @@ def dump_sample(sample: PdmSample) -> dict:
 
 def dump_response(response: PdmResponse) -> dict:
     parcel: Parcel = response.parcel
-    items = {i.position: i for i in service.kit_items(db.session(), parcel)}
+    items = {i.position: i for i in service.kit_items(db.session(), parcel.round)}
     return {
         "id": response.id,
         "parcel": format_short_code(parcel.short_code),

@@ -8,7 +8,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kitlog.blueprints.distribution.forms import CheckboxesField
-from kitlog.forms import KITS_INPUT, FieldErrorsForm
+from kitlog.forms import KITS_INPUT, FieldErrorsForm, choice
 from kitlog.models.feedback import MAX_COMMENT, SATISFACTION_RANGE
 from kitlog.services.pdm import MAX_SEED
 
@@ -42,9 +42,10 @@ class SurveyForm(FieldErrorsForm):
 
     received_complete = RadioField(
         _l("Was the kit complete?"),  # type: ignore[arg-type]
+        # kitlog's choice() is a SelectChoice, which WTForms' hints do not know yet
         choices=[
-            ("yes", _l("Yes, complete")),  # type: ignore[list-item]
-            ("no", _l("No, something was missing")),  # type: ignore[list-item]
+            choice("yes", _l("Yes, complete")),  # type: ignore[list-item]
+            choice("no", _l("No, something was missing")),  # type: ignore[list-item]
         ],
         validators=[InputRequired(message=_l("Say whether the kit was complete: yes or no."))],  # type: ignore[arg-type]
     )
@@ -54,7 +55,10 @@ class SurveyForm(FieldErrorsForm):
     satisfaction = RadioField(
         _l("How satisfied is the household, from 1 to 5?"),  # type: ignore[arg-type]
         coerce=int,
-        choices=[(n, str(n)) for n in range(SATISFACTION_RANGE[0], SATISFACTION_RANGE[1] + 1)],
+        choices=[
+            choice(n, str(n))  # type: ignore[misc]  # a SelectChoice, as above
+            for n in range(SATISFACTION_RANGE[0], SATISFACTION_RANGE[1] + 1)
+        ],
         validators=[
             InputRequired(
                 message=_l(  # type: ignore[arg-type]

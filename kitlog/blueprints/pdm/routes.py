@@ -10,6 +10,7 @@ from flask_login import current_user
 from kitlog.blueprints.pdm import bp
 from kitlog.blueprints.pdm.forms import DrawSampleForm, SurveyForm
 from kitlog.extensions import db
+from kitlog.forms import choice
 from kitlog.models import Parcel, Round
 from kitlog.models.feedback import PdmSample
 from kitlog.names import kit_item_name
@@ -132,9 +133,15 @@ def _parcel_or_404(parcel_code: str) -> Parcel:
         abort(404)
 
 
+def _offer_items(form: SurveyForm, parcel: Parcel) -> None:
+    """The kit's items, by position, as the missing items' checkboxes."""
+    items = service.kit_items(db.session(), parcel.round)
+    # a SelectChoice each (WTForms deprecates tuples), which its hints do not know yet
+    form.items_missing.choices = [choice(i.position, kit_item_name(i)) for i in items]  # type: ignore[misc]
+
+
 def _survey_page(parcel: Parcel, form: SurveyForm, status: int = 200, refused=None):
-    items = service.kit_items(db.session(), parcel)
-    form.items_missing.choices = [(i.position, kit_item_name(i)) for i in items]
+    _offer_items(form, parcel)
     return render_template(
         "pdm/survey.html",
         parcel=parcel,
@@ -156,9 +163,7 @@ def survey(parcel_code: str):
     form = SurveyForm()
     if request.method == "GET":
         return _survey_page(parcel, form)
-    form.items_missing.choices = [
-        (i.position, kit_item_name(i)) for i in service.kit_items(db.session(), parcel)
-    ]
+    _offer_items(form, parcel)
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
