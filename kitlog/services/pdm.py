@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import LazyString, gettext
+from flask_babel import LazyString, gettext, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -116,9 +116,10 @@ def draw_sample(
         raise InvalidValue(_l("Draw at least one household."), field="size")
     if size > len(population):
         raise InvalidValue(
-            _l(
-                "Only %(n)s parcels of this round have been delivered: draw at most %(n)s.",
-                n=len(population),
+            lazy_ngettext(
+                "Only %(num)s parcel of this round has been delivered: draw at most %(num)s.",
+                "Only %(num)s parcels of this round have been delivered: draw at most %(num)s.",
+                len(population),
             ),
             field="size",
         )
