@@ -114,6 +114,9 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "site.households": _l("Site households saved on a phone"),
     "collector.add": _l("Collector named"),
     "collector.deactivate": _l("Collector removed"),
+    "pdm.sample": _l("Monitoring sample drawn"),
+    "pdm.response": _l("Monitoring answers recorded"),
+    "pdm.households": _l("Monitoring households read"),
 }
 
 # -- stock ---------------------------------------------------------------------------------
