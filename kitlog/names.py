@@ -123,6 +123,9 @@ AUDIT_ACTION_NAMES: dict[str, LazyString] = {
     "collector.add": _l("Collector named"),
     "collector.deactivate": _l("Collector removed"),
     "feedback.sensitive_read": _l("Sensitive feedback read"),
+    "pdm.sample": _l("Monitoring sample drawn"),
+    "pdm.response": _l("Monitoring answers recorded"),
+    "pdm.households": _l("Monitoring households read"),
 }
 
 # -- stock ---------------------------------------------------------------------------------

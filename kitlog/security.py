@@ -78,6 +78,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # (the service filters); answering them (status, response) is the administrator's
     "feedback.read": frozenset({Role.ADMIN, Role.FIELD}),
     "feedback.manage": frozenset({Role.ADMIN}),
+    # post-distribution monitoring: the administrator draws the samples and reads the
+    # results; the field officer surveys the sampled households (names: households.read)
+    "pdm.manage": frozenset({Role.ADMIN}),
+    "pdm.survey": frozenset({Role.ADMIN, Role.FIELD}),
 }
 
 PERMISSION_ATTR = "_kitlog_permission"

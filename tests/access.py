@@ -214,6 +214,15 @@ MATRIX: dict[str, frozenset[str] | str] = {
     "distribution.edit_site": ADMIN,
     "distribution.site_manifest": ADMIN,
     "distribution.end_site_day": ADMIN,
+    # post-distribution monitoring: the administrator samples and reads the results; the
+    # field officer surveys the sampled households (their names: never the warehouse's)
+    "pdm.round_page": ADMIN,
+    "pdm.draw": ADMIN,
+    "pdm.index": HOUSEHOLDS,
+    "pdm.survey": HOUSEHOLDS,
+    "api_pdm.draw_sample": ADMIN,
+    "api_pdm.round_results": ADMIN,
+    "api_pdm.record_response": HOUSEHOLDS,
     # donor reports: aggregates; a donor user sees their own donor's only
     "reports.index": REPORTS,
     "reports.donor_report": REPORTS,
@@ -256,6 +265,8 @@ GET_ANSWERS: dict[str, dict[str, int]] = {
     # no feedback exists in this world
     "feedback.show": {"admin": 404, "field": 404},
     "api_feedback.get_feedback": {"admin": 404, "field": 404},
+    # the sample parcel is in no monitoring sample: its survey is refused, saying why
+    "pdm.survey": {"admin": 409, "field": 409},
 }
 
 # Query arguments a GET needs to mean anything (filled from the samples).

@@ -35,7 +35,7 @@ DONOR_MAY_USE = {
     "reports.shared_report_csv": "the same, as a file",
     "reports.shared_report_xlsx": "the same, as a file",
     "reports.shared_report_pdf": "the same, as a file",
-    "public_feedback.feedback": "a household's feedback page is public by its card (it names no one)",
+    "public_feedback.feedback": "a household's feedback page is public (it names no one)",
 }
 # Routes whose argument names no object in this world: 404 is the honest answer there.
 NO_SUCH_OBJECT = {"admin.edit_user", "households.import_job", "printing.edit_printer"}

@@ -18,6 +18,7 @@ def register_all(app: Flask) -> None:
         households,
         main,
         manifests,
+        pdm,
         printing,
         public_feedback,
         reference,
@@ -43,6 +44,7 @@ def register_all(app: Flask) -> None:
         site,
         follow_ups,
         feedback,
+        pdm,
         reports,
         admin,
     ):
