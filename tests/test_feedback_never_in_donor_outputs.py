@@ -25,7 +25,7 @@ from kitlog.extensions import db
 from kitlog.models import FEEDBACK_CATEGORIES, Feedback, FeedbackEvent, PdmResponse
 from kitlog.services import share_links
 from kitlog.services.reports import donor_report
-from tests.test_no_personal_data_in_exports import (
+from tests.exports import (
     as_text,
     every_export,
     leaks,

@@ -108,4 +108,4 @@ def test_the_files_are_documented(client):
         assert {"401", "403", "404"} <= set(operation["responses"])
     csv_parameters = spec["paths"]["/api/v1/reports/donors/{code}.csv"]["get"]["parameters"]
     table = next(p for p in csv_parameters if p["name"] == "table")
-    assert table["schema"]["enum"] == ["by_region", "batches", "timeline"]
+    assert table["schema"]["enum"] == ["by_region", "batches", "timeline", "feedback", "pdm"]

@@ -19,6 +19,7 @@ from kitlog.documents.spreadsheets import (
     render_xlsx,
     report_tables,
 )
+from kitlog.models import FEEDBACK_CATEGORIES
 from kitlog.names import in_reader_language
 from tests.documents.reports import sample_report
 
@@ -198,12 +199,12 @@ def read_workbook(data: bytes) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(data))
 
 
-def test_the_workbook_has_three_sheets_with_numbers_as_numbers_and_dates_as_dates():
+def test_the_workbook_has_a_sheet_a_table_with_numbers_as_numbers_and_dates_as_dates():
     report = sample_report()
     tables = report_tables(report, organisation="IOM")
     book = read_workbook(render_xlsx(list(tables.values()), title="KOICA"))
 
-    assert book.sheetnames == ["By region", "Batches", "Timeline"]
+    assert book.sheetnames == ["By region", "Batches", "Timeline", "Feedback", "Monitoring (PDM)"]
     regions = list(book["By region"].iter_rows(values_only=True))
     assert list(regions[0]) == tables["by_region"].headers
     assert list(regions[1]) == tables["by_region"].hashtags
@@ -268,4 +269,6 @@ def test_an_empty_report_still_has_its_header_and_hxl_rows():
     tables = report_tables(report, organisation="IOM")
     assert len(csv_rows(render_csv(tables["by_region"]))) == 2
     book = read_workbook(render_xlsx(list(tables.values())))
-    assert [sheet.max_row for sheet in book.worksheets] == [2, 2, 2]
+    # the feedback table has a row for each category, at zero; the monitoring's one row
+    categories = len(FEEDBACK_CATEGORIES)
+    assert [sheet.max_row for sheet in book.worksheets] == [2, 2, 2, 2 + categories, 3]

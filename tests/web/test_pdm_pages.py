@@ -168,7 +168,7 @@ def test_a_survey_without_an_answer_is_refused_in_indonesian(w, login, browser):
     refused = browser.submit(f"/pdm/survey/{parcel.short_code}", {"comment": ""})
     assert refused.status_code == 422
     text = text_of(refused)
-    assert "Pilih apakah paketnya lengkap: ya atau tidak." in text
+    assert "Pilih apakah kitnya lengkap: ya atau tidak." in text
     assert "Pilih tingkat kepuasan dari 1 sampai 5." in text
     assert db.session.scalar(select(func.count()).select_from(PdmResponse)) == 0
 
