@@ -66,7 +66,7 @@ def sample(make):
 
 
 def test_surveys_saved_on_the_phone_open_and_are_answered_offline_then_sent_once(
-    phone_page, make, sample
+    phone_page, make, sample, tmp_path
 ):
     officer = make.user("field", language="id")
     parcel = sample.parcels[1].parcel
@@ -90,6 +90,9 @@ def test_surveys_saved_on_the_phone_open_and_are_answered_offline_then_sent_once
         )
     )
     assert_no_sideways_scroll(page)
+    found = page.evaluate(RUN_AXE_JS)
+    assert [v for v in found if v["impact"] in FAILING_IMPACTS] == []
+    page.screenshot(path=str(tmp_path / "pdm-list-saved.png"), full_page=True)
 
     # In the village, no signal: the list opens from the phone, then the household's survey.
     page.context.set_offline(True)
@@ -125,6 +128,7 @@ def test_surveys_saved_on_the_phone_open_and_are_answered_offline_then_sent_once
         )
     )
     assert_no_sideways_scroll(page)
+    page.screenshot(path=str(tmp_path / "pdm-survey-waiting.png"), full_page=True)
     assert responses() == []
 
     # Back to the list, still offline: the household's answer waits.
