@@ -11,7 +11,10 @@ A parcel that is not in any sample of its round is refused: the results stand fo
 round only because the households answering were drawn at random, not chosen.
 
 A response answers for one parcel, once. A phone's outbox may send the same answer again:
-the same idempotency key gives back the response already recorded, and nothing new.
+the same idempotency key gives back the response already recorded, and nothing new, also
+when the sends arrive at the same moment (a signal that comes and goes): the key is looked
+up again once the parcel is locked, and an insert that still meets the database's unique
+key gives way to the response that got there first.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from flask_babel import LazyString, gettext, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kitlog.models import KitItem, Parcel, ParcelStatus, Round
@@ -283,6 +287,20 @@ def refusal(session: Session, parcel: Parcel) -> Conflict | None:
     return None
 
 
+def _sent_before(session: Session, key: str | None, parcel: Parcel) -> PdmResponse | None:
+    """The response an idempotency key already recorded (None: a new key); a key used for
+    another parcel is refused."""
+    if key is None:
+        return None
+    earlier = session.scalar(select(PdmResponse).where(PdmResponse.idempotency_key == key))
+    if earlier is not None and earlier.parcel_id != parcel.id:
+        raise Conflict(
+            _l("This idempotency key was already used for another parcel."),
+            field="idempotency_key",
+        )
+    return earlier
+
+
 def record_response(
     session: Session, values: dict[str, Any], *, user: Any, now: datetime | None = None
 ) -> tuple[PdmResponse, bool]:
@@ -295,16 +313,15 @@ def record_response(
             field="idempotency_key",
         )
     parcel = _parcel(session, values.get("parcel"))
-    if key is not None:
-        earlier = session.scalar(select(PdmResponse).where(PdmResponse.idempotency_key == key))
-        if earlier is not None:
-            if earlier.parcel_id != parcel.id:
-                raise Conflict(
-                    _l("This idempotency key was already used for another parcel."),
-                    field="idempotency_key",
-                )
-            return earlier, False
+    earlier = _sent_before(session, key, parcel)
+    if earlier is not None:
+        return earlier, False
     parcel = lock_row(session, parcel)
+    # A send of the same key that held the lock first has answered by now: its answer,
+    # not "already answered".
+    earlier = _sent_before(session, key, parcel)
+    if earlier is not None:
+        return earlier, False
     refused = refusal(session, parcel)
     if refused is not None:
         raise refused
@@ -356,8 +373,22 @@ def record_response(
         created_at=now or utcnow(),
         created_by_id=getattr(user, "id", None),
     )
-    session.add(response)
-    session.flush()
+    savepoint = session.begin_nested()
+    try:
+        session.add(response)
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        # Another send got there between the look-up and the insert: the database's unique
+        # key kept it to one response, which is this key's answer too.
+        savepoint.rollback()
+        first = _sent_before(session, key, parcel)
+        if first is not None:
+            return first, False
+        refused = refusal(session, parcel)
+        if refused is not None:
+            raise refused from None
+        raise
     audit.record(
         session,
         ANSWERED,

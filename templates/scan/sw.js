@@ -1,4 +1,5 @@
-/* kitlog service worker: the scan station and the delivery page work with no network.
+/* kitlog service worker: the scan station, the delivery page and the monitoring survey
+ * work with no network.
  *
  * Rendered by kitlog/blueprints/scan/routes.py (GET /sw.js). VERSION is a hash of every
  * file it precaches and of this file, so a deploy that changes any of them installs a new
@@ -6,9 +7,12 @@
  *
  * - /static/: cache first (the files are precached at install).
  * - Pages: network first; offline, the cached copy, else the offline page (kept with the
- *   shell: it names no user). Only the offline pages (the station, the delivery page) are
- *   kept; a parcel page /p/<token>
- *   opened offline gets the delivery page, which reads the token from the address.
+ *   shell: it names no user). Only the offline pages (the station, the delivery page, the
+ *   survey list) are kept, and every survey page (/pdm/survey/<code>) fetched while online:
+ *   opened from the list, or fetched by the list's "Save the surveys on this phone"
+ *   (pdm.js), which is not a navigation; a survey the server no longer offers (answered:
+ *   409) is forgotten. A parcel page /p/<token> opened offline gets the delivery page,
+ *   which reads the token from the address.
  * - Never the API, never anything but GET.
  * - A POST to log in, log out or switch language clears the cached pages: they belong to
  *   the user (and the language) that loaded them.
@@ -23,6 +27,7 @@ var PAGE_URLS = {{ page_urls | tojson }};
 var OFFLINE_URL = {{ offline_url | tojson }};
 var DELIVER_URL = {{ deliver_url | tojson }};
 var PARCEL_PREFIX = {{ parcel_prefix | tojson }};
+var SURVEY_PREFIX = {{ survey_prefix | tojson }};
 var STATIC_PREFIX = {{ static_prefix | tojson }};
 var API_PREFIX = {{ api_prefix | tojson }};
 var CLEAR_ON_POST = {{ clear_on_post | tojson }};
@@ -123,6 +128,23 @@ function isParcelPage(url) {
   return url.pathname.indexOf(PARCEL_PREFIX) === 0 && url.pathname.length > PARCEL_PREFIX.length;
 }
 
+function isSurveyPage(url) {
+  return (
+    !!SURVEY_PREFIX &&
+    url.pathname.indexOf(SURVEY_PREFIX) === 0 &&
+    url.pathname.length > SURVEY_PREFIX.length
+  );
+}
+
+function isKept(url) {
+  return PAGE_URLS.indexOf(pageKey(url)) !== -1 || isSurveyPage(url);
+}
+
+// A survey the server refuses now (answered, not delivered, gone) is not shown offline.
+function forgotten(response) {
+  return response && [403, 404, 409, 410].indexOf(response.status) !== -1;
+}
+
 function cachedPage(url) {
   var offline = function () {
     return caches.open(SHELL).then(function (cache) {
@@ -145,14 +167,31 @@ function cachedPage(url) {
 function networkFirst(event, url) {
   return fetch(event.request)
     .then(function (response) {
-      if (PAGE_URLS.indexOf(pageKey(url)) !== -1 && keepable(response)) {
+      var kept = null;
+      if (isKept(url) && keepable(response)) {
         var copy = response.clone();
-        event.waitUntil(
-          caches.open(PAGES).then(function (cache) {
-            return cache.put(pageKey(url), copy);
-          })
+        kept = caches.open(PAGES).then(function (cache) {
+          return cache.put(pageKey(url), copy);
+        });
+      } else if (isSurveyPage(url) && forgotten(response)) {
+        kept = caches.open(PAGES).then(function (cache) {
+          return cache.delete(pageKey(url));
+        });
+      }
+      if (!kept) return response;
+      // A page saving the surveys (not a navigation) hears back once the copy is kept,
+      // so that "saved" means saved; a navigation is not held up.
+      if (event.request.mode !== "navigate") {
+        return kept.then(
+          function () {
+            return response;
+          },
+          function () {
+            return response;
+          }
         );
       }
+      event.waitUntil(kept);
       return response;
     })
     .catch(function (error) {
@@ -194,7 +233,7 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(cacheFirst(event));
     return;
   }
-  if (request.mode === "navigate") {
+  if (request.mode === "navigate" || isSurveyPage(url)) {
     event.respondWith(networkFirst(event, url));
   }
 });

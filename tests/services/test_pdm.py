@@ -1,19 +1,23 @@
 """Post-distribution monitoring: the default sample size (95 % confidence, 10 % margin),
 a seeded draw of the round's delivered parcels that can be repeated, one survey answer a
-sampled delivered parcel (idempotent by key), and the round's results."""
+sampled delivered parcel (idempotent by key, also for sends of one key at the same moment),
+and the round's results."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from kitlog.extensions import db
-from kitlog.models import AuditEvent, PdmResponse, PdmSample
+from kitlog.models import AuditEvent, PdmResponse, PdmSample, User
 from kitlog.services import pdm
 from kitlog.services.errors import Conflict, InvalidValue, InvalidValues
+from kitlog.services.locking import begin_write
 from tests.worlds import T0, ScanWorld
 
 
@@ -140,6 +144,60 @@ def test_the_same_key_again_gives_the_same_response_and_nothing_new(w):
     assert db.session.scalar(select(func.count()).select_from(PdmResponse)) == 1
     with pytest.raises(Conflict):
         answer(w, w.parcels[1], idempotency_key="phone-1")
+
+
+@pytest.mark.postgresql_only
+def test_one_answer_sent_six_times_at_once_is_recorded_once_and_each_send_gets_it(w, app):
+    sample(w)
+    code, officer_id = w.parcels[0].short_code, w.siti.id  # read here: threads share nothing
+    sends = 6
+    barrier = threading.Barrier(sends)
+    errors: list[str] = []
+    answers: list[tuple[int, bool]] = []
+
+    def send():
+        with app.app_context():
+            session = Session(db.engine)
+            try:
+                officer = session.get(User, officer_id)
+                barrier.wait(timeout=30)
+                begin_write(session)
+                response, new = pdm.record_response(
+                    session,
+                    {
+                        "parcel": code,
+                        "received_complete": True,
+                        "satisfaction": 5,
+                        "idempotency_key": "phone-same-moment",
+                    },
+                    user=officer,
+                )
+                session.commit()
+                answers.append((response.id, new))
+            except Exception as error:  # noqa: BLE001 - reported below
+                session.rollback()
+                errors.append(repr(error))
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=send) for _ in range(sends)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    db.session.commit()  # a new transaction sees what the threads committed
+    [recorded] = db.session.scalars(select(PdmResponse)).all()
+    assert (recorded.satisfaction, recorded.idempotency_key) == (5, "phone-same-moment")
+    assert sorted(answers, key=lambda a: not a[1]) == [(recorded.id, True)] + [
+        (recorded.id, False)
+    ] * (sends - 1)
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == pdm.ANSWERED)
+        )
+        == 1
+    )
 
 
 def test_a_parcel_not_delivered_or_not_sampled_is_refused(w):

@@ -7,6 +7,7 @@ same form twice repeats the first answer instead of scanning again.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from urllib.parse import urlsplit
@@ -168,6 +169,13 @@ def test_the_service_worker_is_public_scoped_to_the_site_and_never_cached(client
         "/static/vendor/zxing-wasm/zxing_reader.wasm",
     ):
         assert f'"{url}"' in body, url
+
+
+def test_the_service_worker_keeps_the_survey_list_and_every_survey_page_it_fetches(client):
+    body = client.get("/sw.js").get_data(as_text=True)
+    page_urls = json.loads(re.search(r"var PAGE_URLS = (\[.*?\]);", body).group(1))
+    assert "/pdm/" in page_urls
+    assert 'var SURVEY_PREFIX = "/pdm/survey/";' in body
 
 
 def test_the_offline_page_names_no_user(client, auth):

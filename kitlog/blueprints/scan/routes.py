@@ -231,23 +231,32 @@ def _version(files: list[Path]) -> str:
     return cache[stamp]
 
 
-def _url_or_none(endpoint: str) -> str | None:
+def _url_or_none(endpoint: str, **values: str) -> str | None:
     try:
-        return url_for(endpoint)
+        return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+def _survey_prefix() -> str | None:
+    """Where the monitoring survey pages are (/pdm/survey/): the worker keeps each one an
+    officer opens, or saves from the survey list, to open it again with no signal."""
+    marker = "0"
+    url = _url_or_none("pdm.survey", parcel_code=marker)
+    return url[: -len(marker)] if url else None
 
 
 @bp.route("/sw.js")
 @public
 def service_worker():
-    """The service worker that keeps the scan, delivery and site pages working offline."""
+    """The service worker that keeps the scan, delivery, site and survey pages working offline."""
     files = _shell_files()
     static = Path(current_app.static_folder)
     shell_urls = [url_for("static", filename=path.relative_to(static).as_posix()) for path in files]
     deliver_url = _url_or_none("door.deliver")
     site_url = _url_or_none("site.station")
-    page_urls = [url for url in (url_for("scan.station"), deliver_url, site_url) if url]
+    pdm_url = _url_or_none("pdm.index")
+    page_urls = [url for url in (url_for("scan.station"), deliver_url, site_url, pdm_url) if url]
     offline_url = url_for("scan.offline")  # kept with the shell: it names no user
     root = request.script_root
     body = render_template(
@@ -258,6 +267,7 @@ def service_worker():
         offline_url=offline_url,
         deliver_url=deliver_url,
         parcel_prefix=f"{root}/p/",
+        survey_prefix=_survey_prefix(),
         static_prefix=f"{root}{current_app.static_url_path}/",
         api_prefix=f"{root}/api/",
         clear_on_post=[

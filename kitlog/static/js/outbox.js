@@ -767,8 +767,10 @@
     }
   }
 
-  function offlineWords(text, onlyScans) {
-    return (onlyScans ? text.offline : text.offline_entries || text.offline) || "";
+  // Scans' words when only scans wait on a scanning page; entries' words when anything
+  // else waits, or on a page that queues no scans (outbox_bar(entries=true)).
+  function words(text, name, onlyScans) {
+    return (onlyScans ? text[name] : text[name + "_entries"] || text[name]) || "";
   }
 
   function renderBar(info) {
@@ -780,7 +782,9 @@
     var last = el.querySelector("[data-outbox-last]");
     el.setAttribute("data-pending", String(info.pending));
     // Only scans waiting: "3 scans waiting"; feedback too: "3 entries waiting".
-    var onlyScans = info.scans === undefined || info.scans === info.pending;
+    var onlyScans =
+      !el.hasAttribute("data-outbox-entries") &&
+      (info.scans === undefined || info.scans === info.pending);
     if (count) {
       count.textContent = plural(onlyScans ? text.waiting : text.entries || text.waiting, info.pending);
       count.setAttribute("data-count", String(info.pending));
@@ -788,25 +792,24 @@
     el.classList.toggle("outbox-has-waiting", info.pending > 0);
     var sync = info.lastSync;
     if (message) {
-      var words = "";
       message.hidden = true;
       if (sync && sync.error === "login" && info.pending > 0) {
-        words = plural(text.login, info.pending);
+        var login = plural(onlyScans ? text.login : text.login_entries || text.login, info.pending);
         var link = message.querySelector("a");
         if (!link) {
           link = document.createElement("a");
         }
         message.textContent = "";
-        link.textContent = words;
+        link.textContent = login;
         link.href = el.getAttribute("data-login-url") || "/";
         message.appendChild(link);
         message.hidden = false;
       } else if (sync && sync.error && info.pending > 0) {
-        words = sync.error === "server" ? text.server_error : offlineWords(text, onlyScans);
-        message.textContent = words || "";
-        message.hidden = !words;
+        var said = words(text, sync.error === "server" ? "server_error" : "offline", onlyScans);
+        message.textContent = said;
+        message.hidden = !said;
       } else if (!navigator.onLine && info.pending > 0) {
-        message.textContent = offlineWords(text, onlyScans);
+        message.textContent = words(text, "offline", onlyScans);
         message.hidden = !message.textContent;
       } else {
         message.textContent = "";
@@ -826,7 +829,8 @@
       var other = el.querySelector("[data-outbox-others]");
       if (!other) return;
       other.hidden = others === 0;
-      other.textContent = others ? plural(text.others, others) : "";
+      var forms = el.hasAttribute("data-outbox-entries") ? text.others_entries : null;
+      other.textContent = others ? plural(forms || text.others, others) : "";
     });
   }
 
