@@ -36,7 +36,7 @@ def test_a_field_officer_fills_in_the_survey_on_a_phone(phone_page, make, parcel
     path = f"/pdm/survey/{parcel.short_code}"
     assert violations(phone_page, path) == []
     text = phone_page.locator("main").inner_text()
-    assert "Apakah paketnya lengkap?" in text and parcel.household.head_name in text
+    assert "Apakah kitnya lengkap?" in text and parcel.household.head_name in text
     assert phone_page.locator("[data-pdm-items]").is_hidden()
     for score in range(1, 6):
         box = phone_page.locator(f'label[for="satisfaction-{score - 1}"]').bounding_box()
