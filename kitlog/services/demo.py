@@ -31,7 +31,18 @@ from kitlog.models import (
     Verification,
     Warehouse,
 )
-from kitlog.services import cards, distribution, manifests, reference, scans, sites, stock, users
+from kitlog.services import (
+    cards,
+    distribution,
+    feedback,
+    manifests,
+    pdm,
+    reference,
+    scans,
+    sites,
+    stock,
+    users,
+)
 from kitlog.services.demo_households import load_demo_households
 from kitlog.services.reference import ContentLine
 
@@ -218,6 +229,7 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
     _round_one_under_way(
         session, east_java, surabaya, created_users[Role.WAREHOUSE], officer, clock
     )
+    _listening(session, east_java, admin, officer, clock)
     ntb = distribution.create_round(
         session,
         name="Putaran 2 – Nusa Tenggara Barat",
@@ -240,6 +252,64 @@ def load_demo(session: Session, instance_path: str, *, today: date | None = None
     with os.fdopen(fd, "w") as fh:
         json.dump(rows, fh)
     return DemoLogins(created=True, rows=rows, story=demo_story(session, east_java))
+
+
+# What the households of round 1 said: (category, what they said, days ago, the answer
+# given, and how many days later; None: still open). One is about staff conduct.
+DEMO_FEEDBACK = (
+    ("missing_items", "Masker di dalam kit hanya 8, seharusnya 10.", 9, "Masker diganti.", 3),
+    ("damaged", "Botol sabun cair bocor saat diterima.", 8, "Kit diganti di kunjungan berikut.", 4),
+    ("not_received", "Tetangga sudah terima, kami belum.", 6, None, None),
+    ("question", "Apakah ada paket kedua untuk keluarga kami?", 5, "Belum ada putaran kedua.", 1),
+    ("staff_conduct", "Petugas meminta uang bensin.", 4, None, None),
+    ("wrong_person", "Paket diterima oleh kerabat yang tidak serumah.", 3, None, None),
+)
+DEMO_PDM_SEED = 20201118  # the IOM–BP2MI agreement's month: the draw can be made again
+DEMO_PDM_ANSWERED = 0.6  # of the sample, answered so far
+
+
+def _listening(session: Session, round_: Round, admin: User, officer: User, clock: _Clock) -> None:
+    """Round 1's feedback (some answered) and its monitoring sample, partly surveyed."""
+    delivered = session.scalars(
+        select(Parcel)
+        .where(Parcel.round_id == round_.id, Parcel.status == ParcelStatus.DELIVERED)
+        .order_by(Parcel.id)
+    ).all()
+    for n, (category, text, days, answer, after) in enumerate(DEMO_FEEDBACK):
+        parcel = delivered[n * 7] if category != "not_received" else None
+        entry = feedback.record_feedback(
+            session,
+            {
+                "category": category,
+                "channel": "officer" if n % 2 == 0 else "phone",
+                "text": text,
+                "parcel": parcel.short_code if parcel is not None else None,
+                "household": None if parcel is not None else delivered[-1].household.code,
+            },
+            user=officer if n % 2 == 0 else admin,
+            now=clock(days, 10, n),
+        ).feedback
+        if answer is not None and after is not None:
+            feedback.change_status(
+                session, entry, "resolved", answer, user=admin, now=clock(days - after, 15, n)
+            )
+    sample = pdm.draw_sample(session, round_, seed=DEMO_PDM_SEED, user=admin, now=clock(3, 9))
+    rng = random.Random(DEMO_PDM_SEED)
+    answered = sample.parcels[: int(len(sample.parcels) * DEMO_PDM_ANSWERED)]
+    for n, drawn in enumerate(answered):
+        complete = rng.random() < 0.85
+        pdm.record_response(
+            session,
+            {
+                "parcel": drawn.parcel.short_code,
+                "received_complete": complete,
+                "items_missing": [] if complete else [1],
+                "satisfaction": rng.choice((3, 4, 4, 5, 5)) if complete else rng.choice((2, 3)),
+                "comment": "",
+            },
+            user=officer,
+            now=clock(2, 9, n % 60),
+        )
 
 
 # The second round is collected at distribution sites with the households' cards: one

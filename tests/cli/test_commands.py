@@ -150,6 +150,18 @@ def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner
     assert len(carded) == provinces["Nusa Tenggara Barat"]
     collectors = db.session.scalar(select(func.count()).select_from(Collector))
     assert 0 < collectors <= len(carded) // 4
+    # round 1's households were heard: feedback (half answered) and a monitoring sample
+    from kitlog.models import Feedback, PdmResponse, PdmSample
+    from kitlog.services.demo import DEMO_FEEDBACK, DEMO_PDM_SEED
+
+    entries = db.session.scalars(select(Feedback).order_by(Feedback.id)).all()
+    assert [e.category for e in entries] == [row[0] for row in DEMO_FEEDBACK]
+    assert [e.status for e in entries].count("resolved") == 3
+    assert [e.sensitive for e in entries].count(True) == 1  # staff conduct
+    [sample] = db.session.scalars(select(PdmSample)).all()
+    assert (sample.round_id, sample.seed) == (first.id, DEMO_PDM_SEED)
+    answered = db.session.scalar(select(func.count()).select_from(PdmResponse))
+    assert 0 < answered < sample.size
     # the batch is current, so the round could draw on it, and the allocation is reserved
     batch = db.session.scalar(select(DonorBatch))
     assert batch.expiry_date > batch.received_date
