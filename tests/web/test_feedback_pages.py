@@ -52,7 +52,7 @@ def test_the_admin_list_shows_open_feedback_oldest_first_with_days_open(browser,
     assert "Staff conduct" in text and "Sensitive" in text
     html = page.get_data(as_text=True)
     days = service.days_open(early, datetime.now(UTC))
-    assert f"data-days-open>{days}</td>" in html
+    assert f"data-days-open>{days:,}</td>" in html  # an English page: 1,431 days
     assert "Petugas kasar" not in text  # the list shows no text
     [read] = _reads()
     assert json.loads(read.detail) == {"numbers": [early.number]}
