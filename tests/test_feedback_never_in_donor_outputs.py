@@ -125,8 +125,11 @@ class FeedbackWorld(ReportWorld):
         db.session.commit()
 
     def secrets(self) -> list[str]:
-        """Every text, and the marker they share (a text cut short still leaks it)."""
-        return [*self.texts, "ZXQ", "4711", "Sulastri", "Harjono", "sarung basah"]
+        """Every text, and the markers they share (a text cut short still leaks them):
+        long enough that no random token on a page (a CSRF token, a CSP nonce) holds one
+        by chance, as "ZXQ" alone did."""
+        markers = ["ZXQ-FEEDBACK", "ZXQ-RESPONSE", "ZXQ-PDM", "Sulastri", "Harjono"]
+        return [*self.texts, *markers, "sarung basah"]
 
 
 @pytest.fixture
