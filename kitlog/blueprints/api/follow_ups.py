@@ -115,24 +115,19 @@ def dump_follow_up(item: service.FollowUp, *, names: bool) -> dict:
     }
 
 
-@blp.page_route("/follow-ups", FollowUpSchema, "FollowUpPage", FollowUpArgs)
-@problems(blp, *READ, 422)
-@require("follow_ups.read")
-def list_follow_ups(args):
-    """Parcels whose last attempt at the door failed and that are still owed (not
-    delivered, cancelled or returned), by round, district, village and household, with
-    each failed attempt's reason and time; the household's head and phone only for users
-    who may read households."""
+def _listed(args, read, dump):
+    """A page of the parcels `read` lists for the round and warehouse asked for, each
+    dumped with names only for users who may read households (the look logged)."""
     round_ = resolve_id(Round, args["round"], "round") if "round" in args else None
     warehouse = resolve(Warehouse, args["warehouse"], "warehouse") if "warehouse" in args else None
-    items = service.follow_ups(
+    items = read(
         db.session,
         round_id=round_.id if round_ is not None else None,
         warehouse_id=warehouse.id if warehouse is not None else None,
     )
     names = can("households.read")
     answer = page_of_list(items, args["page"], args["per_page"])
-    answer["items"] = [dump_follow_up(item, names=names) for item in answer["items"]]
+    answer["items"] = [dump(item, names=names) for item in answer["items"]]
     if names and answer["items"]:
         audit.record_look(
             db.session,
@@ -144,6 +139,17 @@ def list_follow_ups(args):
             address=request.remote_addr,
         )
     return answer
+
+
+@blp.page_route("/follow-ups", FollowUpSchema, "FollowUpPage", FollowUpArgs)
+@problems(blp, *READ, 422)
+@require("follow_ups.read")
+def list_follow_ups(args):
+    """Parcels whose last attempt at the door failed and that are still owed (not
+    delivered, cancelled or returned), by round, district, village and household, with
+    each failed attempt's reason and time; the household's head and phone only for users
+    who may read households."""
+    return _listed(args, service.follow_ups, dump_follow_up)
 
 
 @blp.route("/follow-ups/load", methods=["POST"])
@@ -238,27 +244,7 @@ def list_card_mismatches(args):
     """Parcels handed over offline whose household card did not match at sync, whatever
     their status, the longest waiting first, until someone resolves them; the
     household's head and phone only for users who may read households."""
-    round_ = resolve_id(Round, args["round"], "round") if "round" in args else None
-    warehouse = resolve(Warehouse, args["warehouse"], "warehouse") if "warehouse" in args else None
-    items = service.card_mismatches(
-        db.session,
-        round_id=round_.id if round_ is not None else None,
-        warehouse_id=warehouse.id if warehouse is not None else None,
-    )
-    names = can("households.read")
-    answer = page_of_list(items, args["page"], args["per_page"])
-    answer["items"] = [dump_card_mismatch(item, names=names) for item in answer["items"]]
-    if names and answer["items"]:
-        audit.record_look(
-            db.session,
-            "follow_ups.households",
-            user=current_user,
-            object_type="round",
-            object_ref=str(round_.id) if round_ is not None else "",
-            detail={"households": len({i["household"]["code"] for i in answer["items"]})},
-            address=request.remote_addr,
-        )
-    return answer
+    return _listed(args, service.card_mismatches, dump_card_mismatch)
 
 
 @blp.route("/follow-ups/card-mismatches/resolve", methods=["POST"])
