@@ -161,8 +161,10 @@ def start_gunicorn(
     *,
     timeout: int = 60,
     ready: tuple[str, int] = ("/login", 200),
+    app: str = "wsgi:app",
 ) -> subprocess.Popen:
-    """`gunicorn wsgi:app` on 127.0.0.1:port against url, once GET ready[0] answers ready[1]."""
+    """`gunicorn <app>` (kitlog's wsgi:app) on 127.0.0.1:port against url, once GET ready[0]
+    answers ready[1]."""
     env = {
         **os.environ,
         "KITLOG_DATABASE_URL": url,
@@ -172,7 +174,7 @@ def start_gunicorn(
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    command += ["--timeout", str(timeout), *extra_args, "wsgi:app"]
+    command += ["--timeout", str(timeout), *extra_args, app]
     with log.open("w") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -278,6 +280,34 @@ HOUSEHOLD_COLUMNS = (
     "head_name,worker_name,worker_relation,nik,phone,province,regency,district,"
     "village,members,vulnerabilities,consent"
 )
+
+
+# Villages of Turen (Kabupaten Malang, 35.07.09) in the official list the imports check
+# names against: the benches spread their households over them.
+TUREN_VILLAGES = (
+    "Sedayu",
+    "Turen",
+    "Tawangrejeni",
+    "Kemulan",
+    "Sawahan",
+    "Undaan",
+    "Gedok Kulon",
+    "Gedok Wetan",
+    "Talok",
+    "Tanggung",
+    "Jeru",
+    "Pagedangan",
+    "Sanankerto",
+    "Sananrejo",
+    "Kedok",
+    "Talangsuko",
+    "Tumpukrenteng",
+)
+
+
+def turen_village(n: int) -> str:
+    """Household n's village: one of Turen's, in turn."""
+    return TUREN_VILLAGES[n % len(TUREN_VILLAGES)]
 
 
 def households_csv(count: int, area: dict[str, str], village: Callable[[int], str]) -> bytes:

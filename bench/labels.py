@@ -49,6 +49,7 @@ from common import (  # noqa: E402
     hygiene_kit,
     start_gunicorn,
     stop_gunicorn,
+    turen_village,
 )
 
 from kitlog import create_app  # noqa: E402
@@ -59,15 +60,10 @@ from kitlog.services import distribution, imports, manifests, reference, scans, 
 BASE_URL = "https://kitlog.example.org"
 AREA = {"province": "Jawa Timur", "regency": "Kabupaten Malang"}
 TODAY = date(2026, 12, 1)
-VILLAGES = 40
 HTTP_TIMEOUT = 600
 
 
 # -- the world -------------------------------------------------------------------------------
-
-
-def village(n: int) -> str:
-    return f"Sumberejo Kidul {n % VILLAGES}" if n % 3 else f"Sedayu {n % VILLAGES}"
 
 
 @dataclass
@@ -106,7 +102,7 @@ def build_world(parcels: int, on_manifest: int) -> World:
     )
     session.commit()
     checked = imports.check_spreadsheet(
-        session, households_csv(parcels, AREA, village), "bench.csv", today=TODAY
+        session, households_csv(parcels, AREA, turen_village), "bench.csv", today=TODAY
     )
     if checked.errors:
         raise SystemExit(f"the generated households do not import: {checked.errors[:3]}")

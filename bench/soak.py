@@ -61,6 +61,7 @@ from common import (  # noqa: E402
     percentile,
     start_gunicorn,
     stop_gunicorn,
+    turen_village,
 )
 from sqlalchemy import func, select  # noqa: E402
 
@@ -136,7 +137,7 @@ def build_world(scanners: int, per_scanner: int) -> list[Crew]:
     )
     session.commit()
     checked = imports.check_spreadsheet(
-        session, households_csv(total, AREA, lambda n: f"Sedayu {n % 40}"), "soak.csv", today=TODAY
+        session, households_csv(total, AREA, turen_village), "soak.csv", today=TODAY
     )
     if checked.errors:
         raise SystemExit(f"the generated households do not import: {checked.errors[:3]}")

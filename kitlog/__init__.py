@@ -55,14 +55,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     # A database error names the failing statement but never its values (a NIK, a name):
     # errors reach the log.
     engine_options.setdefault("hide_parameters", True)
-    if url.startswith("postgresql"):
-        engine_options.setdefault("pool_pre_ping", True)
-        # PostgreSQL's JIT compiles any plan whose estimated cost is high, such as a report
-        # over a million ledger rows: seconds of compiling for a query that runs in
-        # milliseconds. kitlog's queries are short, so it is off on kitlog's connections
-        # (unless the URL sets its own ?options=).
-        if "options=" not in url:
-            engine_options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
+    # PostgreSQL's JIT compiles any plan whose estimated cost is high, such as a report
+    # over a million ledger rows: seconds of compiling for a query that runs in
+    # milliseconds. kitlog's queries are short, so it is off on kitlog's connections
+    # (unless the URL sets its own ?options=).
+    if url.startswith("postgresql") and "options=" not in url:
+        engine_options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
 
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
@@ -85,13 +83,15 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 def _init_extensions(app: Flask) -> None:
     from kitlog import compression, headers, i18n, security, unit_of_work
-    from kitlog.extensions import configure_sqlite, csrf, db, migrate
+    from kitlog.extensions import configure_sqlite, csrf, db, migrate, ping_idle_connections
     from kitlog.services import users
 
     db.init_app(app)
     unit_of_work.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        if db.engine.dialect.name == "postgresql":
+            ping_idle_connections(db.engine)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True, compare_type=True
     )

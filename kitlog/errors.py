@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -53,8 +55,21 @@ DETAILS = {
 RETRY_AFTER_S = 5
 
 
+# Translated titles and details per (language, status): every error answer looks them
+# up, and the catalogs do not change while a process runs.
+_TRANSLATED: dict[tuple[str, str, int], str] = {}
+
+
+def _translated(table: Mapping[int, Any], kind: str, status: int) -> str:
+    key = (str(get_locale() or ""), kind, status)
+    text = _TRANSLATED.get(key)
+    if text is None:
+        text = _TRANSLATED[key] = str(table.get(status, _("Error")))
+    return text
+
+
 def translated_title(status: int) -> str:
-    return str(TITLES.get(status, _("Error")))
+    return _translated(TITLES, "title", status)
 
 
 def problem(
@@ -65,7 +80,7 @@ def problem(
         "type": "about:blank",
         "title": translated_title(status),
         "status": status,
-        "detail": str(detail) if detail is not None else str(DETAILS.get(status, _("Error"))),
+        "detail": str(detail) if detail is not None else _translated(DETAILS, "detail", status),
     }
     if errors:
         body["errors"] = errors

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -56,3 +58,33 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.info["sqlite_begin"] = mode
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+# A pooled PostgreSQL connection idle this long is pinged before it serves a request.
+IDLE_PING_S = 10.0
+
+
+def ping_idle_connections(engine: Engine, idle_s: float = IDLE_PING_S) -> None:
+    """Before a pooled connection serves again, ping it if it sat idle `idle_s` or more
+    (the server may have restarted, or a firewall dropped it); one that fails the ping is
+    replaced, and the request never sees it.
+
+    A connection checked in a moment ago is not pinged: a busy server would otherwise send
+    one more round trip with every request (SQLAlchemy's pool_pre_ping) for connections
+    that were working a few milliseconds before.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return  # new, or back in the pool a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("a pooled connection failed its ping") from error

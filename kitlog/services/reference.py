@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
@@ -11,6 +11,7 @@ from typing import TypeVar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from kitlog.models import Donor, KitItem, KitType, Warehouse
 from kitlog.services import places
@@ -271,11 +272,19 @@ def create_warehouse(
     return _add(session, Warehouse(code=code, **columns))
 
 
-def get_by_code(session: Session, model: type[Coded], code: object, field_name: str) -> Coded:
-    """The object with this code, or NotFound naming the field."""
+def get_by_code(
+    session: Session,
+    model: type[Coded],
+    code: object,
+    field_name: str,
+    options: Sequence[ORMOption] = (),
+) -> Coded:
+    """The object with this code (with `options`, e.g. what to load with it), or NotFound
+    naming the field."""
     obj = None
     if isinstance(code, str):
-        obj = session.scalar(select(model).where(model.code == code.strip().upper()))
+        query = select(model).where(model.code == code.strip().upper()).options(*options)
+        obj = session.scalars(query).unique().first()
     if obj is None:
         raise NotFound(_l("Nothing is known by the code %(code)s.", code=code), field=field_name)
     return obj

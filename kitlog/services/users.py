@@ -15,9 +15,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager
 from zxcvbn import zxcvbn
 
 from kitlog.models import (
@@ -239,18 +239,24 @@ def create_token(session: Session, user: User, name: str = "cli") -> tuple[ApiTo
     return record, token
 
 
+# Every API request runs this: one statement, built once per process (only the hash is
+# bound), that reads the user alone; a revoked token or an inactive user finds no row.
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+    """The active user a bearer token that is not revoked belongs to, or None."""
     if not token or len(token) > 200:
         return None
-    record = session.scalar(
-        select(ApiToken)
-        .where(ApiToken.token_hash == _token_hash(token))
-        .options(joinedload(ApiToken.user, innerjoin=True))  # one statement, not two
-    )
-    if record is None or record.revoked_at is not None or not record.user.active:
-        return None
-    return record.user
+    return session.scalar(_USER_FOR_TOKEN, {"token_hash": _token_hash(token)})
 
 
 def revoke_token(session: Session, token: ApiToken, now: datetime | None = None) -> None:

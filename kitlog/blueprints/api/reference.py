@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from kitlog.blueprints.api.common import (
     ApiBlueprint,
@@ -161,6 +162,7 @@ def _reference_views(
     create: Callable[..., Any],
     docs: tuple[str, str, str],
     dump: Callable[[Any], dict] | None = None,
+    loads: tuple = (),
 ) -> None:
     """List, create and get by code one kind of reference data. Donors, kit types and
     warehouses are read and written alike (the same permissions, paging, answers and
@@ -194,7 +196,7 @@ def _reference_views(
     @require("reference.read")
     @described(get_doc)
     def get_view(code):
-        return dump(reference_service.get_by_code(db.session, model, code, "code"))
+        return dump(reference_service.get_by_code(db.session, model, code, "code", loads))
 
 
 _reference_views(
@@ -215,6 +217,7 @@ _reference_views(
         "One kit type by code.",
     ),
     dump=_dump_kit_type,
+    loads=(joinedload(KitType.contents),),  # the kit type and its contents in one statement
 )
 _reference_views(
     "/warehouses",
