@@ -26,7 +26,7 @@ from flask_babel import LazyString, format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from kitlog.models import (
     FAIL_REASONS,
@@ -316,13 +316,14 @@ def lock_parcels(session: Session, parcel_ids: list[int]) -> None:
 
 # What a scan reads of its parcel (the round's status, the manifest) and what its answer
 # shows (the household, the lines and their lots, the history and who made it): loaded
-# with the parcel in three statements instead of one lazy load each.
+# with the parcel in one statement (a parcel has a line or two and a few events, so the
+# joined rows are few) instead of one lazy load, or one round trip, each.
 _SCAN_LOADS = (
     joinedload(Parcel.round, innerjoin=True),
     joinedload(Parcel.household, innerjoin=True),
     joinedload(Parcel.manifest),
-    selectinload(Parcel.lines).joinedload(ParcelLine.batch, innerjoin=True),
-    selectinload(Parcel.events).joinedload(ParcelEvent.user),
+    joinedload(Parcel.lines).joinedload(ParcelLine.batch, innerjoin=True),
+    joinedload(Parcel.events).joinedload(ParcelEvent.user),
 )
 
 
