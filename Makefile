@@ -34,9 +34,11 @@ BENCH_REPORTS_ARGS ?=
 BENCH_QR_ARGS ?=
 # scan throughput under gunicorn, e.g. BENCH_SCANS_ARGS="--duration 3 --sqlite-only",
 BENCH_SCANS_ARGS ?=
-# and the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
-# e.g. `make bench BENCH_SOAK_ARGS="--duration 10"`.
+# the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
+# e.g. `make bench BENCH_SOAK_ARGS="--duration 10"`,
 BENCH_SOAK_ARGS ?=
+# and how long `make test` takes, e.g. BENCH_SUITE_ARGS="--only sqlite".
+BENCH_SUITE_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
 	test-sqlite test-postgresql test-browser test-future install install-dev clean vendor \
@@ -125,7 +127,7 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak
+bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak, the test suite's time
 	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
@@ -134,6 +136,7 @@ bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (ben
 	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
 	$(BIN)/python bench/scans.py $(BENCH_SCANS_ARGS)
 	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
+	$(BIN)/python bench/suite.py $(BENCH_SUITE_ARGS)
 	$(MAKE) --no-print-directory test-future
 
 vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
