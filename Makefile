@@ -34,9 +34,12 @@ BENCH_REPORTS_ARGS ?=
 BENCH_QR_ARGS ?=
 # scan throughput under gunicorn, e.g. BENCH_SCANS_ARGS="--duration 3 --sqlite-only",
 BENCH_SCANS_ARGS ?=
-# and the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
-# e.g. `make bench BENCH_SOAK_ARGS="--duration 10"`.
+# the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
+# e.g. `make bench BENCH_SOAK_ARGS="--duration 10"`,
 BENCH_SOAK_ARGS ?=
+# and the delivery page's first load on a throttled phone in Chromium,
+# e.g. `make bench BENCH_WIRE_ARGS="--repeat 1 --profiles slow-3g"`.
+BENCH_WIRE_ARGS ?=
 
 .PHONY: help run test lint format translations compile-translations bench \
 	test-sqlite test-postgresql test-browser test-future install install-dev clean vendor \
@@ -125,7 +128,7 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak
+bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak, first load over slow 3G
 	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
@@ -134,6 +137,7 @@ bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (ben
 	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
 	$(BIN)/python bench/scans.py $(BENCH_SCANS_ARGS)
 	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
+	$(BIN)/python bench/wire.py $(BENCH_WIRE_ARGS)
 	$(MAKE) --no-print-directory test-future
 
 vendor: ## Refresh kitlog/static/vendor from the npm registry (needs node; versions pinned in package.json)
