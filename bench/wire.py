@@ -32,7 +32,9 @@ the same figure unthrottled.
 It also lists, once, what the page loads (unthrottled): each resource, its bytes over the
 wire and whether Chrome held the first paint for it (render-blocking), and the bytes the
 service worker fetches after the load event to keep the page working offline (its
-precache, which the measured loads block).
+precache, which the measured loads block); and when each file was asked for and came in
+the last load of the first throttled profile (Chrome opens at most six HTTP/1.1
+connections to a server: a seventh file waits for one of them).
 
 It asserts nothing about speed; it exits non-zero only when a page does not load, a load
 is not the delivery page, or the lookup never becomes usable.
@@ -379,6 +381,17 @@ def report(lines: list[Line], described: Load, base: str, precache: tuple[int, i
             f" {ratio(line.median('load'), file_load) if page else '':>9}"
             f" {ratio(usable, unthrottled.median('usable_painted')) if page else '':>12}"
             f" {ratio(line.median('load'), unthrottled.median('load')) if page else '':>10}"
+        )
+    throttled = next(line for line in lines if line.what == "page" and line.profile is not NONE)
+    last = throttled.loads[-1]
+    print()
+    print(
+        f"When each file came, {throttled.profile.name}, the last load (ms from the navigation;"
+        f" the page's first paint {ms(last.fcp)}, DOMContentLoaded {ms(last.dcl)}):"
+    )
+    for r in last.after["resources"]:
+        print(
+            f"  {r['url'].removeprefix(base):<52} asked {r['start']:>7,.0f}  came {r['end']:>7,.0f}"
         )
     print()
     for line in lines:
