@@ -37,6 +37,9 @@ BENCH_SCANS_ARGS ?=
 # the soak test (16 scanners against gunicorn and PostgreSQL for 2 minutes),
 # e.g. `make bench BENCH_SOAK_ARGS="--duration 10"`,
 BENCH_SOAK_ARGS ?=
+# the delivery page's first load on a throttled phone in Chromium,
+# e.g. `make bench BENCH_WIRE_ARGS="--repeat 1 --profiles slow-3g"`,
+BENCH_WIRE_ARGS ?=
 # and how long `make test` takes, e.g. BENCH_SUITE_ARGS="--only sqlite".
 BENCH_SUITE_ARGS ?=
 
@@ -127,7 +130,7 @@ translations: $(STAMP_DEV) ## Extract messages, update (or create) the catalogs,
 	done
 	@$(MAKE) --no-print-directory compile-translations
 
-bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak, the test suite's time
+bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (bench/README.md): ledger, import, labels, QR scan rates, reports, scans, soak, first load over slow 3G, the test suite's time
 	@$(MAKE) --no-print-directory compile-translations
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 	$(BIN)/python bench/imports.py $(BENCH_IMPORT_ARGS)
@@ -136,6 +139,7 @@ bench: $(STAMP_DEV) ## Every benchmark in bench/ with its same-run baseline (ben
 	$(BIN)/python bench/reports.py $(BENCH_REPORTS_ARGS)
 	$(BIN)/python bench/scans.py $(BENCH_SCANS_ARGS)
 	$(BIN)/python bench/soak.py $(BENCH_SOAK_ARGS)
+	$(BIN)/python bench/wire.py $(BENCH_WIRE_ARGS)
 	$(BIN)/python bench/suite.py $(BENCH_SUITE_ARGS)
 	$(MAKE) --no-print-directory test-future
 

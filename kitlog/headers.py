@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-# No inline script or style anywhere in kitlog's pages (JSON data blocks are not scripts).
+from kitlog import stylesheet
+
+# No inline script or style in kitlog's pages (JSON data blocks are not scripts), but for
+# one: kitlog.css itself, written into the delivery page's first load (kitlog.stylesheet),
+# allowed by the hash of its text and nothing else.
 # 'wasm-unsafe-eval' lets the QR decoder compile its WebAssembly; blob: serves photos and
 # the camera's frames; the service worker and the decoder come from kitlog itself.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self' 'wasm-unsafe-eval'",
-        "style-src 'self'",
+        f"style-src 'self' {stylesheet.CSP_SOURCE}",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",
         "font-src 'self'",

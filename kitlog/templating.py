@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from kitlog import names
+from kitlog import names, stylesheet
 from kitlog.blueprints.distribution.sites import site_section
 from kitlog.blueprints.door.routes import phone_time_differs
 from kitlog.blueprints.scan.routes import outbox_context
@@ -88,6 +88,9 @@ GLOBALS: dict[str, object] = {
     "site_section": site_section,
     # the refusals listed at the top of a refused form, each a link to its field
     "field_errors": field_errors,
+    # kitlog.css written into an offline page until its service worker holds the file
+    "inline_stylesheet": stylesheet.inline_stylesheet,
+    "stylesheet_version": stylesheet.VERSION,
 }
 
 

@@ -37,13 +37,25 @@
     (window.kitlogBeforeLogout = window.kitlogBeforeLogout || []).push(clearPageCaches);
   }
 
+  // The worker keeps kitlog.css with the rest of the shell: once one is active, the
+  // server may link the stylesheet instead of writing it into the page (kitlog/stylesheet.py).
+  function noteStylesheetKept() {
+    var version = script && script.getAttribute("data-stylesheet");
+    if (!version) return;
+    navigator.serviceWorker.ready.then(function () {
+      document.cookie =
+        "kitlog_css=" + version + "; path=" + scope + "; max-age=31536000; SameSite=Lax" +
+        (location.protocol === "https:" ? "; Secure" : "");
+    });
+  }
+
   function register() {
     if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
-    navigator.serviceWorker.register(swUrl, { scope: scope, updateViaCache: "none" }).catch(
-      function (error) {
+    navigator.serviceWorker
+      .register(swUrl, { scope: scope, updateViaCache: "none" })
+      .then(noteStylesheetKept, function (error) {
         if (window.console) console.warn("kitlog: the service worker did not register", error);
-      }
-    );
+      });
   }
 
   guardLogout();

@@ -11,9 +11,12 @@
  *   decodeFile(file) -> Promise<string|null>   the first code in a photo, or null
  *
  * Decoding uses BarcodeDetector: the browser's own (Android Chrome) or the vendored
- * barcode-detector polyfill (load kitlog/static/vendor/barcode-detector/polyfill.js first),
- * whose zxing_reader.wasm kitlog serves itself: never a CDN. The .wasm address comes from
- * [data-zxing-wasm] (templates/_macros/outbox.html scanner_strings()).
+ * barcode-detector polyfill, whose zxing_reader.wasm kitlog serves itself: never a CDN.
+ * The polyfill is loaded only when a camera or a photo is first used on a browser that
+ * has no BarcodeDetector of its own, so that a page's first load does not carry it over a
+ * slow network; the service worker keeps it for use with no signal. Their addresses come
+ * from [data-barcode-polyfill] and [data-zxing-wasm] (templates/_macros/outbox.html
+ * scanner_strings()).
  *
  * The messages come from <script type="application/json" data-scanner-strings>.
  */
@@ -26,6 +29,7 @@
   var DEFAULT_WASM = "/static/vendor/zxing-wasm/zxing_reader.wasm";
 
   var detectorPromise = null;
+  var polyfillPromise = null;
   var running = null; // {video, stream, timer, onCode, lastCode, lastSeen, pausedUntil}
 
   function strings() {
@@ -51,6 +55,37 @@
     return (el && el.getAttribute("data-zxing-wasm")) || DEFAULT_WASM;
   }
 
+  function polyfillUrl() {
+    var el = document.querySelector("[data-barcode-polyfill]");
+    return (el && el.getAttribute("data-barcode-polyfill")) || null;
+  }
+
+  // The browser's BarcodeDetector, or else the polyfill's, its script added to the page now.
+  function loadPolyfill() {
+    if (typeof window.BarcodeDetector === "function") return Promise.resolve();
+    if (polyfillPromise) return polyfillPromise;
+    var url = polyfillUrl();
+    if (!url) return Promise.reject(failure("unsupported"));
+    polyfillPromise = new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = url;
+      script.async = true;
+      script.onload = function () {
+        if (typeof window.BarcodeDetector === "function") resolve();
+        else reject(failure("unsupported"));
+      };
+      script.onerror = function (error) {
+        script.remove();
+        reject(failure("decoder", error));
+      };
+      document.head.appendChild(script);
+    });
+    polyfillPromise.catch(function () {
+      polyfillPromise = null; // try again next time (no signal, and not kept yet)
+    });
+    return polyfillPromise;
+  }
+
   // Point the polyfill at our own .wasm before it loads anything.
   function configurePolyfill() {
     var polyfill = window.BarcodeDetectionAPI;
@@ -67,28 +102,26 @@
 
   function detector() {
     if (detectorPromise) return detectorPromise;
-    detectorPromise = new Promise(function (resolve, reject) {
-      if (typeof window.BarcodeDetector !== "function") {
-        reject(failure("unsupported"));
-        return;
-      }
-      configurePolyfill();
-      var formats = ["qr_code"];
-      var make = function (supported) {
-        try {
-          var usable = supported && supported.indexOf("qr_code") !== -1 ? formats : undefined;
-          resolve(usable ? new window.BarcodeDetector({ formats: usable }) : new window.BarcodeDetector());
-        } catch (error) {
-          reject(failure("decoder", error));
-        }
-      };
-      if (typeof window.BarcodeDetector.getSupportedFormats === "function") {
-        window.BarcodeDetector.getSupportedFormats().then(make, function () {
+    detectorPromise = loadPolyfill().then(function () {
+      return new Promise(function (resolve, reject) {
+        configurePolyfill();
+        var formats = ["qr_code"];
+        var make = function (supported) {
+          try {
+            var usable = supported && supported.indexOf("qr_code") !== -1 ? formats : undefined;
+            resolve(usable ? new window.BarcodeDetector({ formats: usable }) : new window.BarcodeDetector());
+          } catch (error) {
+            reject(failure("decoder", error));
+          }
+        };
+        if (typeof window.BarcodeDetector.getSupportedFormats === "function") {
+          window.BarcodeDetector.getSupportedFormats().then(make, function () {
+            make(formats);
+          });
+        } else {
           make(formats);
-        });
-      } else {
-        make(formats);
-      }
+        }
+      });
     });
     detectorPromise.catch(function () {
       detectorPromise = null; // try again next time (e.g. the .wasm was not reachable)
@@ -117,7 +150,9 @@
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return { ok: false, reason: "unsupported" };
     }
-    if (typeof window.BarcodeDetector !== "function") return { ok: false, reason: "unsupported" };
+    if (typeof window.BarcodeDetector !== "function" && !polyfillUrl()) {
+      return { ok: false, reason: "unsupported" };
+    }
     return { ok: true, reason: null };
   }
 
