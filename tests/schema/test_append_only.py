@@ -1,5 +1,6 @@
 """After `kitlog db upgrade`, the ledger, the scans and the audit log are append-only in
-the database itself (rule 5 of docs/design.md), on SQLite and on PostgreSQL."""
+the database itself (rule 5 of docs/design.md), on SQLite and on PostgreSQL. (The
+ledger's other trigger keeps its totals: kitlog.kept_figures.)"""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ from kitlog.services.scans import ScanInput, record_scan
 
 TRIGGERS = {
     "sqlite": {
-        "stock_movements": {"stock_movements_no_update", "stock_movements_no_delete"},
+        "stock_movements": {
+            "stock_movements_no_update",
+            "stock_movements_no_delete",
+            "stock_movements_kept_figures",
+        },
         "scans": {"scans_no_update", "scans_no_delete"},
         "audit_events": {"audit_events_no_update", "audit_events_no_delete"},
     },
     "postgresql": {
-        "stock_movements": {"stock_movements_no_update_delete"},
+        "stock_movements": {"stock_movements_no_update_delete", "stock_movements_kept_figures"},
         "scans": {"scans_no_update", "scans_no_delete"},
         "audit_events": {"audit_events_no_update_delete"},
     },
