@@ -642,11 +642,6 @@ def _name_places(session: Session, regions: list[RegionFigures]) -> None:
             region.regency = named[region.regency_code]
 
 
-def _zeros(n: int) -> list[ColumnElement[int]]:
-    """A union part's numbers it does not use."""
-    return [literal(0) for _ in range(n)]
-
-
 def _epoch(
     moment: ColumnElement[Any] | InstrumentedAttribute[Any], postgresql: bool
 ) -> ColumnElement[int]:
