@@ -17,9 +17,9 @@ same transaction, whichever code (or script) makes the change:
 - a parcel whose status, household, failure, recipient or moment of delivery changes
   takes its old contribution away and adds its new one.
 
-A parcel's lines are written once, when it is allocated, and never changed: nothing
-keeps the figures in step with an UPDATE or DELETE of `parcel_lines`. `kitlog check`
-would name the figures that disagree.
+A parcel's lines are written once, when it is allocated, and never changed: the
+database refuses to UPDATE or DELETE them (append-only triggers, migration 0016), so
+their inserts are all the figures need to follow.
 
 `recompute_sql` gives, for each kept table, the SELECT that computes it from the rows:
 migration 0016 fills the tables with it, and `services.kept_figures` compares them.

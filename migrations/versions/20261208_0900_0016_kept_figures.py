@@ -6,19 +6,24 @@ Create Date: 2026-12-08 09:00:00
 
 New tables only, filled from the rows that exist (the ledger, the parcels and their
 lines) and from then on kept by triggers on stock_movements, parcel_lines and parcels
-(kitlog.kept_figures), in the same transaction as each change.
+(kitlog.kept_figures), in the same transaction as each change. A parcel's lines become
+append-only, as the ledger is: they are written once, at allocation, and the figures
+follow their inserts only.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 from kitlog.kept_figures import create_triggers, drop_triggers, fill_statements
+from kitlog.schema import AppendOnly
 
 # revision identifiers, used by Alembic.
 revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None
+
+LINES = AppendOnly("parcel_lines", "parcel_lines are append-only")
 
 
 def _fk(table, column, target):
@@ -95,10 +100,14 @@ def upgrade():
     # Filled before the triggers exist, inside the migration's transaction.
     for statement in fill_statements(dialect) + create_triggers(dialect):
         connection.exec_driver_sql(statement)
+    for statement in LINES.create(dialect):
+        op.execute(statement)
 
 
 def downgrade():
     connection = op.get_bind()
+    for statement in LINES.drop(connection.dialect.name):
+        op.execute(statement)
     for statement in drop_triggers(connection.dialect.name):
         connection.exec_driver_sql(statement)
     for table in (
