@@ -20,7 +20,7 @@ from kitlog.extensions import db
 from kitlog.models import ROLES, Donor, User
 from kitlog.services import anonymise as anonymise_service
 from kitlog.services import demo as demo_service
-from kitlog.services import place_checks
+from kitlog.services import kept_figures, place_checks
 from kitlog.services import reference as reference_service
 from kitlog.services import stock as stock_service
 from kitlog.services import users as user_service
@@ -166,8 +166,10 @@ def tokens_create(email: str, name: str) -> None:
 @main.command("check")
 @with_appcontext
 def check_command() -> None:
-    """Verify that every batch reconciles; exit 0 only when all is well."""
+    """Verify that every batch reconciles and that every kept figure is what the rows
+    give; exit 0 only when all is well."""
     problems = stock_service.reconciliation_problems(db.session)
+    problems += kept_figures.kept_figures_problems(db.session)
     summaries = stock_service.batch_summaries(db.session)
     if problems:
         click.echo(f"{len(problems)} problem(s) found:", err=True)
@@ -175,6 +177,7 @@ def check_command() -> None:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
     click.echo(f"All {len(summaries)} batches reconcile.")
+    click.echo("Every kept figure is what its rows give.")
 
 
 # -- the official places ------------------------------------------------------------------

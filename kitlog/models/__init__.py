@@ -41,6 +41,14 @@ from kitlog.models.feedback import (
     PdmSample,
     PdmSampleParcel,
 )
+from kitlog.models.figures import (
+    KEPT_FIGURE_MODELS,
+    BatchHouseholdFigures,
+    DonorDeliveryQuarter,
+    DonorHouseholdFigures,
+    LedgerTotal,
+    ParcelKitTotal,
+)
 from kitlog.models.households import (
     HOUSEHOLD_STATUSES,
     IMPORT_STATUSES,
@@ -92,6 +100,12 @@ from kitlog.models.users import (
 )
 
 __all__ = [
+    "KEPT_FIGURE_MODELS",
+    "BatchHouseholdFigures",
+    "DonorDeliveryQuarter",
+    "DonorHouseholdFigures",
+    "LedgerTotal",
+    "ParcelKitTotal",
     "FEEDBACK_CATEGORIES",
     "FEEDBACK_CHANNELS",
     "FEEDBACK_STATUSES",

@@ -21,10 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Date,
     Integer,
     Row,
-    String,
     and_,
     case,
     cast,
@@ -37,27 +35,31 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from kitlog.kept_figures import QUARTER_SECONDS
 from kitlog.models import (
     FEEDBACK_CATEGORIES,
     RESERVING_STATUSES,
+    BatchHouseholdFigures,
     Donor,
     DonorBatch,
+    DonorDeliveryQuarter,
+    DonorHouseholdFigures,
     Feedback,
     FeedbackStatus,
     Household,
     KitType,
+    LedgerTotal,
     MovementKind,
     Parcel,
+    ParcelKitTotal,
     ParcelLine,
     ParcelStatus,
     PdmResponse,
     Place,
-    RecipientKind,
-    StockMovement,
     Warehouse,
 )
 from kitlog.models.base import utcnow
-from kitlog.services.stock import ledger_summaries
+from kitlog.services.stock import summarise_ledger_totals
 
 EXPIRY_WARNING_DAYS = 90  # a batch with kits on hand expiring within this many days is listed
 
@@ -328,15 +330,17 @@ def donor_report(
     kit was handed over) when present, else the time the delivery was recorded (the
     delivered event's `created_at`, the server's time).
 
-    The queries: the donor's batches; the ledger's sums for them (a covering index); their
-    losses by reason (a partial index); one pass over the donor's parcel lines that gives
-    the per-batch, per-region and per-parcel figures at once; and the timeline; the
-    feedback attributed to the donor; the PDM responses about its parcels.
+    The queries read the figures kept as the ledger grows and parcels move
+    (kitlog.models.figures), never the million rows behind them: the donor's batches;
+    the ledger's totals for them and their losses by reason; their kits by parcel
+    status; the households each batch reached; the donor's households by regency (with
+    the parcels' outcomes); its kits delivered by quarter hour; then the feedback
+    attributed to the donor and the PDM responses about its parcels.
     """
     now = now or utcnow()
     batches = _batches(session, donor)
     batch_ids = [row.id for row in batches]
-    lines = _LineFigures.of(session, batch_ids, ZoneInfo(timezone))
+    lines = _LineFigures.of(session, donor, batch_ids, ZoneInfo(timezone))
     figures = _batch_figures(session, batches, batch_ids, lines)
     regions = lines.regions
     timeline = lines.timeline
@@ -403,13 +407,10 @@ def _vulnerable() -> ColumnElement[bool]:
 
 @dataclass
 class _LineFigures:
-    """What the donor's parcel lines say, from one statement: the lines (joined to their
-    parcel and household, and whether the parcel ever failed) are read once, as a common
-    table expression, and grouped four ways (by batch, by region, by parcel, by day).
-
-    Every part of the union has the same columns: the part, a key (a batch's id, the
-    timeline's quarter hour), two texts (province and regency, the timeline's day) and
-    eight numbers; a part leaves the ones it does not need at 0."""
+    """What the donor's parcels say, read from the figures kept as parcels move
+    (kitlog.models.figures) instead of from their lines: kits by batch and status, the
+    households each batch and the donor reached (joined to the households as they are
+    now: their place, size and vulnerabilities), and kits delivered by quarter hour."""
 
     # batch id -> (kits reserved on a shelf, kits delivered, households reached, people)
     by_batch: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)
@@ -421,204 +422,61 @@ class _LineFigures:
     timeline: list[DayFigures] = field(default_factory=list)
 
     @classmethod
-    def of(cls, session: Session, batch_ids: list[int], zone: ZoneInfo) -> _LineFigures:
+    def of(
+        cls, session: Session, donor: Donor, batch_ids: list[int], zone: ZoneInfo
+    ) -> _LineFigures:
         found = cls()
         if not batch_ids:
             return found
         postgresql = session.get_bind().dialect.name == "postgresql"
-        delivered_value = ParcelStatus.DELIVERED.value
-        # A delivered parcel's moment and whether it ever failed are recorded on the parcel
-        # when its status changes (Parcel.record_status): no search of its events per line.
-        d = (
-            select(
-                case(
-                    (
-                        Parcel.status == delivered_value,
-                        func.coalesce(Parcel.delivered_at, Parcel.updated_at),
-                    ),
-                    else_=None,
-                ).label("moment"),
-                ParcelLine.batch_id,
-                ParcelLine.parcel_id,
-                ParcelLine.kits,
-                Parcel.household_id,
-                case((Parcel.status == delivered_value, 1), else_=0).label("delivered"),
-                case((Parcel.status.in_([s.value for s in RESERVING_STATUSES]), 1), else_=0).label(
-                    "reserving"
-                ),
-                case((Parcel.failed_once, 1), else_=0).label("failed"),
-                case((Parcel.status != ParcelStatus.CANCELLED.value, 1), else_=0).label("live"),
-                case(
-                    (
-                        and_(
-                            Parcel.status == delivered_value,
-                            Parcel.recipient_kind == RecipientKind.COLLECTOR.value,
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                ).label("collector"),
-                # A place's code, or for a household whose place matched no official one
-                # (registered before kitlog knew them), its name: grouped by code, never
-                # dropped.
-                func.coalesce(Household.province_code, Household.province).label("province"),
-                func.coalesce(Household.regency_code, Household.regency).label("regency"),
-                Household.members,
-                case((_vulnerable(), 1), else_=0).label("vulnerable"),
-            )
-            .join(Parcel, Parcel.id == ParcelLine.parcel_id)
-            .join(Household, Household.id == Parcel.household_id)
-            .where(ParcelLine.batch_id.in_(batch_ids))
-            .cte("donor_lines")
-        )
-        delivered_kits = case((d.c.delivered == 1, d.c.kits), else_=0)
-        # A household counts once per batch, however many of its parcels drew on it.
-        per_household = (
-            select(
-                d.c.batch_id,
-                func.sum(delivered_kits).label("kits"),
-                func.sum(d.c.reserving * d.c.kits).label("reserved"),
-                func.max(d.c.members).label("members"),
-            )
-            .group_by(d.c.batch_id, d.c.household_id)
-            .subquery()
-        )
-        reached = per_household.c.kits > 0
-        by_batch = select(
-            literal(0).label("part"),
-            per_household.c.batch_id,
-            literal("").label("province"),
-            literal("").label("regency"),
-            func.sum(per_household.c.reserved),
-            func.sum(per_household.c.kits),
-            func.sum(case((reached, 1), else_=0)),
-            func.sum(case((reached, per_household.c.members), else_=0)),
-            *_zeros(4),
-        ).group_by(per_household.c.batch_id)
-        # A household counts once in its regency: targeted when one of its parcels is live,
-        # reached when one was delivered.
-        households = (
-            select(
-                d.c.province,
-                d.c.regency,
-                func.sum(delivered_kits).label("kits"),
-                func.max(d.c.delivered).label("reached"),
-                func.max(d.c.live).label("live"),
-                func.max(d.c.members).label("members"),
-                func.max(d.c.vulnerable).label("vulnerable"),
-                func.min(d.c.moment).label("first"),
-                func.max(d.c.moment).label("last"),
-                # its parcels a collector took (a parcel of several lines counts once)
-                func.count(func.distinct(case((d.c.collector == 1, d.c.parcel_id)))).label(
-                    "collector"
-                ),
-            )
-            .group_by(d.c.household_id, d.c.province, d.c.regency)
-            .subquery()
-        )
-        h = households.c
-        by_region = (
+        # One statement of three parts, each (part, key, status, two numbers): kits by
+        # batch and parcel status; the households each batch reached and their people
+        # (a household counts once per batch, however many of its parcels drew on it);
+        # the donor's kits delivered by quarter hour.
+        kits = select(
+            literal(0),
+            cast(ParcelKitTotal.batch_id, BigInteger),
+            ParcelKitTotal.status,
+            ParcelKitTotal.kits,
+            literal(0),
+        ).where(ParcelKitTotal.batch_id.in_(batch_ids))
+        reached = (
             select(
                 literal(1),
-                literal(0),
-                h.province,
-                h.regency,
-                func.sum(h.kits),
-                func.sum(h.reached),
-                func.sum(h.reached * h.members),
-                func.sum(h.reached * h.vulnerable),
-                func.sum(h.live),
-                _epoch(func.min(h.first), postgresql),
-                _epoch(func.max(h.last), postgresql),
-                func.sum(h.collector),
-            )
-            .group_by(h.province, h.regency)
-            .having(func.sum(h.live) > 0)  # a regency whose parcels were all cancelled
-        )
-        parcels = (
-            select(
-                func.max(d.c.delivered).label("delivered"),
-                func.max(d.c.failed).label("failed"),
-                func.max(d.c.collector).label("collector"),
-            )
-            .group_by(d.c.parcel_id)
-            .subquery()
-        )
-        outcomes = select(
-            literal(2),
-            literal(0),
-            literal(""),
-            literal(""),
-            func.sum(parcels.c.delivered),
-            func.sum(case((parcels.c.delivered == 1, 0), else_=parcels.c.failed)),
-            func.sum(parcels.c.failed),
-            func.sum(parcels.c.collector),
-            *_zeros(4),
-        )
-        # The timeline: kits by local day. SQLite keeps UTC instants as text and knows no
-        # time zones: group by quarter hour (every zone's offset is a whole number of
-        # quarter hours), then place each quarter on its local day here, a few rows a day
-        # whatever the number of parcels.
-        day: ColumnElement[str]
-        quarter: ColumnElement[int]
-        if postgresql:
-            day = cast(cast(func.timezone(zone.key, d.c.moment), Date), String)
-            quarter = literal(0)
-        else:
-            day = func.strftime("%Y-%m-%d %H", d.c.moment)
-            quarter = cast(func.strftime("%M", d.c.moment), Integer) // literal(15)
-        by_time = (
-            select(
-                literal(3),
-                quarter,
-                day,
+                cast(BatchHouseholdFigures.batch_id, BigInteger),
                 literal(""),
-                func.sum(d.c.kits),
-                *_zeros(7),
+                func.count(),
+                func.sum(Household.members),
             )
-            .where(d.c.delivered == 1)
-            .group_by(day, quarter)
+            .join(Household, Household.id == BatchHouseholdFigures.household_id)
+            .where(
+                BatchHouseholdFigures.batch_id.in_(batch_ids),
+                BatchHouseholdFigures.delivered_kits > 0,
+            )
+            .group_by(BatchHouseholdFigures.batch_id)
         )
-        regions = []
+        quarters = select(
+            literal(2),
+            DonorDeliveryQuarter.quarter,
+            literal(""),
+            DonorDeliveryQuarter.kits,
+            literal(0),
+        ).where(DonorDeliveryQuarter.donor_id == donor.id, DonorDeliveryQuarter.kits != 0)
+        reserving = {s.value for s in RESERVING_STATUSES}
+        by_batch: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         per_day: dict[date, int] = defaultdict(int)
-        rows: Sequence[Sequence[Any]] = session.execute(
-            union_all(by_batch, by_region, outcomes, by_time)
-        ).all()
-        for row in rows:
-            part, batch_id, province, regency = row[:4]
-            a, b, c, e, targeted = (int(v or 0) for v in row[4:9])
-            first, last, collector = row[9:]
-            if part == 3:
-                if len(province) == 10:  # PostgreSQL: the local day
-                    per_day[date.fromisoformat(province)] += a
-                else:
-                    instant = datetime.strptime(province, "%Y-%m-%d %H").replace(tzinfo=UTC)
-                    instant += timedelta(minutes=15 * int(batch_id))
-                    per_day[instant.astimezone(zone).date()] += a
-            elif part == 0:
-                found.by_batch[batch_id] = (a, b, c, e)
+        for part, key, status, a, b in session.execute(union_all(kits, reached, quarters)):
+            if part == 0 and status in reserving:
+                by_batch[int(key)][0] += int(a)
+            elif part == 0 and status == ParcelStatus.DELIVERED.value:
+                by_batch[int(key)][1] += int(a)
             elif part == 1:
-                regions.append(
-                    RegionFigures(
-                        province=province,  # its code or name: named below
-                        province_code="",
-                        regency=regency,
-                        delivered=a,
-                        households_reached=b,
-                        people_reached=c,
-                        vulnerable_households_reached=e,
-                        households_targeted=targeted,
-                        delivered_to_collector=int(collector or 0),
-                        regency_code="",  # its code or name is `regency`: named below
-                        first_delivery=_local_day(first, zone),
-                        last_delivery=_local_day(last, zone),
-                    )
-                )
-            else:
-                found.parcels_delivered, found.parcels_failed, found.parcels_failed_once = a, b, c
-                found.parcels_delivered_to_collector = e
-        _name_places(session, regions)
-        found.regions = sorted(regions, key=lambda r: (r.province, r.regency))
+                by_batch[int(key)][2:] = [int(a), int(b or 0)]
+            elif part == 2:
+                instant = datetime.fromtimestamp(int(key) * QUARTER_SECONDS, UTC)
+                per_day[instant.astimezone(zone).date()] += int(a)
+        found.by_batch = {k: (v[0], v[1], v[2], v[3]) for k, v in by_batch.items()}
+        found.regions = _regions(session, donor, found, zone, postgresql)
         running = 0
         for day_ in sorted(per_day):
             running += per_day[day_]
@@ -626,6 +484,66 @@ class _LineFigures:
                 DayFigures(date=day_, delivered=per_day[day_], cumulative=running)
             )
         return found
+
+
+def _regions(
+    session: Session, donor: Donor, found: _LineFigures, zone: ZoneInfo, postgresql: bool
+) -> list[RegionFigures]:
+    """The donor's households grouped by regency (their place as it is now; a place's
+    code, or for a household whose place matched no official one, its name: grouped by
+    code, never dropped); the parcels' outcomes added up on `found` on the way."""
+    f = DonorHouseholdFigures
+    reached = f.delivered_parcels > 0
+    rows = session.execute(
+        select(
+            func.coalesce(Household.province_code, Household.province),
+            func.coalesce(Household.regency_code, Household.regency),
+            func.sum(f.delivered_kits),
+            func.sum(case((reached, 1), else_=0)),
+            func.sum(case((reached, Household.members), else_=0)),
+            func.sum(case((and_(reached, _vulnerable()), 1), else_=0)),
+            func.sum(case((f.live_parcels > 0, 1), else_=0)),
+            func.sum(f.collector_parcels),
+            _epoch(func.min(f.first_delivered_at), postgresql),
+            _epoch(func.max(f.last_delivered_at), postgresql),
+            func.sum(f.delivered_parcels),
+            func.sum(f.failed_parcels),
+            func.sum(f.failed_once_parcels),
+        )
+        .join(Household, Household.id == f.household_id)
+        .where(f.donor_id == donor.id)
+        .group_by(
+            func.coalesce(Household.province_code, Household.province),
+            func.coalesce(Household.regency_code, Household.regency),
+        )
+    ).all()
+    regions = []
+    for province, regency, *numbers, first, last, delivered, failed, failed_once in rows:
+        kits, households, people, vulnerable, targeted, collector = (int(v or 0) for v in numbers)
+        found.parcels_delivered += int(delivered or 0)
+        found.parcels_failed += int(failed or 0)
+        found.parcels_failed_once += int(failed_once or 0)
+        found.parcels_delivered_to_collector += collector
+        if targeted == 0:  # a regency whose parcels were all cancelled
+            continue
+        regions.append(
+            RegionFigures(
+                province=province,  # its code or name: named below
+                province_code="",
+                regency=regency,
+                delivered=kits,
+                households_reached=households,
+                people_reached=people,
+                vulnerable_households_reached=vulnerable,
+                households_targeted=targeted,
+                delivered_to_collector=collector,
+                regency_code="",  # its code or name is `regency`: named below
+                first_delivery=_local_day(first, zone),
+                last_delivery=_local_day(last, zone),
+            )
+        )
+    _name_places(session, regions)
+    return sorted(regions, key=lambda r: (r.province, r.regency))
 
 
 def _donor_parcels(batch_ids: list[int]) -> Any:
@@ -724,11 +642,6 @@ def _name_places(session: Session, regions: list[RegionFigures]) -> None:
             region.regency = named[region.regency_code]
 
 
-def _zeros(n: int) -> list[ColumnElement[int]]:
-    """A union part's numbers it does not use."""
-    return [literal(0) for _ in range(n)]
-
-
 def _epoch(
     moment: ColumnElement[Any] | InstrumentedAttribute[Any], postgresql: bool
 ) -> ColumnElement[int]:
@@ -751,18 +664,26 @@ def _batch_figures(
 ) -> list[BatchFigures]:
     if not batch_ids:
         return []
-    summaries = ledger_summaries(session, batch_ids)
+    totals = session.execute(
+        select(
+            LedgerTotal.batch_id,
+            LedgerTotal.warehouse_id,
+            LedgerTotal.kind,
+            LedgerTotal.quantity,
+            LedgerTotal.reason,
+        )
+        .where(LedgerTotal.batch_id.in_(batch_ids))
+        .order_by(LedgerTotal.reason)  # the losses by reason, in the database's order
+    ).all()
+    summaries = summarise_ledger_totals(batch_ids, (row[:4] for row in totals))
     for batch_id, (reserved, delivered, _households, _people) in lines.by_batch.items():
         summaries[batch_id].reserved = reserved
         summaries[batch_id].delivered = delivered
     lost_by_reason: dict[int, dict[str, int]] = defaultdict(dict)
-    for batch_id, reason, kits in session.execute(
-        select(StockMovement.batch_id, StockMovement.reason, -func.sum(StockMovement.quantity))
-        .where(StockMovement.batch_id.in_(batch_ids), StockMovement.kind == MovementKind.LOSS)
-        .group_by(StockMovement.batch_id, StockMovement.reason)
-        .order_by(StockMovement.batch_id, StockMovement.reason)
-    ):
-        lost_by_reason[batch_id][reason] = int(kits)
+    for batch_id, _warehouse, kind, quantity, reason in totals:
+        if kind == MovementKind.LOSS and quantity:
+            losses = lost_by_reason[batch_id]
+            losses[reason] = losses.get(reason, 0) - int(quantity)
     figures = []
     for row in batches:
         s = summaries[row.id]

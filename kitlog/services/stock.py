@@ -8,6 +8,7 @@ insert of the movement happen in one transaction, under a lock the database enfo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,8 +23,10 @@ from kitlog.models import (
     Donor,
     DonorBatch,
     KitType,
+    LedgerTotal,
     MovementKind,
     Parcel,
+    ParcelKitTotal,
     ParcelLine,
     ParcelStatus,
     Round,
@@ -370,56 +373,63 @@ def batch_summaries(
 def ledger_summaries(
     session: Session, batch_ids: list[int] | None = None
 ) -> dict[int, BatchSummary]:
-    """The ledger's part of batch_summaries() (reserved and delivered left at 0): one
-    SUM ... GROUP BY, answered from the covering index ix_stock_movements_balance."""
-    kind = StockMovement.kind
+    """The ledger's part of batch_summaries() (reserved and delivered left at 0), from
+    the ledger's totals by batch, warehouse and kind that its trigger keeps
+    (models.LedgerTotal): a few rows a batch, whatever the length of the ledger."""
     query = select(
-        StockMovement.batch_id,
-        StockMovement.warehouse_id,
-        func.sum(case((kind == MovementKind.RECEIPT, StockMovement.quantity), else_=0)),
-        func.sum(case((kind == MovementKind.ADJUSTMENT, StockMovement.quantity), else_=0)),
-        func.sum(case((kind == MovementKind.LOSS, -StockMovement.quantity), else_=0)),
-        func.sum(case((kind == MovementKind.DISPATCH, -StockMovement.quantity), else_=0)),
-        func.sum(case((kind == MovementKind.RETURN, StockMovement.quantity), else_=0)),
-        func.sum(StockMovement.quantity),
-    ).group_by(StockMovement.batch_id, StockMovement.warehouse_id)
+        LedgerTotal.batch_id, LedgerTotal.warehouse_id, LedgerTotal.kind, LedgerTotal.quantity
+    )
     ids_query = select(DonorBatch.id)
     if batch_ids is not None:
-        query = query.where(StockMovement.batch_id.in_(batch_ids))
+        query = query.where(LedgerTotal.batch_id.in_(batch_ids))
         ids_query = ids_query.where(DonorBatch.id.in_(batch_ids))
-    summaries = {bid: BatchSummary(bid) for bid in session.scalars(ids_query)}
-    for batch_id, warehouse_id, rec, adj, lost, disp, ret, total in session.execute(query):
+    return summarise_ledger_totals(session.scalars(ids_query), session.execute(query))
+
+
+def summarise_ledger_totals(
+    batch_ids: Iterable[int], totals: Iterable[tuple[int, int, str, int]]
+) -> dict[int, BatchSummary]:
+    """BatchSummary's ledger figures of these batches from rows of the ledger's totals
+    (batch id, warehouse id, kind, quantity)."""
+    summaries = {bid: BatchSummary(bid) for bid in batch_ids}
+    for batch_id, warehouse_id, kind, total in totals:
         s = summaries.setdefault(batch_id, BatchSummary(batch_id))
-        s.received += int(rec or 0)
-        s.adjusted += int(adj or 0)
-        s.lost += int(lost or 0)
-        s.dispatched += int(disp or 0)
-        s.returned += int(ret or 0)
-        s.on_hand += int(total or 0)
-        s.by_warehouse[warehouse_id] = int(total or 0)
+        quantity = int(total)
+        if kind == MovementKind.RECEIPT:
+            s.received += quantity
+        elif kind == MovementKind.ADJUSTMENT:
+            s.adjusted += quantity
+        elif kind == MovementKind.LOSS:
+            s.lost -= quantity
+        elif kind == MovementKind.DISPATCH:
+            s.dispatched -= quantity
+        elif kind == MovementKind.RETURN:
+            s.returned += quantity
+        s.on_hand += quantity
+        s.by_warehouse[warehouse_id] = s.by_warehouse.get(warehouse_id, 0) + quantity
     return summaries
 
 
 def shelf_and_delivered_kits(
     session: Session, batch_ids: list[int] | None = None
 ) -> list[tuple[int, int, int]]:
-    """(batch id, kits reserved on a shelf, kits delivered) from the parcels' lines, in
-    one SUM ... GROUP BY: the same figures as reserved_quantities() summed over the
-    warehouses, and parcel_kits() of delivered parcels."""
+    """(batch id, kits reserved on a shelf, kits delivered), from the kits by batch and
+    parcel status that the parcels' triggers keep (models.ParcelKitTotal): the same
+    figures as reserved_quantities() summed over the warehouses, and parcel_kits() of
+    delivered parcels."""
     reserving = [s.value for s in RESERVING_STATUSES]
-    status = Parcel.status
+    status = ParcelKitTotal.status
     query = (
         select(
-            ParcelLine.batch_id,
-            func.sum(case((status.in_(reserving), ParcelLine.kits), else_=0)),
-            func.sum(case((status == ParcelStatus.DELIVERED.value, ParcelLine.kits), else_=0)),
+            ParcelKitTotal.batch_id,
+            func.sum(case((status.in_(reserving), ParcelKitTotal.kits), else_=0)),
+            func.sum(case((status == ParcelStatus.DELIVERED.value, ParcelKitTotal.kits), else_=0)),
         )
-        .join(Parcel, Parcel.id == ParcelLine.parcel_id)
         .where(status.in_([*reserving, ParcelStatus.DELIVERED.value]))
-        .group_by(ParcelLine.batch_id)
+        .group_by(ParcelKitTotal.batch_id)
     )
     if batch_ids is not None:
-        query = query.where(ParcelLine.batch_id.in_(batch_ids))
+        query = query.where(ParcelKitTotal.batch_id.in_(batch_ids))
     return [(b, int(r or 0), int(d or 0)) for b, r, d in session.execute(query)]
 
 

@@ -1,5 +1,7 @@
-"""After `kitlog db upgrade`, the ledger, the scans and the audit log are append-only in
-the database itself (rule 5 of docs/design.md), on SQLite and on PostgreSQL."""
+"""After `kitlog db upgrade`, the ledger, the scans, the audit log and the parcels' lines
+are append-only in the database itself (rule 5 of docs/design.md), on SQLite and on
+PostgreSQL. (The ledger's and the lines' other trigger keeps the figures the reports
+read: kitlog.kept_figures.)"""
 
 from __future__ import annotations
 
@@ -8,21 +10,31 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from kitlog.extensions import db
-from kitlog.models import AuditEvent, Scan, StockMovement
+from kitlog.models import AuditEvent, ParcelLine, Scan, StockMovement
 from kitlog.schema import table_triggers
 from kitlog.services import audit
 from kitlog.services.scans import ScanInput, record_scan
 
 TRIGGERS = {
     "sqlite": {
-        "stock_movements": {"stock_movements_no_update", "stock_movements_no_delete"},
+        "stock_movements": {
+            "stock_movements_no_update",
+            "stock_movements_no_delete",
+            "stock_movements_kept_figures",
+        },
         "scans": {"scans_no_update", "scans_no_delete"},
         "audit_events": {"audit_events_no_update", "audit_events_no_delete"},
+        "parcel_lines": {
+            "parcel_lines_no_update",
+            "parcel_lines_no_delete",
+            "parcel_lines_kept_figures",
+        },
     },
     "postgresql": {
-        "stock_movements": {"stock_movements_no_update_delete"},
+        "stock_movements": {"stock_movements_no_update_delete", "stock_movements_kept_figures"},
         "scans": {"scans_no_update", "scans_no_delete"},
         "audit_events": {"audit_events_no_update_delete"},
+        "parcel_lines": {"parcel_lines_no_update_delete", "parcel_lines_kept_figures"},
     },
 }
 
@@ -35,8 +47,15 @@ REFUSED = [
     ("scans", "DELETE FROM scans"),
     ("audit_events", "UPDATE audit_events SET detail = '{}'"),
     ("audit_events", "DELETE FROM audit_events"),
+    ("parcel_lines", "UPDATE parcel_lines SET kits = kits + 1"),
+    ("parcel_lines", "DELETE FROM parcel_lines"),
 ]
-MODELS = {"stock_movements": StockMovement, "scans": Scan, "audit_events": AuditEvent}
+MODELS = {
+    "stock_movements": StockMovement,
+    "scans": Scan,
+    "audit_events": AuditEvent,
+    "parcel_lines": ParcelLine,
+}
 
 
 def test_kitlog_db_upgrade_creates_the_append_only_triggers(runner, db_backend):

@@ -204,3 +204,32 @@ def test_the_places_migration_matches_old_names_to_codes_without_guessing(app, r
         ["household", "HH-000005", "province", "unknown"],
         ["round", "1", "regency", "ambiguous"],
     ]
+
+
+def test_the_kept_figures_migration_fills_them_from_the_rows_already_there(app, make):
+    from flask_migrate import downgrade, upgrade
+
+    from kitlog.kept_figures import KEPT_TABLES
+    from kitlog.services.kept_figures import kept_figures_problems
+    from tests.worlds import ReportWorld, report
+
+    world = ReportWorld(make)
+    world.play()
+    db.session.commit()
+    before = report(world.koica)
+    db.session.close()
+    downgrade(revision="0015")
+    assert "ledger_totals" not in inspect(db.engine).get_table_names()
+    upgrade()
+    with db.engine.connect() as connection:
+        for table in KEPT_TABLES:
+            count = text(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - our own names
+            assert connection.execute(count).scalar_one() > 0
+    assert kept_figures_problems(db.session) == []
+    after = report(world.koica)
+    assert (after.batches, after.by_region, after.timeline) == (
+        before.batches,
+        before.by_region,
+        before.timeline,
+    )
+    assert after.parcels_failed_once == before.parcels_failed_once > 0

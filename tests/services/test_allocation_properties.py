@@ -27,6 +27,7 @@ from kitlog.models import Household, Parcel, ParcelStatus, Round, RoundStatus, W
 from kitlog.models.households import VULNERABILITIES
 from kitlog.services import distribution, stock
 from kitlog.services.errors import DomainError, OutOfStock
+from kitlog.services.kept_figures import kept_figures_problems
 from tests.places import regency
 
 TODAY = date(2021, 1, 10)
@@ -188,6 +189,8 @@ def _check(rounds: list[Round]) -> None:
         assert 0 <= level.reserved <= level.on_hand, level
     # Rule 4.
     assert stock.reconciliation_problems(db.session) == []
+    # The figures the reports read, kept as parcels are allocated and cancelled.
+    assert kept_figures_problems(db.session) == []
 
 
 def _available(round_: Round) -> int:

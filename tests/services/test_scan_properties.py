@@ -36,6 +36,7 @@ from kitlog.models import (
 )
 from kitlog.services import distribution, manifests, stock
 from kitlog.services.errors import DomainError
+from kitlog.services.kept_figures import kept_figures_problems
 from kitlog.services.scans import DUPLICATE, ScanInput, record_scan
 from tests.places import regency
 
@@ -300,3 +301,5 @@ class _World:
                 )
                 assert not {S.DISPATCHED, S.FAILED} & set(on_trip)
         assert stock.reconciliation_problems(db.session) == []
+        # the figures the reports read, kept as parcels move, are what the rows give
+        assert kept_figures_problems(db.session) == []

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from kitlog.extensions import db
 from kitlog.services import stock
 from kitlog.services.errors import DomainError, OutOfStock
+from kitlog.services.kept_figures import kept_figures_problems
 
 WAREHOUSES = 3
 
@@ -72,6 +73,8 @@ def test_any_sequence_of_operations_keeps_stock_non_negative_and_reconciled(
             assert error.requested > error.available
         except DomainError:
             db.session.rollback()
+        # the ledger's kept totals are what its rows add up to, after every operation
+        assert kept_figures_problems(db.session) == []
     levels = {
         lvl.warehouse_id: lvl.on_hand for lvl in stock.stock_levels(db.session, batch_id=batch.id)
     }
