@@ -33,6 +33,7 @@ openpyxl read-only; rows a second and the peak RSS each added.
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import logging
 import random
@@ -40,6 +41,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -86,20 +88,71 @@ class Timing:
         return self.kitlog_s / self.baseline_s if self.baseline_s else float("nan")
 
 
+PLACES_DIR = Path(__file__).resolve().parent.parent / "kitlog" / "data" / "idn-area-data"
+VILLAGES_A_PROVINCE = 400
+
+
+def _csv_rows(name: str) -> list[dict[str, str]]:
+    with (PLACES_DIR / name).open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def villages_by_province() -> dict[str, list[tuple[str, str, str, str, str]]]:
+    """Up to VILLAGES_A_PROVINCE official villages of each province, as (village code,
+    province, regency, district, village names), from the list the imports check."""
+    provinces = {row["code"]: row["name"] for row in _csv_rows("provinces.csv")}
+    regencies = {
+        row["code"]: (row["province_code"], row["name"]) for row in _csv_rows("regencies.csv")
+    }
+    districts = {
+        row["code"]: (row["regency_code"], row["name"]) for row in _csv_rows("districts.csv")
+    }
+    villages = _csv_rows("villages.csv")
+    named = Counter((row["district_code"], row["name"]) for row in villages)
+    chosen: dict[str, list[tuple[str, str, str, str, str]]] = {}
+    for row in villages:
+        regency_code, district = districts[row["district_code"]]
+        province_code, regency = regencies[regency_code]
+        in_province = chosen.setdefault(province_code, [])
+        # a name two villages of a district share is asked to be chosen (or given by code),
+        # and a village whose official name begins "Desa " is not found by its name
+        if (
+            len(in_province) < VILLAGES_A_PROVINCE
+            and named[(row["district_code"], row["name"])] == 1
+            and not row["name"].startswith("Desa ")
+        ):
+            in_province.append(
+                (row["code"], provinces[province_code], regency, district, row["name"])
+            )
+    return chosen
+
+
 def build_workbook(rows: int) -> bytes:
-    """A workbook as Excel saves it: shared strings, NIK and phone as text."""
+    """A workbook as Excel saves it: shared strings, NIK and phone as text. Households live
+    in official villages of their NIK's province: every other row gives the village's code,
+    the others its four names, as a district office's list might."""
     from openpyxl import Workbook
 
+    places = villages_by_province()
     rng = random.Random(2020)
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(list(FIELDS))
     for i in range(rows):
-        code, province = PROVINCES[i % len(PROVINCES)]
+        code, _province = PROVINCES[i % len(PROVINCES)]
+        village_code, province_name, regency, district, village = places[code][
+            (i // len(PROVINCES)) % len(places[code])
+        ]
         day = i % 28 + 1 + (40 if i % 2 else 0)  # women's NIKs add 40 to the day
-        nik = f"{code}{i % 90 + 1:02d}{i % 30 + 1:02d}{day:02d}{(i // 28) % 12 + 1:02d}"
+        # the NIK begins with the codes of the regency and district the household lives in
+        nik = village_code.replace(".", "")[:6] + f"{day:02d}{(i // 28) % 12 + 1:02d}"
         nik += f"{70 + i % 30:02d}{i // 1000 + 1:04d}"
         consent = CONSENT[i % len(CONSENT)]
+        if i % 2:
+            address = ["", "", "", "", village_code]
+        else:
+            names = [province_name if i % 5 else province_name.upper(), regency, district, village]
+            address = [*names, ""]
         sheet.append(
             [
                 f"{rng.choice(FIRST)} {rng.choice(LAST)}",
@@ -107,10 +160,7 @@ def build_workbook(rows: int) -> bytes:
                 RELATIONS[i % len(RELATIONS)],
                 nik,
                 f"08{rng.randrange(10**9, 10**10)}",
-                province if i % 5 else province.upper(),
-                f"Kab. {rng.choice(LAST)}",
-                f"Kecamatan {i % 50}",
-                f"Desa {i % 400}",
+                *address,
                 i % 9 + 1,
                 VULNERABLE[i % len(VULNERABLE)],
                 consent,
