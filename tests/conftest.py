@@ -121,12 +121,55 @@ def pytest_report_header(config):
 ONE_DATABASE_DIRECTORIES = ("browser", "documents")
 
 
+def reaches_the_database(item) -> bool:
+    """Whether the test can see which database `--db` chose. Every way to the test database
+    (app, client, make, database_url, worker_app, database_template) goes through the
+    db_backend fixture, so a test without it in its fixture closure (pure functions,
+    translations, documentation, tooling) runs the same on both."""
+    return "db_backend" in getattr(item, "fixturenames", ())
+
+
+# The tests that take several seconds each (a whole module, or one test function with all
+# its parameters), started first: pytest-xdist hands out tests in the order collected, so
+# one left for the end keeps a worker busy while the other has nothing more to do. Only
+# the order changes; a name that no longer exists costs nothing.
+LONG_FIRST = (
+    "tests/api/test_schemathesis.py",
+    "tests/test_access_matrix.py::test_every_route_answers_each_role_as_the_matrix_says",
+    "tests/cli/test_commands.py",
+    "tests/services/test_imports.py::test_50000_rows_import_in_one_go",
+    "tests/test_wheel_install.py",
+    "tests/test_killed_midway.py",
+    "tests/test_tooling.py::test_bench_builds_and_times_a_small_ledger",
+    "tests/test_gunicorn_race.py",
+    "tests/test_access_log.py::test_gunicorn_with_kitlogs_logger_class_logs_no_personal_data",
+    "tests/services/test_manifests.py::test_the_demo_manifests_keep_the_manifest_rules_and_reconcile",
+    "tests/web/test_hostile_inputs.py::test_hostile_values_in_the_forms_never_break_them_and_a_refusal_changes_nothing",
+    "tests/browser/test_axe.py",
+    "tests/test_web_security.py::test_every_post_form_on_every_page_carries_a_csrf_token",
+    "tests/browser/test_phone_reach.py",
+    "tests/services/test_scan_properties.py",
+    "tests/services/test_allocation_properties.py",
+    "tests/services/test_stock_properties.py",
+    "tests/schema/test_migrations.py",
+    "tests/schema/test_append_only.py::test_kitlog_db_upgrade_creates_the_append_only_triggers",
+)
+
+
+def _long(item) -> bool:
+    path, _, name = item.nodeid.partition("::")
+    return path in LONG_FIRST or f"{path}::{name.split('[')[0]}" in LONG_FIRST
+
+
 def pytest_collection_modifyitems(config, items):
     tests_dir = Path(__file__).parent
+    items.sort(key=lambda item: not _long(item))  # stable: the rest keep their order
     once = pytest.mark.one_database
     for item in items:
         parts = Path(item.fspath).relative_to(tests_dir).parts
-        if parts[0] in ONE_DATABASE_DIRECTORIES and "postgresql_only" not in item.keywords:
+        if "postgresql_only" in item.keywords:
+            continue
+        if parts[0] in ONE_DATABASE_DIRECTORIES or not reaches_the_database(item):
             item.add_marker(once)
     if config.getoption("--db") == "postgresql":
         return
