@@ -13,6 +13,7 @@ import glob
 import importlib.util
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -23,6 +24,7 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from click.testing import Result
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import Engine, create_engine, make_url, select, text
@@ -419,6 +421,44 @@ def live_server(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+_DEMO_SNAPSHOTS: dict[str, tuple[Path, Result]] = {}
+
+
+@pytest.fixture
+def demo(app, runner, db_backend, worker_app, tmp_path_factory) -> Result:
+    """This test's database as `kitlog demo` leaves it, and the command's result (its
+    output holds the demo's logins). On SQLite the demo runs once per test process and each
+    test gets a copy of the database and the instance folder it left (a run costs several
+    seconds); on PostgreSQL it runs for each test."""
+    if db_backend != "sqlite":
+        result = runner.invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        return result
+    url = worker_app.url
+    if url in _DEMO_SNAPSHOTS:
+        snapshot, result = _DEMO_SNAPSHOTS[url]
+        db.session.remove()
+        db.engine.dispose()
+        _replace_sqlite_file(f"sqlite:///{snapshot / 'demo.db'}", url)
+        shutil.copytree(snapshot / "instance", worker_app.instance, dirs_exist_ok=True)
+        return result
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    db.engine.dispose()
+    snapshot = tmp_path_factory.mktemp("demo")
+    shutil.copytree(worker_app.instance, snapshot / "instance")  # the demo's logins
+    source = sqlite3.connect(url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(snapshot / "demo.db")
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    _DEMO_SNAPSHOTS[url] = (snapshot, result)
+    return result
 
 
 @pytest.fixture
