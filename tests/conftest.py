@@ -211,11 +211,31 @@ def db_backend(request) -> str:
     return request.config.getoption("--db")
 
 
+# Where the SQLite half keeps its throwaway database files: in memory, when the machine has
+# a /dev/shm. Each test replaces its 8.8 MB database (most of it the official places) with a
+# fresh copy; on a disk the copy and the unlink of the old file wait on the file system's
+# journal (about 27 ms a test here, against 10 ms in memory).
+IN_MEMORY = Path("/dev/shm")  # noqa: S108 - mkdtemp makes each run a private folder in it
+
+
 @pytest.fixture(scope="session")
-def database_template(db_backend, tmp_path_factory) -> str:
+def sqlite_folder(tmp_path_factory):
+    """A folder for this process's SQLite files, removed at the end of the run."""
+    if not (IN_MEMORY.is_dir() and os.access(IN_MEMORY, os.W_OK)):
+        yield tmp_path_factory.mktemp("sqlite")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="kitlog-test-", dir=IN_MEMORY))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_template(db_backend, sqlite_folder, tmp_path_factory) -> str:
     """A migrated, empty database: a file to copy (SQLite) or a reset schema (PostgreSQL)."""
     if db_backend == "sqlite":
-        path = tmp_path_factory.mktemp("template") / "template.db"
+        path = sqlite_folder / "template.db"
         url = f"sqlite:///{path}"
     else:
         url = _worker_database(kitlog_config.TestConfig.POSTGRES_TEST_URL)
@@ -322,9 +342,11 @@ class WorkerApp:
 
 
 @pytest.fixture(scope="session")
-def worker_app(db_backend, database_template, tmp_path_factory) -> WorkerApp:
+def worker_app(db_backend, database_template, sqlite_folder, tmp_path_factory) -> WorkerApp:
     folder = tmp_path_factory.mktemp("app")
-    url = f"sqlite:///{folder / 'kitlog.db'}" if db_backend == "sqlite" else database_template
+    url = (
+        f"sqlite:///{sqlite_folder / 'kitlog.db'}" if db_backend == "sqlite" else database_template
+    )
     return WorkerApp(url, folder / "instance")
 
 
