@@ -15,6 +15,15 @@ Environment:
   PYTEST_WORKERS            pytest-xdist workers for each half (default 2; 0 = off).
                             On PostgreSQL each worker uses its own database next to the
                             configured one (`test_gw0`, `test_gw1`), created when missing.
+  KITLOG_TEST_HALVES        `together` (default): the PostgreSQL half runs at the same time
+                            as the lint steps and the SQLite half, its output shown when it
+                            ends; `one-at-a-time`: SQLite, then PostgreSQL, both shown live
+
+The halves share the machine's cores: a half alone leaves them idle while its tests wait
+(on PostgreSQL's server, on a subprocess, on Chromium, on the last long test of a worker),
+and the other half fills those gaps. Compiled modules and pytest's rewritten test modules
+are cached in `__pycache__` (git-ignored) even when PYTHONDONTWRITEBYTECODE is set, so each
+of the run's pytest processes does not compile them all again.
 
 `--clock-offset DAYS` runs the suite (without the lint steps, unless --only lint) with the
 wall clock DAYS days ahead, as `make test-future` does at +365 and +1095: the tests must
@@ -76,6 +85,28 @@ def run(cmd: list[str]) -> int:
     return subprocess.call(cmd, cwd=ROOT)
 
 
+def halves_together() -> bool:
+    return os.environ.get("KITLOG_TEST_HALVES", "together").strip() != "one-at-a-time"
+
+
+def pytest_env() -> dict[str, str]:
+    """The environment of a pytest run: bytecode cached (see the module's doc)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+@dataclass
+class Started:
+    """A pytest half running in the background, its output going to a file."""
+
+    name: str
+    process: subprocess.Popen
+    output: Path
+    report: Path
+    started: float
+
+
 def lint_steps() -> list[Step]:
     steps = []
     started = time.monotonic()
@@ -118,14 +149,46 @@ def count_junit(path: Path) -> tuple[int, int, int]:
     return tests - failed - skipped, failed, skipped
 
 
-def pytest_step(name: str, args: list[str], report_dir: Path) -> Step:
-    banner(f"the test suite on {name}")
+def pytest_command(name: str, args: list[str], report_dir: Path) -> tuple[list[str], Path]:
     report = report_dir / f"{name.lower()}.xml"
     extra = shlex.split(os.environ.get("PYTEST_ARGS", ""))
-    cmd = [str(BIN / "pytest"), *args, f"--junitxml={report}", *extra]
+    return [str(BIN / "pytest"), *args, f"--junitxml={report}", *extra], report
+
+
+def pytest_step(name: str, args: list[str], report_dir: Path) -> Step:
+    banner(f"the test suite on {name}")
+    cmd, report = pytest_command(name, args, report_dir)
     started = time.monotonic()
-    code = run(cmd)
-    elapsed = time.monotonic() - started
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    code = subprocess.call(cmd, cwd=ROOT, env=pytest_env())
+    return pytest_result(name, code, report, time.monotonic() - started)
+
+
+def start_pytest(name: str, args: list[str], report_dir: Path) -> Started:
+    """Start a half in the background (see KITLOG_TEST_HALVES); finish_pytest shows it."""
+    cmd, report = pytest_command(name, args, report_dir)
+    output = report_dir / f"{name.lower()}.out"
+    with open(output, "wb") as out:
+        process = subprocess.Popen(
+            cmd, cwd=ROOT, env=pytest_env(), stdout=out, stderr=subprocess.STDOUT
+        )
+    print(f"(the suite on {name} runs meanwhile; its output follows the SQLite half's)")
+    print("$ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    return Started(name, process, output, report, time.monotonic())
+
+
+def finish_pytest(started: Started) -> Step:
+    banner(f"the test suite on {started.name}")
+    code = started.process.wait()
+    elapsed = time.monotonic() - started.started
+    sys.stdout.flush()
+    with open(started.output, "rb") as out:
+        sys.stdout.buffer.write(out.read())
+    sys.stdout.buffer.flush()
+    return pytest_result(started.name, code, started.report, elapsed)
+
+
+def pytest_result(name: str, code: int, report: Path, elapsed: float) -> Step:
     step = Step(name)
     if report.exists():
         step.passed, step.failed, step.skipped = count_junit(report)
@@ -173,19 +236,24 @@ def safe_url(url: str) -> str:
         return "<unreadable URL>"
 
 
-def postgresql_step(report_dir: Path) -> Step:
+POSTGRESQL_ARGS = ["--db", "postgresql", "-m", "not one_database"]
+
+
+def postgresql_step(report_dir: Path, *, background: bool = False) -> Step | Started:
+    """The PostgreSQL half, or why it does not run; with background=True, a half started
+    in the background when PostgreSQL answers."""
     url = os.environ.get("KITLOG_TEST_DATABASE_URL") or DEFAULT_PG_URL
     os.environ["KITLOG_TEST_DATABASE_URL"] = url
     shown = safe_url(url)
     banner(f"PostgreSQL at {shown}")
     problem = postgres_problem(url)
     if problem is None:
-        # The tests marked one_database (browser, documents) ran in the SQLite half.
-        return pytest_step(
-            "PostgreSQL",
-            ["--db", "postgresql", "-m", "not one_database", *xdist_args()],
-            report_dir,
-        )
+        # The tests marked one_database (browser, documents, and every test that never
+        # reaches the database) run in the SQLite half.
+        args = [*POSTGRESQL_ARGS, *xdist_args()]
+        if background:
+            return start_pytest("PostgreSQL", args, report_dir)
+        return pytest_step("PostgreSQL", args, report_dir)
     if on_ci():
         print(
             f"ERROR: PostgreSQL not reachable at {shown}: {problem}\n"
@@ -262,12 +330,24 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kitlog-test-") as tmp:
         report_dir = Path(tmp)
-        if only == "lint" or (only is None and not offset):
-            steps += lint_steps()
-        if only in (None, "sqlite"):
-            steps.append(pytest_step("SQLite", ["--db", "sqlite", *xdist_args()], report_dir))
-        if only in (None, "postgresql"):
-            steps.append(postgresql_step(report_dir))
+        postgresql: Step | Started | None = None
+        if only is None and halves_together():
+            postgresql = postgresql_step(report_dir, background=True)
+        try:
+            if only == "lint" or (only is None and not offset):
+                steps += lint_steps()
+            if only in (None, "sqlite"):
+                steps.append(pytest_step("SQLite", ["--db", "sqlite", *xdist_args()], report_dir))
+        finally:
+            if isinstance(postgresql, Started) and sys.exc_info()[0] is not None:
+                postgresql.process.kill()  # interrupted: the half in the background goes too
+                postgresql.process.wait()
+        if isinstance(postgresql, Started):
+            postgresql = finish_pytest(postgresql)
+        if postgresql is None and only in (None, "postgresql"):
+            postgresql = postgresql_step(report_dir)
+        if postgresql is not None:
+            steps.append(postgresql)
     return summary(
         steps, tested=only != "lint", elapsed=time.monotonic() - started, clock_offset=offset
     )

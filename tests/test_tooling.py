@@ -58,6 +58,30 @@ def test_a_run_that_collects_no_tests_fails(run_tests, tmp_path):
     assert "collected no tests" in step.detail
 
 
+def test_a_half_run_in_the_background_shows_its_output_and_fails_like_one_run_live(
+    run_tests, tmp_path, capfd
+):
+    empty = tmp_path / "nothing_here"
+    empty.mkdir()
+    started = run_tests.start_pytest("PostgreSQL", [str(empty), "-p", "no:cacheprovider"], tmp_path)
+    step = run_tests.finish_pytest(started)
+    assert step.status == "FAILED"
+    assert "collected no tests" in step.detail
+    assert "no tests ran" in capfd.readouterr().out
+
+
+def test_the_halves_run_together_unless_asked_one_at_a_time(run_tests, monkeypatch):
+    monkeypatch.delenv("KITLOG_TEST_HALVES", raising=False)
+    assert run_tests.halves_together()
+    monkeypatch.setenv("KITLOG_TEST_HALVES", "one-at-a-time")
+    assert not run_tests.halves_together()
+
+
+def test_the_suite_caches_bytecode_whatever_the_environment_says(run_tests, monkeypatch):
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert "PYTHONDONTWRITEBYTECODE" not in run_tests.pytest_env()
+
+
 def test_the_closing_line_counts_every_half(run_tests, capsys):
     steps = [
         run_tests.Step("SQLite", passed=10, failed=1, skipped=2),

@@ -41,24 +41,31 @@ def assert_problem(response, status: int, *, field: str | None = None) -> dict:
     return body
 
 
+COUNTED = (
+    Donor,
+    KitType,
+    KitItem,
+    Warehouse,
+    DonorBatch,
+    Transfer,
+    StockMovement,
+    Household,
+    Round,
+    Parcel,
+    HouseholdImport,
+)
+
+
 def row_counts() -> dict[str, int]:
-    """How many rows every table an API write may touch holds."""
-    return {
-        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (
-            Donor,
-            KitType,
-            KitItem,
-            Warehouse,
-            DonorBatch,
-            Transfer,
-            StockMovement,
-            Household,
-            Round,
-            Parcel,
-            HouseholdImport,
+    """How many rows every table an API write may touch holds (in one query: the malformed
+    request tests count before and after each of some 2,700 requests)."""
+    counts = select(
+        *(
+            select(func.count()).select_from(model).scalar_subquery().label(model.__tablename__)
+            for model in COUNTED
         )
-    }
+    )
+    return dict(db.session.execute(counts).one()._mapping)
 
 
 def send_import(client, content: bytes, filename: str = "households.csv", query: str = ""):

@@ -42,9 +42,8 @@ def _on_sqlite_only(db_backend: str) -> None:
         pytest.skip("the demo is what `make run` loads on SQLite; one test runs it on PostgreSQL")
 
 
-def test_demo_loads_the_founding_case_and_reconciles(runner, app):
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+def test_demo_loads_the_founding_case_and_reconciles(demo, runner, app):
+    result = demo
     batch = db.session.scalar(select(DonorBatch))
     assert (batch.donor.code, batch.quantity_pledged, batch.quantity_received) == (
         "KOICA",
@@ -102,9 +101,9 @@ def test_demo_loads_the_founding_case_and_reconciles(runner, app):
     assert (row.transfers_in, row.dispatches > 300, row.returns > 5) == (1500, True, True)
 
 
-def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner, db_backend):
+def test_demo_registers_2000_households_and_allocates_the_east_java_round(db_backend, request):
     _on_sqlite_only(db_backend)
-    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert request.getfixturevalue("demo").exit_code == 0
     provinces = dict(
         db.session.execute(
             select(Household.province, func.count()).group_by(Household.province)
@@ -175,12 +174,12 @@ def test_demo_registers_2000_households_and_allocates_the_east_java_round(runner
     assert summary.reconciled
 
 
-def test_demo_round_one_is_well_under_way(runner, app, db_backend):
+def test_demo_round_one_is_well_under_way(app, db_backend, request):
     """About 60% of round 1 delivered over the last three weeks on closed manifests and a
     truck still on the road; a few failed (varied reasons) and returned; one manifest
     loading; parcels packed on the shelf and others still allocated."""
     _on_sqlite_only(db_backend)
-    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert request.getfixturevalue("demo").exit_code == 0
     first = db.session.scalars(select(Round).order_by(Round.id)).first()
     statuses = _parcels_by_status(first.id)
     total = sum(statuses.values())
@@ -229,9 +228,9 @@ def test_demo_round_one_is_well_under_way(runner, app, db_backend):
     assert all(len(scan.recipient_name.split()) >= 1 for scan in deliveries)
 
 
-def test_demo_prints_one_login_per_role_and_is_idempotent(runner, db_backend):
+def test_demo_prints_one_login_per_role_and_is_idempotent(runner, db_backend, request):
     _on_sqlite_only(db_backend)
-    first = runner.invoke(args=["demo"])
+    first = request.getfixturevalue("demo")
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     for role in ("admin", "warehouse", "field", "donor"):
@@ -241,9 +240,9 @@ def test_demo_prints_one_login_per_role_and_is_idempotent(runner, db_backend):
     assert db.session.scalar(select(func.count()).select_from(User)) == 4
 
 
-def test_demo_passwords_let_each_role_log_in(runner, app, db_backend):
+def test_demo_passwords_let_each_role_log_in(app, db_backend, request):
     _on_sqlite_only(db_backend)
-    output = runner.invoke(args=["demo"]).output
+    output = request.getfixturevalue("demo").output
     import re
 
     rows = re.findall(r"^\s+(admin|warehouse|field|donor)\s+(\S+)\s+(\S+)$", output, re.M)

@@ -199,12 +199,12 @@ def test_manifest_counts_and_parcels_list_what_is_on_board(w):
     }
 
 
-def test_the_demo_manifests_keep_the_manifest_rules_and_reconcile(runner):
+def test_the_demo_manifests_keep_the_manifest_rules_and_reconcile(runner, request):
     """`kitlog demo`: every manifest numbered SBY-01/<year>/NNNN; each dispatched or
     closed one has a line per parcel that left and its copied totals; each closed one
     reconciles delivered + returned = dispatched; `kitlog check` passes; a second run
     changes nothing."""
-    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert request.getfixturevalue("demo").exit_code == 0
     demo = db.session.scalars(select(Manifest).order_by(Manifest.id)).all()
     assert demo and demo[0].number.startswith("SBY-01/") and demo[0].number.endswith("/0001")
     assert any(m.status == "dispatched" for m in demo)
