@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 import json
 import os
 import socket
@@ -282,32 +284,21 @@ HOUSEHOLD_COLUMNS = (
 )
 
 
-# Villages of Turen (Kabupaten Malang, 35.07.09) in the official list the imports check
-# names against: the benches spread their households over them.
-TUREN_VILLAGES = (
-    "Sedayu",
-    "Turen",
-    "Tawangrejeni",
-    "Kemulan",
-    "Sawahan",
-    "Undaan",
-    "Gedok Kulon",
-    "Gedok Wetan",
-    "Talok",
-    "Tanggung",
-    "Jeru",
-    "Pagedangan",
-    "Sanankerto",
-    "Sananrejo",
-    "Kedok",
-    "Talangsuko",
-    "Tumpukrenteng",
-)
+TUREN = "35.07.09"  # Turen, Kabupaten Malang, Jawa Timur
+
+
+@functools.cache
+def _turen_villages() -> tuple[str, ...]:
+    """Turen's villages in the official list of places the imports check names against."""
+    path = ROOT / "kitlog" / "data" / "idn-area-data" / "villages.csv"
+    with path.open(encoding="utf-8", newline="") as file:
+        return tuple(row["name"] for row in csv.DictReader(file) if row["district_code"] == TUREN)
 
 
 def turen_village(n: int) -> str:
     """Household n's village: one of Turen's, in turn."""
-    return TUREN_VILLAGES[n % len(TUREN_VILLAGES)]
+    villages = _turen_villages()
+    return villages[n % len(villages)]
 
 
 def households_csv(count: int, area: dict[str, str], village: Callable[[int], str]) -> bytes:
