@@ -322,7 +322,9 @@ _SCAN_LOADS = (
     joinedload(Parcel.round, innerjoin=True),
     joinedload(Parcel.household, innerjoin=True),
     joinedload(Parcel.manifest),
-    joinedload(Parcel.lines).joinedload(ParcelLine.batch, innerjoin=True),
+    # outer joins all the way: an inner join nested inside an outer one makes SQLite's
+    # planner join every line to its batch before it looks for the parcel's
+    joinedload(Parcel.lines).joinedload(ParcelLine.batch),
     joinedload(Parcel.events).joinedload(ParcelEvent.user),
 )
 
