@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import logging
 import os
 import socket
 import statistics
@@ -136,6 +137,23 @@ def add_postgresql_option(parser, default: str, database: str) -> None:
 
 
 # -- gunicorn -----------------------------------------------------------------------------------
+
+
+def migrated_app(url: str, instance: Path):
+    """kitlog's app on `url` (instance folder `instance`), its database migrated to the
+    latest schema without the migrations' own log lines."""
+    from flask_migrate import upgrade
+
+    from kitlog import create_app
+
+    app = create_app({"DATABASE_URL": url}, instance_path=str(instance))
+    with app.app_context():
+        logging.disable(logging.INFO)
+        try:
+            upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
+    return app
 
 
 def free_port() -> int:

@@ -43,7 +43,6 @@ import argparse
 import cProfile
 import io
 import json
-import logging
 import multiprocessing
 import pstats
 import shutil
@@ -421,21 +420,14 @@ def verify(run: Run, ok: list[tuple[str, str]]) -> None:
 
 
 def bench_database(name: str, url: str, args, workdir: Path) -> Run:
-    from flask_migrate import upgrade
     from soak import build_world
 
-    from kitlog import create_app
     from kitlog.extensions import db
 
     run = Run(name)
     instance = workdir / f"instance-{name}"
-    app = create_app({"DATABASE_URL": url}, instance_path=str(instance))
+    app = common.migrated_app(url, instance)
     with app.app_context():
-        logging.disable(logging.INFO)
-        try:
-            upgrade()
-        finally:
-            logging.disable(logging.NOTSET)
         crews_n = max(CLIENT_COUNTS)
         per_phase = args.parcels
         total = 2 * per_phase + args.profile + (20 if args.profile else 0)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import logging
 import os
 import random
 import shutil
@@ -58,6 +57,7 @@ from common import (  # noqa: E402
     free_port,
     households_csv,
     hygiene_kit,
+    migrated_app,
     percentile,
     start_gunicorn,
     stop_gunicorn,
@@ -65,7 +65,6 @@ from common import (  # noqa: E402
 )
 from sqlalchemy import func, select  # noqa: E402
 
-from kitlog import create_app  # noqa: E402
 from kitlog.extensions import db  # noqa: E402
 from kitlog.models import Manifest, Parcel, ParcelEvent, Scan  # noqa: E402
 from kitlog.services import distribution, imports, reference, stock, users  # noqa: E402
@@ -651,15 +650,8 @@ def report(args, sent: list[Sent], elapsed: float, base: tuple[list[float], int]
 
 
 def soak(args, url: str, workdir: Path) -> int:
-    app = create_app({"DATABASE_URL": url}, instance_path=str(workdir / "instance"))
+    app = migrated_app(url, workdir / "instance")
     with app.app_context():
-        from flask_migrate import upgrade
-
-        logging.disable(logging.INFO)  # the migrations' own log lines
-        try:
-            upgrade()
-        finally:
-            logging.disable(logging.NOTSET)
         started = time.perf_counter()
         crews = build_world(args.scanners, args.parcels)
         db.session.remove()

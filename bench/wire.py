@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import re
 import shutil
@@ -64,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))  # bench/common.py
 
-from common import free_port, start_gunicorn, stop_gunicorn  # noqa: E402
+from common import free_port, migrated_app, start_gunicorn, stop_gunicorn  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -205,21 +204,14 @@ class Line:
 
 def build_world(workdir: Path) -> tuple[str, str, str]:
     """The demo in a scratch SQLite file: (database URL, field officer's email, password)."""
-    from flask_migrate import upgrade
 
-    from kitlog import create_app
     from kitlog.extensions import db
     from kitlog.services import demo
     from kitlog.services.locking import transaction
 
     url = f"sqlite:///{workdir / 'kitlog.db'}"
-    app = create_app({"DATABASE_URL": url}, instance_path=str(workdir / "instance"))
+    app = migrated_app(url, workdir / "instance")
     with app.app_context():
-        logging.disable(logging.INFO)
-        try:
-            upgrade()
-        finally:
-            logging.disable(logging.NOTSET)
         with transaction(db.session, write=True):
             logins = demo.load_demo(db.session, app.instance_path)
         db.session.remove()

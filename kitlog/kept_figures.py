@@ -168,7 +168,23 @@ def _line_statements(dialect: str) -> list[str]:
 
 def _parcel_statements(dialect: str) -> list[str]:
     """A parcel changed (OLD to NEW): its old contribution taken away, its new one added."""
-    statements = []
+    # The kits by batch and status: the old status's row and the new one's in one
+    # statement, in key order, so that two parcels moving between the same two statuses
+    # in opposite directions (loaded onto a manifest, taken off one) lock the two rows in
+    # the same order and never wait for each other (a deadlock).
+    statements = [
+        _upsert(
+            "parcel_kit_totals",
+            KIT_COLUMNS,
+            2,
+            "SELECT batch_id, status, SUM(kits) FROM ("
+            " SELECT l.batch_id AS batch_id, OLD.status AS status, -l.kits AS kits"
+            " FROM parcel_lines l WHERE l.parcel_id = OLD.id"
+            " UNION ALL SELECT l.batch_id, NEW.status, l.kits"
+            " FROM parcel_lines l WHERE l.parcel_id = NEW.id"
+            ") AS changes WHERE true GROUP BY batch_id, status ORDER BY batch_id, status",
+        )
+    ]
     for row, sign in (("OLD", "-"), ("NEW", "")):
         p = _parcel(row)
         lines = f"FROM parcel_lines l WHERE l.parcel_id = {row}.id"
@@ -178,12 +194,6 @@ def _parcel_statements(dialect: str) -> list[str]:
         )
         moment = p["moment"] if row == "NEW" else _no_moment(dialect)
         statements += [
-            _upsert(
-                "parcel_kit_totals",
-                KIT_COLUMNS,
-                2,
-                f"SELECT l.batch_id, {row}.status, {sign}l.kits {lines}",
-            ),
             _upsert(
                 "batch_household_figures",
                 BATCH_HOUSEHOLD_COLUMNS,

@@ -9,6 +9,10 @@
   Callbacks registered with `after_commit` then run (a background job that reads what
   the request wrote).
 - When the view raises, nothing is committed: `kitlog.errors` rolls back and answers.
+  PostgreSQL may end a transaction that deadlocked with another (two scans and a
+  dispatch adding to the same kept figures in different orders) or could not be
+  serialised: nothing of it was written, so the view runs again, up to ATTEMPTS times in
+  all, before the error is answered.
   A view that catches a `DomainError` to show it (on a form, in a message) undoes what
   the request wrote with `discard()` (`KitlogForm.save` does).
 - Steps that must be committed whatever the request answers run in
@@ -25,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import DBAPIError
 
 from kitlog.extensions import db
 from kitlog.services.locking import begin
@@ -32,6 +37,10 @@ from kitlog.services.locking import begin
 WRITES_LATE_ATTR = "_kitlog_writes_late"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _AFTER_COMMIT = "_kitlog_after_commit"
+# PostgreSQL's "deadlock detected" and "could not serialize access": the transaction was
+# rolled back whole, and the same work may succeed when run again.
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
 
 
 def writes_late(view: Callable) -> Callable:
@@ -86,7 +95,21 @@ class UnitOfWorkFlask(Flask):
     def dispatch_request(self):
         # Committed here, inside Flask's handling of the view's errors: a commit the
         # database refuses is answered like any other error (409, 503), not sent as done.
-        return _commit(self.make_response(super().dispatch_request()))
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return _commit(self.make_response(super().dispatch_request()))
+            except DBAPIError as error:
+                if attempt == ATTEMPTS or not _may_run_again(error):
+                    raise
+                db.session.rollback()
+                _drop_callbacks()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _may_run_again(error: DBAPIError) -> bool:
+    """The database undid the whole transaction for a reason that running it again may
+    not meet; an uploaded file's stream has been read, so its request is not run again."""
+    return getattr(error.orig, "sqlstate", None) in RETRIED_SQLSTATES and not request.files
 
 
 def init_app(app: Flask) -> None:

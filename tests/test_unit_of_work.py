@@ -24,9 +24,12 @@ KITLOG = Path(__file__).resolve().parent.parent / "kitlog"
 NOT_WEB = ("services", "models", "documents")
 # The one commit of the web layer.
 COMMIT_SITES = {"unit_of_work.py": {"_commit"}}
-# Rolling back on an exception: the request's errors, and the one helper for a refusal
-# a page shows.
-ROLLBACK_SITES = {"unit_of_work.py": {"discard"}, "errors.py": {"init_app"}}
+# Rolling back on an exception: the request's errors, the one helper for a refusal a page
+# shows, and a deadlocked transaction before its view runs again.
+ROLLBACK_SITES = {
+    "unit_of_work.py": {"discard", "UnitOfWorkFlask"},
+    "errors.py": {"init_app"},
+}
 # The steps a request commits on their own, whatever it answers: the login throttle's
 # counters, a share link's use (counted before its report is built), the API import's
 # insert after its long read, and a card print's issue of the cards it prints (a GET: on

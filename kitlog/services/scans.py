@@ -546,6 +546,10 @@ def _apply(
 ) -> None:
     _allowed, to_status = TRANSITIONS[clean.action]
     note = clean.note
+    # The status change adds to the batches' kept figures: their rows are taken in the
+    # same order as a dispatch or a return takes them (the batches first), so no two
+    # transactions each hold a figure the other waits for.
+    lock_batches(session, [line.batch_id for line in parcel.lines])
     if clean.action == ScanAction.LOAD:
         assert clean.manifest is not None  # noqa: S101
         parcel.manifest_id = clean.manifest.id
