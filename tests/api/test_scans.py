@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from openapi_schema_validator import OAS30Validator
 from sqlalchemy import func, select
 
 from kitlog.extensions import db
@@ -349,3 +350,27 @@ def test_a_malformed_scan_body_is_refused_with_a_problem_and_records_nothing(
             faults[case] = fault
     assert faults == {}
     assert scan_rows() == 0
+
+
+def test_a_batch_scan_without_a_text_key_is_answered_with_a_null_key_as_documented(
+    w, as_user, client
+):
+    """The offline queue may send a scan whose key is missing or not a text: its result
+    says `idempotency_key: null`, and the published document allows exactly that."""
+    scans = [
+        {"code": "ABC-DEF-GHJ", "action": "pack"},
+        {"code": "ABC-DEF-GHJ", "action": "pack", "idempotency_key": 12345678},
+        body(w.parcels[0], "pack", "batch-key-null-1"),
+    ]
+    response = as_user(w.budi).post("/api/v1/scans/batch", json={"scans": scans})
+    assert response.status_code == 200, response.get_json()
+    results = response.get_json()["results"]
+    assert [(r["outcome"], r["idempotency_key"]) for r in results] == [
+        ("invalid", None),
+        ("invalid", None),
+        ("ok", "batch-key-null-1"),
+    ]
+    spec = client.get("/api/v1/openapi.json").get_json()
+    answer = spec["paths"]["/api/v1/scans/batch"]["post"]["responses"]["200"]
+    schema = {**answer["content"]["application/json"]["schema"], "components": spec["components"]}
+    OAS30Validator(schema).validate(response.get_json())  # raises on any mismatch

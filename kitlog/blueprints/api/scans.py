@@ -174,6 +174,10 @@ class ScanBatchSchema(ma.Schema):
 
 
 class ScanBatchResultSchema(ScanAnswerSchema):
+    idempotency_key = fields.String(
+        allow_none=True,
+        metadata={"description": "As the scan gave it; null when it gave none, or not a text."},
+    )
     errors = fields.List(fields.Dict(), metadata={"description": "For a 422: what is wrong."})
 
 
