@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import statistics
 import threading
 import time
 import urllib.error
@@ -224,7 +225,7 @@ def _get(url: str) -> None:
 
 
 @pytest.mark.parametrize("content", ["big", "crafted"])
-def test_a_request_sent_while_a_file_is_read_is_answered_within_a_second(
+def test_a_request_sent_while_a_file_is_read_is_answered_without_a_stall(
     live_server, make, content
 ):
     """The reader never holds the GIL for long: another request is served meanwhile."""
@@ -260,7 +261,11 @@ def test_a_request_sent_while_a_file_is_read_is_answered_within_a_second(
     assert len(results) == len(files)
     assert all(status == 200 for status in results) if content == "big" else True
     assert all(400 <= status < 500 for status in results) if content == "crafted" else True
-    assert waits and max(waits) < 1, waits
+    # A reader that holds the GIL stalls one turn for as long as it reads (seconds), where
+    # the others take a few dozen milliseconds. Measured against the turns' own median, so
+    # that a machine busy with other work (every turn slower) is not taken for a stall.
+    assert len(waits) >= 3, waits
+    assert max(waits) < max(1.0, 20 * statistics.median(waits)), waits
 
 
 UPLOAD = "/households/imports/new"
