@@ -14,7 +14,8 @@ Then it times, as the median of several runs after one warm-up:
 and prints a table with the ratio kitlog/raw. It asserts nothing about speed; it exits
 non-zero only if kitlog and the raw SQL disagree about the stock.
 
-    python bench/ledger.py [--rows N] [--repeat N] [--sqlite-only] [--postgresql URL] [--keep]
+    python bench/ledger.py [--rows N] [--repeat N] [--sqlite-only | --postgresql-only]
+                           [--postgresql URL] [--keep]
 """
 
 from __future__ import annotations
@@ -287,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="ledger rows (1,000,000)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query (5)")
-    parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
+    only.add_argument("--postgresql-only", action="store_true", help="skip SQLite")
     add_postgresql_option(parser, kitlog_config.TestConfig.POSTGRES_TEST_URL, BENCH_DATABASE)
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
@@ -300,10 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     problems: list[str] = []
     print(f"Building ledgers of {args.rows:,} movements ...", flush=True)
     try:
-        sqlite_url = f"sqlite:///{workdir / 'bench.db'}"
-        found, wrong = bench_database("SQLite", sqlite_url, args.rows, args.repeat, workdir)
-        timings += found
-        problems += wrong
+        if not args.postgresql_only:
+            sqlite_url = f"sqlite:///{workdir / 'bench.db'}"
+            found, wrong = bench_database("SQLite", sqlite_url, args.rows, args.repeat, workdir)
+            timings += found
+            problems += wrong
 
         def on_postgresql(url: str) -> None:
             found, wrong = bench_database("PostgreSQL", url, args.rows, args.repeat, workdir)
