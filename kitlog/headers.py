@@ -7,14 +7,14 @@ from flask import Flask, Response, request
 from kitlog import stylesheet
 
 # No inline script or style in kitlog's pages (JSON data blocks are not scripts), but for
-# one: kitlog.css itself, written into the delivery page's first load (kitlog.stylesheet),
-# allowed by the hash of its text and nothing else.
+# kitlog's own files written into the delivery page's first load (kitlog.stylesheet):
+# kitlog.css, offline.js and parcel_actions.js, each allowed by the hash of its text.
 # 'wasm-unsafe-eval' lets the QR decoder compile its WebAssembly; blob: serves photos and
 # the camera's frames; the service worker and the decoder come from kitlog itself.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'wasm-unsafe-eval'",
+        f"script-src 'self' 'wasm-unsafe-eval' {stylesheet.SCRIPT_CSP_SOURCES}",
         f"style-src 'self' {stylesheet.CSP_SOURCE}",
         "img-src 'self' data: blob:",
         "media-src 'self' blob:",

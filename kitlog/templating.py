@@ -90,6 +90,8 @@ GLOBALS: dict[str, object] = {
     "field_errors": field_errors,
     # kitlog.css written into an offline page until its service worker holds the file
     "inline_stylesheet": stylesheet.inline_stylesheet,
+    "inline_script": stylesheet.inline_script,
+    "inline_logo": stylesheet.LOGO_URL,
     "stylesheet_version": stylesheet.VERSION,
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from kitlog import stylesheet
 from kitlog.extensions import db
 from kitlog.headers import CONTENT_SECURITY_POLICY
 from kitlog.models import Household
@@ -37,8 +38,11 @@ def test_the_policy_allows_no_inline_script_or_style_and_no_framing():
     for directive in ("script-src", "style-src", "default-src"):
         assert "'unsafe-inline'" not in policy[directive]
         assert "'unsafe-eval'" not in policy[directive]
-    # the QR decoder compiles WebAssembly: that, and nothing more
-    assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'"]
+    # the QR decoder compiles WebAssembly; the delivery page's first load carries two of
+    # kitlog's own scripts, each allowed by its hash: that, and nothing more
+    hashes = [stylesheet.csp_hash(stylesheet.SCRIPTS[name]) for name in stylesheet.INLINE_SCRIPTS]
+    assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'", *hashes]
+    assert all(source.startswith("'sha256-") for source in hashes)
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["object-src"] == ["'none'"]
     assert policy["worker-src"] == ["'self'"]

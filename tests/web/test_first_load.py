@@ -13,6 +13,9 @@ from kitlog import stylesheet
 
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 LINK = '<link rel="stylesheet" href="/static/css/kitlog.css">'
+SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
+# a <script> element with text, not a JSON data block
+INLINE_SCRIPT = re.compile(r"<script((?: data-[a-z]+=\"[^\"]*\")*)>(.+?)</script>", re.S)
 
 
 def csp_sources(response, directive: str) -> list[str]:
@@ -44,6 +47,52 @@ def test_once_the_service_worker_holds_the_stylesheet_the_page_links_it(client, 
     html = client.get("/deliver/").get_data(as_text=True)
     assert LINK in html
     assert "<style" not in html
+    # and its scripts and logo, which the worker holds too: no script is written in
+    assert INLINE_SCRIPT.findall(html) == []
+    linked = SCRIPT_SRC.findall(html)
+    assert {f"/static/js/{name}" for name in stylesheet.INLINE_SCRIPTS} <= set(linked)
+    assert '<img src="/static/img/kitlog.svg"' in html
+
+
+def test_the_first_load_carries_two_small_scripts_and_the_logo_and_fetches_six_files(client, login):
+    """Over HTTP/1.1 a phone opens at most six connections to the server: with six files
+    to fetch they all go out at once, and none waits for another to finish."""
+    login("field")
+    response = client.get("/deliver/")
+    html = response.get_data(as_text=True)
+    written = INLINE_SCRIPT.findall(html)
+    files = {
+        name: (stylesheet.STATIC / "js" / name).read_text()
+        for name in ("offline.js", "parcel_actions.js")
+    }
+    assert [text for _attributes, text in written] == [
+        files["offline.js"],
+        files["parcel_actions.js"],
+    ]  # unescaped, in the order they were linked
+    assert 'data-sw="/sw.js"' in written[0][0]  # what offline.js reads of its element
+    sources = csp_sources(response, "script-src")
+    for text in files.values():
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in sources
+    assert "'unsafe-inline'" not in sources
+    linked = SCRIPT_SRC.findall(html)
+    assert not [path for path in linked if path.endswith(stylesheet.INLINE_SCRIPTS)], linked
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert images and all(src.startswith("data:image/svg+xml;base64,") for src in images)
+    assert base64.b64decode(images[0].split(",", 1)[1]) == stylesheet.LOGO.read_bytes()
+    assert len(linked) + len([i for i in images if not i.startswith("data:")]) <= 6, linked
+
+
+def test_a_script_that_would_close_its_element_is_never_written_in():
+    for text in stylesheet.SCRIPTS.values():
+        assert "</script" not in text.lower() and "<!--" not in text
+
+
+def test_desk_pages_link_their_scripts_and_logo(client, login):
+    login("admin")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert INLINE_SCRIPT.findall(html) == []
+    assert '<img src="/static/img/kitlog.svg"' in html
 
 
 def test_a_cookie_of_an_older_stylesheet_gets_the_stylesheet_written_in(client, login):

@@ -1,9 +1,10 @@
 /* kitlog offline: registers the service worker (/sw.js) that keeps the scan station and
  * the delivery page working with no network, and empties its page cache at logout.
  *
- * Include on every page that must work offline:
- *   <script src=".../js/offline.js" data-sw="{{ url_for('scan.service_worker') }}" defer></script>
- * (templates/_macros/outbox.html scan_scripts() does.)
+ * Include on every page that must work offline, with the worker's address in data-sw and
+ * its scope in data-scope: templates/_macros/outbox.html scan_scripts() does, linking this
+ * file or, on the delivery page's first load, writing it into the page (kitlog/stylesheet.py:
+ * nothing in it may close the element).
  *
  * Service workers need a secure context (HTTPS, or localhost): on plain HTTP over a LAN
  * this does nothing and the pages need the network (README: "Phone cameras need HTTPS").
