@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     if last:
         print(last[-1])
     if process.returncode != 0:
+        # which tests failed, from either half's summary (the tail shows only the last half)
+        failed = [line for line in output if line.startswith(("FAILED ", "ERROR "))]
+        print("\n".join(failed), file=sys.stderr)
         print("\n".join(output[-40:]), file=sys.stderr)
         print(process.stderr[-4000:], file=sys.stderr)
         print(f"SUITE FAILED (exit {process.returncode})", file=sys.stderr)

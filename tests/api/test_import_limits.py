@@ -70,11 +70,14 @@ def crafted(case: str) -> bytes:
 
 @pytest.mark.parametrize("case", list(CRAFTED))
 def test_a_crafted_file_is_a_4xx_within_2_seconds_and_imports_nothing(api, case):
+    """Within 2 s of the processor's time: what a crafted file costs the server (a bomb
+    inflated, a sheet walked to its end) is work, which a busy machine does not inflate
+    as it does the wall clock; the request runs in this process (the test client)."""
     client = api("field")
     content = crafted(case)
-    started = time.monotonic()
+    started = time.process_time()
     response = send_import(client, content, "households.xlsx")
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     assert 400 <= response.status_code < 500, response.get_json()
     assert response.get_json()["detail"]
     assert household_count() == 0

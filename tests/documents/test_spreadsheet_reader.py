@@ -24,10 +24,12 @@ def rows(content: bytes, limits: Limits | None = None) -> list:
 
 
 def refused(content: bytes, limits: Limits | None = None) -> str:
-    started = time.monotonic()
+    """Why the reader refuses the file, which it must see within 2 s of the processor's
+    time (work, which a busy machine does not inflate as it does the wall clock)."""
+    started = time.process_time()
     with pytest.raises(SpreadsheetError) as error:
         rows(content, limits)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     return error.value.reason
 
 
@@ -97,13 +99,13 @@ def test_an_over_long_cell_is_cut_to_one_character_more_than_the_limit():
 
 
 def read_fast(content: bytes) -> list:
-    """Whatever a crafted sheet holds, reading it ends within 2 s."""
-    started = time.monotonic()
+    """Whatever a crafted sheet holds, reading it ends within 2 s of the processor's time."""
+    started = time.process_time()
     try:
         found = rows(content)
     except SpreadsheetError:
         found = []
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     return found
 
 
