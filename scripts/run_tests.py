@@ -15,6 +15,8 @@ Environment:
   PYTEST_WORKERS            pytest-xdist workers for each half (default 2; 0 = off).
                             On PostgreSQL each worker uses its own database next to the
                             configured one (`test_gw0`, `test_gw1`), created when missing.
+  (each half keeps pytest's cache apart: `pytest --lf -o cache_dir=.pytest_cache/sqlite`
+  reruns what failed in the SQLite half, `.pytest_cache/postgresql` in the other)
   KITLOG_TEST_HALVES        `together` (default): the PostgreSQL half runs at the same time
                             as the lint steps and the SQLite half, its output shown when it
                             ends; `one-at-a-time`: SQLite, then PostgreSQL, both shown live
@@ -149,10 +151,18 @@ def count_junit(path: Path) -> tuple[int, int, int]:
     return tests - failed - skipped, failed, skipped
 
 
+def cache_dir(name: str) -> Path:
+    """Each half keeps pytest's cache (the tests that failed last, for `--lf`) in its own
+    folder: in one, the half that ended last rewrote what the other had found failing."""
+    return ROOT / ".pytest_cache" / name.lower()
+
+
 def pytest_command(name: str, args: list[str], report_dir: Path) -> tuple[list[str], Path]:
     report = report_dir / f"{name.lower()}.xml"
     extra = shlex.split(os.environ.get("PYTEST_ARGS", ""))
-    return [str(BIN / "pytest"), *args, f"--junitxml={report}", *extra], report
+    disabled = "no:cacheprovider" in [*args, *extra]  # then pytest has no cache_dir option
+    cache = [] if disabled else ["-o", f"cache_dir={cache_dir(name)}"]
+    return [str(BIN / "pytest"), *args, *cache, f"--junitxml={report}", *extra], report
 
 
 def pytest_step(name: str, args: list[str], report_dir: Path) -> Step:

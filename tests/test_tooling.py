@@ -303,3 +303,21 @@ def test_an_import_from_a_test_module_is_found(tmp_path):
     )
     found = [f"tests/web/test_c.py: tests.{module}" for module in ("test_a", "web.test_b")]
     assert imports_of_test_modules(tests) == [*found, found[1], found[0]]
+
+
+def test_each_half_keeps_its_own_record_of_what_failed(run_tests, monkeypatch, tmp_path):
+    """Two halves running at once in one pytest cache: the last to end rewrote the other's
+    record of its failures (`pytest --lf` then reran the wrong tests)."""
+    monkeypatch.setattr(run_tests, "ROOT", tmp_path)  # not the checkout's own cache
+    failing = tmp_path / "test_fails.py"
+    failing.write_text("def test_fails():\n    assert False\n")
+    passing = tmp_path / "test_passes.py"
+    passing.write_text("def test_passes():\n    assert True\n")
+    sqlite = run_tests.start_pytest("SQLite", [str(failing)], tmp_path)
+    postgresql = run_tests.start_pytest("PostgreSQL", [str(passing)], tmp_path)
+    assert run_tests.finish_pytest(sqlite).failed == 1
+    assert run_tests.finish_pytest(postgresql).passed == 1
+    folders = {name: run_tests.cache_dir(name) for name in ("SQLite", "PostgreSQL")}
+    assert folders["SQLite"] != folders["PostgreSQL"]
+    failed = folders["SQLite"] / "v" / "cache" / "lastfailed"
+    assert "test_fails.py::test_fails" in failed.read_text()
