@@ -88,7 +88,8 @@ GLOBALS: dict[str, object] = {
     "site_section": site_section,
     # the refusals listed at the top of a refused form, each a link to its field
     "field_errors": field_errors,
-    # kitlog.css written into an offline page until its service worker holds the file
+    # kitlog.css, two small scripts and the logo written into an offline page until its
+    # service worker holds them (kitlog.stylesheet)
     "inline_stylesheet": stylesheet.inline_stylesheet,
     "inline_script": stylesheet.inline_script,
     "inline_logo": stylesheet.LOGO_URL,
