@@ -306,3 +306,53 @@ def test_a_household_is_moved_to_another_village_of_its_district(new_page, make)
     db.session.commit()
     db.session.refresh(household)
     assert (household.village, household.village_code) == ("Talok", "35.07.09.2007")
+
+
+def test_a_pick_made_while_the_list_updates_leaves_it_closed(new_page, make):
+    """A quick thumb on a slow network: the list still shows what the last letter but one
+    found when the officer taps a place in it. The list the last letter asks for must not
+    open again over the next field when it comes, nor one its timer was still to ask for."""
+    officer = make.user("field", language="id")
+    page = _page(new_page, "phone", officer)
+    page.clock.install()
+    page.goto("/households/new")
+    page.locator("input[name=province]").fill("Jawa Timur")
+    regency = page.locator("input[name=regency]")
+    regency.fill("Kabupaten Malang")
+    district = page.locator("input[name=district]")
+    district.tap()
+    district.press_sequentially("Tu")
+    turen = _list(page, "district").get_by_role("option", name="Turen")
+    expect(turen).to_be_visible()
+
+    # the list asked for after the last letter, held on its way until the pick is made
+    held = []
+    page.route(
+        lambda url: "level=district" in url and "q=Tur" in url,
+        lambda route: held.append(route),
+    )
+    district.press("r")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the list for 'Tur' was never asked for"
+    turen.tap()
+    expect(district).to_have_value("Turen")
+    held[0].continue_()
+    page.wait_for_timeout(500)
+    assert _list(page, "district").is_hidden()
+
+    # and a letter whose timer has not fired yet when the pick is made
+    district.fill("")
+    district.press_sequentially("Tu")
+    expect(turen).to_be_visible()
+    page.clock.pause_at(page.evaluate("Date.now()") + 10)
+    district.press("r")  # its timer waits on the paused clock
+    turen.tap()
+    expect(district).to_have_value("Turen")
+    page.clock.resume()
+    page.wait_for_timeout(500)
+    assert _list(page, "district").is_hidden()
+    page.locator("input[name=village]").tap()  # nothing over the next field
+    expect(_list(page, "village")).to_be_visible()

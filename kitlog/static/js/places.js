@@ -334,6 +334,12 @@
        places inside it (a name typed there stays, unless another place was picked). */
     function pick(box, place, keepRadio) {
       var before = box.picked || box.was;
+      // A list still to be asked for (the last key's timer) or on its way would open
+      // again over the next field: a quick thumb picks from the list before it updates.
+      clearTimeout(box.timer);
+      box.timer = null;
+      box.asked++;
+      box.loading = false;
       box.picked = { code: place.code, name: place.name, level: box.level };
       box.was = null;
       box.input.value = place.name;
